@@ -1,0 +1,45 @@
+# Entry points for users and CI. Everything installs into .venv at the repo root.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: setup test run demo stop bench lint lock clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
+
+# Install the pinned, resolved set (constraints.txt), then the project itself (editable).
+setup: $(BIN)/uv
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -c constraints.txt \
+	    -r requirements.txt -r requirements-dev.txt
+	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
+	$(BIN)/uv pip check --python $(BIN)/python
+
+test: setup
+	$(BIN)/python -m pytest
+
+run: setup
+	$(BIN)/yonhap-pipeline stack up --airflow
+
+demo: setup
+	$(BIN)/yonhap-pipeline stack up --airflow --demo
+
+stop:
+	@if [ -x $(BIN)/yonhap-pipeline ]; then $(BIN)/yonhap-pipeline stack down; fi
+
+bench: setup
+	$(BIN)/python -m bench.report
+
+lint: setup
+	$(BIN)/ruff check .
+
+# Re-resolve the full pinned set from the direct pins.
+lock: $(BIN)/uv
+	$(BIN)/uv pip compile --python-version 3.11 --quiet --no-header \
+	    requirements.txt requirements-dev.txt -o constraints.txt
+
+clean: stop
+	rm -rf $(VENV) .local

@@ -1,0 +1,6 @@
+"""Shared pytest fixtures. Component fixtures live in tests/fixtures_*.py plugins."""
+
+pytest_plugins = [
+    "tests.fixtures_stack",
+    "tests.fixtures_replica",
+]

@@ -1,0 +1,1 @@
+"""Fixtures for the replica site over real HTTP. Filled in by the replica work."""

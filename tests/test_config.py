@@ -1,0 +1,63 @@
+import subprocess
+import sys
+
+import pytest
+
+from yonhap.config import DEFAULT_USER_AGENT, Settings, SettingsError
+from yonhap.timeutil import Window, article_date
+
+
+def test_defaults_match_contract():
+    s = Settings.from_env({})
+    assert s.base_url == "https://fr.yna.co.kr"
+    assert s.download_delay == 1.0
+    assert s.concurrency == 2
+    assert s.s3_bucket == "yonhap-fr"
+    assert s.needs_local_postgres and s.needs_local_s3
+    assert "yonhap-pipeline" in s.user_agent and "http" in s.user_agent
+    assert s.user_agent == DEFAULT_USER_AGENT
+
+
+@pytest.mark.parametrize(
+    "var,value",
+    [
+        ("YONHAP_DOWNLOAD_DELAY", "fast"),
+        ("YONHAP_DOWNLOAD_DELAY", "-1"),
+        ("YONHAP_CONCURRENCY", "0"),
+        ("YONHAP_CONCURRENCY", "two"),
+        ("YONHAP_BASE_URL", "ftp://x"),
+        ("DATABASE_URL", "mysql://x"),
+        ("S3_BUCKET", "Bad_Bucket"),
+        ("S3_ENDPOINT_URL", "localhost:9000"),
+        ("YONHAP_USER_AGENT", "Mozilla/5.0 (X11; Linux x86_64)"),
+        ("YONHAP_USER_AGENT", "Scrapy/2.19 (+https://scrapy.org)"),
+    ],
+)
+def test_bad_value_names_the_variable(var, value):
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env({var: value})
+    msg = str(err.value)
+    assert msg.startswith(var) and "\n" not in msg
+
+
+def test_cli_bad_setting_exit_2_one_line():
+    env = {"YONHAP_CONCURRENCY": "lots", "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "yonhap.cli", "run", "--from", "2024-06-18", "--to", "2024-06-18"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "YONHAP_CONCURRENCY" in lines[0]
+
+
+def test_window_days_and_ids():
+    from datetime import date
+
+    w = Window.for_dates(date(2024, 6, 18), date(2024, 6, 20))
+    assert [d.isoformat() for d in w.kst_dates()] == ["2024-06-18", "2024-06-19", "2024-06-20"]
+    assert len(w.days()) == 3
+    assert article_date("AFR20240619002900884") == date(2024, 6, 19)
+    assert article_date("AFR2024061900290088") is None
+    with pytest.raises(ValueError):
+        Window.for_dates(date(2024, 6, 20), date(2024, 6, 18))

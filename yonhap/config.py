@@ -1,0 +1,160 @@
+"""The one place settings are read.
+
+Every variable of the contracts table (README "Settings") is read here, typed, and
+validated. A bad value raises :class:`SettingsError` whose message is one line naming the
+variable; the CLI turns it into exit code 2.
+
+Settings are read when asked for (``Settings.from_env()``), never at import time, so tests
+and Airflow tasks can set the environment first.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlparse
+
+from yonhap import __version__
+
+PROJECT_URL = "https://github.com/yonhap-fr-pipeline/yonhap-pipeline"
+DEFAULT_USER_AGENT = f"yonhap-pipeline/{__version__} (+{PROJECT_URL}; news archive crawler)"
+
+# Where the embedded local stack keeps its data (survives restarts); override for tests.
+DEFAULT_LOCAL_DIR = Path(__file__).resolve().parent.parent / ".local"
+
+# Browser and framework defaults we must never present to the site.
+_FORBIDDEN_UA_MARKERS = ("mozilla/", "chrome/", "safari/", "scrapy/")
+
+
+class SettingsError(ValueError):
+    """A setting has a bad value; ``str(err)`` is one line naming the variable."""
+
+
+def _env(name: str, env: dict[str, str]) -> str | None:
+    value = env.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _float(name: str, env: dict[str, str], default: float, minimum: float = 0.0) -> float:
+    raw = _env(name, env)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number") from None
+    if value < minimum or value != value:  # NaN check
+        raise SettingsError(f"{name}={raw!r} must be >= {minimum}")
+    return value
+
+
+def _int(name: str, env: dict[str, str], default: int, minimum: int = 1, maximum: int | None = None) -> int:
+    raw = _env(name, env)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not an integer") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+        raise SettingsError(f"{name}={raw!r} must be {bound}")
+    return value
+
+
+def _http_url(name: str, env: dict[str, str], default: str | None) -> str | None:
+    raw = _env(name, env)
+    if raw is None:
+        return default
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(f"{name}={raw!r} must be an http(s) URL like https://host[:port]")
+    return raw.rstrip("/")
+
+
+def _database_url(name: str, env: dict[str, str]) -> str | None:
+    raw = _env(name, env)
+    if raw is None:
+        return None
+    if urlparse(raw).scheme not in ("postgresql", "postgres"):
+        raise SettingsError(f"{name}={raw!r} must start with postgresql://")
+    return raw
+
+
+def _bucket(name: str, env: dict[str, str], default: str) -> str:
+    raw = _env(name, env) or default
+    # S3 bucket naming rules (lowercase, digits, dots, hyphens; 3-63 chars).
+    ok = 3 <= len(raw) <= 63 and raw[0].isalnum() and raw[-1].isalnum() and all(
+        c.islower() or c.isdigit() or c in ".-" for c in raw
+    )
+    if not ok:
+        raise SettingsError(f"{name}={raw!r} is not a valid S3 bucket name (3-63 chars: a-z 0-9 . -)")
+    return raw
+
+
+def _user_agent(name: str, env: dict[str, str]) -> str:
+    raw = _env(name, env)
+    if raw is None:
+        return DEFAULT_USER_AGENT
+    lowered = raw.lower()
+    if any(marker in lowered for marker in _FORBIDDEN_UA_MARKERS):
+        raise SettingsError(
+            f"{name}={raw!r} looks like a browser or Scrapy default; identify the crawler honestly"
+        )
+    if "http" not in lowered and "@" not in lowered:
+        raise SettingsError(f"{name}={raw!r} must include a contact URL or e-mail")
+    return raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed view of the environment (see README "Settings")."""
+
+    base_url: str = "https://fr.yna.co.kr"
+    download_delay: float = 1.0
+    concurrency: int = 2
+    user_agent: str = DEFAULT_USER_AGENT
+    # None means "start the embedded local service" (yonhap.stack).
+    database_url: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_bucket: str = "yonhap-fr"
+    aws_access_key_id: str = "yonhap-local"
+    aws_secret_access_key: str = "yonhap-local-secret"  # local dev value, not a secret
+    aws_region: str = "us-east-1"
+    # True when S3_ENDPOINT_URL was explicitly set to empty: talk to AWS itself.
+    s3_use_aws: bool = False
+    local_dir: Path = field(default=DEFAULT_LOCAL_DIR)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        s3_raw = env.get("S3_ENDPOINT_URL")
+        return cls(
+            base_url=_http_url("YONHAP_BASE_URL", env, cls.base_url) or cls.base_url,
+            download_delay=_float("YONHAP_DOWNLOAD_DELAY", env, cls.download_delay),
+            concurrency=_int("YONHAP_CONCURRENCY", env, cls.concurrency, 1, 64),
+            user_agent=_user_agent("YONHAP_USER_AGENT", env),
+            database_url=_database_url("DATABASE_URL", env),
+            s3_endpoint_url=_http_url("S3_ENDPOINT_URL", env, None),
+            s3_bucket=_bucket("S3_BUCKET", env, cls.s3_bucket),
+            aws_access_key_id=_env("AWS_ACCESS_KEY_ID", env) or cls.aws_access_key_id,
+            aws_secret_access_key=_env("AWS_SECRET_ACCESS_KEY", env) or cls.aws_secret_access_key,
+            aws_region=_env("AWS_DEFAULT_REGION", env) or cls.aws_region,
+            s3_use_aws=s3_raw is not None and not s3_raw.strip(),
+            local_dir=Path(_env("YONHAP_LOCAL_DIR", env) or DEFAULT_LOCAL_DIR),
+        )
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def needs_local_postgres(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def needs_local_s3(self) -> bool:
+        return self.s3_endpoint_url is None and not self.s3_use_aws

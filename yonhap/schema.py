@@ -1,0 +1,225 @@
+"""The one item schema, and the staging layout every stage hands off through.
+
+Stage hand-off (all under the run's S3 staging prefix, JSON lines, gzip):
+
+    crawl      -> staging/<run_id>/items.jsonl.gz        CrawledArticle per fetched article page
+                  staging/<run_id>/crawl_errors.jsonl.gz CrawlError per fetch that failed after retries
+                  staging/<run_id>/crawl_stats.json      CrawlStats
+    transform  -> staging/<run_id>/articles.jsonl.gz     ArticleRow per article id (latest content)
+                  staging/<run_id>/revisions.jsonl.gz    RevisionRow per distinct content seen
+                  staging/<run_id>/transform_rejects.jsonl.gz  RejectedItem (unparseable pages)
+    validate   -> staging/<run_id>/passed.jsonl.gz       ArticleRow that passed the critical checks
+                  staging/<run_id>/rejected.jsonl.gz     RejectedItem (with every failed expectation)
+                  staging/<run_id>/gate.json             GateSummary
+    load       -> Postgres schema `yonhap`, S3 curated/ (Parquet)
+
+Times are ISO-8601 strings with an offset in JSON (KST +09:00 for site times, UTC for fetch
+times); :func:`parse_time` turns them back into tz-aware datetimes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Extraction layers, in the order they are tried; field_sources maps a field to one of these.
+LAYER_JSONLD = "jsonld"
+LAYER_META = "meta"  # OpenGraph / article:* meta / canonical link
+LAYER_SELECTOR = "selector"  # the layout-versioned site parser
+LAYER_GENERIC = "generic"  # trafilatura fallback
+LAYERS = (LAYER_JSONLD, LAYER_META, LAYER_SELECTOR, LAYER_GENERIC)
+
+SECTIONS = (
+    "Actualités",
+    "Nord-Corée",
+    "Politique",
+    "Economie",
+    "Société",
+    "Culture",
+    "Sports",
+    "Monde",
+    "Sciences/Technologie",
+)
+
+USAGE_NOTICE = "(Utilisation en Corée du Sud uniquement et redistribution interdite)"
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    dt = datetime.fromisoformat(value)
+    if dt.tzinfo is None:
+        raise ValueError(f"naive time {value!r} in staged data")
+    return dt
+
+
+def format_time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}")
+    return value.isoformat()
+
+
+class _Record:
+    """JSON round-trip for the dataclasses below (dict in, dict out, unknown keys refused)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]):
+        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"{cls.__name__}: unknown fields {sorted(unknown)}")
+        return cls(**data)
+
+
+@dataclass
+class ImageInfo(_Record):
+    url: str
+    alt: str | None = None
+    caption: str | None = None  # without the usage notice
+    notice: str | None = None  # the usage notice on its own, when present
+
+
+@dataclass
+class CrawledArticle(_Record):
+    """One fetched article page, as the crawler extracted it (the one item schema).
+
+    Produced by the spider (scrapers/) and by reprocessing the raw WARC archive; consumed by
+    transforms/. Site times are ISO strings in KST; ``fetched_at`` is UTC.
+    """
+
+    article_id: str
+    url: str  # canonical URL (tracking queries removed)
+    requested_url: str
+    http_status: int
+    fetched_at: str
+    run_id: str
+    title_raw: str | None = None
+    section: str | None = None
+    published_at: str | None = None
+    updated_at: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
+    images: list[dict[str, Any]] = field(default_factory=list)  # ImageInfo.to_dict()
+    author_email: str | None = None
+    lead: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    layout: str | None = None  # parser that handled the page, e.g. "reference-v1"
+    field_sources: dict[str, str] = field(default_factory=dict)  # field -> LAYER_*
+    parse_errors: list[str] = field(default_factory=list)  # non-empty -> quarantined
+    raw_uri: str | None = None  # s3://bucket/raw/dt=…/<run_id>.warc.gz#offset=N
+
+
+@dataclass
+class CrawlError(_Record):
+    """A fetch that failed after retries (goes to yonhap.crawl_errors, retried next run)."""
+
+    run_id: str
+    url: str
+    error: str  # "HTTP 503", "ConnectionLost", "TimeoutError", …
+    attempts: int
+    at: str
+    status: int | None = None
+
+
+@dataclass
+class CrawlStats(_Record):
+    run_id: str
+    window_start: str
+    window_end: str
+    list_pages: int = 0
+    rss_requests: int = 0
+    article_requests: int = 0
+    pages: int = 0  # every response received (any status)
+    items: int = 0  # article items produced
+    not_modified: int = 0  # 304 answers to conditional requests
+    not_modified_ids: list[str] = field(default_factory=list)  # touch last_seen_at
+    errors: int = 0
+    retries: int = 0
+    robots_denied: int = 0
+    bytes: int = 0
+    started_at: str | None = None
+    finished_at: str | None = None
+    scrapy_stats: dict[str, Any] = field(default_factory=dict)
+
+
+# Columns of yonhap.articles in table order (contracts.md), plus our additions after them.
+ARTICLE_COLUMNS = (
+    "article_id", "url", "title", "title_raw", "version_label", "story_id", "duplicate_of",
+    "section", "published_at", "updated_at", "dateline", "lead", "body", "author_email",
+    "images", "word_count", "content_hash", "first_seen_at", "last_seen_at", "raw_uri", "run_id",
+    # additions
+    "is_routine", "layout", "field_sources", "etag", "last_modified", "fetched_at",
+)
+
+
+@dataclass
+class ArticleRow(_Record):
+    """One clean article (transform output, quality-gate input, load input).
+
+    first_seen_at / last_seen_at are maintained by the loader, not carried here.
+    """
+
+    article_id: str
+    url: str
+    title: str
+    title_raw: str
+    version_label: str | None
+    story_id: str
+    duplicate_of: str | None
+    section: str | None
+    published_at: str | None
+    updated_at: str | None
+    dateline: str | None
+    lead: str | None
+    body: str
+    author_email: str | None
+    images: list[dict[str, Any]]
+    word_count: int
+    content_hash: str
+    raw_uri: str | None
+    run_id: str
+    is_routine: bool = False
+    layout: str | None = None
+    field_sources: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: str | None = None
+
+
+@dataclass
+class RevisionRow(_Record):
+    article_id: str
+    content_hash: str
+    title_raw: str
+    body: str
+    fetched_at: str
+
+
+@dataclass
+class RejectedItem(_Record):
+    run_id: str
+    article_id: str | None
+    url: str | None
+    reasons: list[str]
+    payload: dict[str, Any]
+    stage: str = "validate"  # "parse" | "transform" | "validate"
+
+
+@dataclass
+class GateSummary(_Record):
+    run_id: str
+    success: bool  # False -> the run fails (a batch-level critical expectation failed)
+    rows_in: int
+    rows_passed: int
+    rows_rejected: int
+    failed_critical: list[str] = field(default_factory=list)  # batch-level, human-readable
+    warnings: list[str] = field(default_factory=list)
+    report_uri: str | None = None  # s3://bucket/quality/<run_id>/index.html
+    results_uri: str | None = None  # s3://bucket/quality/<run_id>/results.json

@@ -1,0 +1,1 @@
+"""Stage functions (owned by the orchestration work)."""

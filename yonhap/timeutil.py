@@ -1,0 +1,87 @@
+"""KST time helpers and the run window.
+
+All displayed times on the site are Korea Standard Time (UTC+9, no DST). A run owns a
+half-open window [start, end) of KST wall-clock time; a run "for 2024-06-19" is
+[2024-06-19 00:00 KST, 2024-06-20 00:00 KST).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+KST = ZoneInfo("Asia/Seoul")
+UTC = timezone.utc
+
+ARTICLE_ID_RE = re.compile(r"^AFR(\d{8})\d{9}$")
+
+
+def article_date(article_id: str) -> date | None:
+    """KST publication date carried by an article id (``AFR20240619002900884`` -> 2024-06-19)."""
+    m = ARTICLE_ID_RE.match(article_id or "")
+    if not m:
+        return None
+    try:
+        return datetime.strptime(m.group(1), "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_kst(dt: datetime) -> datetime:
+    if dt.tzinfo is None:
+        raise ValueError(f"naive datetime {dt!r}: every time in this project is tz-aware")
+    return dt.astimezone(KST)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Half-open KST window [start, end) a run owns."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self):
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("Window bounds must be tz-aware")
+        if self.end <= self.start:
+            raise ValueError(f"empty window: {self.start.isoformat()} >= {self.end.isoformat()}")
+
+    @classmethod
+    def for_dates(cls, first: date, last: date) -> Window:
+        """Window covering KST days first..last inclusive."""
+        if last < first:
+            raise ValueError(f"--from {first} is after --to {last}")
+        return cls(
+            datetime.combine(first, time(0), KST),
+            datetime.combine(last + timedelta(days=1), time(0), KST),
+        )
+
+    def contains(self, dt: datetime) -> bool:
+        return self.start <= dt < self.end
+
+    def kst_dates(self) -> list[date]:
+        """Every KST date the window touches."""
+        first = to_kst(self.start).date()
+        last = to_kst(self.end - timedelta(microseconds=1)).date()
+        return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+    def days(self) -> list[Window]:
+        """The window split into KST-day partitions (for backfills)."""
+        out = []
+        for d in self.kst_dates():
+            day = Window.for_dates(d, d)
+            out.append(Window(max(day.start, self.start), min(day.end, self.end)))
+        return out
+
+    def label(self) -> str:
+        s, e = to_kst(self.start), to_kst(self.end)
+        return f"{s:%Y%m%dT%H%M}-{e:%Y%m%dT%H%M}"
+
+    def __str__(self) -> str:
+        return f"[{to_kst(self.start).isoformat()}, {to_kst(self.end).isoformat()})"
