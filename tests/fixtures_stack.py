@@ -1,1 +1,138 @@
-"""Fixtures for the embedded stack (real Postgres + S3 endpoint over HTTP). Filled in by the storage work."""
+"""Fixtures for the embedded stack: a real PostgreSQL and an S3 endpoint over HTTP.
+
+* ``stack_settings`` (session): one PostgreSQL server and one moto server on FREE ports, data
+  in a temp dir, stopped and deleted at session end (several sessions may run at once).
+* ``settings`` (function): ``stack_settings`` bound to a FRESH database (copied from a
+  template that already has the ``yonhap`` schema migrated) and a fresh, already created,
+  unique bucket. Nothing global is set: pass the Settings along.
+* ``db_conn`` (function): a psycopg2 connection to that database (closed afterwards).
+* ``empty_database_url`` (function): a fresh database WITHOUT migrations (migration tests).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+from yonhap import stack
+from yonhap.config import Settings
+
+TEMPLATE_DB = "yonhap_template"
+
+
+def _admin(url: str):
+    import psycopg2
+
+    conn = psycopg2.connect(url, application_name="yonhap-tests")
+    conn.autocommit = True
+    return conn
+
+
+def _url_for(base_url: str, database: str) -> str:
+    return base_url.rsplit("/", 1)[0] + "/" + database
+
+
+def _start_with_retry(start, attempts: int = 3):
+    # A free port can be grabbed by another session between probe and bind: retry.
+    for attempt in range(attempts):
+        try:
+            return start(stack.free_port())
+        except stack.StackError:
+            if attempt == attempts - 1:
+                raise
+
+
+@pytest.fixture(scope="session")
+def stack_settings():
+    # Not under pytest's basetemp: it is chmod 0700 by later sessions, which would lock the
+    # unprivileged server user out of its data dir.
+    root = Path(tempfile.mkdtemp(prefix="yonhap-stack-"))
+    pgdata = root / "pg"
+    try:
+        pg_url = _start_with_retry(lambda port: stack.start_postgres(pgdata, port, durable=False))
+        endpoint = _start_with_retry(lambda port: stack.start_s3(root, port))
+        template_url = _url_for(pg_url, TEMPLATE_DB)
+        _create_database(pg_url, TEMPLATE_DB)
+        from storage import migrate
+
+        migrate.upgrade_url(template_url)
+        settings = Settings.from_env(
+            {
+                "DATABASE_URL": template_url,
+                "S3_ENDPOINT_URL": endpoint,
+                "S3_BUCKET": "yonhap-test",
+                "YONHAP_LOCAL_DIR": str(root),
+                "YONHAP_DOWNLOAD_DELAY": "0",
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": "us-east-1",
+            }
+        )
+        yield settings
+    finally:
+        stack.stop_postgres(pgdata)
+        stack.stop_s3(root)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _create_database(server_url: str, name: str, template: str | None = None) -> str:
+    from psycopg2 import sql
+
+    conn = _admin(server_url)
+    try:
+        with conn.cursor() as cur:
+            if template is None:
+                cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            else:
+                cur.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
+                )
+    finally:
+        conn.close()
+    return _url_for(server_url, name)
+
+
+def _drop_database(server_url: str, name: str) -> None:
+    from psycopg2 import sql
+
+    conn = _admin(_url_for(server_url, "postgres"))
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def settings(stack_settings):
+    from yonhap import s3
+
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    server = _url_for(stack_settings.database_url, "postgres")
+    url = _create_database(server, name, template=TEMPLATE_DB)
+    test_settings = stack_settings.with_(database_url=url, s3_bucket=f"t-{uuid.uuid4().hex[:20]}")
+    s3.ensure_bucket(test_settings)
+    yield test_settings
+    _drop_database(server, name)
+
+
+@pytest.fixture
+def db_conn(settings):
+    from yonhap import db
+
+    conn = db.connect(settings)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def empty_database_url(stack_settings):
+    name = f"e_{uuid.uuid4().hex[:16]}"
+    server = _url_for(stack_settings.database_url, "postgres")
+    url = _create_database(server, name)
+    yield url
+    _drop_database(server, name)

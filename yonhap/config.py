@@ -128,6 +128,9 @@ class Settings:
     # True when S3_ENDPOINT_URL was explicitly set to empty: talk to AWS itself.
     s3_use_aws: bool = False
     local_dir: Path = field(default=DEFAULT_LOCAL_DIR)
+    # TCP ports of the embedded local stack (127.0.0.1 only).
+    pg_port: int = 55432
+    s3_port: int = 59000
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -146,6 +149,8 @@ class Settings:
             aws_region=_env("AWS_DEFAULT_REGION", env) or cls.aws_region,
             s3_use_aws=s3_raw is not None and not s3_raw.strip(),
             local_dir=Path(_env("YONHAP_LOCAL_DIR", env) or DEFAULT_LOCAL_DIR),
+            pg_port=_int("YONHAP_PG_PORT", env, cls.pg_port, 1, 65535),
+            s3_port=_int("YONHAP_S3_PORT", env, cls.s3_port, 1, 65535),
         )
 
     def with_(self, **changes) -> Settings:

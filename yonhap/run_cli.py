@@ -1,14 +1,156 @@
-"""CLI command bodies (placeholder until implemented)."""
+"""`yonhap-pipeline run` and `yonhap-pipeline reprocess`: one window through every stage,
+no Airflow (the same yonhap.stages composition the DAGs use).
+
+Exit codes: 0 loaded; 1 a stage failed or the quality gate blocked the load; 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import logging
+
 import typer
 
+FROM_HELP = "First KST publication date (YYYY-MM-DD), inclusive."
+TO_HELP = "Last KST publication date (YYYY-MM-DD), inclusive."
+RUN_ID_HELP = "Run id ([A-Za-z0-9_.-]+); default cli_<from>_<to>_<utc stamp>. Reusing one reruns it."
+VERBOSE_HELP = "Stream the crawler's log lines."
 
-def run():
-    """Not implemented yet."""
-    typer.echo("not implemented yet", err=True)
-    raise typer.Exit(1)
+
+def run(
+    from_: str = typer.Option(..., "--from", help=FROM_HELP),
+    to: str = typer.Option(..., "--to", help=TO_HELP),
+    run_id: str | None = typer.Option(None, "--run-id", help=RUN_ID_HELP),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
+) -> None:
+    """Crawl, transform, validate and load every article published in a KST date range."""
+    _execute(from_, to, run_id, reprocess=False, verbose=verbose)
 
 
-def reprocess():
-    """Not implemented yet."""
-    typer.echo("not implemented yet", err=True)
-    raise typer.Exit(1)
+def reprocess(
+    from_: str = typer.Option(..., "--from", help=FROM_HELP),
+    to: str = typer.Option(..., "--to", help=TO_HELP),
+    run_id: str | None = typer.Option(None, "--run-id", help=RUN_ID_HELP),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
+) -> None:
+    """The same as `run`, re-parsing the S3 raw archive instead of fetching (no site traffic)."""
+    _execute(from_, to, run_id, reprocess=True, verbose=verbose)
+
+
+def _execute(from_: str, to: str, run_id: str | None, *, reprocess: bool, verbose: bool) -> None:
+    from yonhap import stages
+    from yonhap.cli import load_settings, parse_day
+    from yonhap.timeutil import Window
+
+    settings = load_settings()
+    first, last = parse_day(from_, "--from"), parse_day(to, "--to")
+    if first > last:
+        typer.echo(f"error: --from {first} is after --to {last}", err=True)
+        raise typer.Exit(2)
+    window = Window.for_dates(first, last)
+    if run_id is None:
+        run_id = stages.cli_run_id(window)
+    else:
+        try:
+            stages.check_run_id(run_id)
+        except ValueError as err:
+            typer.echo(f"error: --run-id: {err}", err=True)
+            raise typer.Exit(2) from None
+
+    _configure_logging(verbose)
+    kind = "reprocess" if reprocess else "cli"
+    summary = _run_with_progress(settings, window, run_id, kind, reprocess)
+    _print_summary(summary)
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+def _configure_logging(verbose: bool) -> None:
+    from rich.logging import RichHandler
+
+    # The crawl stage streams Scrapy's lines to logging when a handler exists: keep them out
+    # of the progress display unless asked for.
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(show_path=False, markup=False)],
+        force=True,
+    )
+
+
+def _run_with_progress(settings, window, run_id: str, kind: str, reprocess: bool):
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from yonhap import stages
+
+    labels = {"prepare": "migrations + bucket", "crawl": "reparse archive" if reprocess else "crawl"}
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description:<20}"),
+        BarColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+    ) as bar:
+        task_ids = {
+            name: bar.add_task(labels.get(name, name), total=1, start=False, status="waiting")
+            for name in ("prepare", *stages.STAGES)
+        }
+
+        def progress(stage: str, event: str, info: dict) -> None:
+            task_id = task_ids[stage]
+            if event == "start":
+                bar.start_task(task_id)
+                bar.update(task_id, status="running")
+            elif event == "done":
+                bar.update(task_id, completed=1, status=_stage_status(stage, info))
+            else:
+                bar.update(task_id, status=f"[red]failed: {info.get('error', '')[:60]}")
+                bar.stop_task(task_id)
+
+        bar.console.print(f"run [bold]{run_id}[/] window {window} ({settings.base_url})")
+        return stages.run_window(settings, window, run_id, kind=kind, reprocess=reprocess, progress=progress)
+
+
+def _stage_status(stage: str, info: dict) -> str:
+    if stage == "crawl":
+        return f"{info.get('items', 0)} items, {info.get('errors', 0)} errors"
+    if stage == "transform":
+        shown = [f"{k} {v}" for k, v in info.items() if isinstance(v, int)]
+        return ", ".join(shown[:3]) or "done"
+    if stage == "validate":
+        verdict = "[green]passed" if info.get("success") else "[red]BLOCKED"
+        return f"{verdict}[/] {info.get('rows_passed', 0)}/{info.get('rows_in', 0)} rows"
+    if stage == "load":
+        shown = [f"{k} {v}" for k, v in info.items() if isinstance(v, int)]
+        return ", ".join(shown[:3]) or "done"
+    return "done"
+
+
+def _print_summary(summary) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"run {summary.run_id}", show_header=True)
+    table.add_column("stage")
+    table.add_column("result")
+    table.add_column("seconds", justify="right")
+    rows = {
+        "crawl": summary.crawl,
+        "transform": summary.transform,
+        "validate": summary.gate,
+        "load": summary.load,
+    }
+    for stage, info in rows.items():
+        shown = ", ".join(f"{k}={v}" for k, v in info.items() if isinstance(v, (int, bool)) and v is not None)
+        if stage == summary.failed_stage:
+            shown = f"[red]{summary.error}"
+        table.add_row(stage, shown or "-", f"{summary.durations.get(stage, 0):.1f}")
+    colour = {"succeeded": "green", "blocked": "yellow"}.get(summary.status, "red")
+    table.caption = f"status [{colour}]{summary.status}[/]  window [{summary.window_start}, {summary.window_end})"
+    console = Console()
+    console.print(table)
+    if summary.report_uri:
+        console.print(f"quality report: {summary.report_uri}")
+    for warning in summary.gate.get("warnings") or []:
+        console.print(f"[yellow]quality warning:[/] {warning}")
+    if summary.error and summary.failed_stage is None:
+        console.print(f"[yellow]{summary.error}")

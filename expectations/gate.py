@@ -1,0 +1,295 @@
+"""The quality gate: run the suite on a batch of ArticleRows with a real GX 1.x context and
+turn the validation result into passed rows, rejected items and a GateSummary.
+
+One ephemeral GX context per process (module cache): importing GX and setting it up costs
+seconds, a validation of a batch then costs little. Runs are serialized by a lock because
+the context's in-memory result store and docs site are shared.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from expectations import features as f
+from expectations import suites as s
+from expectations import thresholds as t
+from expectations.volume import VolumeBand, volume_band
+from yonhap.schema import ArticleRow, GateSummary, RejectedItem
+from yonhap.timeutil import Window, to_kst, utcnow
+
+DATASOURCE = "yonhap_batch"
+ASSET = "articles"
+BATCH_DEFINITION = "whole_batch"
+VALIDATION = "yonhap_fr_gate"
+DOCS_SITE = "run_site"
+RESULT_FORMAT = {
+    "result_format": "COMPLETE",  # every failing row's index, not a sample: rows get rejected
+    "return_unexpected_index_query": False,
+}
+SAMPLE_IDS = 5  # ids quoted in a warning line
+
+
+@dataclass
+class GateResult:
+    passed: list[dict[str, Any]]
+    rejected: list[RejectedItem]
+    summary: GateSummary
+    results: dict[str, Any]  # the GX validation result as JSON (slimmed, see _slim)
+    band: VolumeBand
+    docs_dir: Path | None = None
+    failed_checks: dict[str, int] = field(default_factory=dict)  # check -> rows or 1 (batch)
+
+
+class _Runtime:
+    """The process's GX context with the suite and validation definition registered."""
+
+    def __init__(self):
+        _quiet_gx()
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
+
+        config = DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(),
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+            data_docs_sites={DOCS_SITE: _docs_site_config(Path(os.devnull))},
+        )
+        self.context = gx.get_context(mode="ephemeral", project_config=config)
+        asset = self.context.data_sources.add_pandas(DATASOURCE).add_dataframe_asset(ASSET)
+        batch_definition = asset.add_batch_definition_whole_dataframe(BATCH_DEFINITION)
+        self.suite = self.context.suites.add(s.build_suite())
+        self.validation = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=VALIDATION, data=batch_definition, suite=self.suite)
+        )
+        self.lock = threading.Lock()
+
+    def run(self, frame, parameters: dict[str, Any], run_name: str, docs_dir: Path | None):
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        with self.lock, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas/GX deprecation chatter in task logs
+            store = self.context.validation_results_store
+            for key in store.list_keys():  # the docs index shows this run only
+                store.remove_key(key)
+            result = self.validation.run(
+                batch_parameters={"dataframe": frame},
+                expectation_parameters=parameters,
+                result_format=RESULT_FORMAT,
+                run_id=RunIdentifier(run_name=run_name, run_time=utcnow()),
+            )
+            if docs_dir is not None:
+                self.context.update_data_docs_site(DOCS_SITE, _docs_site_config(docs_dir))
+                self.context.build_data_docs(site_names=[DOCS_SITE])
+        return result
+
+
+_RUNTIME: _Runtime | None = None
+_RUNTIME_LOCK = threading.Lock()
+
+
+def runtime() -> _Runtime:
+    global _RUNTIME
+    with _RUNTIME_LOCK:
+        if _RUNTIME is None:
+            _RUNTIME = _Runtime()
+        return _RUNTIME
+
+
+def _quiet_gx() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    for name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _docs_site_config(directory: Path) -> dict[str, Any]:
+    return {
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory)},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    }
+
+
+def published_bounds(window: Window) -> tuple[datetime, datetime]:
+    return window.start - t.WINDOW_SLACK, window.end + t.WINDOW_SLACK
+
+
+def suite_parameters(window: Window, band: VolumeBand, now: datetime) -> dict[str, Any]:
+    low, high = published_bounds(window)
+    return {
+        s.P_PUBLISHED_MIN: low,
+        s.P_PUBLISHED_MAX: high,
+        s.P_NOT_AFTER: now + t.FUTURE_TOLERANCE,
+        s.P_ROWS_MIN: band.min_rows,
+        s.P_ROWS_MAX: band.max_rows,
+    }
+
+
+def _schema_rows(rows: list[dict[str, Any]], run_id: str) -> tuple[list[dict], list[RejectedItem]]:
+    """Rows that fit ArticleRow (normalized to its dict), and rejects for those that do not."""
+    good, bad = [], []
+    for row in rows:
+        try:
+            good.append(ArticleRow.from_dict(row).to_dict())
+        except (TypeError, ValueError) as err:
+            bad.append(RejectedItem(
+                run_id=run_id, article_id=row.get("article_id"), url=row.get("url"),
+                reasons=[f"schema: not an ArticleRow ({err}) [ArticleRow.from_dict]"],
+                payload=row, stage="validate",
+            ))
+    return good, bad
+
+
+def _expectation_label(config) -> str:
+    kwargs = config.kwargs
+    columns = kwargs.get("column") or "/".join(
+        str(kwargs[k]) for k in ("column_A", "column_B") if kwargs.get(k)
+    )
+    return f"{config.type}({columns})" if columns else config.type
+
+
+def _slim(result_json: dict[str, Any]) -> dict[str, Any]:
+    """Drop the full lists of failing values (whole bodies, for body checks) from the JSON we
+    publish; the partial sample and every failing index stay."""
+    for item in result_json.get("results", []):
+        res = item.get("result") or {}
+        res.pop("unexpected_list", None)
+    return result_json
+
+
+def check_batch(
+    rows: list[dict[str, Any]],
+    window: Window,
+    history: list[dict[str, Any]],
+    run_id: str,
+    *,
+    now: datetime | None = None,
+    docs_dir: Path | None = None,
+) -> GateResult:
+    """Validate ``rows`` (ArticleRow dicts) for the run owning ``window``.
+
+    Returns the rows that passed every critical row-level check, one RejectedItem per
+    failing row (every failed check a reason), and the GateSummary (success False when a
+    batch-level critical check failed). ``docs_dir``: build the Data Docs site there.
+    """
+    now = now or utcnow()
+    good, rejected = _schema_rows(rows, run_id)
+    band = volume_band(history, window, run_id)
+    frame = f.build_frame(good)
+    gx_result = runtime().run(frame, suite_parameters(window, band, now), run_id, docs_dir)
+
+    low, high = published_bounds(window)
+    facts = s.BatchFacts(
+        rows=len(rows), layout=f.main_layout(good), band_basis=_band_text(band),
+        published_range=f"{to_kst(low):%Y-%m-%d %H:%M}–{to_kst(high):%Y-%m-%d %H:%M} KST",
+        unrecognized_share=(sum(not f.has_layout(r) for r in good) / len(good)) if good else 0.0,
+    )
+    reasons: dict[int, list[str]] = {}
+    reject_counts: Counter[str] = Counter({"schema": len(rejected)} if rejected else {})
+    failed_critical: list[str] = []
+    warnings_: list[str] = []
+    failed_checks: dict[str, int] = {}
+    records = frame.to_dict("records")
+
+    for item in gx_result.results:
+        config = item.expectation_config
+        check = s.CHECKS_BY_NAME[config.meta["check"]]
+        label = _expectation_label(config)
+        error = (item.exception_info or {}).get("exception_message") if (
+            item.exception_info or {}).get("raised_exception") else None
+        if error:
+            # A check that cannot run must never read as passed.
+            failed_critical.append(f"{check.field}: check {check.name} could not run: {error} [{label}]")
+            failed_checks[check.name] = len(good)
+            continue
+        if item.success:
+            continue
+        result = item.result or {}
+        if check.level == s.ROW:
+            indexes = [int(i) for i in result.get("unexpected_index_list") or []]
+            failed_checks[check.name] = len(indexes)
+            if check.severity == s.CRITICAL:
+                reject_counts[check.name] += len(indexes)
+                for i in indexes:
+                    text = check.reason(records[i], facts) if check.reason else check.summary
+                    reasons.setdefault(i, []).append(f"{check.field}: {text} [{check.name}: {label}]")
+            else:
+                ids = [str(records[i]["article_id"]) for i in indexes[:SAMPLE_IDS]]
+                more = "…" if len(indexes) > SAMPLE_IDS else ""
+                warnings_.append(
+                    f"{check.field}: {len(indexes)} row(s) fail '{check.summary}' "
+                    f"({', '.join(ids)}{more}) [{check.name}: {label}]"
+                )
+        else:
+            failed_checks[check.name] = 1
+            line = f"{check.message(result, facts)} [{check.name}: {label}]"
+            (failed_critical if check.severity == s.CRITICAL else warnings_).append(line)
+
+    for i in sorted(reasons):
+        row = good[i]
+        rejected.append(RejectedItem(
+            run_id=run_id, article_id=row.get("article_id"), url=row.get("url"),
+            reasons=reasons[i], payload=row, stage="validate",
+        ))
+    passed = [row for i, row in enumerate(good) if i not in reasons]
+
+    if rejected:
+        top = ", ".join(f"{name} ×{n}" for name, n in reject_counts.most_common(4))
+        share = len(rejected) / len(rows)
+        line = f"rows: {len(rejected)} of {len(rows)} rejected ({share:.0%}) — {top}"
+        if len(rows) >= t.REJECTED_SHARE_MIN_ROWS and share > t.REJECTED_SHARE_MAX:
+            failed_critical.append(f"{line} (max {t.REJECTED_SHARE_MAX:.0%} rejected) — {facts.parser_hint}")
+        else:
+            warnings_.append(line)
+    if band.cold_start:
+        warnings_.append(f"volume band: {band.basis}: {band.min_rows}–{band.max_rows} rows")
+
+    summary = GateSummary(
+        run_id=run_id,
+        success=not failed_critical,
+        rows_in=len(rows),
+        rows_passed=len(passed),
+        rows_rejected=len(rejected),
+        failed_critical=failed_critical,
+        warnings=warnings_,
+    )
+    results = _slim(gx_result.to_json_dict())
+    results.setdefault("meta", {})["yonhap_gate"] = {
+        "suite_version": s.SUITE_VERSION,
+        "window": [window.start.isoformat(), window.end.isoformat()],
+        "volume_band": [band.min_rows, band.max_rows, band.basis],
+        "summary": summary.to_dict(),
+    }
+    return GateResult(passed, rejected, summary, results, band, docs_dir, failed_checks)
+
+
+def _band_text(band: VolumeBand) -> str:
+    return f"expected {band.min_rows}–{band.max_rows}; {band.basis}"
+
+
+def describe(summary: GateSummary) -> str:
+    """Short, operator-facing text for task logs and the CLI."""
+    state = "PASSED" if summary.success else "FAILED"
+    lines = [
+        f"quality gate {state} for run {summary.run_id}: {summary.rows_in} rows in, "
+        f"{summary.rows_passed} passed, {summary.rows_rejected} rejected",
+    ]
+    lines += [f"  CRITICAL {line}" for line in summary.failed_critical]
+    lines += [f"  warning  {line}" for line in summary.warnings]
+    if summary.report_uri:
+        lines.append(f"  report:  {summary.report_uri}")
+    if summary.results_uri:
+        lines.append(f"  results: {summary.results_uri}")
+    return "\n".join(lines)

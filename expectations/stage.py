@@ -1,0 +1,104 @@
+"""The validate stage: staging ARTICLES -> quality gate -> PASSED, REJECTED, GATE, plus the
+evidence under S3 ``quality/<run_id>/`` (results.json and the Data Docs site).
+
+Idempotent: a rerun replaces every output and removes evidence files of the earlier try.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from yonhap import s3, staging
+from yonhap.config import Settings
+from yonhap.schema import GateSummary
+from yonhap.timeutil import Window
+
+RESULTS_NAME = "results.json"
+REPORT_NAME = "index.html"
+LINK_SECONDS = 7 * 24 * 3600  # presigned browse links in task logs stay valid a week
+
+
+class StagingMissing(RuntimeError):
+    """The stage's input is not in staging (the previous stage did not run)."""
+
+
+def quality_prefix(run_id: str) -> str:
+    return f"quality/{run_id}/"
+
+
+def validate(settings: Settings, run_id: str, window: Window, history: list[dict]) -> GateSummary:
+    """Run the quality gate on the run's staged articles (see expectations.gate)."""
+    from expectations import gate  # GX is imported on first use, not when this module loads
+
+    s3.ensure_bucket(settings)
+    if not s3.exists(settings, staging.key(run_id, staging.ARTICLES)):
+        raise StagingMissing(
+            f"no staged articles for run {run_id!r} "
+            f"(s3://{settings.s3_bucket}/{staging.key(run_id, staging.ARTICLES)}): run transform first"
+        )
+    rows = staging.read_jsonl(settings, run_id, staging.ARTICLES)
+
+    with tempfile.TemporaryDirectory(prefix=f"gx-docs-{run_id}-") as docs:
+        result = gate.check_batch(rows, window, history, run_id, docs_dir=Path(docs))
+        summary = result.summary
+        summary.results_uri, summary.report_uri = publish_evidence(
+            settings, run_id, result.results, Path(docs)
+        )
+
+    staging.write_jsonl(settings, run_id, staging.PASSED, result.passed)
+    staging.write_jsonl(settings, run_id, staging.REJECTED, (r.to_dict() for r in result.rejected))
+    staging.write_json(settings, run_id, staging.GATE, summary.to_dict())  # written last: done marker
+
+    print(gate.describe(summary))
+    page = run_page_key(settings, run_id)
+    if page:
+        print(f"  browse (valid 7 days): {http_link(settings, page)}")
+    sys.stdout.flush()
+    return summary
+
+
+def publish_evidence(settings: Settings, run_id: str, results: dict[str, Any], docs_dir: Path) -> tuple[str, str]:
+    """Upload results.json and every Data Docs file; drop files an earlier try left behind.
+    Returns (results_uri, report_uri)."""
+    prefix = quality_prefix(run_id)
+    uploaded: set[str] = set()
+    results_key = prefix + RESULTS_NAME
+    body = json.dumps(results, ensure_ascii=False, sort_keys=True, indent=1, default=str).encode("utf-8")
+    results_uri = s3.put_bytes(settings, results_key, body, "application/json")
+    uploaded.add(results_key)
+    for path in sorted(p for p in docs_dir.rglob("*") if p.is_file()):
+        key = prefix + path.relative_to(docs_dir).as_posix()
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type == "application/javascript":
+            content_type += "; charset=utf-8"
+        s3.put_bytes(settings, key, path.read_bytes(), content_type)
+        uploaded.add(key)
+    report_key = prefix + REPORT_NAME
+    if report_key not in uploaded:
+        raise RuntimeError(f"Data Docs build produced no {REPORT_NAME} in {docs_dir}")
+    stale = [k for k in s3.list_keys(settings, prefix) if k not in uploaded]
+    client = s3.client(settings)
+    for start in range(0, len(stale), 1000):
+        client.delete_objects(
+            Bucket=settings.s3_bucket,
+            Delete={"Objects": [{"Key": k} for k in stale[start:start + 1000]], "Quiet": True},
+        )
+    return results_uri, s3.uri(settings, report_key)
+
+
+def http_link(settings: Settings, key: str, expires: int = LINK_SECONDS) -> str:
+    """A browsable HTTPS/HTTP link to an object (presigned: works on AWS and the local stack)."""
+    return s3.client(settings).generate_presigned_url(
+        "get_object", Params={"Bucket": settings.s3_bucket, "Key": key}, ExpiresIn=expires
+    )
+
+
+def run_page_key(settings: Settings, run_id: str) -> str | None:
+    """Key of this run's validation page in the Data Docs site (the page an operator wants)."""
+    pages = [k for k in s3.list_keys(settings, quality_prefix(run_id) + "validations/") if k.endswith(".html")]
+    return pages[0] if pages else None

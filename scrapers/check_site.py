@@ -1,0 +1,188 @@
+"""check-site: fetch the feed, one list page and a few article pages, and report which
+extraction layers and selectors matched each field (for operators, when the live site changes).
+
+Plain blocking HTTP (urllib) with the crawler's identity; robots.txt is obeyed. No Scrapy.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+import urllib.robotparser
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapers.canonical import list_page_url, rss_url
+from scrapers.discovery import parse_list_page, parse_rss
+from scrapers.parsers.base import Page
+from scrapers.parsers.generic import GenericExtractor
+from scrapers.parsers.metadata import Metadata
+from scrapers.parsers.registry import Registry
+from yonhap.schema import LAYER_GENERIC, LAYER_JSONLD, LAYER_META, LAYER_SELECTOR
+
+# Fields without which an article cannot be loaded: check-site fails when one is missing.
+ESSENTIAL_FIELDS = ("title_raw", "published_at", "paragraphs", "url")
+REPORTED_FIELDS = (
+    "url", "title_raw", "section", "published_at", "updated_at", "paragraphs", "images",
+    "author_email", "lead",
+)
+
+
+@dataclass
+class PageCheck:
+    url: str
+    status: int | None
+    layout: str | None = None
+    winners: dict[str, str] = field(default_factory=dict)  # field -> winning layer
+    matches: dict[str, dict[str, bool]] = field(default_factory=dict)  # field -> layer -> found
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SiteReport:
+    base_url: str
+    robots_ok: bool = True
+    feed_items: int = 0
+    list_items: int = 0
+    pages: list[PageCheck] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _fetch(url: str, user_agent: str, timeout: float) -> tuple[int, bytes, dict[str, str]]:
+    req = urllib.request.Request(url, headers={"User-Agent": user_agent})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (http(s) only, from settings)
+            return resp.status, resp.read(), dict(resp.headers.items())
+    except urllib.error.HTTPError as err:
+        return err.code, err.read() or b"", dict(err.headers.items()) if err.headers else {}
+
+
+def layer_matches(page: Page, registry: Registry) -> tuple[str | None, dict[str, dict[str, bool]]]:
+    """For every field, which layers found a value (not only the winner)."""
+    meta = Metadata(page.doc) if page.doc is not None else None
+    parser = registry.parser_for(page) if page.doc is not None else None
+    generic = GenericExtractor(page)
+    found: dict[str, dict[str, bool]] = {}
+
+    def meta_layer(getter) -> dict[str, bool]:
+        value, layer = getter() if meta is not None else (None, None)
+        ok = value not in (None, "", [])
+        return {LAYER_JSONLD: ok and layer == LAYER_JSONLD, LAYER_META: ok and layer == LAYER_META}
+
+    def sel(name: str) -> bool:
+        return parser is not None and getattr(parser, name)() not in (None, "", [])
+
+    if meta is not None:
+        found["url"] = meta_layer(meta.url)
+        found["title_raw"] = {**meta_layer(meta.title), LAYER_SELECTOR: sel("title_raw"), LAYER_GENERIC: bool(generic.title())}
+        found["section"] = {**meta_layer(meta.section), LAYER_SELECTOR: sel("section")}
+        found["published_at"] = {
+            **meta_layer(meta.published_at), LAYER_SELECTOR: sel("published_at"),
+            LAYER_GENERIC: generic.published_at() is not None,
+        }
+        found["updated_at"] = {**meta_layer(meta.updated_at), LAYER_SELECTOR: sel("updated_at")}
+        found["paragraphs"] = {LAYER_SELECTOR: sel("paragraphs"), LAYER_GENERIC: bool(generic.paragraphs())}
+        found["images"] = {**meta_layer(meta.image_urls), LAYER_SELECTOR: sel("images")}
+        found["author_email"] = {**meta_layer(meta.author_email), LAYER_SELECTOR: sel("author_email")}
+        found["lead"] = {**meta_layer(meta.lead), LAYER_SELECTOR: sel("paragraphs")}
+    return (parser.layout if parser else None), found
+
+
+def check_site(
+    base_url: str, user_agent: str, *, articles: int = 3, timeout: float = 20.0, registry: Registry | None = None
+) -> SiteReport:
+    registry = registry or Registry()
+    report = SiteReport(base_url=base_url)
+    robots = urllib.robotparser.RobotFileParser()
+    status, body, _ = _fetch(base_url.rstrip("/") + "/robots.txt", user_agent, timeout)
+    robots.parse(body.decode("utf-8", "replace").splitlines() if status == 200 else [])
+
+    def allowed(url: str) -> bool:
+        if robots.can_fetch(user_agent, url):
+            return True
+        report.problems.append(f"robots.txt disallows {url}")
+        report.robots_ok = False
+        return False
+
+    candidates: list[str] = []
+    feed = rss_url(base_url)
+    if allowed(feed):
+        status, body, _ = _fetch(feed, user_agent, timeout)
+        entries = parse_rss(body, base_url) if status == 200 else []
+        report.feed_items = len(entries)
+        if not entries:
+            report.problems.append(f"feed {feed}: HTTP {status}, no article items")
+        candidates += [e.url for e in entries]
+    first_list = list_page_url(1, base_url)
+    if allowed(first_list):
+        status, body, _ = _fetch(first_list, user_agent, timeout)
+        entries = parse_list_page(body, base_url) if status == 200 else []
+        report.list_items = len(entries)
+        if not entries:
+            report.problems.append(f"list page {first_list}: HTTP {status}, no article entries")
+        candidates += [e.url for e in entries]
+
+    seen: set[str] = set()
+    for url in candidates:
+        if len(report.pages) >= articles:
+            break
+        if url in seen or not allowed(url):
+            continue
+        seen.add(url)
+        status, body, headers = _fetch(url, user_agent, timeout)
+        check = PageCheck(url=url, status=status)
+        report.pages.append(check)
+        if status != 200:
+            report.problems.append(f"{url}: HTTP {status}")
+            continue
+        extraction = registry.extract(body, url, headers)
+        check.layout, check.matches = layer_matches(Page(body=body, url=url, headers=headers), registry)
+        check.winners = dict(extraction.sources)
+        check.errors = list(extraction.errors)
+        if check.layout is None:
+            report.problems.append(f"{url}: no registered layout parser recognized the page")
+        for name in ESSENTIAL_FIELDS:
+            if name not in extraction.fields:
+                report.problems.append(f"{url}: essential field {name} not extracted")
+    if not report.pages:
+        report.problems.append("no article page could be checked")
+    return report
+
+
+def render(report: SiteReport, registry: Registry | None = None) -> Any:
+    """A rich renderable: one table per article page (field x layer), then the problems."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    registry = registry or Registry()
+    parts: list[Any] = [
+        Text(f"{report.base_url}: feed items {report.feed_items}, list items {report.list_items}")
+    ]
+    for check in report.pages:
+        table = Table(title=f"{check.url} (HTTP {check.status}, layout {check.layout or 'none'})")
+        table.add_column("field")
+        for layer in (LAYER_JSONLD, LAYER_META, LAYER_SELECTOR, LAYER_GENERIC):
+            table.add_column(layer)
+        table.add_column("used")
+        table.add_column("selector")
+        parser_cls = next((p for p in registry.parsers if p.layout == check.layout), None)
+        for name in REPORTED_FIELDS:
+            row = check.matches.get(name, {})
+            cells = [("yes" if row.get(layer) else ("no" if layer in row else "-")) for layer in
+                     (LAYER_JSONLD, LAYER_META, LAYER_SELECTOR, LAYER_GENERIC)]
+            selector = parser_cls.selectors.get(name, "") if parser_cls else ""
+            used = check.winners.get(name, "MISSING" if name in ESSENTIAL_FIELDS else "")
+            table.add_row(name, *cells, used, selector)
+        parts.append(table)
+        if check.errors:
+            parts.append(Text("parse errors: " + "; ".join(check.errors), style="yellow"))
+    if report.problems:
+        parts.append(Text("PROBLEMS:\n  " + "\n  ".join(report.problems), style="bold red"))
+    else:
+        parts.append(Text("OK: every essential field extracted by a registered layout", style="green"))
+    return Group(*parts)

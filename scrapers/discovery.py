@@ -1,0 +1,255 @@
+"""Discovery (pure): read list pages and the RSS feed, and seek the list pages of a window.
+
+The latest-news list is newest first, 20 items a page, and a page past the end is empty. To
+find the first page holding a window we gallop (pages 1, 2, 4, 8, ...) until a page reaches
+below the window's end, then bisect between the last two probes; that costs at most
+2*log2(p)+2 list pages for a window starting on page p. From there we walk forward until
+items are older than the window. No network here: the spider feeds pages in and asks what
+to fetch next.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from email.utils import parsedate_to_datetime
+
+from scrapers.canonical import article_id_from_url, canonicalize, is_followable
+from yonhap.timeutil import KST, Window, article_date
+
+_LIST_DATE_RE = re.compile(r"(\d{1,2})\.(\d{1,2})\.?(?:(\d{4}))?\s+(\d{1,2})[:h](\d{2})")
+_TICK = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """An article seen on a list page or in the feed, with bounds on its publication time.
+
+    ``published`` is exact when the page showed a time; otherwise only the id's KST date is
+    known and [earliest, latest) spans that whole day.
+    """
+
+    article_id: str
+    url: str
+    published: datetime | None
+
+    @property
+    def earliest(self) -> datetime:
+        if self.published is not None:
+            return self.published
+        return datetime.combine(article_date(self.article_id), time(0), KST)
+
+    @property
+    def latest(self) -> datetime:
+        """Exclusive upper bound."""
+        if self.published is not None:
+            return self.published + _TICK
+        return datetime.combine(article_date(self.article_id) + timedelta(days=1), time(0), KST)
+
+    def may_be_in(self, window: Window) -> bool:
+        return self.earliest < window.end and self.latest > window.start
+
+    def surely_before(self, moment: datetime) -> bool:
+        return self.latest <= moment
+
+
+def _entry(href: str, base_url: str, published: datetime | None) -> ListEntry | None:
+    url = canonicalize(href, base_url)
+    if not is_followable(url, base_url):
+        return None
+    article_id = article_id_from_url(url)
+    if article_id is None or article_date(article_id) is None:
+        return None
+    return ListEntry(article_id, url, published)
+
+
+def list_date(text: str, article_id: str) -> datetime | None:
+    """'19.06 20:04' (KST, no year) -> aware datetime; the year comes from the article id.
+
+    A day/month that disagrees with the id's date is not trusted (None).
+    """
+    day = article_date(article_id)
+    m = _LIST_DATE_RE.search(text or "")
+    if day is None or not m:
+        return None
+    d, mo, year, hh, mm = m.groups()
+    try:
+        shown = date(int(year) if year else day.year, int(mo), int(d))
+        clock = time(int(hh), int(mm))
+    except ValueError:
+        return None
+    if shown != day:
+        return None
+    return datetime.combine(day, clock, KST)
+
+
+def parse_list_page(body: bytes, base_url: str) -> list[ListEntry]:
+    """Article entries of a /news list page, in page order (newest first).
+
+    Only the list block is read, so navigation and related links never become requests.
+    """
+    from lxml import html as lxml_html
+
+    if not body or not body.strip():
+        return []
+    doc = lxml_html.fromstring(body)
+    entries: list[ListEntry] = []
+    seen: set[str] = set()
+    for art in doc.xpath(
+        '//div[contains(concat(" ", normalize-space(@class), " "), " smain-list-type01 ")]//li'
+    ):
+        hrefs = art.xpath('.//*[contains(concat(" ", normalize-space(@class), " "), " tit ")]//a/@href') or art.xpath(
+            ".//a/@href"
+        )
+        if not hrefs:
+            continue
+        date_text = " ".join(
+            art.xpath('.//*[contains(concat(" ", normalize-space(@class), " "), " date ")]//text()')
+        )
+        url = canonicalize(hrefs[0], base_url)
+        article_id = article_id_from_url(url)
+        if article_id is None:
+            continue
+        entry = _entry(hrefs[0], base_url, list_date(date_text, article_id))
+        if entry and entry.article_id not in seen:
+            seen.add(entry.article_id)
+            entries.append(entry)
+    return entries
+
+
+def rss_date(text: str | None) -> datetime | None:
+    """RFC 822 pubDate; a date without a zone is KST wall-clock time (Yonhap's feeds)."""
+    if not text or not text.strip():
+        return None
+    try:
+        dt = parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=KST)
+    # email.utils maps "-0000" to naive and "+0000" to UTC; both are honored as given.
+    return dt.astimezone(KST)
+
+
+def parse_rss(body: bytes, base_url: str) -> list[ListEntry]:
+    from lxml import etree
+
+    if not body or not body.strip():
+        return []
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
+    root = etree.fromstring(body, parser=parser)
+    if root is None:
+        return []
+    entries: list[ListEntry] = []
+    seen: set[str] = set()
+    for item in root.iter("item"):
+        link = (item.findtext("link") or "").strip()
+        if not link:
+            continue
+        entry = _entry(link, base_url, rss_date(item.findtext("pubDate")))
+        if entry is None:
+            continue
+        # A feed time that disagrees with the id's date is not trusted.
+        if entry.published is not None and entry.published.date() != article_date(entry.article_id):
+            entry = ListEntry(entry.article_id, entry.url, None)
+        if entry.article_id not in seen:
+            seen.add(entry.article_id)
+            entries.append(entry)
+    return entries
+
+
+def feed_covers(entries: list[ListEntry], window: Window) -> bool:
+    """True when the feed reaches back before the window start, so it lists every article of
+    the window newer than its oldest item and the list pages need not be searched."""
+    return bool(entries) and any(e.surely_before(window.start) for e in entries)
+
+
+@dataclass
+class ListSeek:
+    """Gallop + bisect to the first list page of a window, then walk forward.
+
+    Drive it with ``next_page()`` / ``observe(page, entries)``; ``observe`` returns the
+    entries of that page to request (only those that may be in the window). A page that
+    could not be fetched is observed as ``None``: it is assumed to reach below the window's
+    end, which can only make us start earlier (more walking), never skip articles.
+    """
+
+    window: Window
+    max_page: int = 1 << 24
+    phase: str = "gallop"
+    lo: int = 0  # highest page known to be entirely newer than the window
+    hi: int | None = None  # lowest page known to reach below the window end
+    probe: int = 1
+    located: int | None = None
+    seek_requests: int = 0
+    walk_requests: int = 0
+    failed_streak: int = 0  # consecutive unfetchable pages while walking
+    max_failed_streak: int = 3
+    pages: dict[int, list[ListEntry] | None] = field(default_factory=dict)
+
+    def next_page(self) -> int | None:
+        if self.phase == "done":
+            return None
+        return self.probe
+
+    def _reaches_below_end(self, entries: list[ListEntry] | None) -> bool:
+        if entries is None or not entries:
+            return True  # failed or past the end
+        return any(e.surely_before(self.window.end) for e in entries)
+
+    def observe(self, page: int, entries: list[ListEntry] | None) -> list[ListEntry]:
+        if page != self.probe or self.phase == "done":
+            raise ValueError(f"ListSeek expected page {self.probe} in phase {self.phase}, got {page}")
+        self.pages[page] = entries
+        if self.phase == "walk":
+            self.walk_requests += 1
+            return self._walk(page)
+        self.seek_requests += 1
+        below = self._reaches_below_end(entries)
+        if self.phase == "gallop":
+            if below:
+                self.hi = page
+                self.phase = "bisect"
+            else:
+                self.lo = page
+                if page * 2 > self.max_page:
+                    self.phase = "done"
+                    return []
+                self.probe = page * 2
+                return []
+        else:  # bisect
+            if below:
+                self.hi = page
+            else:
+                self.lo = page
+        assert self.hi is not None
+        if self.hi - self.lo <= 1:
+            self.located = self.hi
+            self.phase = "walk"
+            return self._walk(self.hi)
+        self.probe = (self.lo + self.hi) // 2
+        return []
+
+    def _walk(self, page: int) -> list[ListEntry]:
+        """Take the page's wanted entries; continue through pages already fetched while
+        seeking (never fetch a page twice); stop at the end or below the window start."""
+        wanted: list[ListEntry] = []
+        while True:
+            entries = self.pages.get(page)
+            if entries is not None and not entries:
+                self.phase = "done"  # past the end
+                return wanted
+            self.failed_streak = self.failed_streak + 1 if entries is None else 0
+            wanted += [e for e in entries or [] if e.may_be_in(self.window)]
+            if self.failed_streak >= self.max_failed_streak:
+                self.phase = "done"  # the site is failing; the errors are recorded, stop walking
+                return wanted
+            if (entries and any(e.surely_before(self.window.start) for e in entries)) or page + 1 > self.max_page:
+                self.phase = "done"
+                return wanted
+            page += 1
+            self.probe = page
+            if self.pages.get(page) is None:  # not fetched yet, or its fetch failed: fetch it
+                self.pages.pop(page, None)
+                return wanted

@@ -1,0 +1,151 @@
+"""Downloader middlewares: retries with backoff, truncated-page retries, the raw WARC archive."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
+from scrapy.utils.response import response_status_message
+
+from scrapers.canonical import page_kind
+from scrapers.warc import LocalWarcArchive
+
+logger = logging.getLogger(__name__)
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as delta-seconds or an HTTP date -> seconds (>= 0), None when absent/bad."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retry policy plus a pause before each retry: exponential backoff, and for a
+    429 at least the server's Retry-After (capped at RETRY_AFTER_MAX)."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 0.5)
+        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 30.0)
+        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 60.0)
+
+    def backoff(self, request, response=None) -> float:
+        attempt = request.meta.get("retry_times", 0)
+        delay = min(self.backoff_base * (2**attempt), self.backoff_max)
+        if response is not None and response.status == 429:
+            asked = retry_after_seconds(response.headers.get(b"Retry-After"))
+            if asked is not None:
+                delay = max(delay, min(asked, self.retry_after_max))
+        return delay
+
+    async def _pause(self, seconds: float) -> None:
+        if seconds > 0:
+            self.crawler.stats.inc_value("yonhap/retry_pause_seconds", round(seconds, 3))
+            await asyncio.sleep(seconds)
+
+    async def process_response(self, request, response, spider=None):
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        retry = self._retry(request, response_status_message(response.status))
+        if retry is None:
+            return response
+        await self._pause(self.backoff(request, response))
+        return retry
+
+    async def process_exception(self, request, exception, spider=None):
+        if request.meta.get("dont_retry", False) or not isinstance(exception, self.exceptions_to_retry):
+            return None
+        retry = self._retry(request, exception)
+        if retry is not None:
+            await self._pause(self.backoff(request))
+        return retry
+
+
+class TruncatedHtmlMiddleware:
+    """An HTML page without ``</html>`` was cut off in transit: refetch it a few times; after
+    that it goes on as-is and the parser reports it (``truncated: no </html>``)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.max_times = crawler.settings.getint("TRUNCATED_RETRY_TIMES", 3)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        ctype = response.headers.get(b"Content-Type", b"").lower()
+        if response.status != 200 or b"html" not in ctype or request.meta.get("dont_retry"):
+            return response
+        if b"</html>" in response.body[-4096:].lower():
+            return response
+        self.crawler.stats.inc_value("yonhap/truncated_responses")
+        retry = get_retry_request(
+            request,
+            spider=self.crawler.spider,
+            reason="truncated_html",
+            max_retry_times=self.max_times,
+            give_up_log_level=logging.WARNING,
+        )
+        return retry or response
+
+
+class WarcArchiveMiddleware:
+    """Writes every response (articles, list pages, feed, robots.txt, errors) as a WARC record
+    and puts the record's URI in ``request.meta['raw_uri']``; counts requests per page kind."""
+
+    def __init__(self, crawler):
+        settings = crawler.settings
+        self.crawler = crawler
+        self.archive = LocalWarcArchive(
+            Path(settings.get("YONHAP_OUT_DIR")) / "warc",
+            bucket=settings.get("YONHAP_S3_BUCKET", "yonhap-fr"),
+            run_id=settings.get("YONHAP_RUN_ID", "run"),
+        )
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        mw = cls(crawler)
+        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        return mw
+
+    def spider_closed(self, spider=None):
+        self.archive.close()
+
+    def process_request(self, request, spider=None):
+        self.crawler.stats.inc_value(f"yonhap/requests/{page_kind(request.url)}")
+        return None
+
+    def process_response(self, request, response, spider=None):
+        fetched_at = datetime.now(UTC)
+        headers = [
+            (k.decode("latin-1"), v.decode("latin-1")) for k, values in response.headers.items() for v in values
+        ]
+        try:
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = ""
+        uri = self.archive.write(response.url, response.status, reason, headers, response.body, fetched_at)
+        request.meta["raw_uri"] = uri
+        request.meta["fetched_at"] = fetched_at.isoformat()
+        kind = page_kind(response.url)
+        self.crawler.stats.inc_value(f"yonhap/responses/{kind}")
+        self.crawler.stats.inc_value(f"yonhap/responses/{kind}/status_{response.status}")
+        return response

@@ -1,0 +1,101 @@
+"""What every layout parser shares: the parsed page, and the parser interface.
+
+Fundus style: one class per layout version, one method per field, each a pure function of
+the page. A parser says how it recognizes its layout (``recognizes``); the registry asks the
+registered parsers in turn and combines their answers with the metadata and generic layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any, ClassVar
+
+TRUNCATED = "truncated: no </html>"
+
+
+def _cls(name: str) -> str:
+    """XPath predicate: element has CSS class ``name``."""
+    return f'contains(concat(" ", normalize-space(@class), " "), " {name} ")'
+
+
+def has_class(el, name: str) -> bool:
+    return name in (el.get("class") or "").split()
+
+
+@dataclass
+class Page:
+    """One fetched page: raw bytes, URL, response headers, and its lxml tree (or None)."""
+
+    body: bytes
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    @cached_property
+    def truncated(self) -> bool:
+        return b"</html>" not in self.body[-4096:].lower()
+
+    @cached_property
+    def doc(self):
+        from lxml import etree
+        from lxml import html as lxml_html
+
+        if not self.body or not self.body.strip():
+            return None
+        try:
+            parser = lxml_html.HTMLParser(encoding=_charset(self.headers) or "utf-8", remove_comments=True)
+            doc = lxml_html.fromstring(self.body, parser=parser)
+        except (etree.ParserError, ValueError):
+            return None
+        return doc
+
+    def xpath(self, expr: str) -> list[Any]:
+        return self.doc.xpath(expr) if self.doc is not None else []
+
+
+def _charset(headers: dict[str, str]) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == "content-type" and "charset=" in value.lower():
+            return value.lower().split("charset=", 1)[1].split(";")[0].strip().strip('"') or None
+    return None
+
+
+class LayoutParser:
+    """One layout version of the article page. Subclasses implement every field method;
+    a method returns None (or an empty list) when its selector found nothing."""
+
+    layout: ClassVar[str] = ""
+
+    def __init__(self, page: Page):
+        self.page = page
+
+    @classmethod
+    def recognizes(cls, page: Page) -> bool:
+        raise NotImplementedError
+
+    # Fields, in CrawledArticle order.
+    def title_raw(self) -> str | None:
+        raise NotImplementedError
+
+    def section(self) -> str | None:
+        raise NotImplementedError
+
+    def published_at(self) -> datetime | None:
+        raise NotImplementedError
+
+    def updated_at(self) -> datetime | None:
+        raise NotImplementedError
+
+    def paragraphs(self) -> list[str]:
+        raise NotImplementedError
+
+    def images(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def author_email(self) -> str | None:
+        raise NotImplementedError
+
+    # What check-site prints: the selector each field method uses.
+    selectors: ClassVar[dict[str, str]] = {}

@@ -1,0 +1,196 @@
+"""The parser registry and the layered extraction of one article page.
+
+For each field: metadata (JSON-LD, then OpenGraph/article meta) when it carries the field, then
+the layout parser that recognized the page, then the generic layer (trafilatura). The layer
+that produced each field is recorded in ``field_sources`` so a site redesign shows up as a
+shift from "selector" to "generic". Pure: bytes + url + headers in, fields out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from scrapers.canonical import article_id_from_url, canonicalize
+from scrapers.parsers.base import TRUNCATED, LayoutParser, Page
+from scrapers.parsers.generic import GenericExtractor
+from scrapers.parsers.metadata import Metadata
+from scrapers.parsers.redesign import RedesignParser
+from scrapers.parsers.reference import ReferenceParser
+from yonhap.schema import LAYER_GENERIC, LAYER_META, LAYER_SELECTOR, CrawledArticle
+
+UNRECOGNIZED = "unrecognized"
+DEFAULT_PARSERS: tuple[type[LayoutParser], ...] = (ReferenceParser, RedesignParser)
+PARSERS_BY_NAME = {p.layout: p for p in DEFAULT_PARSERS}
+
+
+@dataclass
+class Extraction:
+    """Extracted fields of one page (CrawledArticle field names), their layers, and errors."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    layout: str | None = None
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt is not None else None
+
+
+class Registry:
+    """The layout parsers in the order they are asked; configurable (tests register only one)."""
+
+    def __init__(self, parsers: tuple[type[LayoutParser], ...] | list[type[LayoutParser]] = DEFAULT_PARSERS):
+        self.parsers = tuple(parsers)
+
+    @classmethod
+    def from_names(cls, names: list[str] | None) -> Registry:
+        if not names:
+            return cls()
+        unknown = [n for n in names if n not in PARSERS_BY_NAME]
+        if unknown:
+            raise ValueError(f"unknown parser(s) {unknown}; known: {sorted(PARSERS_BY_NAME)}")
+        return cls([PARSERS_BY_NAME[n] for n in names])
+
+    def parser_for(self, page: Page) -> LayoutParser | None:
+        for parser_cls in self.parsers:
+            if parser_cls.recognizes(page):
+                return parser_cls(page)
+        return None
+
+    def extract(self, body: bytes, url: str, headers: dict[str, str] | None = None) -> Extraction:
+        page = Page(body=body or b"", url=url, headers=dict(headers or {}))
+        result = Extraction()
+        if page.truncated:
+            result.errors.append(TRUNCATED)
+        if page.doc is None:
+            result.errors.append("unparseable: empty or not HTML")
+            return result
+        meta = Metadata(page.doc)
+        result.errors.extend(meta.jsonld_errors)
+        parser = self.parser_for(page)
+        result.layout = parser.layout if parser else UNRECOGNIZED
+        generic = GenericExtractor(page)
+
+        def take(name: str, *candidates) -> None:
+            """First non-empty candidate wins; each candidate is (callable, layer)."""
+            for getter, layer in candidates:
+                if getter is None:
+                    continue
+                value = getter()
+                if isinstance(value, tuple):  # metadata accessors return (value, layer)
+                    value, layer = value
+                if value not in (None, "", []):
+                    result.fields[name] = value
+                    result.sources[name] = layer
+                    return
+
+        sel = parser  # shorthand; None when no layout matched
+        take("title_raw", (meta.title, None), (sel and sel.title_raw, LAYER_SELECTOR), (generic.title, LAYER_GENERIC))
+        take("section", (meta.section, None), (sel and sel.section, LAYER_SELECTOR))
+        take(
+            "published_at",
+            (meta.published_at, None),
+            (sel and sel.published_at, LAYER_SELECTOR),
+            (generic.published_at, LAYER_GENERIC),
+        )
+        take("updated_at", (meta.updated_at, None), (sel and sel.updated_at, LAYER_SELECTOR))
+        take("paragraphs", (sel and sel.paragraphs, LAYER_SELECTOR), (generic.paragraphs, LAYER_GENERIC))
+        if sel is not None:
+            # The layout parser is authoritative for images: no figure means no photo (og:image
+            # then is usually the site logo).
+            images = sel.images()
+            result.fields["images"] = images
+            if images:
+                result.sources["images"] = LAYER_SELECTOR
+        else:
+            take("images", (lambda: _meta_images(meta), None))
+        take("author_email", (meta.author_email, None), (sel and sel.author_email, LAYER_SELECTOR))
+        paragraphs = result.fields.get("paragraphs") or []
+        take(
+            "lead",
+            (meta.lead, None),
+            (lambda: lead_from(paragraphs), result.sources.get("paragraphs", LAYER_SELECTOR)),
+        )
+        take("url", (meta.url, None))
+
+        for key in ("published_at", "updated_at"):
+            if key in result.fields:
+                result.fields[key] = _iso(result.fields[key])
+        if "url" in result.fields:
+            result.fields["url"] = canonicalize(result.fields["url"], url)
+        if "title_raw" not in result.fields:
+            result.errors.append("missing: title")
+        if not paragraphs:
+            result.errors.append("missing: body")
+        if "published_at" not in result.fields:
+            result.errors.append("missing: published_at")
+        return result
+
+
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?»])\s+(?=[«\"A-ZÀ-ÖØ-Þ])")
+
+
+def lead_from(paragraphs: list[str]) -> str | None:
+    """No summary in the head: the first sentence of the first paragraph, without its dateline
+    ("SEOUL, 19 juin (Yonhap) -- ")."""
+    if not paragraphs:
+        return None
+    text = paragraphs[0].split(" -- ", 1)[1] if " -- " in paragraphs[0] else paragraphs[0]
+    return _SENTENCE_END_RE.split(text, 1)[0].strip() or None
+
+
+def _meta_images(meta: Metadata) -> tuple[list[dict[str, Any]], str | None]:
+    urls, layer = meta.image_urls()
+    images = [{"url": u, "alt": None, "caption": None, "notice": None} for u in urls]
+    return images, layer
+
+
+def build_item(
+    extraction: Extraction,
+    *,
+    requested_url: str,
+    base_url: str,
+    http_status: int,
+    fetched_at: str,
+    run_id: str,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    raw_uri: str | None = None,
+) -> CrawledArticle:
+    """The item for one article response; the article id comes from the requested URL (the
+    canonical link must agree, else it is a parse error)."""
+    requested = canonicalize(requested_url, base_url)
+    article_id = article_id_from_url(requested) or ""
+    errors = list(extraction.errors)
+    url = extraction.fields.get("url") or requested
+    canonical_id = article_id_from_url(url)
+    if not article_id:
+        errors.append(f"bad url: no article id in {requested_url}")
+        article_id = canonical_id or ""
+    elif canonical_id != article_id:
+        if canonical_id is not None:
+            errors.append(f"mismatch: canonical id {canonical_id} != requested {article_id}")
+        url = requested
+    fields = {k: v for k, v in extraction.fields.items() if k != "url"}
+    return CrawledArticle(
+        article_id=article_id,
+        url=url,
+        requested_url=requested_url,
+        http_status=http_status,
+        fetched_at=fetched_at,
+        run_id=run_id,
+        etag=etag,
+        last_modified=last_modified,
+        layout=extraction.layout,
+        field_sources=dict(extraction.sources),
+        parse_errors=errors,
+        raw_uri=raw_uri,
+        **fields,
+    )
+
+
+__all__ = ["Registry", "Extraction", "build_item", "DEFAULT_PARSERS", "LAYER_META"]

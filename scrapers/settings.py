@@ -1,0 +1,77 @@
+"""Scrapy settings of the Yonhap crawler.
+
+Politeness and identity come from yonhap.config.Settings (YONHAP_USER_AGENT,
+YONHAP_DOWNLOAD_DELAY, YONHAP_CONCURRENCY) through :func:`scrapy_settings`; the constants here
+are the fixed part. Never a browser or Scrapy default user agent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+BOT_NAME = "yonhap_fr"
+SPIDER_MODULES = ["scrapers.spiders"]
+NEWSPIDER_MODULE = "scrapers.spiders"
+
+ROBOTSTXT_OBEY = True
+COOKIES_ENABLED = False  # the site needs none; a cookie banner is not consent to track
+TELNETCONSOLE_ENABLED = False
+DOWNLOAD_MAXSIZE = 5 * 1024 * 1024  # an article page is ~50 KB; anything huge is not one
+DOWNLOAD_WARNSIZE = 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+DNS_TIMEOUT = 20
+
+# Retries: 5xx, 429 (Retry-After honored, capped), resets and timeouts, with backoff
+# (scrapers.middlewares.BackoffRetryMiddleware replaces Scrapy's RetryMiddleware).
+RETRY_ENABLED = True
+RETRY_TIMES = 4
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 0.5  # seconds; doubled per attempt, scaled down when DOWNLOAD_DELAY is 0
+RETRY_BACKOFF_MAX = 30.0
+RETRY_AFTER_MAX = 60.0  # never sleep longer than this on a Retry-After header
+TRUNCATED_RETRY_TIMES = 3  # a page without </html> is refetched this often, then parsed as-is
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scrapers.middlewares.BackoffRetryMiddleware": 550,
+    "scrapers.middlewares.TruncatedHtmlMiddleware": 560,
+    # After decompression (590), before retries: every response, including those retried.
+    "scrapers.middlewares.WarcArchiveMiddleware": 585,
+}
+ITEM_PIPELINES = {
+    "scrapers.pipelines.StagingPipeline": 800,
+}
+EXTENSIONS = {}
+
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_MAX_DELAY = 30.0
+
+LOG_LEVEL = "INFO"
+
+
+def scrapy_settings(
+    *,
+    user_agent: str,
+    download_delay: float,
+    concurrency: int,
+    out_dir: str,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """This module's settings plus the run's politeness and identity values."""
+    values = {k: v for k, v in globals().items() if k.isupper()}
+    values.update(
+        USER_AGENT=user_agent,
+        ROBOTSTXT_USER_AGENT=user_agent,
+        DOWNLOAD_DELAY=download_delay,
+        RANDOMIZE_DOWNLOAD_DELAY=download_delay > 0,
+        CONCURRENT_REQUESTS_PER_DOMAIN=concurrency,
+        CONCURRENT_REQUESTS=max(concurrency, 1),
+        # AutoThrottle only ever slows down; with no delay asked for (tests, benchmarks) it is off.
+        AUTOTHROTTLE_ENABLED=download_delay > 0,
+        AUTOTHROTTLE_START_DELAY=max(download_delay, 0.0),
+        AUTOTHROTTLE_TARGET_CONCURRENCY=float(concurrency),
+        RETRY_BACKOFF_BASE=RETRY_BACKOFF_BASE if download_delay > 0 else 0.05,
+        YONHAP_OUT_DIR=out_dir,
+    )
+    values.update(extra or {})
+    return values

@@ -1,0 +1,227 @@
+"""The Yonhap French spider: feed + list pages for discovery, article pages for items.
+
+Only in-window article pages are requested; navigation, related, search and off-site links are
+never followed (discovery reads the list block and the feed only). Stored articles are
+re-validated with conditional requests, so an unchanged article costs a 304 and no parse.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from scrapers.canonical import (
+    article_id_from_url,
+    article_url,
+    canonicalize,
+    is_followable,
+    list_page_url,
+    page_kind,
+    rss_url,
+)
+from scrapers.discovery import ListSeek, feed_covers, parse_list_page, parse_rss
+from scrapers.parsers.registry import Registry, build_item
+from yonhap.schema import CrawlError
+from yonhap.timeutil import Window
+
+logger = logging.getLogger(__name__)
+
+
+class YonhapFrSpider(scrapy.Spider):
+    name = "yonhap_fr"
+
+    def __init__(self, config: dict[str, Any], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.base_url: str = config["base_url"].rstrip("/")
+        self.run_id: str = config["run_id"]
+        self.window = Window(
+            datetime.fromisoformat(config["window_start"]), datetime.fromisoformat(config["window_end"])
+        )
+        self.validators: dict[str, dict] = config.get("validators") or {}
+        self.retry_urls: list[str] = config.get("retry_urls") or []
+        self.use_feed: bool = config.get("use_feed", True)
+        self.registry = Registry.from_names(config.get("parsers"))
+        self.out_dir = Path(config["out_dir"])
+        self.seek = ListSeek(self.window)
+        self.crawl_errors: list[CrawlError] = []
+        self.not_modified_ids: list[str] = []
+        self.robots_denied: list[str] = []
+        self.allowed_domains = []  # off-site requests are refused by canonical.is_followable
+
+    # -- requests ---------------------------------------------------------------------------
+    async def start(self):
+        if self.use_feed:
+            yield scrapy.Request(
+                rss_url(self.base_url), callback=self.parse_feed, errback=self.feed_failed, priority=10
+            )
+        else:
+            yield self._next_list_request()
+        for url in self.retry_urls:
+            article_id = article_id_from_url(canonicalize(url, self.base_url))
+            if article_id:
+                yield self._article_request(article_id, reason="retry")
+            else:
+                logger.info("not retrying %s: only article pages are retried (discovery re-covers lists)", url)
+
+    def _article_request(self, article_id: str, reason: str = "discovered") -> scrapy.Request:
+        headers = {}
+        known = self.validators.get(article_id) or {}
+        if known.get("etag"):
+            headers["If-None-Match"] = known["etag"]
+        if known.get("last_modified"):
+            headers["If-Modified-Since"] = known["last_modified"]
+        return scrapy.Request(
+            article_url(article_id, self.base_url),
+            headers=headers,
+            callback=self.parse_article,
+            errback=self.fetch_failed,
+            meta={"handle_httpstatus_list": [304], "article_id": article_id, "reason": reason},
+        )
+
+    def _next_list_request(self) -> scrapy.Request | None:
+        page = self.seek.next_page()
+        if page is None:
+            return None
+        return scrapy.Request(
+            list_page_url(page, self.base_url),
+            callback=self.parse_list,
+            errback=self.list_failed,
+            meta={"page": page},
+            dont_filter=True,  # a page is only ever asked once by the seek
+            priority=5,
+        )
+
+    def _requests_for(self, entries) -> list[scrapy.Request]:
+        out = []
+        for entry in entries:
+            if entry.may_be_in(self.window) and is_followable(entry.url, self.base_url):
+                out.append(self._article_request(entry.article_id))
+        return out
+
+    # -- discovery --------------------------------------------------------------------------
+    def parse_feed(self, response):
+        entries = parse_rss(response.body, self.base_url)
+        yield from self._requests_for(entries)
+        if feed_covers(entries, self.window):
+            self.crawler.stats.set_value("yonhap/feed_covered_window", True)
+            self.seek.phase = "done"
+            return
+        request = self._next_list_request()
+        if request:
+            yield request
+
+    def feed_failed(self, failure):
+        self._record_failure(failure)
+        request = self._next_list_request()
+        if request:
+            yield request
+
+    def parse_list(self, response):
+        page = response.meta["page"]
+        entries = parse_list_page(response.body, self.base_url)
+        yield from self._requests_for(self.seek.observe(page, entries))
+        request = self._next_list_request()
+        if request:
+            yield request
+        else:
+            self._record_seek()
+
+    def list_failed(self, failure):
+        self._record_failure(failure)
+        page = failure.request.meta["page"]
+        yield from self._requests_for(self.seek.observe(page, None))
+        request = self._next_list_request()
+        if request:
+            yield request
+        else:
+            self._record_seek()
+
+    def _record_seek(self) -> None:
+        stats = self.crawler.stats
+        stats.set_value("yonhap/seek_located_page", self.seek.located)
+        stats.set_value("yonhap/seek_requests", self.seek.seek_requests)
+        stats.set_value("yonhap/walk_requests", self.seek.walk_requests)
+
+    # -- articles ---------------------------------------------------------------------------
+    def parse_article(self, response):
+        article_id = response.meta["article_id"]
+        if response.status == 304:
+            self.not_modified_ids.append(article_id)
+            self.crawler.stats.inc_value("yonhap/not_modified")
+            return
+        extraction = self.registry.extract(response.body, response.url, _headers(response))
+        item = build_item(
+            extraction,
+            requested_url=response.request.url if response.request else response.url,
+            base_url=self.base_url,
+            http_status=response.status,
+            fetched_at=response.meta.get("fetched_at") or datetime.now(UTC).isoformat(),
+            run_id=self.run_id,
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+            raw_uri=response.meta.get("raw_uri"),
+        )
+        if item.parse_errors:
+            self.crawler.stats.inc_value("yonhap/items_with_parse_errors")
+        for name, layer in item.field_sources.items():
+            self.crawler.stats.inc_value(f"yonhap/field_source/{name}/{layer}")
+        yield item
+
+    def fetch_failed(self, failure):
+        self._record_failure(failure)
+
+    def _record_failure(self, failure) -> None:
+        request = failure.request
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            # robots.txt (or another policy) refused it: not a fetch failure.
+            self.robots_denied.append(request.url)
+            return
+        status = None
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            error = f"HTTP {status}"
+        else:
+            error = failure.type.__name__ if failure.type else "error"
+            if failure.value is not None and str(failure.value):
+                error = f"{error}: {str(failure.value)[:200]}"
+        self.crawl_errors.append(
+            CrawlError(
+                run_id=self.run_id,
+                url=request.url,
+                error=error,
+                attempts=request.meta.get("retry_times", 0) + 1,
+                at=datetime.now(UTC).isoformat(),
+                status=status,
+            )
+        )
+        self.crawler.stats.inc_value(f"yonhap/errors/{page_kind(request.url)}")
+
+    # -- hand-off ---------------------------------------------------------------------------
+    def closed(self, reason):
+        self._record_seek()
+        stats = self.crawler.stats.get_stats()
+        out = {
+            "reason": reason,
+            "errors": [e.to_dict() for e in self.crawl_errors],
+            "not_modified_ids": self.not_modified_ids,
+            "robots_denied": self.robots_denied,
+            "scrapy_stats": stats,
+        }
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        (self.out_dir / "spider.json").write_text(json.dumps(out, default=str, ensure_ascii=False))
+
+
+def _header(response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _headers(response) -> dict[str, str]:
+    return {k.decode("latin-1"): v[-1].decode("latin-1") for k, v in response.headers.items() if v}

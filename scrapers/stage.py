@@ -1,0 +1,231 @@
+"""Crawl stage functions (docs/architecture.md): ``crawl`` and ``reprocess``.
+
+``crawl`` runs Scrapy in a subprocess (``python -m scrapers.run_spider``) so the caller's
+process (an Airflow task, the CLI) never hosts a Twisted reactor; its log lines are streamed
+to the caller's logger (or stdout when logging is not configured). Outputs, all replaced
+whole on a rerun (idempotent): ``raw/dt=…/<run_id>.warc.gz``, staging ITEMS, CRAWL_ERRORS,
+CRAWL_STATS.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import deque
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from yonhap import s3, staging
+from yonhap.config import Settings
+from yonhap.schema import CrawledArticle, CrawlError, CrawlStats
+from yonhap.timeutil import Window
+
+logger = logging.getLogger("scrapers.crawl")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class CrawlFailed(RuntimeError):
+    """The crawler subprocess failed; the message ends with its last log lines."""
+
+
+def _emit(line: str) -> None:
+    if logging.getLogger().hasHandlers() or logger.hasHandlers():
+        logger.info(line)
+    else:
+        print(line, flush=True)
+
+
+def _run_subprocess(config_path: Path, timeout: float | None) -> None:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    tail: deque[str] = deque(maxlen=30)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scrapers.run_spider", str(config_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env=env,
+        cwd=str(REPO_ROOT),
+    )
+    started = datetime.now(UTC)
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            line = line.rstrip("\n")
+            tail.append(line)
+            _emit(line)
+            if timeout is not None and (datetime.now(UTC) - started).total_seconds() > timeout:
+                proc.kill()
+                raise CrawlFailed(f"crawler subprocess exceeded {timeout}s")
+        rc = proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if rc != 0:
+        raise CrawlFailed(f"crawler subprocess exited with {rc}:\n" + "\n".join(tail))
+
+
+def _upload_archive(settings: Settings, run_id: str, warc_dir: Path) -> list[str]:
+    from scrapers.warc import local_files, raw_key
+
+    keys = []
+    for dt, path in local_files(warc_dir).items():
+        key = raw_key(dt, run_id)
+        s3.put_bytes(settings, key, path.read_bytes(), "application/warc")
+        keys.append(key)
+    return keys
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def crawl(
+    settings: Settings,
+    run_id: str,
+    window: Window,
+    *,
+    validators: dict[str, dict] | None = None,
+    retry_urls: list[str] | None = None,
+    parsers: list[str] | None = None,
+    scrapy_overrides: dict[str, Any] | None = None,
+    timeout: float | None = None,
+) -> CrawlStats:
+    """Crawl every article published in ``window`` (see module doc). ``parsers`` limits the
+    registered layout parsers by name; ``scrapy_overrides`` adds Scrapy settings (tests)."""
+    s3.ensure_bucket(settings)
+    started_at = datetime.now(UTC)
+    work = Path(tempfile.mkdtemp(prefix=f"yonhap-crawl-{run_id}-"))
+    try:
+        config = {
+            "base_url": settings.base_url,
+            "user_agent": settings.user_agent,
+            "download_delay": settings.download_delay,
+            "concurrency": settings.concurrency,
+            "bucket": settings.s3_bucket,
+            "run_id": run_id,
+            "window_start": window.start.isoformat(),
+            "window_end": window.end.isoformat(),
+            "validators": validators or {},
+            "retry_urls": list(retry_urls or []),
+            "parsers": parsers,
+            "out_dir": str(work),
+            "scrapy_settings": scrapy_overrides or {},
+        }
+        config_path = work / "config.json"
+        config_path.write_text(json.dumps(config), encoding="utf-8")
+        _emit(f"crawl {run_id}: {settings.base_url} window {window}")
+        _run_subprocess(config_path, timeout)
+
+        spider_out = json.loads((work / "spider.json").read_text(encoding="utf-8"))
+        items = [CrawledArticle.from_dict(d) for d in _read_jsonl(work / "items.jsonl")]
+        errors = [CrawlError.from_dict(d) for d in spider_out["errors"]]
+        _upload_archive(settings, run_id, work / "warc")
+        staging.write_jsonl(settings, run_id, staging.ITEMS, (i.to_dict() for i in items))
+        staging.write_jsonl(settings, run_id, staging.CRAWL_ERRORS, (e.to_dict() for e in errors))
+        stats = _crawl_stats(run_id, window, spider_out, items, errors, started_at)
+        staging.write_json(settings, run_id, staging.CRAWL_STATS, stats.to_dict())
+        _emit(
+            f"crawl {run_id}: {stats.items} items, {stats.not_modified} not modified, "
+            f"{stats.errors} errors, {stats.pages} responses ({stats.list_pages} list pages)"
+        )
+        return stats
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _crawl_stats(run_id, window, spider_out, items, errors, started_at) -> CrawlStats:
+    st = spider_out.get("scrapy_stats") or {}
+    return CrawlStats(
+        run_id=run_id,
+        window_start=window.start.isoformat(),
+        window_end=window.end.isoformat(),
+        list_pages=int(st.get("yonhap/requests/list", 0)),
+        rss_requests=int(st.get("yonhap/requests/rss", 0)),
+        article_requests=int(st.get("yonhap/requests/article", 0)),
+        pages=int(st.get("downloader/response_count", 0)),
+        items=len(items),
+        not_modified=len(spider_out.get("not_modified_ids") or []),
+        not_modified_ids=sorted(spider_out.get("not_modified_ids") or []),
+        errors=len(errors),
+        retries=int(st.get("retry/count", 0)),
+        robots_denied=int(st.get("robotstxt/forbidden", 0)),
+        bytes=int(st.get("downloader/response_bytes", 0)),
+        started_at=started_at.isoformat(),
+        finished_at=datetime.now(UTC).isoformat(),
+        scrapy_stats=st,
+    )
+
+
+def reprocess(settings: Settings, run_id: str, window: Window, *, parsers: list[str] | None = None) -> CrawlStats:
+    """Re-parse the raw archive for the window's KST dates (latest 200 record per article id
+    across runs) into the same staging outputs as ``crawl``; no site traffic."""
+    from scrapers.canonical import article_id_from_url
+    from scrapers.parsers.registry import Registry, build_item
+    from scrapers.warc import iter_responses, record_uri
+    from yonhap.schema import parse_time
+    from yonhap.timeutil import article_date
+
+    s3.ensure_bucket(settings)
+    started_at = datetime.now(UTC)
+    registry = Registry.from_names(parsers)
+    days = set(window.kst_dates())
+    latest: dict[str, tuple[datetime, str, Any]] = {}
+    records = 0
+    for day in sorted(days):
+        for key in sorted(s3.list_keys(settings, f"raw/dt={day.isoformat()}/")):
+            if not key.endswith(".warc.gz"):
+                continue
+            for resp in iter_responses(s3.get_bytes(settings, key)):
+                records += 1
+                article_id = article_id_from_url(resp.url or "")
+                if resp.status != 200 or not article_id or article_date(article_id) not in days:
+                    continue
+                seen = latest.get(article_id)
+                if seen is None or (resp.fetched_at, key) > (seen[0], seen[1]):
+                    latest[article_id] = (resp.fetched_at, key, resp)
+    items: list[CrawledArticle] = []
+    for article_id in sorted(latest):
+        fetched_at, key, resp = latest[article_id]
+        item = build_item(
+            registry.extract(resp.body, resp.url, resp.headers),
+            requested_url=resp.url,
+            base_url=settings.base_url,
+            http_status=resp.status,
+            fetched_at=fetched_at.astimezone(UTC).isoformat(),
+            run_id=run_id,
+            etag=resp.header("ETag"),
+            last_modified=resp.header("Last-Modified"),
+            raw_uri=record_uri(settings.s3_bucket, key, resp.record_offset, resp.record_length),
+        )
+        published = parse_time(item.published_at) if item.published_at else None
+        if published is not None and not window.contains(published):
+            continue  # a partial-day window owns only part of the date
+        items.append(item)
+    staging.write_jsonl(settings, run_id, staging.ITEMS, (i.to_dict() for i in items))
+    staging.write_jsonl(settings, run_id, staging.CRAWL_ERRORS, [])
+    stats = CrawlStats(
+        run_id=run_id,
+        window_start=window.start.isoformat(),
+        window_end=window.end.isoformat(),
+        pages=records,
+        items=len(items),
+        started_at=started_at.isoformat(),
+        finished_at=datetime.now(UTC).isoformat(),
+        scrapy_stats={"source": "raw archive", "warc_records": records},
+    )
+    staging.write_json(settings, run_id, staging.CRAWL_STATS, stats.to_dict())
+    return stats

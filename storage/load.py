@@ -1,0 +1,477 @@
+"""The database half of the load: one batch -> schema ``yonhap`` in ONE transaction.
+
+COPY every record into session temp tables, then one set-based merge per table:
+
+* articles: upsert by article_id; a row changes only when the incoming fetch is not older
+  than the stored one AND some column differs (``IS DISTINCT FROM``), so reloading a batch
+  is a true no-op. ``first_seen_at`` is kept; ``last_seen_at`` moves forward to the fetch
+  time (never back). Articles answered 304 (CrawlStats.not_modified_ids) get ``last_seen_at``
+  touched to the crawl's finish time.
+* canonical URL already owned by ANOTHER article id: that row is not loaded; it becomes a
+  rejected item (stage ``load``). The article id is the identity (the site's URLs embed it),
+  so a second id on one URL means a canonicalisation problem to look at, not the same article.
+* article_revisions: appended only for a new (article_id, content_hash); revision = max + 1.
+  The loaded row's own content always has a revision.
+* rejected_items / crawl_errors: keyed per run (item_key / url), so a rerun of a run_id
+  replaces that run's rows without duplicating or rewriting unchanged ones.
+* crawl_errors of earlier fetches of a URL that now loaded get ``resolved_at``.
+* crawl_runs: counts, status, quality result; updated only when something differs.
+
+When the gate failed, no articles/revisions load; rejects, errors and the run row do.
+All loads are serialised by a transaction-scoped advisory lock (revision numbering and the
+URL check need a stable view). Values are always bound parameters or COPY data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from yonhap.schema import (
+    ARTICLE_COLUMNS,
+    ArticleRow,
+    CrawlError,
+    CrawlStats,
+    GateSummary,
+    RejectedItem,
+    RevisionRow,
+    parse_time,
+)
+
+LOAD_LOCK_KEY = int.from_bytes(b"yonhapLD", "big", signed=True)
+COPY_CHUNK_ROWS = 5000
+# Test hook: seconds to sleep after the COPYs, before the merges (crash-safety test).
+PAUSE_AFTER_COPY_ENV = "YONHAP_TEST_PAUSE_AFTER_COPY"
+PAUSE_MARKER = "yonhap-load: paused after COPY"
+
+LOADER_MAINTAINED = ("first_seen_at", "last_seen_at")
+STAGED_ARTICLE_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c not in LOADER_MAINTAINED)
+# Compared to decide whether an existing row changes (everything we write).
+COMPARED_COLUMNS = STAGED_ARTICLE_COLUMNS
+
+STATUS_SUCCEEDED = "succeeded"
+STATUS_BLOCKED = "blocked"
+
+
+class LoadError(ValueError):
+    """The batch cannot be loaded as it is; ``str(err)`` says which record and why."""
+
+
+@dataclass
+class LoadBatch:
+    run_id: str
+    gate: GateSummary
+    articles: list[ArticleRow] = field(default_factory=list)  # passed the gate
+    revisions: list[RevisionRow] = field(default_factory=list)
+    rejects: list[RejectedItem] = field(default_factory=list)  # gate + transform rejects
+    errors: list[CrawlError] = field(default_factory=list)
+    stats: CrawlStats | None = None
+
+
+# ---------------------------------------------------------------- COPY encoding
+
+
+def _text(value: Any, where: str) -> str:
+    """One field in COPY text format (\\N = NULL; backslash, newline, CR, tab escaped)."""
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        if "\\u0000" in value:
+            raise LoadError(f"{where}: JSON contains a NUL character (PostgreSQL cannot store it)")
+    text = str(value)
+    if "\x00" in text:
+        raise LoadError(f"{where}: contains a NUL character (PostgreSQL cannot store it)")
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
+def _copy(cur, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], what: str) -> int:
+    from psycopg2 import sql
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    ).as_string(cur)
+    count = 0
+    buffer: list[str] = []
+
+    def flush() -> None:
+        if buffer:
+            cur.copy_expert(statement, io.StringIO("".join(buffer)))
+            buffer.clear()
+
+    for row in rows:
+        where = f"{what} #{count + 1} ({row[0]})"
+        buffer.append("\t".join(_text(v, f"{where} {c}") for c, v in zip(columns, row, strict=True)) + "\n")
+        count += 1
+        if len(buffer) >= COPY_CHUNK_ROWS:
+            flush()
+    flush()
+    return count
+
+
+def _sanitize_payload(payload: Any) -> Any:
+    """Rejected payloads are diagnostics: a NUL (unstorable) becomes U+FFFD instead of failing."""
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
+    if "\\u0000" in text:
+        return json.loads(text.replace("\\u0000", "\\ufffd"))
+    return json.loads(text) if not isinstance(payload, dict) else payload
+
+
+def reject_key(item: RejectedItem) -> str:
+    data = json.dumps(
+        [item.stage, item.article_id, item.url, item.reasons, item.payload],
+        ensure_ascii=False, sort_keys=True, default=str,
+    )
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- the load
+
+
+def _check_batch(batch: LoadBatch) -> None:
+    seen: set[str] = set()
+    for row in batch.articles:
+        if row.article_id in seen:
+            raise LoadError(f"run {batch.run_id}: article {row.article_id} appears twice in the batch")
+        seen.add(row.article_id)
+        for name in ("published_at", "updated_at", "fetched_at"):
+            try:
+                parse_time(getattr(row, name))
+            except ValueError as err:
+                raise LoadError(f"run {batch.run_id}: article {row.article_id} {name}: {err}") from None
+
+
+def _run_time(batch: LoadBatch) -> datetime | None:
+    """The batch's own clock (deterministic on reload): when the crawl finished/started."""
+    if batch.stats is None:
+        return None
+    return parse_time(batch.stats.finished_at) or parse_time(batch.stats.started_at)
+
+
+def _create_temp_tables(cur) -> None:
+    from psycopg2 import sql
+
+    cur.execute(
+        sql.SQL("CREATE TEMP TABLE stage_articles ON COMMIT DROP AS SELECT {} FROM yonhap.articles WITH NO DATA").format(
+            sql.SQL(", ").join(map(sql.Identifier, STAGED_ARTICLE_COLUMNS))
+        )
+    )
+    cur.execute(
+        """
+        CREATE TEMP TABLE stage_revisions (
+            article_id text, content_hash text, title_raw text, body text, fetched_at timestamptz
+        ) ON COMMIT DROP;
+        CREATE TEMP TABLE stage_rejects (
+            item_key text, article_id text, url text, reasons jsonb, payload jsonb, stage text
+        ) ON COMMIT DROP;
+        CREATE TEMP TABLE stage_errors (
+            url text, status integer, error text, attempts integer, at timestamptz
+        ) ON COMMIT DROP;
+        """
+    )
+
+
+def _pause_for_tests() -> None:
+    raw = os.environ.get(PAUSE_AFTER_COPY_ENV)
+    if raw:
+        print(PAUSE_MARKER, file=sys.stderr, flush=True)
+        time.sleep(float(raw))
+
+
+def load_batch(conn, batch: LoadBatch) -> tuple[dict[str, int], list[str]]:
+    """Load ``batch`` in one transaction on ``conn`` (committed on success, rolled back on
+    any error). Returns (counts, loaded article ids); the crawl_runs row must exist or
+    ``batch.stats`` be given."""
+    _check_batch(batch)
+    load_articles = batch.gate.success
+    run_time = _run_time(batch)
+    counts: dict[str, int] = {}
+    conn.set_client_encoding("UTF8")
+    with conn:
+        with conn.cursor() as cur:
+            cur.execute("SET LOCAL statement_timeout = 0")
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOAD_LOCK_KEY,))
+            _create_temp_tables(cur)
+            articles = batch.articles if load_articles else []
+            _copy(
+                cur, "stage_articles", STAGED_ARTICLE_COLUMNS,
+                ([batch.run_id if c == "run_id" else getattr(r, c) for c in STAGED_ARTICLE_COLUMNS] for r in articles),
+                "article",
+            )
+            _copy(
+                cur, "stage_revisions", ("article_id", "content_hash", "title_raw", "body", "fetched_at"),
+                ((r.article_id, r.content_hash, r.title_raw, r.body, r.fetched_at)
+                 for r in (batch.revisions if load_articles else [])),
+                "revision",
+            )
+            _copy(
+                cur, "stage_rejects", ("item_key", "article_id", "url", "reasons", "payload", "stage"),
+                ((reject_key(r), r.article_id, r.url, list(r.reasons), _sanitize_payload(r.payload), r.stage)
+                 for r in batch.rejects),
+                "rejected item",
+            )
+            _copy(
+                cur, "stage_errors", ("url", "status", "error", "attempts", "at"),
+                ((e.url, e.status, e.error, e.attempts, e.at) for e in batch.errors),
+                "crawl error",
+            )
+            cur.execute("ANALYZE stage_articles")  # temp tables have no statistics otherwise
+            _pause_for_tests()
+            _ensure_run_row(cur, batch)
+            counts["url_conflicts"] = _reject_url_conflicts(cur, batch.run_id)
+            inserted, updated = _merge_articles(cur, run_time)
+            counts["inserted"], counts["updated"] = inserted, updated
+            counts["touched_not_modified"] = _touch_not_modified(cur, batch, run_time)
+            counts["revisions_added"] = _merge_revisions(cur, batch.run_id, run_time)
+            counts["rejects_changed"] = _merge_rejects(cur, batch.run_id, run_time)
+            counts["errors_changed"] = _merge_errors(cur, batch.run_id)
+            counts["errors_resolved"] = _resolve_errors(cur, batch, run_time)
+            cur.execute("SELECT count(*), count(duplicate_of) FROM stage_articles")
+            loaded, duplicates = cur.fetchone()
+            cur.execute("SELECT count(*) FROM yonhap.rejected_items WHERE run_id = %s", (batch.run_id,))
+            (rejected,) = cur.fetchone()
+            counts.update(loaded=loaded, duplicates=duplicates, rejected=rejected)
+            counts["run_row_changed"] = _finish_run_row(cur, batch, counts)
+            cur.execute("SELECT article_id FROM stage_articles ORDER BY article_id")
+            loaded_ids = [r for (r,) in cur.fetchall()]
+    return counts, loaded_ids
+
+
+def _ensure_run_row(cur, batch: LoadBatch) -> None:
+    cur.execute("SELECT 1 FROM yonhap.crawl_runs WHERE run_id = %s", (batch.run_id,))
+    if cur.fetchone() is not None:
+        return
+    if batch.stats is None:
+        raise LoadError(f"run {batch.run_id}: no crawl_runs row and no crawl stats to create it from")
+    stats = batch.stats
+    cur.execute(
+        """
+        INSERT INTO yonhap.crawl_runs (run_id, kind, window_start, window_end, started_at, status)
+        VALUES (%s, 'load', %s, %s, coalesce(%s::timestamptz, now()), 'running')
+        """,
+        (batch.run_id, stats.window_start, stats.window_end, stats.started_at),
+    )
+
+
+def _reject_url_conflicts(cur, run_id: str) -> int:
+    """Staged rows whose URL another article owns (stored, or earlier in the batch) -> rejects."""
+    cur.execute(
+        """
+        WITH owners AS (
+            SELECT s.url, coalesce(min(a.article_id), min(s.article_id)) AS owner
+            FROM stage_articles s LEFT JOIN yonhap.articles a ON a.url = s.url
+            GROUP BY s.url
+        ), conflicts AS (
+            SELECT s.article_id, o.owner
+            FROM stage_articles s JOIN owners o USING (url)
+            WHERE s.article_id <> o.owner
+        ), removed AS (
+            DELETE FROM stage_articles s USING conflicts c
+            WHERE s.article_id = c.article_id
+            RETURNING s.*, c.owner
+        )
+        INSERT INTO stage_rejects (item_key, article_id, url, reasons, payload, stage)
+        SELECT md5('url-conflict' || r.article_id || r.url), r.article_id, r.url,
+               jsonb_build_array('canonical URL ' || r.url || ' belongs to article ' || r.owner),
+               to_jsonb(r) - 'owner', 'load'
+        FROM removed r
+        """
+    )
+    return cur.rowcount
+
+
+def _merge_articles(cur, run_time: datetime | None) -> tuple[int, int]:
+    from psycopg2 import sql
+
+    cols = sql.SQL(", ").join(map(sql.Identifier, STAGED_ARTICLE_COLUMNS))
+    updates = sql.SQL(", ").join(
+        sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in STAGED_ARTICLE_COLUMNS
+    )
+    stored_row = sql.SQL(", ").join(sql.SQL("a.{}").format(sql.Identifier(c)) for c in COMPARED_COLUMNS)
+    new_row = sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in COMPARED_COLUMNS)
+    query = sql.SQL(
+        """
+        INSERT INTO yonhap.articles AS a ({cols}, first_seen_at, last_seen_at)
+        SELECT {cols}, coalesce(fetched_at, %(run_time)s, now()), coalesce(fetched_at, %(run_time)s, now())
+        FROM stage_articles ORDER BY article_id
+        ON CONFLICT (article_id) DO UPDATE SET {updates},
+            last_seen_at = greatest(a.last_seen_at, EXCLUDED.last_seen_at)
+        WHERE (a.fetched_at IS NULL OR EXCLUDED.fetched_at IS NULL OR EXCLUDED.fetched_at >= a.fetched_at)
+          AND ({stored_row}) IS DISTINCT FROM ({new_row})
+        RETURNING (xmax = 0) AS inserted
+        """
+    ).format(cols=cols, updates=updates, stored_row=stored_row, new_row=new_row)
+    cur.execute(query, {"run_time": run_time})
+    flags = [inserted for (inserted,) in cur.fetchall()]
+    inserted = sum(1 for f in flags if f)
+    return inserted, len(flags) - inserted
+
+
+def _touch_not_modified(cur, batch: LoadBatch, run_time: datetime | None) -> int:
+    ids = list(batch.stats.not_modified_ids) if batch.stats else []
+    if not ids or run_time is None:
+        return 0
+    cur.execute(
+        "UPDATE yonhap.articles SET last_seen_at = %s WHERE article_id = ANY(%s) AND last_seen_at < %s",
+        (run_time, ids, run_time),
+    )
+    return cur.rowcount
+
+
+def _merge_revisions(cur, run_id: str, run_time: datetime | None) -> int:
+    # Candidates: staged revisions plus each loaded row's own content, restricted to loaded ids.
+    cur.execute(
+        """
+        WITH candidates AS (
+            SELECT DISTINCT ON (c.article_id, c.content_hash)
+                   c.article_id, c.content_hash, c.title_raw, c.body, c.fetched_at
+            FROM (
+                SELECT r.article_id, r.content_hash, r.title_raw, r.body, r.fetched_at
+                FROM stage_revisions r JOIN stage_articles s USING (article_id)
+                UNION ALL
+                SELECT s.article_id, s.content_hash, s.title_raw, s.body,
+                       coalesce(s.fetched_at, %(run_time)s, now())
+                FROM stage_articles s
+            ) c
+            WHERE NOT EXISTS (
+                SELECT 1 FROM yonhap.article_revisions x
+                WHERE x.article_id = c.article_id AND x.content_hash = c.content_hash
+            )
+            ORDER BY c.article_id, c.content_hash, c.fetched_at
+        )
+        INSERT INTO yonhap.article_revisions
+            (article_id, revision, content_hash, title_raw, body, fetched_at, run_id)
+        SELECT c.article_id,
+               coalesce((SELECT max(x.revision) FROM yonhap.article_revisions x
+                         WHERE x.article_id = c.article_id), 0)
+               + row_number() OVER (PARTITION BY c.article_id ORDER BY c.fetched_at, c.content_hash),
+               c.content_hash, c.title_raw, c.body, c.fetched_at, %(run_id)s
+        FROM candidates c
+        """,
+        {"run_time": run_time, "run_id": run_id},
+    )
+    return cur.rowcount
+
+
+def _merge_rejects(cur, run_id: str, run_time: datetime | None) -> int:
+    cur.execute(
+        """
+        DELETE FROM yonhap.rejected_items r
+        WHERE r.run_id = %s AND NOT EXISTS (SELECT 1 FROM stage_rejects s WHERE s.item_key = r.item_key)
+        """,
+        (run_id,),
+    )
+    changed = cur.rowcount
+    cur.execute(
+        """
+        INSERT INTO yonhap.rejected_items (run_id, item_key, article_id, url, reasons, payload, stage, rejected_at)
+        SELECT DISTINCT ON (s.item_key) %(run_id)s, s.item_key, s.article_id, s.url,
+               ARRAY(SELECT jsonb_array_elements_text(s.reasons)), s.payload, s.stage,
+               coalesce(%(run_time)s, now())
+        FROM stage_rejects s
+        ORDER BY s.item_key
+        ON CONFLICT (run_id, item_key) DO NOTHING
+        """,
+        {"run_id": run_id, "run_time": run_time},
+    )
+    return changed + cur.rowcount
+
+
+def _merge_errors(cur, run_id: str) -> int:
+    cur.execute(
+        """
+        DELETE FROM yonhap.crawl_errors e
+        WHERE e.run_id = %s AND NOT EXISTS (SELECT 1 FROM stage_errors s WHERE s.url = e.url)
+        """,
+        (run_id,),
+    )
+    changed = cur.rowcount
+    cur.execute(
+        """
+        INSERT INTO yonhap.crawl_errors AS e (run_id, url, status, error, attempts, at)
+        SELECT DISTINCT ON (s.url) %(run_id)s, s.url, s.status, s.error, s.attempts, s.at
+        FROM stage_errors s
+        ORDER BY s.url, s.at DESC, s.attempts DESC
+        ON CONFLICT (run_id, url) DO UPDATE SET
+            status = EXCLUDED.status, error = EXCLUDED.error, attempts = EXCLUDED.attempts, at = EXCLUDED.at
+        WHERE (e.status, e.error, e.attempts, e.at)
+              IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.error, EXCLUDED.attempts, EXCLUDED.at)
+        """,
+        {"run_id": run_id},
+    )
+    return changed + cur.rowcount
+
+
+def _resolve_errors(cur, batch: LoadBatch, run_time: datetime | None) -> int:
+    """Earlier failed fetches of an article that this run fetched fine are resolved."""
+    fetched_ok = list(batch.stats.not_modified_ids) if batch.stats else []
+    fetched_ok += [r.article_id for r in batch.rejects if r.article_id]
+    cur.execute(
+        """
+        WITH ok AS (
+            SELECT article_id, url, coalesce(fetched_at, %(run_time)s, now()) AS at FROM stage_articles
+            UNION ALL
+            SELECT unnest(%(ids)s::text[]), NULL, coalesce(%(run_time)s, now())
+        )
+        UPDATE yonhap.crawl_errors e SET resolved_at = ok.at
+        FROM ok
+        WHERE e.resolved_at IS NULL AND e.at <= ok.at
+          AND (e.url = ok.url OR substring(e.url FROM 'AFR[0-9]{17}') = ok.article_id)
+        """,
+        {"run_time": run_time, "ids": fetched_ok},
+    )
+    return cur.rowcount
+
+
+def _finish_run_row(cur, batch: LoadBatch, counts: dict[str, int]) -> bool:
+    from psycopg2.extras import Json
+
+    gate, stats = batch.gate, batch.stats
+    status = STATUS_SUCCEEDED if gate.success else STATUS_BLOCKED
+    message = None if gate.success else "quality gate blocked the load: " + (
+        "; ".join(gate.failed_critical) or "critical expectation failed"
+    )
+    values = {
+        "status": status,
+        "pages": stats.pages if stats else 0,
+        "items": stats.items if stats else 0,
+        "loaded": counts["loaded"],
+        "rejected": counts["rejected"],
+        "duplicates": counts["duplicates"],
+        "errors": len({e.url for e in batch.errors}),
+        "not_modified": stats.not_modified if stats else 0,
+        "quality_success": gate.success,
+        "quality_report_uri": gate.report_uri,
+        "message": message,
+        "stats": Json({"crawl": stats.to_dict() if stats else None, "gate": gate.to_dict()}),
+    }
+    # Changing the run's content invalidates its curated file (rewritten after the commit).
+    cur.execute(
+        """
+        UPDATE yonhap.crawl_runs SET
+            status = %(status)s, finished_at = now(), pages = %(pages)s, items = %(items)s,
+            loaded = %(loaded)s, rejected = %(rejected)s, duplicates = %(duplicates)s,
+            errors = %(errors)s, not_modified = %(not_modified)s,
+            quality_success = %(quality_success)s, quality_report_uri = %(quality_report_uri)s,
+            message = %(message)s, stats = %(stats)s, curated_written = false
+        WHERE run_id = %(run_id)s
+          AND (status, pages, items, loaded, rejected, duplicates, errors, not_modified,
+               quality_success, quality_report_uri, message, stats)
+              IS DISTINCT FROM
+              (%(status)s, %(pages)s, %(items)s, %(loaded)s, %(rejected)s, %(duplicates)s,
+               %(errors)s, %(not_modified)s, %(quality_success)s, %(quality_report_uri)s,
+               %(message)s, %(stats)s::jsonb)
+        """,
+        {**values, "run_id": batch.run_id},
+    )
+    return cur.rowcount > 0

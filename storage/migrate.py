@@ -1,0 +1,104 @@
+"""Versioned SQL migrations for schema ``yonhap`` (storage/migrations/NNNN_name.sql).
+
+All pending migrations apply in ONE transaction under a transaction-scoped advisory lock,
+so concurrent upgrades (two CLI runs, parallel Airflow tasks) are safe: the second waits,
+then finds nothing to do. ``yonhap.schema_migrations`` records name, checksum and time; an
+applied file that changed afterwards is refused (add a new migration instead).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from yonhap.config import Settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Fixed key for pg_advisory_xact_lock ("yonhapMG" as a signed 64-bit int).
+ADVISORY_LOCK_KEY = int.from_bytes(b"yonhapMG", "big", signed=True)
+_NAME_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+_BOOTSTRAP = """
+CREATE SCHEMA IF NOT EXISTS yonhap;
+CREATE TABLE IF NOT EXISTS yonhap.schema_migrations (
+    name        text PRIMARY KEY,
+    checksum    text NOT NULL,
+    applied_at  timestamptz NOT NULL DEFAULT now()
+);
+"""
+
+
+class MigrationError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
+
+
+def available(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    found = []
+    for path in sorted(directory.glob("*.sql")):
+        if not _NAME_RE.match(path.name):
+            raise MigrationError(f"migration file {path.name!r} must be named NNNN_lowercase_name.sql")
+        found.append(Migration(path.name, path.read_text(encoding="utf-8")))
+    numbers = [m.name[:4] for m in found]
+    if len(set(numbers)) != len(numbers):
+        raise MigrationError(f"two migrations share a number in {directory}")
+    return found
+
+
+def upgrade_conn(conn, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """Apply pending migrations on ``conn`` (committed on return); returns their names."""
+    migrations = available(directory)
+    applied_now: list[str] = []
+    with conn:  # one transaction: all pending migrations or none
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
+            cur.execute(_BOOTSTRAP)
+            cur.execute("SELECT name, checksum FROM yonhap.schema_migrations")
+            applied = dict(cur.fetchall())
+            for migration in migrations:
+                if migration.name in applied:
+                    if applied[migration.name] != migration.checksum:
+                        raise MigrationError(
+                            f"migration {migration.name} changed after it was applied; "
+                            "add a new migration instead of editing an applied one"
+                        )
+                    continue
+                cur.execute(migration.sql)
+                cur.execute(
+                    "INSERT INTO yonhap.schema_migrations (name, checksum) VALUES (%s, %s)",
+                    (migration.name, migration.checksum),
+                )
+                applied_now.append(migration.name)
+    return applied_now
+
+
+def upgrade_url(url: str) -> list[str]:
+    import psycopg2
+
+    conn = psycopg2.connect(url, application_name="yonhap-pipeline")
+    try:
+        return upgrade_conn(conn)
+    finally:
+        conn.close()
+
+
+def upgrade(settings: Settings) -> list[str]:
+    """Apply pending migrations to the configured database; returns the applied names."""
+    from yonhap import db
+
+    conn = db.connect(settings)
+    try:
+        return upgrade_conn(conn)
+    finally:
+        conn.close()

@@ -1,0 +1,148 @@
+"""Curated Parquet: the loaded rows of a run, as stored after the commit.
+
+Key: ``curated/articles/dt=YYYY-MM-DD/<run_id>.parquet``; ``dt`` is the KST publication date
+(the date in the article id when published_at is missing). One file per date the run
+touched; a rewrite replaces the file (idempotent). Columns: yonhap.schema.ARTICLE_COLUMNS in
+that order; times are ``timestamp[us, UTC]``; ``images`` and ``field_sources`` are JSON text
+(readable as-is by DuckDB, pandas, Spark). zstd-compressed.
+
+Written after the load commits; a run whose row says loaded but ``curated_written`` is false
+(crash in between) is written by :func:`reconcile` on the next load.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from yonhap import s3
+from yonhap.config import Settings
+from yonhap.schema import ARTICLE_COLUMNS
+from yonhap.timeutil import article_date, to_kst
+
+PREFIX = "curated/articles"
+_TIME_COLUMNS = {"published_at", "updated_at", "first_seen_at", "last_seen_at", "fetched_at"}
+_JSON_COLUMNS = {"images", "field_sources"}
+_INT_COLUMNS = {"word_count"}
+_BOOL_COLUMNS = {"is_routine"}
+
+
+def schema():
+    import pyarrow as pa
+
+    def arrow_type(name: str):
+        if name in _TIME_COLUMNS:
+            return pa.timestamp("us", tz="UTC")
+        if name in _INT_COLUMNS:
+            return pa.int32()
+        if name in _BOOL_COLUMNS:
+            return pa.bool_()
+        return pa.string()
+
+    return pa.schema([pa.field(c, arrow_type(c)) for c in ARTICLE_COLUMNS])
+
+
+def key_for(run_id: str, day: date) -> str:
+    return f"{PREFIX}/dt={day:%Y-%m-%d}/{run_id}.parquet"
+
+
+def _partition_date(row: dict[str, Any]) -> date:
+    if row["published_at"] is not None:
+        return to_kst(row["published_at"]).date()
+    day = article_date(row["article_id"])
+    if day is not None:
+        return day
+    return to_kst(row["fetched_at"] or row["first_seen_at"]).date()
+
+
+def fetch_rows(conn, article_ids: list[str]) -> list[dict[str, Any]]:
+    from psycopg2 import sql
+
+    query = sql.SQL("SELECT {} FROM yonhap.articles WHERE article_id = ANY(%s) ORDER BY article_id").format(
+        sql.SQL(", ").join(map(sql.Identifier, ARTICLE_COLUMNS))
+    )
+    with conn.cursor() as cur:
+        cur.execute(query, (list(article_ids),))
+        return [dict(zip(ARTICLE_COLUMNS, row, strict=True)) for row in cur.fetchall()]
+
+
+def encode(rows: list[dict[str, Any]]) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {}
+    for name in ARTICLE_COLUMNS:
+        values = [r[name] for r in rows]
+        if name in _JSON_COLUMNS:
+            values = [None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True) for v in values]
+        columns[name] = values
+    table = pa.Table.from_pydict(columns, schema=schema())
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue()
+
+
+def write_run(settings: Settings, conn, run_id: str, article_ids: list[str]) -> list[str]:
+    """Write the run's curated files and record them on its crawl_runs row; returns URIs."""
+    by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
+    for row in fetch_rows(conn, article_ids):
+        by_day[_partition_date(row)].append(row)
+    uris = [
+        s3.put_bytes(settings, key_for(run_id, day), encode(rows), "application/vnd.apache.parquet")
+        for day, rows in sorted(by_day.items())
+    ]
+    with conn:
+        with conn.cursor() as cur:
+            cur.execute(
+                """
+                UPDATE yonhap.crawl_runs SET curated_written = true, curated_uris = %s
+                WHERE run_id = %s AND (curated_written, curated_uris) IS DISTINCT FROM (true, %s::text[])
+                """,
+                (uris, run_id, uris),
+            )
+    return uris
+
+
+def pending_runs(conn, exclude: str | None = None, limit: int = 20) -> list[str]:
+    """Runs that loaded rows but whose curated files were never written (crash after commit)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            SELECT run_id FROM yonhap.crawl_runs
+            WHERE status = 'succeeded' AND loaded > 0 AND NOT curated_written
+              AND run_id IS DISTINCT FROM %s
+            ORDER BY started_at, run_id LIMIT %s
+            """,
+            (exclude, limit),
+        )
+        return [r for (r,) in cur.fetchall()]
+    # (no commit needed: read only)
+
+
+def run_article_ids(settings: Settings, conn, run_id: str) -> list[str]:
+    """The run's loaded ids: its staged PASSED rows still owned by the run, else every
+    article the run last changed."""
+    from yonhap import staging
+
+    with conn.cursor() as cur:
+        if s3.exists(settings, staging.key(run_id, staging.PASSED)):
+            ids = [r["article_id"] for r in staging.read_jsonl(settings, run_id, staging.PASSED)]
+            cur.execute(
+                "SELECT article_id FROM yonhap.articles WHERE article_id = ANY(%s) AND run_id = %s",
+                (ids, run_id),
+            )
+        else:
+            cur.execute("SELECT article_id FROM yonhap.articles WHERE run_id = %s", (run_id,))
+        return [r for (r,) in cur.fetchall()]
+
+
+def reconcile(settings: Settings, conn, exclude: str | None = None) -> list[str]:
+    """Write the curated files of runs that missed them; returns those run ids."""
+    done = []
+    for run_id in pending_runs(conn, exclude):
+        write_run(settings, conn, run_id, run_article_ids(settings, conn, run_id))
+        done.append(run_id)
+    return done

@@ -1,0 +1,90 @@
+"""Read helpers other stages need from ``yonhap`` (conn = psycopg2 connection).
+
+They only read; values come back as Python types (tz-aware datetimes, dicts for jsonb).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from yonhap.timeutil import Window
+
+# A URL that failed in this many runs is given up on (list pages are never "resolved" by an
+# article load; without a cap they would be retried forever).
+MAX_ERROR_RUNS = 5
+
+# What story linking and dedupe compare (transforms/pipeline.py reads these keys).
+LINKING_COLUMNS = (
+    "article_id", "url", "title", "title_raw", "version_label", "story_id", "duplicate_of",
+    "section", "published_at", "updated_at", "body", "word_count", "content_hash", "is_routine",
+)
+
+RUN_COLUMNS = (
+    "run_id", "kind", "window_start", "window_end", "started_at", "finished_at", "status",
+    "pages", "items", "loaded", "rejected", "duplicates", "errors", "not_modified",
+    "quality_success", "quality_report_uri", "message", "curated_written",
+)
+
+
+def _dicts(cur) -> list[dict[str, Any]]:
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def validators_for(conn, window: Window) -> dict[str, dict]:
+    """{article_id: {"etag", "last_modified"}} for stored articles published in the window
+    (for conditional requests)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            SELECT article_id, etag, last_modified FROM yonhap.articles
+            WHERE published_at >= %s AND published_at < %s
+              AND (etag IS NOT NULL OR last_modified IS NOT NULL)
+            """,
+            (window.start, window.end),
+        )
+        return {aid: {"etag": etag, "last_modified": lm} for aid, etag, lm in cur.fetchall()}
+
+
+def articles_for_linking(conn, start: datetime, end: datetime) -> list[dict]:
+    """Stored articles published in [start, end), for story linking and dedupe."""
+    from psycopg2 import sql
+
+    query = sql.SQL(
+        "SELECT {} FROM yonhap.articles WHERE published_at >= %s AND published_at < %s "
+        "ORDER BY published_at, article_id"
+    ).format(sql.SQL(", ").join(map(sql.Identifier, LINKING_COLUMNS)))
+    with conn.cursor() as cur:
+        cur.execute(query, (start, end))
+        return _dicts(cur)
+
+
+def run_history(conn, before: datetime, limit: int = 200) -> list[dict]:
+    """The latest ``limit`` runs whose window starts before ``before`` (newest first)."""
+    from psycopg2 import sql
+
+    query = sql.SQL(
+        "SELECT {} FROM yonhap.crawl_runs WHERE window_start < %s "
+        "ORDER BY window_start DESC, started_at DESC LIMIT %s"
+    ).format(sql.SQL(", ").join(map(sql.Identifier, RUN_COLUMNS)))
+    with conn.cursor() as cur:
+        cur.execute(query, (before, limit))
+        return _dicts(cur)
+
+
+def pending_error_urls(conn, limit: int = 1000) -> list[str]:
+    """URLs whose fetch failed and has not succeeded since (most recent failure first)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            SELECT url FROM yonhap.crawl_errors
+            WHERE resolved_at IS NULL
+            GROUP BY url
+            HAVING count(DISTINCT run_id) < %s
+            ORDER BY max(at) DESC, url
+            LIMIT %s
+            """,
+            (MAX_ERROR_RUNS, limit),
+        )
+        return [url for (url,) in cur.fetchall()]

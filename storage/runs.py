@@ -1,0 +1,70 @@
+"""The ``yonhap.crawl_runs`` row of a run: started before the crawl, finished by the load
+(or by the orchestrator when a stage fails). Both calls are idempotent upserts/updates and
+run inside the caller's transaction (the caller commits)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yonhap.timeutil import Window
+
+STATUS_RUNNING = "running"
+STATUS_SUCCEEDED = "succeeded"
+STATUS_FAILED = "failed"
+STATUS_BLOCKED = "blocked"  # the quality gate refused the batch
+STATUSES = (STATUS_RUNNING, STATUS_SUCCEEDED, STATUS_FAILED, STATUS_BLOCKED)
+
+# Columns finish_run may set (names are fixed here, never taken from callers unchecked).
+FINISH_FIELDS = (
+    "pages", "items", "loaded", "rejected", "duplicates", "errors", "not_modified",
+    "quality_success", "quality_report_uri", "message", "stats", "finished_at",
+    "curated_written", "curated_uris",
+)
+
+
+class UnknownRun(LookupError):
+    pass
+
+
+def start_run(conn, run_id: str, window: Window, kind: str) -> None:
+    """Create (or restart) the run row with status ``running``."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO yonhap.crawl_runs (run_id, kind, window_start, window_end, started_at, status)
+            VALUES (%s, %s, %s, %s, now(), 'running')
+            ON CONFLICT (run_id) DO UPDATE SET
+                kind = EXCLUDED.kind, window_start = EXCLUDED.window_start,
+                window_end = EXCLUDED.window_end, started_at = EXCLUDED.started_at,
+                status = 'running', finished_at = NULL, message = NULL
+            """,
+            (run_id, kind, window.start, window.end),
+        )
+
+
+def finish_run(conn, run_id: str, status: str, **fields: Any) -> None:
+    """Set the final status (and any of FINISH_FIELDS; ``error=`` is an alias of ``message``)."""
+    from psycopg2 import sql
+    from psycopg2.extras import Json
+
+    if status not in STATUSES:
+        raise ValueError(f"run status {status!r} is not one of {', '.join(STATUSES)}")
+    if "error" in fields:
+        fields.setdefault("message", fields.pop("error"))
+    unknown = set(fields) - set(FINISH_FIELDS)
+    if unknown:
+        raise ValueError(f"finish_run: unknown fields {sorted(unknown)}")
+    if "stats" in fields:
+        fields["stats"] = Json(fields["stats"] or {})
+    assignments = [sql.SQL("status = %s")]
+    params: list[Any] = [status]
+    if "finished_at" not in fields:
+        assignments.append(sql.SQL("finished_at = now()"))
+    for name, value in fields.items():
+        assignments.append(sql.SQL("{} = %s").format(sql.Identifier(name)))
+        params.append(value)
+    query = sql.SQL("UPDATE yonhap.crawl_runs SET {} WHERE run_id = %s").format(sql.SQL(", ").join(assignments))
+    with conn.cursor() as cur:
+        cur.execute(query, [*params, run_id])
+        if cur.rowcount == 0:
+            raise UnknownRun(f"no crawl_runs row for run {run_id!r} (start_run was not called)")

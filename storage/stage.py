@@ -1,0 +1,77 @@
+"""The load stage: staging files of a run -> Postgres (one transaction) -> curated Parquet.
+
+Reads PASSED, REVISIONS, REJECTED, TRANSFORM_REJECTS, CRAWL_ERRORS, CRAWL_STATS and GATE
+from ``staging/<run_id>/`` (yonhap.staging), applies pending migrations, loads with
+storage.load, then writes ``curated/articles/dt=…/<run_id>.parquet`` after the commit and
+reconciles earlier runs whose curated files are missing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from storage.load import LoadBatch, LoadError, load_batch
+from yonhap import staging
+from yonhap.config import Settings
+from yonhap.schema import ArticleRow, CrawlError, CrawlStats, GateSummary, RejectedItem, RevisionRow
+
+_RUN_ID_OK = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def _records(settings: Settings, run_id: str, name: str, cls) -> list:
+    out = []
+    for number, data in enumerate(staging.read_jsonl(settings, run_id, name, missing_ok=True), start=1):
+        try:
+            out.append(cls.from_dict(data))
+        except (TypeError, ValueError) as err:
+            raise LoadError(f"{staging.key(run_id, name)} record {number}: {err}") from None
+    return out
+
+
+def read_batch(settings: Settings, run_id: str) -> LoadBatch:
+    from yonhap import s3
+
+    if not s3.exists(settings, staging.key(run_id, staging.GATE)):
+        raise LoadError(
+            f"run {run_id}: {staging.key(run_id, staging.GATE)} is missing; run the validate stage first"
+        )
+    try:
+        gate = GateSummary.from_dict(staging.read_json(settings, run_id, staging.GATE))
+        stats = None
+        if s3.exists(settings, staging.key(run_id, staging.CRAWL_STATS)):
+            stats = CrawlStats.from_dict(staging.read_json(settings, run_id, staging.CRAWL_STATS))
+    except (TypeError, ValueError) as err:
+        raise LoadError(f"run {run_id}: bad gate or crawl stats file: {err}") from None
+    return LoadBatch(
+        run_id=run_id,
+        gate=gate,
+        articles=_records(settings, run_id, staging.PASSED, ArticleRow) if gate.success else [],
+        revisions=_records(settings, run_id, staging.REVISIONS, RevisionRow) if gate.success else [],
+        rejects=_records(settings, run_id, staging.REJECTED, RejectedItem)
+        + _records(settings, run_id, staging.TRANSFORM_REJECTS, RejectedItem),
+        errors=_records(settings, run_id, staging.CRAWL_ERRORS, CrawlError),
+        stats=stats,
+    )
+
+
+def load(settings: Settings, run_id: str) -> dict[str, Any]:
+    """Load one run's staged batch (see module docstring); returns counts."""
+    from storage import migrate, parquet
+    from yonhap import db, s3
+
+    if not _RUN_ID_OK.match(run_id or ""):
+        raise LoadError(f"run id {run_id!r} must match [A-Za-z0-9_.-]+")
+    migrate.upgrade(settings)
+    s3.ensure_bucket(settings)
+    batch = read_batch(settings, run_id)
+    conn = db.connect(settings)
+    try:
+        counts, loaded_ids = load_batch(conn, batch)
+        result: dict[str, Any] = dict(counts)
+        result["status"] = "succeeded" if batch.gate.success else "blocked"
+        result["curated"] = parquet.write_run(settings, conn, run_id, loaded_ids) if loaded_ids else []
+        result["reconciled_runs"] = parquet.reconcile(settings, conn, exclude=run_id)
+    finally:
+        conn.close()
+    return result

@@ -1,0 +1,407 @@
+"""The quality gate (expectations/): every check fails on a replica-like bad row and passes a
+clean replica batch; batch-level checks turn a broken crawl into a red run.
+
+Rows are built from the replica's truth (yonhap.replica.corpus), i.e. what the pipeline
+should produce; each failing case breaks one thing the way a real failure would. GX runs
+for real (one context per process, see expectations.gate); cases share validations.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from expectations import features, gate, suites, thresholds
+from expectations.volume import comparable_counts, volume_band
+from yonhap.replica.corpus import Corpus
+from yonhap.schema import USAGE_NOTICE, ArticleRow
+from yonhap.timeutil import KST, UTC, Window
+
+DAY = date(2024, 6, 19)
+WINDOW = Window.for_dates(DAY, DAY)
+RUN = "test_gate"
+
+
+def row_from_truth(truth, run_id: str = RUN) -> dict:
+    """The ArticleRow the pipeline should produce for a replica article (reference layout)."""
+    body = truth.body
+    return ArticleRow(
+        article_id=truth.article_id,
+        url=truth.url,
+        title=truth.title,
+        title_raw=truth.title_raw,
+        version_label=truth.version_label,
+        story_id=truth.story_id,
+        duplicate_of=truth.duplicate_of,
+        section=truth.section,
+        published_at=truth.published_at.isoformat(),
+        updated_at=truth.updated_at.isoformat() if truth.updated_at else None,
+        dateline=truth.dateline,
+        lead=truth.lead,
+        body=body,
+        author_email=truth.author_email,
+        images=[dict(img) for img in truth.images],
+        word_count=truth.word_count,
+        content_hash=hashlib.sha256(body.encode()).hexdigest(),
+        raw_uri=None,
+        run_id=run_id,
+        is_routine=truth.is_routine,
+        layout="reference-v1",
+        field_sources={"title_raw": "jsonld", "paragraphs": "selector", "published_at": "selector",
+                       "section": "selector", "images": "selector"},
+    ).to_dict()
+
+
+def replica_rows(day: date = DAY, per_day: int = 60) -> list[dict]:
+    corpus = Corpus(start=day, end=day, per_day=per_day)
+    return [row_from_truth(corpus.truth(i)) for i in corpus.ids_on(day)]
+
+
+def is_regular(row) -> bool:
+    return row["version_label"] != "URGENT" and not row["is_routine"] and not row["duplicate_of"]
+
+
+def check_names(item) -> set[str]:
+    """Check names quoted in a RejectedItem's reasons ("field: text [check: gx_type(col)]")."""
+    return {reason.rsplit("[", 1)[1].split(":", 1)[0] for reason in item.reasons}
+
+
+# --- features (pure) ----------------------------------------------------------------------
+
+def test_french_share_separates_french_from_other_text():
+    rows = replica_rows()
+    assert min(features.french_share(r["body"]) for r in rows) > thresholds.FRENCH_MIN_STOPWORD_SHARE
+    english = "The president said on Monday that talks with the North would resume next week in Seoul."
+    assert features.french_share(english) < thresholds.FRENCH_MIN_STOPWORD_SHARE
+    assert features.french_share("북한이 동해상으로 탄도미사일을 발사했다고 합동참모본부가 밝혔다") == 0.0
+
+
+def test_boilerplate_labels_name_what_leaked():
+    text = "Go to Contents Go to Navigation. Texte. (FIN) Accueil Haut de page [email\xa0protected]"
+    found = features.boilerplate_found(text)
+    assert "end marker '(FIN)'" in found and "footer 'Accueil Haut de page'" in found
+    assert "skip links 'Go to Contents'" in found and "obfuscated e-mail '[email protected]'" in found
+    assert features.boilerplate_found(replica_rows()[0]["body"]) == []
+
+
+def test_unrecognized_layout_counts_as_fallback_except_metadata():
+    row = {"layout": "unrecognized", "field_sources": {"title_raw": "jsonld", "paragraphs": "generic"},
+           "section": "Monde", "published_at": None}
+    assert features.field_source(row, "title") == "jsonld"
+    assert features.field_source(row, "body") == "generic"
+    assert features.field_source(row, "section") == "generic"  # present, but no layer claims it
+    assert features.field_source(row, "published_at") is None  # missing: the null rate covers it
+    ok = {"layout": "reference-v1", "field_sources": {"paragraphs": "selector"}}
+    assert features.field_source(ok, "body") == "selector"
+    assert features.field_source(ok, "section") is None
+
+
+def test_unrecognized_marker_matches_the_crawler():
+    from scrapers.parsers.registry import UNRECOGNIZED
+
+    assert UNRECOGNIZED in features.NO_LAYOUT
+
+
+# --- volume band (pure) -------------------------------------------------------------------
+
+def _history(counts, window=WINDOW, weeks=True, status="success"):
+    step = timedelta(days=7 if weeks else 1)
+    return [
+        {"run_id": f"r{i}", "window_start": window.start - step * (i + 1),
+         "window_end": window.end - step * (i + 1), "items": n, "loaded": n, "status": status}
+        for i, n in enumerate(counts)
+    ]
+
+
+def test_volume_band_learns_from_same_weekday_runs():
+    band = volume_band(_history([50, 60, 55, 58, 62]), WINDOW)
+    assert not band.cold_start and band.comparable_runs == 5
+    assert band.min_rows == int(thresholds.BAND_LOW_FACTOR * 50)
+    assert band.max_rows == round(thresholds.BAND_HIGH_FACTOR * 62) + thresholds.BAND_HIGH_PAD
+
+
+def test_volume_band_cold_start_ignores_other_weekdays_failed_runs_and_the_future():
+    daily = _history([50] * 8, weeks=False)  # only one of them falls on the same weekday
+    failed = _history([50] * 6, status="failed")
+    future = [{**h, "window_start": WINDOW.start + timedelta(days=7 * (i + 1)),
+               "window_end": WINDOW.end + timedelta(days=7 * (i + 1))} for i, h in enumerate(_history([50] * 6))]
+    assert comparable_counts(daily, WINDOW) == [50]
+    for history in (daily, failed, future, []):
+        band = volume_band(history, WINDOW)
+        assert band.cold_start
+        assert (band.min_rows, band.max_rows) == (thresholds.COLD_START_MIN_FULL_DAY, thresholds.COLD_START_MAX_PER_DAY)
+    hour = Window(WINDOW.start, WINDOW.start + timedelta(hours=1))
+    assert volume_band([], hour).min_rows == 0  # a quiet hour may have nothing
+
+
+def test_volume_band_accepts_iso_strings_and_skips_this_run():
+    history = [{**h, "window_start": h["window_start"].isoformat(), "window_end": h["window_end"].isoformat()}
+               for h in _history([40, 40, 40, 40])]
+    assert volume_band(history, WINDOW).comparable_runs == 4
+    assert volume_band(history, WINDOW, run_id="r0").cold_start
+
+
+# --- the suite ----------------------------------------------------------------------------
+
+def test_suite_is_gx_suite_with_severity_on_every_expectation():
+    suite = gate.runtime().suite  # the suite the context validates with
+    assert suite.name == suites.SUITE_NAME and suite.meta["version"] == suites.SUITE_VERSION
+    names = [e.meta["check"] for e in suite.expectations]
+    assert sorted(names) == sorted(c.name for c in suites.CHECKS)  # none deduplicated away
+    for expectation in suite.expectations:
+        assert expectation.meta["severity"] in (suites.CRITICAL, suites.WARNING)
+        assert expectation.meta["level"] in (suites.ROW, suites.BATCH)
+
+
+@pytest.fixture(scope="module")
+def clean_rows():
+    rows = replica_rows()
+    assert len(rows) >= 40
+    return rows
+
+
+def test_clean_replica_batch_passes(clean_rows):
+    result = gate.check_batch(copy.deepcopy(clean_rows), WINDOW, [], RUN)
+    assert result.summary.success, result.summary.failed_critical
+    assert result.summary.failed_critical == []
+    assert [r.reasons for r in result.rejected] == []
+    assert [r["article_id"] for r in result.passed] == [r["article_id"] for r in clean_rows]
+    assert result.summary.rows_passed == len(clean_rows) and result.summary.rows_rejected == 0
+    # URGENT flashes (one sentence) and routine items are in the batch and passed
+    assert any(r["version_label"] == "URGENT" for r in result.passed)
+    assert any(r["is_routine"] for r in result.passed)
+
+
+BANNER = "Ce site a recours aux cookies : vous acceptez l'usage de ces techniques en poursuivant."
+ENGLISH = ("The central bank said on Tuesday that it would keep its key rate unchanged for the "
+           "third month in a row, citing weak exports and slowing household spending in the country.")
+CASES = {
+    # name: (mutation, checks the row must fail — exactly these)
+    "truncated_body": (lambda r: r.update(body=r["body"][:60]), {"body_min_length"}),
+    "empty_body": (lambda r: r.update(body="", word_count=0), {"body_min_length", "word_count_positive"}),
+    "huge_body": (lambda r: r.update(body=(r["body"] + "\n\n") * (thresholds.BODY_MAX_CHARS // len(r["body"]) + 2)),
+                  {"body_max_length"}),
+    "missing_date": (lambda r: r.update(published_at=None), {"published_present"}),
+    "unparseable_date": (lambda r: r.update(published_at="19.06.2024 à 20h04"), {"published_present"}),
+    "out_of_window_date": (lambda r: r.update(published_at="2024-06-17T10:00:00+09:00"), {"published_in_window"}),
+    "cookie_banner": (lambda r: r.update(body=BANNER + "\n\n" + r["body"]), {"body_without_boilerplate"}),
+    "fin_marker": (lambda r: r.update(body=r["body"] + "\n\n(FIN)"), {"body_without_boilerplate"}),
+    "skip_links": (lambda r: r.update(body="Go to Contents Go to Navigation\n\n" + r["body"]), {"body_without_boilerplate"}),
+    "footer": (lambda r: r.update(body=r["body"] + "\n\nAccueil Haut de page"), {"body_without_boilerplate"}),
+    "email_placeholder_in_body": (lambda r: r.update(body=r["body"] + "\n\n[email\xa0protected]"), {"body_without_boilerplate"}),
+    "notice_in_body": (lambda r: r.update(body=r["body"] + " " + USAGE_NOTICE), {"body_without_boilerplate"}),
+    "bad_section": (lambda r: r.update(section="Divertissement"), {"section_known"}),
+    "not_french": (lambda r: r.update(body=ENGLISH), {"text_looks_french"}),
+    "caption_with_notice": (
+        lambda r: r.update(images=[{"url": "https://img.yna.co.kr/p.jpg", "alt": "x",
+                                    "caption": "Une vue du port de Busan " + USAGE_NOTICE, "notice": None}]),
+        {"captions_without_notice"}),
+    "bad_email": (lambda r: r.update(author_email="[email protected]"), {"author_email_format"}),
+    "zero_word_count": (lambda r: r.update(word_count=0), {"word_count_positive"}),
+    "empty_title": (lambda r: r.update(title="  "), {"title_present"}),
+    "short_title": (lambda r: r.update(title="Kim"), {"title_length"}),
+    "bad_id": (lambda r: r.update(article_id="AFR2024061900"), {"article_id_format", "url_matches_id"}),
+    "url_of_other_article": (lambda r: r.update(url=r["url"].replace("884", "885")), {"url_matches_id"}),
+}
+
+
+@pytest.fixture(scope="module")
+def broken_batch(clean_rows):
+    """One validation of a replica batch with one defect per case row, plus duplicates."""
+    rows = [copy.deepcopy(r) for _ in range(3) for r in clean_rows]  # room for every case
+    for n, row in enumerate(rows[len(clean_rows):]):
+        day = DAY.strftime("%Y%m%d")
+        row["article_id"] = f"AFR{day}{900000 + n:06d}884"
+        row["url"] = f"https://fr.yna.co.kr/view/{row['article_id']}"
+    regular = [i for i, r in enumerate(rows) if is_regular(r)]
+    cases = {}
+    for (name, (mutate, _expected)), i in zip(CASES.items(), regular, strict=False):
+        mutate(rows[i])
+        cases[name] = rows[i]["article_id"]
+    dup_a, dup_b = regular[len(CASES)], regular[len(CASES) + 1]
+    rows[dup_b]["article_id"] = rows[dup_a]["article_id"]  # same id twice (url differs)
+    url_a, url_b = regular[len(CASES) + 2], regular[len(CASES) + 3]
+    rows[url_b]["url"] = rows[url_a]["url"]  # same url twice
+    prefixed = regular[len(CASES) + 4]
+    rows[prefixed]["title"] = "(LD) " + rows[prefixed]["title"]  # warning only
+    result = gate.check_batch(rows, WINDOW, [], RUN)
+    return rows, cases, result, {
+        "dup_id": rows[dup_a]["article_id"], "dup_url": rows[url_a]["url"],
+        "url_b_id": rows[url_b]["article_id"], "url_a_id": rows[url_a]["article_id"],
+        "prefixed": rows[prefixed]["article_id"],
+    }
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_row_check_rejects_its_failing_case(broken_batch, case):
+    _rows, cases, result, _extra = broken_batch
+    rejected = {r.article_id: r for r in result.rejected if r.article_id == cases[case]}
+    assert cases[case] in rejected, f"{case} row was not rejected"
+    item = rejected[cases[case]]
+    assert check_names(item) == CASES[case][1], item.reasons
+    assert item.stage == "validate" and item.payload["article_id"] == cases[case]
+    for reason in item.reasons:  # field first, then a readable text, then check + GX expectation
+        field, rest = reason.split(": ", 1)
+        assert field and "expect_" in rest and rest.endswith(")]")
+    assert cases[case] not in {r["article_id"] for r in result.passed}
+
+
+def test_duplicate_ids_and_urls_are_rejected(broken_batch):
+    _rows, _cases, result, extra = broken_batch
+    by_id: dict[str, list] = {}
+    for item in result.rejected:
+        by_id.setdefault(item.article_id, []).append(item)
+    assert len(by_id[extra["dup_id"]]) == 2
+    assert all("article_id_unique" in check_names(i) for i in by_id[extra["dup_id"]])
+    assert check_names(by_id[extra["url_a_id"]][0]) == {"url_unique"}
+    assert check_names(by_id[extra["url_b_id"]][0]) == {"url_unique", "url_matches_id"}
+
+
+def test_good_rows_of_a_broken_batch_still_pass(broken_batch):
+    rows, _cases, result, extra = broken_batch
+    rejected_ids = {r.article_id for r in result.rejected}
+    passed_ids = [r["article_id"] for r in result.passed]
+    assert len(passed_ids) + len(result.rejected) == len(rows)
+    assert not rejected_ids & set(passed_ids)
+    assert extra["prefixed"] in passed_ids  # a warning does not reject
+    assert any("title_without_version_prefix" in w and extra["prefixed"] in w for w in result.summary.warnings)
+    assert result.summary.success, result.summary.failed_critical  # ~15% rejected: the run goes on
+    assert any(w.startswith(f"rows: {len(result.rejected)} of {len(rows)} rejected") for w in result.summary.warnings)
+
+
+def test_future_date_is_rejected():
+    now = datetime(2024, 6, 19, 12, 0, tzinfo=KST)
+    window = Window(now - timedelta(hours=12), now + timedelta(hours=12))
+    rows = replica_rows()[:10]
+    rows[0]["published_at"] = (now + timedelta(hours=2)).isoformat()  # inside the window, but ahead of now
+    rows[1]["published_at"] = (now + timedelta(minutes=5)).isoformat()  # clock skew: tolerated
+    for row in rows[2:]:
+        row["published_at"] = (now - timedelta(hours=1)).isoformat()
+    result = gate.check_batch(rows, window, [], RUN, now=now.astimezone(UTC))
+    assert [(r.article_id, check_names(r)) for r in result.rejected] == [
+        (rows[0]["article_id"], {"published_not_future"})
+    ]
+    assert "in the future" in result.rejected[0].reasons[0]
+
+
+def test_schema_drift_rows_are_rejected_not_lost(clean_rows):
+    rows = copy.deepcopy(clean_rows[:10])
+    rows[0]["surprise"] = 1
+    del rows[1]["body"]
+    result = gate.check_batch(rows, WINDOW, [], RUN)
+    bad = {r.article_id: r for r in result.rejected}
+    assert set(bad) == {rows[0]["article_id"], rows[1]["article_id"]}
+    assert all(r.reasons[0].startswith("schema: not an ArticleRow") for r in bad.values())
+    assert bad[rows[0]["article_id"]].payload == rows[0]
+    assert len(result.passed) == 8
+
+
+# --- batch level --------------------------------------------------------------------------
+
+def redesigned(row: dict) -> dict:
+    """What the crawler yields after a redesign: no layout parser, body from the fallback
+    layer came back empty, metadata still fills title and date."""
+    row.update(
+        body="", word_count=0, lead=None, section=None, layout="unrecognized",
+        field_sources={"title_raw": "meta", "published_at": "meta", "paragraphs": "generic"},
+    )
+    return row
+
+
+def test_redesign_fails_the_run_naming_the_drifted_fields(clean_rows):
+    rows = copy.deepcopy(clean_rows)
+    broken = {r["article_id"] for r in rows[: int(len(rows) * 0.8)]}
+    for row in rows:
+        if row["article_id"] in broken:
+            redesigned(row)
+    result = gate.check_batch(rows, WINDOW, [], RUN)
+    summary = result.summary
+    assert not summary.success
+    failed = "\n".join(summary.failed_critical)
+    # one line per failed expectation, naming field, observed value, limit and a hint
+    assert any(line.startswith("body: ") and "empty (max 20%)" in line for line in summary.failed_critical), failed
+    assert any(line.startswith("body: ") and "fallback layer 'generic'" in line for line in summary.failed_critical), failed
+    assert any(line.startswith("section: ") and "empty" in line for line in summary.failed_critical), failed
+    assert len(summary.failed_critical) == 4, failed  # nothing else drifted: title and date come from meta
+    assert any(line.startswith("rows: ") for line in summary.failed_critical), failed
+    assert f"no layout parser recognized {len(broken) / len(rows):.0%} of pages" in failed
+    assert not any(line.startswith(("title: ", "published_at: ")) for line in summary.failed_critical), failed
+    assert all("\n" not in line for line in summary.failed_critical)
+    passed = {r["article_id"] for r in result.passed}
+    assert passed and not passed & broken
+    assert passed == {r["article_id"] for r in rows} - broken
+    assert {r.article_id for r in result.rejected} == broken
+
+
+def test_fallback_share_alone_fails_the_run(clean_rows):
+    """Bodies still extracted, but by trafilatura on most pages: the drift shows before the
+    data gets bad."""
+    rows = copy.deepcopy(clean_rows)
+    drifted = int(len(rows) * 0.6)
+    for row in rows[:drifted]:
+        row["field_sources"] = {**row["field_sources"], "paragraphs": "generic"}
+    result = gate.check_batch(rows, WINDOW, [], RUN)
+    assert not result.summary.success
+    assert len(result.summary.failed_critical) == 1
+    line = result.summary.failed_critical[0]
+    assert line.startswith(f"body: {drifted / len(rows):.0%} from fallback layer 'generic' (max 30%)")
+    assert "check parser for layout 'reference-v1'" in line
+    assert len(result.passed) == len(rows)  # rows themselves are fine: the gate blocks the load
+
+
+def test_volume_out_of_band_fails_and_in_band_passes(clean_rows):
+    history = _history([len(clean_rows)] * 5)
+    ok = gate.check_batch(copy.deepcopy(clean_rows), WINDOW, history, RUN)
+    assert ok.summary.success, ok.summary.failed_critical
+    assert not any("volume band" in w for w in ok.summary.warnings)  # learned, not cold start
+    few = gate.check_batch(copy.deepcopy(clean_rows[:5]), WINDOW, history, RUN)
+    assert not few.summary.success
+    [line] = few.summary.failed_critical
+    assert line.startswith("volume: 5 rows outside the expected band")
+    assert "5 earlier runs of the same weekday/hour" in line
+    assert len(few.passed) == 5
+
+
+def test_empty_batch_on_a_full_day_fails_on_volume():
+    result = gate.check_batch([], WINDOW, [], RUN)
+    assert not result.summary.success
+    assert result.summary.failed_critical[0].startswith("volume: 0 rows")
+    assert result.summary.rows_in == 0 and result.passed == [] and result.rejected == []
+
+
+def test_duplicate_rate_warns_then_fails(clean_rows):
+    def with_duplicates(share):
+        rows = copy.deepcopy(clean_rows)
+        for row in rows[: int(len(rows) * share)]:
+            row["duplicate_of"] = row["duplicate_of"] or clean_rows[-1]["article_id"]
+        return gate.check_batch(rows, WINDOW, [], RUN).summary
+
+    some = with_duplicates(0.3)
+    assert some.success
+    assert any(w.startswith("duplicate_of: ") and "warn above 20%" in w for w in some.warnings)
+    many = with_duplicates(0.6)
+    assert not many.success
+    assert any(line.startswith("duplicate_of: ") and "(max 50%)" in line for line in many.failed_critical)
+
+
+def test_missing_dates_on_many_rows_fail_the_run(clean_rows):
+    rows = copy.deepcopy(clean_rows)
+    for row in rows[:20]:
+        row["published_at"] = None
+    summary = gate.check_batch(rows, WINDOW, [], RUN).summary
+    assert not summary.success
+    assert any(line.startswith("published_at: ") and "empty (max 10%)" in line for line in summary.failed_critical)
+
+
+def test_results_json_is_serializable_and_tagged(clean_rows):
+    import json
+
+    result = gate.check_batch(copy.deepcopy(clean_rows[:10]), WINDOW, [], RUN)
+    text = json.dumps(result.results, default=str)
+    loaded = json.loads(text)
+    assert loaded["meta"]["yonhap_gate"]["suite_version"] == suites.SUITE_VERSION
+    assert len(loaded["results"]) == len(suites.CHECKS)
+    assert loaded["suite_name"] == suites.SUITE_NAME

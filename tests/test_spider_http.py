@@ -1,0 +1,228 @@
+"""The crawler over real HTTP against the replica (subprocess), S3 over HTTP (moto server).
+
+Small windows, no delay: each crawl takes seconds. Truth comes from the replica's Corpus and
+its fault plan; what was requested comes from the replica's access log.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from scrapers import stage
+from scrapers.parsers.base import TRUNCATED
+from scrapers.warc import parse_record_uri, read_record
+from yonhap import s3, stack, staging
+from yonhap.config import Settings
+from yonhap.replica import faults
+from yonhap.timeutil import Window
+
+DISALLOWED = ("/search", "/print/", "/__replica__/")
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    root = Path(tempfile.mkdtemp(prefix="yonhap-crawler-s3-"))
+    try:
+        yield stack.start_s3(root, stack.free_port())
+    finally:
+        stack.stop_s3(root)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _settings(endpoint: str, base_url: str, concurrency: int = 4) -> Settings:
+    return Settings.from_env(
+        {
+            "YONHAP_BASE_URL": base_url,
+            "YONHAP_DOWNLOAD_DELAY": "0",
+            "YONHAP_CONCURRENCY": str(concurrency),
+            "S3_ENDPOINT_URL": endpoint,
+            "S3_BUCKET": f"crawl-{uuid.uuid4().hex[:12]}",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        }
+    )
+
+
+def _article_paths(log: list[dict]) -> list[dict]:
+    return [e for e in log if e["path"].startswith("/view/")]
+
+
+def _id(path: str) -> str:
+    return path.split("?", 1)[0].rsplit("/", 1)[-1]
+
+
+def test_crawl_with_faults_gets_every_article_and_records_failures(replica, s3_endpoint):
+    # Seed 3 puts every fault kind (429, dead, reset, truncated, 503, slow; transient and
+    # persistent) on the articles of this window, at the replica's 5% rate.
+    site = replica(seed=3, start=date(2024, 6, 1), end=date(2024, 6, 20), per_day=40, fault_rate=0.05,
+                   persistent_rate=0.25, slow_delay=0.05, retry_after=1)
+    settings = _settings(s3_endpoint, site.base_url)
+    window = Window.for_dates(date(2024, 6, 10), date(2024, 6, 11))
+    stats = stage.crawl(settings, "faults1", window, timeout=240)
+
+    items = staging.read_jsonl(settings, "faults1", staging.ITEMS)
+    errors = staging.read_jsonl(settings, "faults1", staging.CRAWL_ERRORS)
+    log = site.access_log()
+    wanted = set(site.corpus.ids_on(date(2024, 6, 10)) + site.corpus.ids_on(date(2024, 6, 11)))
+    plans = {faults.plan_for(site.config, f"/view/{i}") for i in wanted}
+    assert {"429", "dead", "truncated", "reset"} <= {p.kind for p in plans}
+    by_id = {i["article_id"]: i for i in items}
+    failed_ids = {_id(e["url"]) for e in errors if "/view/" in e["url"]}
+
+    # Nothing vanishes: every in-window article is an item or a recorded failure.
+    assert wanted <= set(by_id) | failed_ids
+    for article_id in wanted:
+        plan = faults.plan_for(site.config, f"/view/{article_id}")
+        truth = site.truth(article_id)
+        if not plan.persistent or (article_id in by_id and not by_id[article_id]["parse_errors"]):
+            item = by_id[article_id]  # transient faults (and "slow" ones) must be ridden out
+            assert item["parse_errors"] == [], (article_id, plan, item["parse_errors"])
+            assert item["title_raw"] == truth.title_raw and item["paragraphs"] == truth.paragraphs
+            assert item["published_at"] == truth.published_at.isoformat()
+            assert item["url"] == truth.url and item["raw_uri"].startswith(f"s3://{settings.s3_bucket}/raw/dt=")
+        elif article_id in by_id:  # a persistent fault whose last answer was a truncated copy
+            assert TRUNCATED in by_id[article_id]["parse_errors"]
+        else:
+            err = next(e for e in errors if _id(e["url"]) == article_id)
+            assert err["attempts"] >= 1 and err["error"]
+            if plan.kind == "dead":
+                assert err["status"] == 404
+    assert stats.items == len(items) and stats.errors == len(errors)
+
+    # Only in-window articles were requested, robots.txt first, never a disallowed path.
+    requested = {_id(e["path"]) for e in _article_paths(log)}
+    assert requested <= wanted
+    assert log[0]["path"] == "/robots.txt"
+    assert not [e for e in log if e["path"].startswith(DISALLOWED)]
+    assert {e["ua"] for e in log} == {settings.user_agent}
+
+    # 429 answers were honored: the retry came no sooner than Retry-After (1 s).
+    assert any(e["status"] == 429 for e in log)
+    for i, entry in enumerate(log):
+        if entry["status"] == 429:
+            later = [e for e in log[i + 1 :] if e["path"] == entry["path"]]
+            if later:
+                assert later[0]["t"] - entry["t"] >= 0.9
+
+
+def test_seek_cost_one_year_back_in_100k_articles(replica, s3_endpoint):
+    site = replica(start=date(2021, 9, 1), end=date(2024, 6, 30), per_day=100)
+    corpus = site.corpus
+    assert len(corpus) >= 100_000
+    pages = corpus.page_count()
+    day = date(2023, 6, 30)
+    settings = _settings(s3_endpoint, site.base_url)
+    stats = stage.crawl(settings, "seek1", Window.for_dates(day, day), timeout=240)
+
+    wanted = set(corpus.ids_on(day))
+    # Truth: the list pages that hold the day.
+    newest = max(wanted)
+    lo, hi = 0, len(corpus) - 1  # newest-first positions; find the day's newest id
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if corpus.id_at(mid) > newest:
+            lo = mid + 1
+        else:
+            hi = mid
+    first_page = lo // 20 + 1
+    last_page = (lo + len(wanted) - 1) // 20 + 1
+
+    log = site.access_log()
+    list_pages = [e["path"] for e in log if e["path"].startswith("/news")]
+    numbers = [1 if p == "/news" else int(p.rsplit("/", 1)[1]) for p in list_pages]
+    walk = {n for n in numbers if first_page <= n <= last_page + 1}
+    locate = [n for n in numbers if n not in walk]
+    assert len(locate) <= 2 * math.log2(pages) + 2, (locate, pages)
+    assert len(numbers) == len(set(numbers)), "a list page was fetched twice"
+    assert {_id(e["path"]) for e in _article_paths(log)} == wanted
+    assert stats.items == len(wanted)
+
+
+def _window_with_one_edit(corpus) -> date:
+    day = corpus.config.start
+    while day <= corpus.config.end:
+        if sum(corpus.truth(i, edited=False).has_edit for i in corpus.ids_on(day)) == 1:
+            return day
+        day = date.fromordinal(day.toordinal() + 1)
+    raise AssertionError("no day with exactly one edited article")
+
+
+def test_incremental_rerun_costs_304s_and_one_edit_costs_one_page(replica, s3_endpoint):
+    site = replica(start=date(2024, 6, 1), end=date(2024, 6, 30), per_day=30)
+    day = _window_with_one_edit(site.corpus)
+    window = Window.for_dates(day, day)
+    settings = _settings(s3_endpoint, site.base_url)
+    first = stage.crawl(settings, "inc1", window, timeout=120)
+    items = staging.read_jsonl(settings, "inc1", staging.ITEMS)
+    assert first.items == len(site.corpus.ids_on(day))
+    validators = {i["article_id"]: {"etag": i["etag"], "last_modified": i["last_modified"]} for i in items}
+
+    site.clear_log()
+    second = stage.crawl(settings, "inc2", window, validators=validators, timeout=120)
+    views = _article_paths(site.access_log())
+    assert [e for e in views if e["status"] == 200] == []
+    assert second.items == 0 and second.not_modified == len(validators)
+    assert sorted(second.not_modified_ids) == sorted(validators)
+
+    site.set_edits(True)
+    site.clear_log()
+    third = stage.crawl(settings, "inc3", window, validators=validators, timeout=120)
+    full = [e for e in _article_paths(site.access_log()) if e["status"] == 200]
+    edited = [i for i in site.corpus.ids_on(day) if site.truth(i).updated_at is not None]
+    assert len(edited) == 1 and [_id(e["path"]) for e in full] == edited
+    changed = staging.read_jsonl(settings, "inc3", staging.ITEMS)
+    assert [c["article_id"] for c in changed] == edited
+    assert changed[0]["paragraphs"] == site.truth(edited[0]).paragraphs
+    assert changed[0]["updated_at"] == site.truth(edited[0]).updated_at.isoformat()
+    assert third.not_modified == len(validators) - 1
+
+
+def test_archive_reprocess_and_retry_urls(replica, s3_endpoint):
+    site = replica(start=date(2024, 6, 1), end=date(2024, 6, 10), per_day=20)
+    day = date(2024, 6, 5)
+    window = Window.for_dates(day, day)
+    settings = _settings(s3_endpoint, site.base_url)
+    outside = site.corpus.ids_on(date(2024, 6, 2))[0]
+    retry = [f"{site.base_url}/view/{outside}?input=1195m", f"{site.base_url}/search?query=x",
+             f"{site.base_url}/print/{outside}"]
+    stage.crawl(settings, "arch1", window, retry_urls=retry, timeout=120)
+    items = staging.read_jsonl(settings, "arch1", staging.ITEMS)
+    log = site.access_log()
+    assert not [e for e in log if e["path"].startswith(DISALLOWED)]
+    assert outside in {i["article_id"] for i in items}  # an earlier failure is fetched again
+
+    # The raw archive: article records under their publication date, others under fetch date.
+    keys = s3.list_keys(settings, "raw/")
+    assert f"raw/dt={day.isoformat()}/arch1.warc.gz" in keys
+    assert all(k.endswith("/arch1.warc.gz") for k in keys)
+    one = next(i for i in items if i["article_id"] != outside)
+    bucket, key, offset, length = parse_record_uri(one["raw_uri"])
+    record = read_record(s3.get_range(settings, key, offset, length))
+    assert bucket == settings.s3_bucket and record.status == 200
+    assert record.url.endswith(one["article_id"]) and b"</html>" in record.body
+    assert record.header("ETag") == one["etag"]
+
+    # Reprocess: same items from the archive, no site traffic.
+    site.clear_log()
+    stats = stage.reprocess(settings, "arch2", window)
+    assert site.access_log() == []
+    again = {i["article_id"]: i for i in staging.read_jsonl(settings, "arch2", staging.ITEMS)}
+    in_window = {i["article_id"]: i for i in items if i["article_id"] != outside}
+    assert set(again) == set(in_window) and stats.items == len(in_window)
+    for article_id, item in in_window.items():
+        redo = again[article_id]
+        for name in ("title_raw", "paragraphs", "images", "published_at", "lead", "author_email", "raw_uri"):
+            assert redo[name] == item[name], name
+        assert redo["run_id"] == "arch2"
+
+    # Idempotent: the same run again replaces its outputs (same keys, same items).
+    stage.crawl(settings, "arch1", window, timeout=120)
+    assert sorted(s3.list_keys(settings, "raw/")) == sorted(keys)
+    assert {i["article_id"] for i in staging.read_jsonl(settings, "arch1", staging.ITEMS)} == set(in_window)

@@ -1,0 +1,319 @@
+"""The loader against a real PostgreSQL and S3 over HTTP (fixtures_stack)."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+
+from storage import stage, synthetic
+from storage.load import PAUSE_AFTER_COPY_ENV, PAUSE_MARKER, LoadError
+from tests.storage_helpers import one, rows, snapshot, stage_batch
+from yonhap import s3
+from yonhap.schema import CrawlError, RejectedItem
+from yonhap.timeutil import UTC
+
+LATER = datetime(2024, 6, 21, 3, 0, tzinfo=UTC)
+
+
+def _article_values(conn, article_id):
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT title, title_raw, body, lead, images, field_sources, content_hash, url, run_id "
+            "FROM yonhap.articles WHERE article_id = %s",
+            (article_id,),
+        )
+        row = cur.fetchone()
+    conn.rollback()
+    return row
+
+
+def test_load_matches_staged_rows_and_reload_is_a_true_noop(settings, db_conn):
+    batch = [synthetic.make_article(i, "r1") for i in range(25)]
+    rejects = [RejectedItem("r1", "AFR20240619999000001", "https://x/1", ["body is empty"], {"body": ""})]
+    errors = [CrawlError("r1", "https://fr.yna.co.kr/view/AFR20240619999000002", "HTTP 503", 3,
+                         "2024-06-20T00:58:00+00:00", 503)]
+    stage_batch(settings, "r1", batch, rejects=rejects, errors=errors)
+
+    first = stage.load(settings, "r1")
+    assert (first["inserted"], first["updated"], first["revisions_added"]) == (25, 0, 25)
+    assert first["loaded"] == 25 and first["rejected"] == 1 and first["status"] == "succeeded"
+    for row in batch[:3]:
+        title, title_raw, body, lead, images, sources, chash, url, run_id = _article_values(db_conn, row.article_id)
+        assert (title, title_raw, body, lead, chash, url) == (
+            row.title, row.title_raw, row.body, row.lead, row.content_hash, row.url)
+        assert images == row.images and sources == row.field_sources and run_id == "r1"
+    run = one(db_conn, "SELECT status, items, loaded, rejected, errors, quality_success, quality_report_uri, "
+                       "curated_written FROM yonhap.crawl_runs WHERE run_id = 'r1'")
+    assert run == ("succeeded", 25, 25, 1, 1, True, "s3://bucket/quality/r1/index.html", True)
+    before = snapshot(db_conn)
+
+    second = stage.load(settings, "r1")
+    assert (second["inserted"], second["updated"], second["revisions_added"]) == (0, 0, 0)
+    assert (second["rejects_changed"], second["errors_changed"], second["run_row_changed"]) == (0, 0, False)
+    assert snapshot(db_conn) == before  # same rows, same xmin: nothing was rewritten
+
+
+def test_new_content_wins_keeps_first_seen_and_appends_revision(settings, db_conn):
+    stage_batch(settings, "r1", [synthetic.make_article(i, "r1") for i in range(5)])
+    stage.load(settings, "r1")
+    first_seen = one(db_conn, "SELECT first_seen_at FROM yonhap.articles WHERE article_id = %s",
+                     (synthetic.make_article(1).article_id,))[0]
+
+    edited = synthetic.make_article(1, "r2", body="SEOUL, 19 juin (Yonhap) -- Texte corrigé.", fetched_at=LATER)
+    same = synthetic.make_article(2, "r2", fetched_at=LATER)
+    stage_batch(settings, "r2", [edited, same])
+    counts = stage.load(settings, "r2")
+    assert counts["updated"] == 2 and counts["revisions_added"] == 1
+    got = one(db_conn, "SELECT body, first_seen_at, last_seen_at, run_id FROM yonhap.articles WHERE article_id = %s",
+              (edited.article_id,))
+    assert got == (edited.body, first_seen, LATER, "r2")
+    revs = rows(db_conn, "SELECT revision, content_hash, run_id FROM yonhap.article_revisions "
+                         "WHERE article_id = %s ORDER BY revision", (edited.article_id,))
+    assert [r[0] for r in revs] == [1, 2] and revs[1][1:] == (edited.content_hash, "r2")
+
+    # An older fetch loaded late (backfill) must not overwrite newer content.
+    stale = synthetic.make_article(1, "r0", body="Ancienne version.", fetched_at=LATER - timedelta(days=3))
+    stage_batch(settings, "r0", [stale])
+    assert stage.load(settings, "r0")["updated"] == 0
+    assert one(db_conn, "SELECT body FROM yonhap.articles WHERE article_id = %s", (edited.article_id,)) == (edited.body,)
+
+
+def test_gate_blocked_loads_rejects_errors_and_run_row_only(settings, db_conn):
+    batch = [synthetic.make_article(i, "rb") for i in range(4)]
+    rejects = [RejectedItem("rb", batch[0].article_id, batch[0].url, ["title missing"], {"x": 1})]
+    errors = [CrawlError("rb", "https://fr.yna.co.kr/news/3", "TimeoutError", 3, "2024-06-20T00:59:00+00:00")]
+    stage_batch(settings, "rb", batch, rejects=rejects, errors=errors,
+                gate=synthetic.gate_for("rb", 4, success=False, rejected=1))
+    counts = stage.load(settings, "rb")
+    assert counts["status"] == "blocked" and counts["loaded"] == 0
+    assert one(db_conn, "SELECT count(*) FROM yonhap.articles") == (0,)
+    assert one(db_conn, "SELECT count(*) FROM yonhap.article_revisions") == (0,)
+    assert one(db_conn, "SELECT reasons FROM yonhap.rejected_items WHERE run_id = 'rb'") == (["title missing"],)
+    assert one(db_conn, "SELECT error FROM yonhap.crawl_errors WHERE run_id = 'rb'") == ("TimeoutError",)
+    status, success, message = one(db_conn, "SELECT status, quality_success, message FROM yonhap.crawl_runs "
+                                            "WHERE run_id = 'rb'")
+    assert (status, success) == ("blocked", False) and "below the expected band" in message
+    assert s3.list_keys(settings, "curated/") == []
+
+
+def test_same_url_under_another_id_is_rejected_not_crashing(settings, db_conn):
+    owner = synthetic.make_article(1, "r1")
+    stage_batch(settings, "r1", [owner])
+    stage.load(settings, "r1")
+    intruder = synthetic.make_article(2, "r2", url=owner.url)
+    fine = synthetic.make_article(3, "r2")
+    stage_batch(settings, "r2", [intruder, fine])
+    counts = stage.load(settings, "r2")
+    assert counts["url_conflicts"] == 1 and counts["loaded"] == 1 and counts["inserted"] == 1
+    reasons, stage_name = one(db_conn, "SELECT reasons, stage FROM yonhap.rejected_items WHERE article_id = %s",
+                              (intruder.article_id,))
+    assert stage_name == "load" and owner.article_id in reasons[0]
+    assert one(db_conn, "SELECT article_id FROM yonhap.articles WHERE url = %s", (owner.url,)) == (owner.article_id,)
+
+
+def test_rerun_replaces_the_runs_rejects_and_errors(settings, db_conn):
+    def reject(n):
+        return RejectedItem("rr", f"AFR20240619000000{n:03d}", None, [f"reason {n}"], {"n": n}, "validate")
+
+    def error(n):
+        return CrawlError("rr", f"https://fr.yna.co.kr/news/{n}", "HTTP 500", 2, "2024-06-20T00:50:00+00:00", 500)
+
+    stage_batch(settings, "rr", [], rejects=[reject(1), reject(2)], errors=[error(1), error(2)])
+    stage.load(settings, "rr")
+    stage_batch(settings, "rr", [], rejects=[reject(2), reject(3)], errors=[error(2)])
+    stage.load(settings, "rr")
+    assert rows(db_conn, "SELECT reasons[1] FROM yonhap.rejected_items WHERE run_id = 'rr' ORDER BY 1") == [
+        ("reason 2",), ("reason 3",)]
+    assert rows(db_conn, "SELECT url FROM yonhap.crawl_errors WHERE run_id = 'rr'") == [
+        ("https://fr.yna.co.kr/news/2",)]
+
+
+def test_later_success_resolves_crawl_errors_and_304_touches_last_seen(settings, db_conn):
+    from storage import queries
+
+    a, b = synthetic.make_article(1, "r1"), synthetic.make_article(2, "r1")
+    failed = CrawlError("r1", a.url + "?utm_source=x", "HTTP 503", 3, "2024-06-20T00:59:00+00:00", 503)
+    stage_batch(settings, "r1", [b], errors=[failed])
+    stage.load(settings, "r1")
+    assert queries.pending_error_urls(db_conn) == [failed.url]
+
+    stats = synthetic.stats_for("r2", 1, not_modified_ids=[b.article_id])
+    stats.finished_at = LATER.isoformat()
+    stage_batch(settings, "r2", [synthetic.make_article(1, "r2", fetched_at=LATER)], stats=stats)
+    counts = stage.load(settings, "r2")
+    assert counts["errors_resolved"] == 1 and counts["touched_not_modified"] == 1
+    assert queries.pending_error_urls(db_conn) == []
+    assert one(db_conn, "SELECT last_seen_at FROM yonhap.articles WHERE article_id = %s", (b.article_id,)) == (LATER,)
+
+
+HOSTILE = [
+    "l'été \"guillemets\" «français» — ‘apostrophes’",
+    "'); DROP TABLE yonhap.articles; -- %s %(x)s {0} $1 $$",
+    "backslash \\ \\N \\. \\t end\\",
+    "\\.\nline with only a backslash-dot above",
+    "tabs\tand\r\nCRLF\rCR and control \x01\x02\x07\x08\x0b\x0c\x1b\x1f chars",
+    "emoji 🇰🇷🚀👩‍👩‍👧 and combining e\u0301 and RTL \u202e",
+]
+
+
+def test_hostile_strings_round_trip_byte_exact(settings, db_conn, tmp_path):
+    import duckdb
+
+    big = ("Un paragraphe très long. " * 44000)[:1_000_000] + "🚀"
+    batch = []
+    for n, text in enumerate(HOSTILE):
+        batch.append(synthetic.make_article(
+            n, "rh", title=text, body=text + "\n\n" + text, lead=text, dateline=text,
+            images=[{"url": "https://img.example.org/a.jpg", "caption": text, "alt": text}],
+            field_sources={"title": text}, etag=text, section=text,
+        ))
+    batch.append(synthetic.make_article(99, "rh", body=big))
+    stage_batch(settings, "rh", batch)
+    counts = stage.load(settings, "rh")
+    assert counts["loaded"] == len(batch)
+    for row in batch:
+        got = one(db_conn, "SELECT title, body, lead, dateline, images, field_sources, etag, section "
+                           "FROM yonhap.articles WHERE article_id = %s", (row.article_id,))
+        assert got == (row.title, row.body, row.lead, row.dateline, row.images, row.field_sources, row.etag,
+                       row.section)
+    rev = one(db_conn, "SELECT body FROM yonhap.article_revisions WHERE article_id = %s", (batch[-1].article_id,))
+    assert rev == (big,)
+
+    # and through the curated Parquet file, read by DuckDB
+    (uri,) = counts["curated"]
+    path = tmp_path / "c.parquet"
+    path.write_bytes(s3.get_bytes(settings, s3.split_uri(uri)[1]))
+    got = duckdb.sql(f"SELECT article_id, title, body FROM read_parquet('{path}') ORDER BY article_id").fetchall()
+    assert got == sorted((r.article_id, r.title, r.body) for r in batch)
+
+
+def test_nul_character_is_a_clear_error_and_nothing_is_lost(settings, db_conn):
+    stage_batch(settings, "r1", [synthetic.make_article(1, "r1")])
+    stage.load(settings, "r1")
+    before = snapshot(db_conn)
+    stage_batch(settings, "r2", [synthetic.make_article(2, "r2", body="a\x00b")])
+    with pytest.raises(LoadError, match=r"article #1 \(AFR20240619000000002\) (lead|body): contains a NUL"):
+        stage.load(settings, "r2")
+    assert snapshot(db_conn) == before
+
+
+def test_missing_gate_file_is_a_clear_error(settings):
+    with pytest.raises(LoadError, match="gate.json is missing"):
+        stage.load(settings, "never_validated")
+
+
+def _child_env(settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YONHAP_", "S3_", "AWS_", "DATABASE_URL"))}
+    env.update(
+        DATABASE_URL=settings.database_url,
+        S3_ENDPOINT_URL=settings.s3_endpoint_url,
+        S3_BUCKET=settings.s3_bucket,
+        AWS_ACCESS_KEY_ID=settings.aws_access_key_id,
+        AWS_SECRET_ACCESS_KEY=settings.aws_secret_access_key,
+        AWS_DEFAULT_REGION=settings.aws_region,
+        YONHAP_LOCAL_DIR=str(settings.local_dir),
+    )
+    return env
+
+
+def test_kill_9_between_copy_and_merge_leaves_previous_state(settings, db_conn):
+    stage_batch(settings, "r1", [synthetic.make_article(i, "r1") for i in range(10)])
+    stage.load(settings, "r1")
+    before = snapshot(db_conn)
+
+    changed = [synthetic.make_article(i, "r2", body=f"Nouveau texte {i}.", fetched_at=LATER) for i in range(20)]
+    stage_batch(settings, "r2", changed)
+    env = _child_env(settings) | {PAUSE_AFTER_COPY_ENV: "120"}
+    code = "import sys; from storage import stage; from yonhap.config import Settings; " \
+           "stage.load(Settings.from_env(), sys.argv[1])"
+    child = subprocess.Popen([sys.executable, "-c", code, "r2"], env=env, stderr=subprocess.PIPE, text=True,
+                             cwd=os.path.dirname(os.path.dirname(__file__)))
+    try:
+        seen = []
+        for line in child.stderr:  # wait for the hook: COPY done, merge not started
+            seen.append(line)
+            if PAUSE_MARKER in line:
+                break
+        assert any(PAUSE_MARKER in line for line in seen), "".join(seen)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait(30)
+        child.stderr.close()
+    assert child.returncode == -signal.SIGKILL
+    assert snapshot(db_conn) == before
+
+    counts = stage.load(settings, "r2")  # the lock died with the session: a retry just works
+    assert counts["inserted"] == 10 and counts["updated"] == 10
+
+
+def test_overlapping_concurrent_loads_end_consistent(settings, db_conn):
+    ids = range(30)
+    stage_batch(settings, "ra", [synthetic.make_article(i, "ra", body=f"Version A {i}.", fetched_at=LATER)
+                                 for i in ids])
+    later = LATER + timedelta(hours=1)
+    stage_batch(settings, "rb", [synthetic.make_article(i, "rb", body=f"Version B {i}.", fetched_at=later)
+                                 for i in range(15, 45)])
+    errors: list[BaseException] = []
+
+    def run(run_id):
+        try:
+            stage.load(settings, run_id)
+        except BaseException as err:  # noqa: BLE001 -- reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(r,)) for r in ("ra", "rb", "ra", "rb")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    bodies = dict(rows(db_conn, "SELECT article_id, body FROM yonhap.articles"))
+    assert len(bodies) == 45
+    for i in range(45):
+        expected = f"Version B {i}." if i >= 15 else f"Version A {i}."
+        assert bodies[synthetic.article_id(datetime(2024, 6, 19), i)] == expected
+    # revisions: one per distinct content, numbered 1..n without gaps
+    revs = rows(db_conn, "SELECT article_id, array_agg(revision ORDER BY revision), count(DISTINCT content_hash) "
+                         "FROM yonhap.article_revisions GROUP BY article_id")
+    for _aid, numbers, distinct in revs:
+        assert numbers == list(range(1, len(numbers) + 1)) and distinct == len(numbers)
+    assert sum(len(r[1]) for r in revs) == 30 + 30
+    assert rows(db_conn, "SELECT run_id, status FROM yonhap.crawl_runs ORDER BY 1") == [
+        ("ra", "succeeded"), ("rb", "succeeded")]
+
+
+def test_curated_parquet_schema_and_reconciliation(settings, db_conn, tmp_path):
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from storage import parquet
+
+    day2 = datetime(2024, 6, 20, tzinfo=synthetic.KST)
+    batch = [synthetic.make_article(i, "r1") for i in range(3)] + [synthetic.make_article(7, "r1", day=day2)]
+    stage_batch(settings, "r1", batch)
+    counts = stage.load(settings, "r1")
+    keys = sorted(s3.split_uri(u)[1] for u in counts["curated"])
+    assert keys == ["curated/articles/dt=2024-06-19/r1.parquet", "curated/articles/dt=2024-06-20/r1.parquet"]
+    table = pq.read_table(io.BytesIO(s3.get_bytes(settings, keys[0])))
+    assert table.schema == parquet.schema() and table.num_rows == 3
+    frame = table.to_pandas()
+    assert list(frame["article_id"]) == [r.article_id for r in batch[:3]]
+
+    # crash after commit: curated file missing, row says not written -> the next load writes it
+    s3.client(settings).delete_object(Bucket=settings.s3_bucket, Key=keys[1])
+    with db_conn:
+        with db_conn.cursor() as cur:
+            cur.execute("UPDATE yonhap.crawl_runs SET curated_written = false WHERE run_id = 'r1'")
+    stage_batch(settings, "r2", [synthetic.make_article(20, "r2")])
+    assert stage.load(settings, "r2")["reconciled_runs"] == ["r1"]
+    path = tmp_path / "r.parquet"
+    path.write_bytes(s3.get_bytes(settings, keys[1]))
+    assert duckdb.sql(f"SELECT article_id FROM read_parquet('{path}')").fetchall() == [(batch[3].article_id,)]
+    assert one(db_conn, "SELECT curated_written FROM yonhap.crawl_runs WHERE run_id = 'r1'") == (True,)

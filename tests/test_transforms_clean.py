@@ -1,0 +1,226 @@
+"""Cleaning and normalization rules, on hand-made inputs (transforms.normalize / transforms.clean)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+import pytest
+
+from transforms.clean import (
+    Unusable,
+    clean_item,
+    clean_paragraphs,
+    extract_dateline,
+    is_routine,
+    split_title,
+    version_rank,
+)
+from transforms.normalize import normalize_text, split_paragraphs, word_count
+from yonhap.schema import USAGE_NOTICE, CrawledArticle
+
+AID = "AFR20240619002900884"
+
+
+def make_item(**overrides) -> CrawledArticle:
+    fields = dict(
+        article_id=AID,
+        url=f"https://fr.yna.co.kr/view/{AID}",
+        requested_url=f"https://fr.yna.co.kr/view/{AID}?input=1195m",
+        http_status=200,
+        fetched_at="2024-06-19T12:00:00+00:00",
+        run_id="run-1",
+        title_raw="(2e LD) Séoul et Tokyo relancent\u00a0leur dialogue",
+        section="Politique",
+        published_at="2024-06-19T20:04:00+09:00",
+        paragraphs=[
+            "SEOUL, 19 juin (Yonhap) -- Les deux voisins ont repris mercredi un dialogue suspendu.",
+            "Le ministre a salué «\u202fune étape\u202f» vers une relation plus stable.",
+        ],
+    )
+    fields.update(overrides)
+    return CrawledArticle(**fields)
+
+
+# --- normalization ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Kim\u00a0Jong-un", "Kim Jong-un"),  # no-break space
+        ("«\u202fun traité\u202f»", "« un traité »"),  # narrow no-break inside guillemets
+        ("Quoi\u2009?", "Quoi ?"),  # thin space before ? stays a (plain) space
+        ("«un traité»", "«un traité»"),  # no space is inserted
+        ("l\u2019armée", "l'armée"),
+        ("\u201cquoted\u201d", '"quoted"'),
+        ("  a \t\n b  ", "a b"),
+        ("zero\u200bwidth\u00adsoft", "zerowidthsoft"),
+        ("e\u0301te\u0301", "été"),  # NFC
+        (None, ""),
+    ],
+)
+def test_normalize_text_rules(raw, expected):
+    assert normalize_text(raw) == expected
+
+
+def test_other_spaces_list_is_every_unicode_space_but_u0020():
+    from transforms.normalize import _OTHER_SPACE_RE
+
+    spaces = [chr(i) for i in range(0x110000) if chr(i).isspace() and chr(i) != " "]
+    assert all(_OTHER_SPACE_RE.fullmatch(c) for c in spaces)
+    assert not _OTHER_SPACE_RE.search(" abcé«»'\u200b")
+
+
+def test_split_paragraphs_drops_empty_and_splits_on_blank_lines():
+    assert split_paragraphs(["  ", "un\n\ndeux", "trois\nsuite"]) == ["un", "deux", "trois suite"]
+
+
+def test_word_count_counts_space_separated_tokens():
+    assert word_count("SEOUL, 19 juin (Yonhap) -- l'armée a tiré") == 8
+
+
+# --- title ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "label", "title"),
+    [
+        ("(URGENT) Tir de missile", "URGENT", "Tir de missile"),
+        ("(LD) Tir de missile", "LD", "Tir de missile"),
+        ("(2e LD) Poutine : un traité", "2e LD", "Poutine : un traité"),
+        ("(3ème LD) Poutine", "3e LD", "Poutine"),
+        ("(Interview) Un chef cuisinier", None, "(Interview) Un chef cuisinier"),
+        ("(LD) (Portrait) Une athlète", "LD", "(Portrait) Une athlète"),
+        ("Sans préfixe (LD) au milieu", None, "Sans préfixe (LD) au milieu"),
+    ],
+)
+def test_split_title(raw, label, title):
+    assert split_title(raw) == (label, title)
+
+
+def test_version_rank_orders_a_story():
+    labels = ["URGENT", None, "LD", "2e LD", "3e LD", "10e LD"]
+    ranks = [version_rank(label) for label in labels]
+    assert ranks == sorted(ranks) and len(set(ranks)) == len(ranks)
+
+
+@pytest.mark.parametrize(
+    ("title", "routine"),
+    [
+        ("KOSPI-ouverture", True),
+        ("FOREX-Cours à 15h30", True),
+        ("Les principaux titres des quotidiens coréens", True),
+        ("Un jour dans l\u2019histoire de la Corée", True),
+        ("kospi-clôture", True),
+        ("Le KOSPI-ouverture a été retardé par une panne", False),
+        ("Séoul et Tokyo relancent leur dialogue", False),
+    ],
+)
+def test_is_routine(title, routine):
+    assert is_routine(normalize_text(title)) is routine
+
+
+# --- body -----------------------------------------------------------------------------------
+
+
+def test_clean_paragraphs_removes_page_furniture_that_reached_the_body():
+    images = [{"url": "https://img.yna.co.kr/a.jpg", "alt": "Une poignée de main", "caption": "Deux dirigeants."}]
+    paragraphs = [
+        "Go to Contents Go to Navigation",
+        "Ce site utilise des cookies ; en poursuivant la visite vous acceptez notre politique. Voir en détail",
+        "Actualités 19.06.2024 à 20h04",
+        "Une poignée de main",
+        f"Deux dirigeants se saluent à l'aéroport. {USAGE_NOTICE}",
+        "SEOUL, 19 juin (Yonhap) -- Premier paragraphe.",
+        "Deuxième paragraphe. (FIN)",
+        "[email\u00a0protected]",
+        "journaliste@yna.co.kr",
+        "(FIN)",
+        "Accueil Haut de page",
+    ]
+    body = clean_paragraphs(paragraphs, images)
+    assert body.paragraphs == ["SEOUL, 19 juin (Yonhap) -- Premier paragraphe.", "Deuxième paragraphe."]
+    assert body.emails == ["journaliste@yna.co.kr"]
+    assert set(body.dropped) == {
+        "skip links", "cookie banner", "section/date line", "photo caption", "e-mail line", "(FIN)", "footer",
+    }
+
+
+def test_clean_paragraphs_keeps_ordinary_text_mentioning_cookies():
+    text = "Les exportations de cookies coréens ont bondi de 12 % sur un an, selon les douanes."
+    assert clean_paragraphs([text]).paragraphs == [text]
+
+
+@pytest.mark.parametrize(
+    ("first", "dateline"),
+    [
+        ("SEOUL, 19 juin (Yonhap) -- Texte.", "SEOUL, 19 juin (Yonhap)"),
+        ("PYONGYANG/SEOUL, 1er juillet (Yonhap) -- Texte.", "PYONGYANG/SEOUL, 1er juillet (Yonhap)"),
+        ("NEW YORK, 3 mai 2024 (Yonhap) -- Texte.", "NEW YORK, 3 mai 2024 (Yonhap)"),
+        ("Le texte commence sans dateline.", None),
+        (None, None),
+    ],
+)
+def test_extract_dateline(first, dateline):
+    assert extract_dateline(first) == dateline
+
+
+# --- one item -> one row ------------------------------------------------------------------------
+
+
+def test_clean_item_builds_the_row():
+    row = clean_item(make_item(author_email=None, paragraphs=make_item().paragraphs + ["a.b@yna.co.kr", "(FIN)"]))
+    assert row.title == "Séoul et Tokyo relancent leur dialogue"
+    assert row.title_raw == "(2e LD) Séoul et Tokyo relancent leur dialogue"
+    assert row.version_label == "2e LD"
+    assert row.dateline == "SEOUL, 19 juin (Yonhap)"
+    assert row.body.startswith("SEOUL, 19 juin (Yonhap) -- Les deux voisins")
+    assert row.body.split("\n\n")[1] == "Le ministre a salué « une étape » vers une relation plus stable."
+    assert row.author_email == "a.b@yna.co.kr"
+    assert row.word_count == word_count(row.body)
+    expected = hashlib.sha256(f"{row.title_raw}\n\n{row.body}".encode()).hexdigest()
+    assert row.content_hash == expected
+    assert datetime.fromisoformat(row.published_at).utcoffset().total_seconds() == 9 * 3600
+    assert datetime.fromisoformat(row.fetched_at).utcoffset().total_seconds() == 0
+    assert row.story_id == AID and row.duplicate_of is None and not row.is_routine
+
+
+def test_clean_item_zone_less_site_time_is_kst():
+    row = clean_item(make_item(published_at="2024-06-19T20:04:00"))
+    assert row.published_at == "2024-06-19T20:04:00+09:00"
+
+
+def test_clean_item_strips_the_usage_notice_from_captions():
+    image = {"url": "https://img.yna.co.kr/x.jpg", "alt": "Titre", "caption": f"Une légende. {USAGE_NOTICE}"}
+    row = clean_item(make_item(images=[image]))
+    assert row.images[0]["caption"] == "Une légende."
+    assert row.images[0]["url"] == image["url"]
+
+
+def test_clean_item_prefers_the_requested_url_when_canonical_names_another_article():
+    other = "AFR20240618000100884"
+    row = clean_item(make_item(url=f"https://fr.yna.co.kr/view/{other}"))
+    assert row.url == f"https://fr.yna.co.kr/view/{AID}"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"article_id": ""}, "no valid article id"),
+        ({"article_id": "AFR123"}, "no valid article id"),
+        ({"parse_errors": ["no body container"]}, "parse error: no body container"),
+        ({"http_status": 500}, "HTTP status 500"),
+        ({"published_at": "19 juin"}, "unparseable published_at"),
+        ({"fetched_at": ""}, "no fetched_at"),
+    ],
+)
+def test_clean_item_refuses_what_cannot_become_a_row(overrides, reason):
+    with pytest.raises(Unusable) as info:
+        clean_item(make_item(**overrides))
+    assert any(r.startswith(reason) for r in info.value.reasons)
+
+
+def test_clean_item_keeps_an_empty_body_for_the_gate():
+    row = clean_item(make_item(paragraphs=["(FIN)"]))
+    assert row.body == "" and row.word_count == 0 and row.dateline is None

@@ -1,0 +1,191 @@
+"""Story linking: URGENT flash, original, LD, 2e LD … of one event share one ``story_id``.
+
+Rules (docs/transforms.md):
+
+* ``story_id`` is the id of the story's first article (earliest published). A stored row's
+  story_id is never changed; a new version joins it, in this run or any later one.
+* An article only joins an *earlier* article of lower version rank (URGENT 0 < original 1 <
+  LD 2 < 2e LD 3 …): updates join what they update, two originals never merge.
+* Update link: an earlier non-flash article published at most :data:`LINK_WINDOW` (48 h)
+  before, whose body shingles are mostly contained in the new body
+  (``containment >= BODY_CONTAINMENT``) — an LD repeats most of the text it updates.
+* Flash link: an URGENT flash published at most :data:`FLASH_WINDOW` (6 h) before, whose
+  title words (minus stop words) mostly appear in the new article's title or first paragraph
+  (``coverage >= FLASH_COVERAGE``) — the full article restates the flash.
+* A story holds one article per version rank: a second original never joins a flash that
+  already has its full article, a second "LD" never joins a story that has one.
+* The best update link wins (highest containment), else the best flash link (highest
+  coverage, then the closest in time); ties go to the smaller id, so input order never matters.
+* Routine daily items never join anything and nothing joins them: each is its own story.
+  Duplicates take the story of their original and are not linked to.
+
+Near-linear: articles are walked in publication order while two sliding-window inverted
+indexes hold the recent ones (a bottom-k sketch of each body's shingles; flash title words),
+so each article verifies a bounded candidate list — never every other article.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+from transforms.clean import URGENT
+from transforms.features import Doc, overlap
+
+LINK_WINDOW = timedelta(hours=48)
+FLASH_WINDOW = timedelta(hours=6)
+BODY_CONTAINMENT = 0.6
+FLASH_COVERAGE = 0.75
+SKETCH_SIZE = 16  # bottom-k shingle hashes indexed per article
+MAX_POSTING = 200  # an index key shared by more articles in the window says nothing
+MAX_CANDIDATES = 40  # verified per article, best-first by index hits
+# A candidate whose body is >= 60% contained shows ~10 of its 16 sketch hashes; fewer than 4
+# happens with probability < 0.1%: skip verifying those.
+MIN_SKETCH_HITS = 4
+
+
+def containment(earlier: Doc, later: Doc) -> float:
+    """Share of the earlier article's body shingles found in the later one."""
+    if not len(earlier.shingles):
+        return 0.0
+    return overlap(earlier.shingles, later.shingles) / len(earlier.shingles)
+
+
+def flash_coverage(flash: Doc, doc: Doc) -> float:
+    """Share of the flash's title words found in the article's title or first paragraph."""
+    words = flash.title_tokens
+    if not words:
+        return 0.0
+    return len(words & (doc.title_tokens | doc.lead_tokens)) / len(words)
+
+
+def _sketch(doc: Doc) -> list[int]:
+    return doc.shingles[:SKETCH_SIZE].tolist()  # shingles are sorted: these are the k smallest
+
+
+class _SlidingIndex:
+    """Inverted index over the docs published in the last ``span`` seconds."""
+
+    def __init__(self, span: float, keys: Callable[[Doc], Iterable], min_hits: int = 1):
+        self.span = span
+        self.min_hits = min_hits
+        self.keys_of = keys
+        self.postings: dict[object, set[int]] = defaultdict(set)
+        self.docs: dict[int, tuple[Doc, list]] = {}
+        self.expiry: list[tuple[float, int]] = []
+        self._next = 0
+
+    def add(self, doc: Doc) -> None:
+        key = self._next
+        self._next += 1
+        keys = list(set(self.keys_of(doc)))
+        self.docs[key] = (doc, keys)
+        for k in keys:
+            self.postings[k].add(key)
+        heapq.heappush(self.expiry, (doc.ts, key))
+
+    def advance(self, now: float) -> None:
+        """Forget docs published more than ``span`` before ``now``."""
+        while self.expiry and self.expiry[0][0] < now - self.span:
+            _, key = heapq.heappop(self.expiry)
+            _, keys = self.docs.pop(key)
+            for k in keys:
+                bucket = self.postings[k]
+                bucket.discard(key)
+                if not bucket:
+                    del self.postings[k]
+
+    def candidates(self, probe: Iterable) -> list[Doc]:
+        hits: dict[int, int] = defaultdict(int)
+        postings = self.postings
+        for k in probe:
+            bucket = postings.get(k)
+            if bucket and len(bucket) <= MAX_POSTING:
+                for key in bucket:
+                    hits[key] += 1
+        min_hits = self.min_hits
+        found = [kv for kv in hits.items() if kv[1] >= min_hits]
+        best = heapq.nlargest(MAX_CANDIDATES, found, key=lambda kv: (kv[1], -kv[0]))
+        return [self.docs[key][0] for key, _ in best]
+
+
+def link(batch: list[Doc], stored: list[Doc], duplicates: dict[str, str]) -> None:
+    """Set ``story_id`` and ``duplicate_of`` on every batch doc that is not pinned.
+
+    Pinned docs (``doc.stored``: rows already in yonhap.articles, refetched or not) keep their
+    story_id and duplicate_of; they are linked *to*, never re-linked.
+    """
+    story_of: dict[str, str] = {}
+    for d in (*stored, *batch):
+        if d.stored:
+            story_of[d.article_id] = d.story_id or d.article_id
+    ranks: dict[str, set[int]] = defaultdict(set)  # story -> version ranks it already holds
+    updates = _SlidingIndex(LINK_WINDOW.total_seconds(), _sketch, MIN_SKETCH_HITS)
+    flashes = _SlidingIndex(FLASH_WINDOW.total_seconds(), lambda d: d.title_tokens)
+    for doc in sorted((*stored, *batch), key=lambda d: d.order_key):
+        updates.advance(doc.ts)
+        flashes.advance(doc.ts)
+        if not doc.stored:
+            _assign(doc, updates, flashes, story_of, ranks, duplicates)
+            story_of[doc.article_id] = doc.story_id
+        if doc.is_routine or doc.duplicate_of or not doc.has_body:
+            continue
+        ranks[story_of[doc.article_id]].add(doc.rank)
+        (flashes if doc.version_label == URGENT else updates).add(doc)
+
+
+def _assign(
+    doc: Doc,
+    updates: _SlidingIndex,
+    flashes: _SlidingIndex,
+    story_of: dict[str, str],
+    ranks: dict[str, set[int]],
+    duplicates: dict[str, str],
+) -> None:
+    original = duplicates.get(doc.article_id)
+    if original:
+        doc.duplicate_of = original
+        doc.story_id = story_of.get(original, original)
+        return
+    doc.duplicate_of = None
+    doc.story_id = doc.article_id
+    if doc.is_routine or doc.version_label == URGENT or not doc.has_body:
+        return
+
+    def open_story(cand: Doc) -> str | None:
+        story = story_of.get(cand.article_id, cand.story_id or cand.article_id)
+        return None if doc.rank in ranks.get(story, ()) else story
+
+    best = _best(doc, updates.candidates(doc.shingles.tolist()), containment, BODY_CONTAINMENT, open_story)
+    if best is None:
+        probe = doc.title_tokens | doc.lead_tokens
+        best = _best(doc, flashes.candidates(probe), flash_coverage, FLASH_COVERAGE, open_story)
+    if best is not None:
+        doc.story_id = best
+
+
+def _best(
+    doc: Doc,
+    candidates: list[Doc],
+    score: Callable[[Doc, Doc], float],
+    threshold: float,
+    open_story: Callable[[Doc], str | None],
+) -> str | None:
+    """Story of the candidate with the highest score >= threshold (then the closest in time,
+    then the smallest id) among those whose story can take ``doc``."""
+    chosen, chosen_key = None, None
+    for cand in candidates:
+        if cand.rank >= doc.rank or cand.ts > doc.ts:
+            continue
+        story = open_story(cand)
+        if story is None:
+            continue
+        value = score(cand, doc)
+        if value < threshold:
+            continue
+        key = (-value, doc.ts - cand.ts, cand.article_id)
+        if chosen_key is None or key < chosen_key:
+            chosen, chosen_key = story, key
+    return chosen

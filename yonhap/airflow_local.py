@@ -1,0 +1,361 @@
+"""Local Airflow for `make run` / `make demo` / `make stop` (`yonhap-pipeline stack up --airflow`).
+
+What `up` does (idempotent: running components are reused):
+* AIRFLOW_HOME = ``<local_dir>/airflow``; metadata in database ``airflow`` on the same
+  PostgreSQL server as ``yonhap`` (created when missing); LocalExecutor; dags folder = the
+  repo's ``dags/``; no examples; SimpleAuthManager with user ``admin`` whose password is
+  generated once into ``<AIRFLOW_HOME>/passwords.json`` and printed.
+* ``airflow db migrate``, pool ``yonhap_site`` (SITE_POOL_SLOTS slots, kept if an operator
+  changed it), then api-server, scheduler, dag-processor and triggerer as background
+  processes (pidfiles and logs in ``<AIRFLOW_HOME>/run``), never `airflow standalone`.
+* Connections ``yonhap_postgres`` / ``yonhap_s3`` are given to those processes as
+  ``AIRFLOW_CONN_*`` variables pointing at the stack in use.
+* ``demo=True`` also serves the bundled replica on port 8800 (crawled with no delay), keeps
+  the hourly DAG paused (the replica's corpus is in the past) and triggers a backfill of
+  DEMO_DAYS so the UI and the tables show data at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from yonhap.config import Settings, SettingsError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DAGS_FOLDER = REPO_ROOT / "dags"
+DAG_IDS = ("yonhap_fr_ingest", "yonhap_fr_backfill", "yonhap_fr_reprocess")
+COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+ADMIN_USER = "admin"
+DEFAULT_PORT = 8080
+SITE_POOL = "yonhap_site"
+# One crawl task at a time: each crawl already uses YONHAP_CONCURRENCY parallel requests, so
+# the site sees at most YONHAP_CONCURRENCY requests in flight across all runs.
+SITE_POOL_SLOTS = 1
+DEMO_REPLICA_PORT = 8800
+DEMO_DAYS = ("2024-06-18", "2024-06-20")
+HEALTH_TIMEOUT = 180.0
+
+
+class AirflowLocalError(RuntimeError):
+    pass
+
+
+def airflow_home(settings: Settings) -> Path:
+    return Path(settings.local_dir) / "airflow"
+
+
+def run_dir(home: Path) -> Path:
+    return home / "run"
+
+
+def api_port(env: dict[str, str] | None = None) -> int:
+    from yonhap.config import _int
+
+    return _int("YONHAP_AIRFLOW_PORT", dict(os.environ if env is None else env), DEFAULT_PORT, 1, 65535)
+
+
+def _bin_dir() -> Path:
+    return Path(sys.executable).parent
+
+
+def metadata_url(yonhap_url: str) -> str:
+    """SQLAlchemy URL of database ``airflow`` on the server of ``yonhap_url`` (created if missing)."""
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(yonhap_url)
+    admin_url = urlunsplit(parts._replace(path="/postgres", query=""))
+    conn = psycopg2.connect(admin_url, application_name="yonhap-airflow-local")
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = 'airflow'")
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier("airflow")))
+    finally:
+        conn.close()
+    return urlunsplit(parts._replace(scheme="postgresql+psycopg2", path="/airflow", query=""))
+
+
+def connection_env(database_url: str, settings: Settings, s3_endpoint: str | None) -> dict[str, str]:
+    """AIRFLOW_CONN_YONHAP_POSTGRES / _S3 (JSON form) for the stack in use."""
+    pg = urlsplit(database_url)
+    postgres = {
+        "conn_type": "postgres",
+        "host": pg.hostname or "localhost",
+        "port": pg.port or 5432,
+        "login": pg.username or "",
+        "password": pg.password or "",
+        "schema": (pg.path or "/yonhap").lstrip("/") or "yonhap",
+    }
+    extra = {"region_name": settings.aws_region}
+    if s3_endpoint:
+        extra["endpoint_url"] = s3_endpoint
+    aws = {
+        "conn_type": "aws",
+        "login": settings.aws_access_key_id,
+        "password": settings.aws_secret_access_key,
+        "extra": extra,
+    }
+    return {
+        "AIRFLOW_CONN_YONHAP_POSTGRES": json.dumps(postgres),
+        "AIRFLOW_CONN_YONHAP_S3": json.dumps(aws),
+    }
+
+
+def airflow_env(home: Path, sql_alchemy_conn: str, port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for every `airflow` process of one local installation."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "PATH": f"{_bin_dir()}{os.pathsep}{env.get('PATH', '')}",
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__PARALLELISM": "8",  # 2 small cores: more would only thrash
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sql_alchemy_conn,
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+            "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def airflow_cli(env: dict[str, str], *args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [str(_bin_dir() / "airflow"), *args],
+        env=env, capture_output=True, text=True, timeout=timeout, cwd=env["AIRFLOW_HOME"],
+    )
+    if check and proc.returncode != 0:
+        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
+        raise AirflowLocalError(f"`airflow {' '.join(args)}` failed ({proc.returncode}):\n{tail}")
+    return proc
+
+
+def ensure_pool(env: dict[str, str], slots: int = SITE_POOL_SLOTS) -> None:
+    """Create pool yonhap_site unless it exists (an operator's change is kept)."""
+    found = airflow_cli(env, "pools", "get", SITE_POOL, "-o", "json", check=False)
+    if found.returncode == 0 and SITE_POOL in found.stdout:
+        return
+    airflow_cli(env, "pools", "set", SITE_POOL, str(slots),
+                "fr.yna.co.kr: concurrent crawl tasks across all yonhap runs")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie child is not alive
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return True
+
+
+def _read_pid(pidfile: Path) -> int | None:
+    try:
+        return int(pidfile.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def start_process(name: str, argv: list[str], env: dict[str, str], rundir: Path) -> int:
+    """Start `argv` in its own session with pidfile/log under `rundir`; reuse a live one."""
+    rundir.mkdir(parents=True, exist_ok=True)
+    pidfile = rundir / f"{name}.pid"
+    pid = _read_pid(pidfile)
+    if pid is not None and _pid_alive(pid):
+        return pid
+    log = open(rundir / f"{name}.log", "ab")
+    proc = subprocess.Popen(
+        argv, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=True, cwd=env.get("AIRFLOW_HOME", str(rundir)),
+    )
+    log.close()
+    pidfile.write_text(str(proc.pid))
+    return proc.pid
+
+
+def stop_process(name: str, rundir: Path, timeout: float = 30) -> bool:
+    """Stop the process group started under `name`; returns whether it was running."""
+    pidfile = rundir / f"{name}.pid"
+    pid = _read_pid(pidfile)
+    if pid is None:
+        return False
+    was_running = _pid_alive(pid)
+    if was_running:
+        try:
+            os.killpg(pid, signal.SIGTERM)  # its own session: the group is ours alone
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + timeout
+        while _pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _pid_alive(pid):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    try:
+        os.waitpid(pid, os.WNOHANG)  # reap when it was our child
+    except ChildProcessError:
+        pass
+    pidfile.unlink(missing_ok=True)
+    return was_running
+
+
+def start_components(env: dict[str, str], rundir: Path, port: int) -> dict[str, int]:
+    airflow = str(_bin_dir() / "airflow")
+    argv = {
+        "api-server": [airflow, "api-server", "--port", str(port)],
+        "scheduler": [airflow, "scheduler"],
+        "dag-processor": [airflow, "dag-processor"],
+        "triggerer": [airflow, "triggerer"],
+    }
+    return {name: start_process(name, argv[name], env, rundir) for name in COMPONENTS}
+
+
+def wait_healthy(port: int, timeout: float = HEALTH_TIMEOUT, rundir: Path | None = None) -> None:
+    url = f"http://127.0.0.1:{port}/api/v2/monitor/health"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if rundir is not None:
+            pid = _read_pid(rundir / "api-server.pid")
+            if pid is not None and not _pid_alive(pid):
+                raise AirflowLocalError(f"api-server exited; see {rundir / 'api-server.log'}")
+        time.sleep(2)
+    raise AirflowLocalError(f"Airflow API not healthy on port {port} after {timeout:.0f}s")
+
+
+def wait_dags_registered(sql_alchemy_conn: str, dag_ids=DAG_IDS, timeout: float = 240) -> None:
+    """Wait until the dag-processor has written the DAGs to the metadata database."""
+    import psycopg2
+
+    url = sql_alchemy_conn.replace("postgresql+psycopg2://", "postgresql://", 1)
+    deadline = time.monotonic() + timeout
+    missing = set(dag_ids)
+    while time.monotonic() < deadline:
+        try:
+            conn = psycopg2.connect(url, application_name="yonhap-airflow-local")
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("SELECT dag_id FROM dag WHERE dag_id = ANY(%s)", (list(dag_ids),))
+                    missing = set(dag_ids) - {row[0] for row in cur.fetchall()}
+            finally:
+                conn.close()
+        except psycopg2.Error:
+            pass
+        if not missing:
+            return
+        time.sleep(2)
+    raise AirflowLocalError(f"DAGs not parsed after {timeout:.0f}s: {sorted(missing)} (see dag-processor.log)")
+
+
+def admin_password(home: Path) -> str:
+    """The admin password: generated once, kept in the SimpleAuthManager passwords file."""
+    path = home / "passwords.json"
+    try:
+        stored = json.loads(path.read_text())
+        if isinstance(stored, dict) and stored.get(ADMIN_USER):
+            return stored[ADMIN_USER]
+    except (OSError, ValueError):
+        pass
+    password = secrets.token_urlsafe(12)
+    home.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({ADMIN_USER: password}))
+    path.chmod(0o600)
+    return password
+
+
+def _echo(message: str) -> None:
+    print(message, flush=True)
+
+
+def _start_replica(settings: Settings, rundir: Path) -> str:
+    argv = [str(_bin_dir() / "yonhap-pipeline"), "replica", "--port", str(DEMO_REPLICA_PORT)]
+    start_process("replica", argv, dict(os.environ), rundir)
+    base = f"http://127.0.0.1:{DEMO_REPLICA_PORT}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/robots.txt", timeout=5):
+                return base
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.5)
+    raise AirflowLocalError(f"replica did not answer on {base}; see {rundir / 'replica.log'}")
+
+
+def up(settings: Settings, demo: bool = False) -> dict[str, object]:
+    """Start local Airflow (see module doc); prints the UI URL and login."""
+    from yonhap import db, s3
+
+    try:
+        port = api_port()
+    except SettingsError as err:
+        raise AirflowLocalError(str(err)) from None
+    home = airflow_home(settings)
+    home.mkdir(parents=True, exist_ok=True)
+    rundir = run_dir(home)
+    database_url = db.database_url(settings)
+    endpoint = s3.endpoint_url(settings)
+    extra = connection_env(database_url, settings, endpoint)
+    if demo:
+        base_url = _start_replica(settings, rundir)
+        extra.update({"YONHAP_BASE_URL": base_url, "YONHAP_DOWNLOAD_DELAY": "0"})
+        _echo(f"replica   {base_url}  (bundled copy of fr.yna.co.kr, June 2024)")
+    password = admin_password(home)
+    env = airflow_env(home, metadata_url(database_url), port, extra)
+    _echo(f"airflow   home {home}; migrating metadata database …")
+    airflow_cli(env, "db", "migrate")
+    ensure_pool(env)
+    pids = start_components(env, rundir, port)
+    wait_healthy(port, rundir=rundir)
+    wait_dags_registered(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    active = [d for d in DAG_IDS if not (demo and d == "yonhap_fr_ingest")]
+    airflow_cli(env, "dags", "unpause", "--treat-dag-id-as-regex", "-y", "^(" + "|".join(active) + ")$")
+    if demo:
+        airflow_cli(env, "dags", "pause", "-y", "yonhap_fr_ingest")
+        conf = json.dumps({"from": DEMO_DAYS[0], "to": DEMO_DAYS[1]})
+        airflow_cli(env, "dags", "trigger", "yonhap_fr_backfill", "--conf", conf)
+        _echo(f"demo      backfill of {DEMO_DAYS[0]} .. {DEMO_DAYS[1]} triggered (yonhap_fr_backfill)")
+    url = f"http://localhost:{port}"
+    _echo(f"airflow   UI {url}  login {ADMIN_USER} / {password}")
+    _echo(f"airflow   logs {rundir}  (stop with `make stop`)")
+    return {"url": url, "user": ADMIN_USER, "password": password, "pids": pids, "home": str(home)}
+
+
+def down(settings: Settings) -> dict[str, bool]:
+    """Stop what `up` started (idempotent); {component: was_running}."""
+    rundir = run_dir(airflow_home(settings))
+    stopped = {name: stop_process(name, rundir) for name in (*COMPONENTS, "replica")}
+    for name, was_running in stopped.items():
+        if was_running:
+            _echo(f"{name:<13} stopped")
+    return stopped

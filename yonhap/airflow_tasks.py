@@ -1,0 +1,299 @@
+"""DAG-side helpers shared by the three DAG files in dags/: task bodies, settings from the
+Airflow connections, the backfill form checks, failure reporting. Lives in the package (not
+in dags/) so tasks, tests and the dag-processor import it the same way.
+
+Parse-time cost matters (the dag-processor re-parses every file every 30 s): this module
+imports only Airflow's SDK and light project modules. Everything heavy (Scrapy, Great
+Expectations, boto3, pyarrow, psycopg2) is imported inside task bodies via yonhap.stages.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from airflow.sdk import Asset
+
+from yonhap.timeutil import KST, Window, utcnow
+
+log = logging.getLogger("yonhap.dags")
+
+OWNER = "yonhap-data"
+TAGS = ["yonhap", "fr.yna.co.kr"]
+
+# The one pool every task that talks to the site runs in: however many runs and mapped
+# partitions are active, at most `slots` crawls hit the site at once (airflow_local.up
+# creates it; see docs/operators.md).
+SITE_POOL = "yonhap_site"
+
+# Connections that take precedence over the environment in tasks (contracts.md).
+POSTGRES_CONN_ID = "yonhap_postgres"
+S3_CONN_ID = "yonhap_s3"
+
+# Downstream DAGs can schedule on this (schedule=[ARTICLES_ASSET]). The "x-" scheme keeps
+# Airflow from loading every provider (boto3 included) to normalise the URI at parse time.
+ARTICLES_ASSET = Asset(name="yonhap_articles", uri="x-yonhap://articles", group="yonhap")
+
+# Articles are sometimes listed after their publication time: each hourly run crawls from
+# LOOKBACK before its data interval; dedupe + idempotent upserts make the overlap harmless.
+INGEST_LOOKBACK = timedelta(hours=2)
+
+# Backfill / reprocess form limits.
+MAX_SPAN_DAYS = 31
+
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": OWNER,
+    "retries": 2,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=15),
+    "execution_timeout": timedelta(minutes=30),
+}
+
+CRAWL_TIMEOUT_HOURLY = timedelta(minutes=50)  # below the hourly interval
+CRAWL_TIMEOUT_DAY = timedelta(hours=3)  # one KST day at the polite 1 s delay
+
+
+# --- settings from the environment, overridden by Airflow connections ---------------------
+
+
+def _postgres_url(conn) -> str:
+    user = quote(conn.login or "", safe="")
+    password = quote(conn.password or "", safe="")
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    port = f":{conn.port}" if conn.port else ""
+    database = conn.schema or "yonhap"
+    return f"postgresql://{auth}{conn.host or 'localhost'}{port}/{database}"
+
+
+def _get_connection(conn_id: str):
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        return BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        return None
+
+
+def task_settings():
+    """Settings for a task: the environment (contracts.md), then the `yonhap_postgres` and
+    `yonhap_s3` connections when they are defined. Call inside a task, never at parse time."""
+    from yonhap.config import Settings
+
+    settings = Settings.from_env()
+    pg = _get_connection(POSTGRES_CONN_ID)
+    if pg is not None:
+        settings = settings.with_(database_url=_postgres_url(pg))
+    s3 = _get_connection(S3_CONN_ID)
+    if s3 is not None:
+        extra = s3.extra_dejson or {}
+        endpoint = extra.get("endpoint_url") or (f"http://{s3.host}:{s3.port}" if s3.host else None)
+        changes: dict[str, Any] = {}
+        if endpoint:
+            changes["s3_endpoint_url"] = endpoint.rstrip("/")
+        if s3.login:
+            changes["aws_access_key_id"] = s3.login
+        if s3.password:
+            changes["aws_secret_access_key"] = s3.password
+        if extra.get("region_name"):
+            changes["aws_region"] = extra["region_name"]
+        settings = settings.with_(**changes)
+    return settings
+
+
+# --- run descriptors passed between tasks (small XCom: ids and bounds only) ----------------
+
+
+def run_descriptor(run_id: str, window: Window, kind: str) -> dict[str, str]:
+    return {
+        "run_id": run_id,
+        "window_start": window.start.isoformat(),
+        "window_end": window.end.isoformat(),
+        "kind": kind,
+    }
+
+
+def window_of(run: dict[str, str]) -> Window:
+    return Window(datetime.fromisoformat(run["window_start"]), datetime.fromisoformat(run["window_end"]))
+
+
+def ingest_run(dag_run_id: str, interval_start: datetime, interval_end: datetime) -> dict[str, str]:
+    """The run an hourly interval owns: crawl [start - LOOKBACK, end)."""
+    from yonhap.stages import safe_run_id
+
+    window = Window(interval_start - INGEST_LOOKBACK, interval_end)
+    return run_descriptor(safe_run_id("ingest", dag_run_id), window, "airflow")
+
+
+class FormError(ValueError):
+    """A backfill/reprocess form value is refused; the message says why, in one line."""
+
+
+def parse_form(params: dict[str, Any], today: date | None = None) -> tuple[date, date]:
+    """Check the `from` / `to` form values: dates, from <= to, not in the future (KST),
+    at most MAX_SPAN_DAYS days."""
+    today = today or utcnow().astimezone(KST).date()
+    days = {}
+    for name in ("from", "to"):
+        raw = params.get(name)
+        try:
+            days[name] = date.fromisoformat(str(raw))
+        except (TypeError, ValueError):
+            raise FormError(f"'{name}' must be a date YYYY-MM-DD, got {raw!r}") from None
+    first, last = days["from"], days["to"]
+    if first > last:
+        raise FormError(f"'from' {first} is after 'to' {last}")
+    if last > today:
+        raise FormError(f"'to' {last} is in the future (today is {today} KST)")
+    span = (last - first).days + 1
+    if span > MAX_SPAN_DAYS:
+        raise FormError(f"{span} days requested; at most {MAX_SPAN_DAYS} per run (split the range)")
+    return first, last
+
+
+def partitions(dag_run_id: str, first: date, last: date, kind: str) -> list[dict[str, str]]:
+    """One run per KST day; run ids derive from the dag run id, so a retry reuses them."""
+    from yonhap.stages import safe_run_id
+
+    out = []
+    for day_window in Window.for_dates(first, last).days():
+        day = day_window.kst_dates()[0]
+        out.append(run_descriptor(safe_run_id(kind, dag_run_id, f"{day:%Y%m%d}"), day_window, kind))
+    return out
+
+
+def form_params():
+    """The backfill / reprocess form: two required dates (validated again in `plan`)."""
+    from airflow.sdk import Param
+
+    return {
+        "from": Param(
+            type="string", format="date", title="From (KST date, inclusive)",
+            description="First KST publication date, YYYY-MM-DD.",
+        ),
+        "to": Param(
+            type="string", format="date", title="To (KST date, inclusive)",
+            description=f"Last KST publication date, YYYY-MM-DD; not in the future; at most {MAX_SPAN_DAYS} days after 'from'.",
+        ),
+    }
+
+
+# --- logging and failure reporting ---------------------------------------------------------
+
+
+def log_stats(stage: str, run: dict[str, str], stats: dict[str, Any]) -> None:
+    keys = ("items", "pages", "errors", "not_modified", "articles", "revisions", "rejects",
+            "rows_in", "rows_passed", "rows_rejected", "loaded", "rejected", "duplicates")
+    shown = {k: stats[k] for k in keys if k in stats}
+    log.info("%s %s window [%s, %s): %s", stage, run["run_id"], run["window_start"], run["window_end"], shown)
+    if stats.get("report_uri"):
+        log.info("quality report: %s", stats["report_uri"])
+    for warning in stats.get("warnings") or []:
+        log.warning("quality warning: %s", warning)
+
+
+def failure_summary(context: dict[str, Any]) -> str:
+    """One short paragraph for a failed task: dag, task, run, error, quality report."""
+    ti = context.get("ti") or context.get("task_instance")
+    dag_run = context.get("dag_run")
+    error = context.get("exception")
+    report = None
+    if ti is not None:
+        try:  # the validate task of the same run (same map index inside a partition)
+            gate = ti.xcom_pull(task_ids=_validate_task_id(ti.task_id), map_indexes=ti.map_index)
+            if isinstance(gate, dict):
+                report = gate.get("report_uri")
+        except Exception:  # noqa: BLE001 -- a failure report must not fail itself
+            report = None
+    lines = [
+        f"yonhap task failed: dag={getattr(ti, 'dag_id', '?')} task={getattr(ti, 'task_id', '?')}"
+        f" map_index={getattr(ti, 'map_index', -1)} run={getattr(dag_run, 'run_id', '?')}"
+        f" try={getattr(ti, 'try_number', '?')}",
+        f"error: {type(error).__name__ + ': ' if error else ''}{error}",
+    ]
+    if report:
+        lines.append(f"quality report: {report}")
+    return "\n".join(lines)
+
+
+def _validate_task_id(task_id: str) -> str:
+    prefix = task_id.rsplit(".", 1)[0] + "." if "." in task_id else ""
+    return prefix + "validate"
+
+
+def log_failure(context: dict[str, Any]) -> None:
+    """on_failure_callback: logs the summary. Add notifiers next to it (docs/operators.md):
+    on_failure_callback=[log_failure, SmtpNotifier(...), SlackNotifier(...)]."""
+    log.error(failure_summary(context))
+
+
+# Notifiers (BaseNotifier instances) appended to every task's on_failure_callback.
+FAILURE_NOTIFIERS: list[Any] = []
+
+
+def failure_callbacks() -> list[Any]:
+    return [log_failure, *FAILURE_NOTIFIERS]
+
+
+# --- task bodies (called from the @task functions of the DAG files) ------------------------
+
+
+def _last_try(ti) -> bool:
+    try:
+        return int(ti.try_number) > int(ti.max_tries)
+    except (AttributeError, TypeError, ValueError):
+        return True
+
+
+def run_stage(stage: str, run: dict[str, str], **kwargs) -> dict[str, Any]:
+    """Run one stage wrapper of yonhap.stages for `run` with connection-aware settings.
+
+    A blocked quality gate fails the task without retries (retrying cannot fix the data);
+    any other error is retried, and on the last try the run row is marked failed."""
+    from airflow.sdk import get_current_context
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from yonhap import stages
+
+    settings = task_settings()
+    window = window_of(run)
+    run_id = run["run_id"]
+    try:
+        if stage == "crawl":
+            result = stages.crawl(settings, run_id, window, reprocess=kwargs.get("reprocess", False))
+        elif stage == "transform":
+            result = stages.transform(settings, run_id, window)
+        elif stage == "validate":
+            result = stages.validate(settings, run_id, window)
+        elif stage == "load":
+            result = stages.load_or_block(settings, run_id, kwargs["gate"])
+        else:
+            raise ValueError(f"unknown stage {stage!r}")
+    except stages.GateBlocked as err:
+        log.error("%s", err)
+        raise AirflowFailException(str(err)) from None
+    except Exception as err:
+        ti = get_current_context().get("ti")
+        if ti is None or _last_try(ti):
+            try:
+                stages.mark_failed(settings, run_id, stage, f"{type(err).__name__}: {err}")
+            except Exception:  # noqa: BLE001 -- keep the original error
+                log.exception("could not mark run %s failed", run_id)
+        raise
+    log_stats(stage, run, result)
+    # XCom stays small: scalar counts and the report links, never rows.
+    return {k: v for k, v in result.items() if isinstance(v, (str, int, float, bool, type(None)))
+            or k in ("failed_critical", "warnings")}
+
+
+def prepare_runs(runs: list[dict[str, str]]) -> None:
+    """Migrations, bucket and a `running` row per run (idempotent)."""
+    from yonhap import stages
+
+    settings = task_settings()
+    for run in runs:
+        stages.prepare(settings, run["run_id"], window_of(run), run["kind"])
+        log.info("run %s window [%s, %s)", run["run_id"], run["window_start"], run["window_end"])

@@ -1,0 +1,24 @@
+"""Database connection: the one place a PostgreSQL URL is resolved and a connection opened."""
+
+from __future__ import annotations
+
+from yonhap.config import Settings
+
+APPLICATION_NAME = "yonhap-pipeline"
+
+
+def database_url(settings: Settings) -> str:
+    """``DATABASE_URL``, or the embedded local PostgreSQL (started on demand) when it is unset."""
+    if settings.database_url:
+        return settings.database_url
+    from yonhap import stack
+
+    return stack.ensure_postgres(settings)
+
+
+def connect(settings: Settings, **kwargs):
+    """A psycopg2 connection (not autocommit); the caller closes it."""
+    import psycopg2
+
+    kwargs.setdefault("application_name", APPLICATION_NAME)
+    return psycopg2.connect(database_url(settings), **kwargs)

@@ -1,0 +1,135 @@
+"""Configuration of the replica site: one frozen value, the same in the server process and
+in tests (the fixture builds an identical in-process Corpus from it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+
+LAYOUTS = ("reference", "redesign")
+# Transient kinds clear on retry; "dead" is a persistent 404 (articles only).
+TRANSIENT_FAULTS = ("503", "429", "reset", "slow", "truncated")
+FAULT_KINDS = TRANSIENT_FAULTS + ("dead",)
+MAX_DAYS = 20 * 366
+MAX_PER_DAY = 2000
+
+
+class ReplicaConfigError(ValueError):
+    """A replica option has a bad value; the message names the option."""
+
+
+def _as_date(name: str, value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%d").date()
+    except ValueError:
+        raise ReplicaConfigError(f"{name} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _as_rate(name: str, value) -> float:
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        raise ReplicaConfigError(f"{name} {value!r} is not a number") from None
+    if not 0.0 <= rate <= 1.0:
+        raise ReplicaConfigError(f"{name} {value!r} must be between 0 and 1")
+    return rate
+
+
+def parse_fault_kinds(value) -> tuple[str, ...]:
+    """"503,429" or a sequence -> validated tuple in canonical order."""
+    if isinstance(value, str):
+        items = [v.strip() for v in value.split(",") if v.strip()]
+    else:
+        items = [str(v).strip() for v in value]
+    unknown = sorted(set(items) - set(FAULT_KINDS))
+    if unknown:
+        raise ReplicaConfigError(
+            f"fault kinds {unknown} unknown; choose from {','.join(FAULT_KINDS)}"
+        )
+    if not items:
+        raise ReplicaConfigError("fault kinds: at least one kind is needed")
+    return tuple(k for k in FAULT_KINDS if k in items)
+
+
+@dataclass(frozen=True)
+class ReplicaConfig:
+    """Everything that decides the replica's bytes. Same config -> same responses."""
+
+    seed: int = 1
+    start: date = date(2024, 6, 1)
+    end: date = date(2024, 6, 30)
+    per_day: int = 60  # articles originating per day, routine items included
+    fault_rate: float = 0.0  # fraction of fault-eligible paths that misbehave
+    fault_kinds: tuple[str, ...] = FAULT_KINDS
+    persistent_rate: float = 0.0  # fraction of faulty paths whose transient fault never clears
+    slow_delay: float = 0.2  # seconds, for the "slow" fault
+    retry_after: int = 1  # seconds, Retry-After of the 429 fault
+    layout: str = "reference"
+    apply_edits: bool = False  # serve the edited version of articles that have one
+    hostile: bool = False  # add a few hostile pages on the first day
+    canonical_base: str = "https://fr.yna.co.kr"  # host of canonical / og:url links
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        set_(self, "start", _as_date("--start", self.start))
+        set_(self, "end", _as_date("--end", self.end))
+        try:
+            set_(self, "seed", int(self.seed))
+            set_(self, "per_day", int(self.per_day))
+            set_(self, "retry_after", int(self.retry_after))
+            set_(self, "slow_delay", float(self.slow_delay))
+        except (TypeError, ValueError) as err:
+            raise ReplicaConfigError(f"bad replica option: {err}") from None
+        if self.end < self.start:
+            raise ReplicaConfigError(f"--end {self.end} is before --start {self.start}")
+        if (self.end - self.start).days + 1 > MAX_DAYS:
+            raise ReplicaConfigError(f"date range longer than {MAX_DAYS} days")
+        if not 1 <= self.per_day <= MAX_PER_DAY:
+            raise ReplicaConfigError(f"--per-day {self.per_day} must be between 1 and {MAX_PER_DAY}")
+        set_(self, "fault_rate", _as_rate("--fault-rate", self.fault_rate))
+        set_(self, "persistent_rate", _as_rate("--persistent-rate", self.persistent_rate))
+        set_(self, "fault_kinds", parse_fault_kinds(self.fault_kinds))
+        if not 0 <= self.slow_delay <= 60:
+            raise ReplicaConfigError(f"--slow-delay {self.slow_delay} must be between 0 and 60")
+        if not 0 <= self.retry_after <= 3600:
+            raise ReplicaConfigError(f"--retry-after {self.retry_after} must be between 0 and 3600")
+        if self.layout not in LAYOUTS:
+            raise ReplicaConfigError(f"--layout {self.layout!r} must be one of {', '.join(LAYOUTS)}")
+        set_(self, "canonical_base", str(self.canonical_base).rstrip("/"))
+        if not self.canonical_base.startswith(("http://", "https://")):
+            raise ReplicaConfigError(f"--canonical-base {self.canonical_base!r} must be an http(s) URL")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def to_dict(self) -> dict:
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, date):
+                value = value.isoformat()
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+    def to_args(self) -> list[str]:
+        """Command-line flags that rebuild this config (`python -m yonhap.replica ...`)."""
+        args = [
+            "--seed", str(self.seed), "--start", self.start.isoformat(),
+            "--end", self.end.isoformat(), "--per-day", str(self.per_day),
+            "--fault-rate", repr(self.fault_rate), "--fault-kinds", ",".join(self.fault_kinds),
+            "--persistent-rate", repr(self.persistent_rate),
+            "--slow-delay", repr(self.slow_delay), "--retry-after", str(self.retry_after),
+            "--layout", self.layout, "--canonical-base", self.canonical_base,
+        ]
+        if self.apply_edits:
+            args.append("--apply-edits")
+        if self.hostile:
+            args.append("--hostile")
+        return args

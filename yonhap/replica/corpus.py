@@ -1,0 +1,509 @@
+"""The replica's deterministic corpus: which articles exist, when, and what they say.
+
+Nothing is precomputed for the whole range. A day's *plan* (routine items, story chains,
+re-sent duplicates, edits) is drawn from `(seed, day)`; the articles *published* on a day are
+its own plan's entries plus the versions of the previous day's stories that landed after
+midnight. Ids are assigned in publication order within the KST day. Text is generated only
+when an article is asked for (truth or page), from a seed per story, and cached in small LRUs.
+Per-day counts are computed once, lazily, so list pages are a bisect over prefix sums.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import hashlib
+import random
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, Iterator
+
+from yonhap.replica import text as T
+from yonhap.replica.config import LAYOUTS, ReplicaConfig
+from yonhap.schema import SECTIONS, USAGE_NOTICE
+from yonhap.timeutil import KST
+
+PAGE_SIZE = 20
+RSS_ITEMS = 50
+ID_SUFFIX = "884"
+# Section weights: the French service leans on North Korea and general news.
+SECTION_WEIGHTS = (3, 3, 2, 2, 2, 1, 1, 2, 1)
+TRACKING_QUERIES = ("?input=1195m", "?section=nk/index", "?section=politics/index",
+                    "?input=feed", "?site=popup_newsflash")
+HOSTILE_KINDS = ("huge", "bad_utf8", "script_title", "many_paragraphs", "date_mismatch")
+
+
+def derive(*parts: Any) -> int:
+    """Stable 64-bit integer from parts (never Python's randomized hash())."""
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def unit(*parts: Any) -> float:
+    """Stable float in [0, 1) from parts."""
+    return derive(*parts) / 2.0**64
+
+
+def article_url_path(article_id: str) -> str:
+    return f"/view/{article_id}"
+
+
+@dataclass(slots=True)
+class Entry:
+    """One planned article (no text yet). Treat as immutable (slots, not frozen: plans are hot)."""
+
+    origin: int  # ordinal of the day whose plan created it
+    index: int  # position in that plan
+    minute: int  # publication time: minutes after the origin day's KST midnight (< 2880)
+    kind: str  # "story" | "routine" | "duplicate" | "hostile"
+    story: int = -1  # story number within the origin day
+    version: int = 0  # position in the story chain
+    label: str | None = None  # "URGENT", "LD", "2e LD", ...
+    main_index: int = 0  # position among the non-flash versions
+    routine: str | None = None
+    dup_of: tuple[int, int] | None = None
+    edit_minutes: int | None = None
+    hostile: str | None = None
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.origin, self.index)
+
+    @property
+    def day(self) -> int:
+        """Ordinal of the KST publication day."""
+        return self.origin + self.minute // 1440
+
+    @property
+    def pub(self) -> datetime:
+        return datetime.combine(date.fromordinal(self.origin), time(0), KST) + timedelta(minutes=self.minute)
+
+
+@dataclass
+class ArticleTruth:
+    """What an article is, for tests to compare the pipeline's output against."""
+
+    article_id: str
+    url: str  # canonical: <canonical_base>/view/<id>
+    title: str  # without the version prefix
+    title_raw: str  # as published
+    version_label: str | None
+    section: str
+    published_at: datetime  # tz-aware KST
+    updated_at: datetime | None  # set only when the edited version is being served
+    dateline: str
+    paragraphs: list[str]  # clean text; the first starts with dateline + " -- "
+    lead: str
+    images: list[dict[str, str]]  # {url, alt, caption (no notice), notice}
+    author_email: str | None
+    story_id: str
+    duplicate_of: str | None
+    is_routine: bool
+    has_edit: bool  # an edited version exists (served when edits are on)
+    kind: str = "story"  # story | routine | duplicate | hostile
+    hostile: str | None = None
+    variations: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(p.split()) for p in self.paragraphs)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        out["published_at"] = self.published_at.isoformat()
+        out["updated_at"] = self.updated_at.isoformat() if self.updated_at else None
+        out["body"] = self.body
+        out["word_count"] = self.word_count
+        return out
+
+
+@dataclass(frozen=True)
+class ListItem:
+    article_id: str
+    title_raw: str
+    lead: str | None
+    published_at: datetime
+    href: str  # relative, maybe with a tracking query
+
+    @property
+    def date_text(self) -> str:
+        return f"{self.published_at:%d.%m %H:%M}"
+
+
+@dataclass
+class _Day:
+    entries: list[Entry]  # publication order
+    ids: list[str]
+    id_by_key: dict[tuple[int, int], str]
+
+
+@dataclass
+class _StoryHead:
+    """What a story is about and its titles: cheap (list pages and related links need only this)."""
+
+    section: str
+    topic: T.Topic
+    tag: str | None
+    titles: list[str]  # per main version
+    flash: str
+
+
+class UnknownArticle(KeyError):
+    pass
+
+
+class Corpus:
+    """Deterministic corpus for one ReplicaConfig (thread-safe, lazily computed)."""
+
+    def __init__(self, config: ReplicaConfig | None = None, **overrides):
+        if config is None:
+            config = ReplicaConfig(**overrides)
+        elif overrides:
+            config = ReplicaConfig(**{**config.to_dict(), **overrides})
+        self.config = config
+        self.edits_on = config.apply_edits  # runtime switch (server admin endpoint / fixture)
+        self.layout = config.layout  # runtime switch
+        self._first = config.start.toordinal()
+        self._last = config.end.toordinal()
+        self._lock = threading.Lock()
+        self._cum: list[int] | None = None  # newest-first prefix sums of per-day counts
+        self._plan = functools.lru_cache(maxsize=256)(self._make_plan)
+        self._day = functools.lru_cache(maxsize=2048)(self._make_day)
+        self._head = functools.lru_cache(maxsize=4096)(self._make_head)
+        self._truth = functools.lru_cache(maxsize=4096)(self._make_truth)
+        self._page = functools.lru_cache(maxsize=256)(self._make_page)
+
+    # ------------------------------------------------------------------ planning
+    @property
+    def now(self) -> datetime:
+        """The corpus's "now": the end of the last day (nothing is published after it)."""
+        return datetime.combine(self.config.end + timedelta(days=1), time(0), KST)
+
+    def _make_plan(self, ordinal: int) -> tuple[Entry, ...]:
+        cfg = self.config
+        d = date.fromordinal(ordinal)
+        rng = T.FastRandom(derive(cfg.seed, "plan", ordinal))
+        entries: list[Entry] = []
+
+        def add(minutes: int, **kw) -> Entry:
+            # a version may land the next day, never later
+            entry = Entry(ordinal, len(entries), min(minutes, 2 * 1440 - 1), **kw)
+            entries.append(entry)
+            return entry
+
+        names = T.ROUTINE_NAMES if d.weekday() < 5 else T.ROUTINE_NAMES[7:]
+        # Fixed priority so the same titles recur every day even in small corpora.
+        priority = ("Les principaux titres des quotidiens coréens", "KOSPI-clôture",
+                    "Un jour dans l'histoire de la Corée", "FOREX-clôture", "KOSPI-ouverture",
+                    "KOSDAQ-clôture", "FOREX-ouverture", "KOSDAQ-ouverture", "FOREX-Cours à 15h30")
+        n_routine = min(len(names), max(1, cfg.per_day * 3 // 20))
+        for name in [n for n in priority if n in names][:n_routine]:
+            add(T.ROUTINE_TIMES[name] + rng.randint(0, 4), kind="routine", routine=name)
+
+        budget = cfg.per_day - n_routine
+        n_dup = sum(rng.random() < 0.03 for _ in range(budget))
+        if budget - n_dup < 1:
+            n_dup = 0
+        left = budget - n_dup
+        story = 0
+        while left > 0:
+            r = rng.random()
+            n_main = 1 if r < 0.65 else 2 if r < 0.85 else 3 if r < 0.95 else 4
+            labels: list[str | None] = [None, "LD", "2e LD", "3e LD"][:n_main]
+            if rng.random() < 0.2:
+                labels = ["URGENT", *labels]
+            labels = labels[:left]
+            minute = rng.randint(6 * 60, 22 * 60)
+            main_index = 0
+            for v, label in enumerate(labels):
+                if v:
+                    if labels[v - 1] == "URGENT":
+                        minute += rng.randint(20, 150)
+                    elif rng.random() < 0.85:
+                        minute += rng.randint(60, 300)
+                    else:  # a version that lands many hours later, often the next day
+                        minute += rng.randint(300, 900)
+                edit = rng.randint(20, 360) if label != "URGENT" and rng.random() < 0.06 else None
+                add(minute, kind="story", story=story, version=v, label=label,
+                    main_index=main_index, edit_minutes=edit)
+                if label != "URGENT":
+                    main_index += 1
+            story += 1
+            left -= len(labels)
+
+        originals = [e for e in entries if e.kind == "story" and e.label != "URGENT"]
+        for _ in range(n_dup):
+            orig = rng.choice(originals)
+            minutes = orig.minute + rng.randint(60, 480)
+            add(minutes, kind="duplicate", dup_of=orig.key)
+
+        if cfg.hostile and ordinal == self._first:
+            for i, kind in enumerate(HOSTILE_KINDS):
+                add(23 * 60 + 30 + i, kind="hostile", hostile=kind)
+        return tuple(entries)
+
+    def _make_day(self, ordinal: int) -> _Day:
+        if not self._first <= ordinal <= self._last:
+            return _Day([], [], {})
+        entries = [e for e in self._plan(ordinal) if e.minute < 1440]
+        if ordinal > self._first:
+            entries += [e for e in self._plan(ordinal - 1) if e.minute >= 1440]
+        entries.sort(key=lambda e: (e.origin * 1440 + e.minute, e.origin, e.index))
+        ymd = date.fromordinal(ordinal).strftime("%Y%m%d")
+        ids = [f"AFR{ymd}{(i + 1) * 100:06d}{ID_SUFFIX}" for i in range(len(entries))]
+        return _Day(entries, ids, {e.key: i for e, i in zip(entries, ids, strict=True)})
+
+    def _id_of(self, key: tuple[int, int]) -> str | None:
+        entry = self._plan(key[0])[key[1]]
+        return self._day(entry.day).id_by_key.get(key)
+
+    def _locate(self, article_id: str) -> Entry:
+        if (len(article_id) != 20 or not article_id.startswith("AFR")
+                or not article_id[3:].isdigit() or not article_id.endswith(ID_SUFFIX)):
+            raise UnknownArticle(article_id)
+        try:
+            ordinal = date(int(article_id[3:7]), int(article_id[7:9]), int(article_id[9:11])).toordinal()
+        except ValueError:
+            raise UnknownArticle(article_id) from None
+        seq = int(article_id[11:17])
+        day = self._day(ordinal)
+        if seq % 100 or not 1 <= seq // 100 <= len(day.entries):
+            raise UnknownArticle(article_id)
+        return day.entries[seq // 100 - 1]
+
+    def exists(self, article_id: str) -> bool:
+        try:
+            self._locate(article_id)
+        except UnknownArticle:
+            return False
+        return True
+
+    # ------------------------------------------------------------------ listing
+    def ids_on(self, day: date | str) -> list[str]:
+        """Ids published on a KST day, oldest first."""
+        if isinstance(day, str):
+            day = date.fromisoformat(day)
+        return list(self._day(day.toordinal()).ids)
+
+    def _prefix(self) -> list[int]:
+        with self._lock:
+            if self._cum is None:
+                cum = [0]
+                for ordinal in range(self._last, self._first - 1, -1):
+                    cum.append(cum[-1] + len(self._day(ordinal).entries))
+                self._cum = cum
+            return self._cum
+
+    def __len__(self) -> int:
+        return self._prefix()[-1]
+
+    def id_at(self, position: int) -> str:
+        """The id at a newest-first position (0 = newest)."""
+        cum = self._prefix()
+        if not 0 <= position < cum[-1]:
+            raise IndexError(position)
+        k = bisect.bisect_right(cum, position) - 1
+        ids = self._day(self._last - k).ids
+        return ids[len(ids) - 1 - (position - cum[k])]
+
+    def ids_newest_first(self) -> Iterator[str]:
+        for ordinal in range(self._last, self._first - 1, -1):
+            yield from reversed(self._day(ordinal).ids)
+
+    def page_count(self) -> int:
+        return max(1, -(-len(self) // PAGE_SIZE))
+
+    def list_page(self, n: int) -> list[ListItem]:
+        """Items of /news/{n} (n >= 1); empty past the end."""
+        if n < 1:
+            raise ValueError(f"page {n} must be >= 1")
+        first = (n - 1) * PAGE_SIZE
+        total = len(self)
+        return [self.list_item(self.id_at(i)) for i in range(first, min(first + PAGE_SIZE, total))]
+
+    def latest(self, count: int = RSS_ITEMS) -> list[ListItem]:
+        return [self.list_item(self.id_at(i)) for i in range(min(count, len(self)))]
+
+    def list_item(self, article_id: str) -> ListItem:
+        truth = self.truth(article_id, edited=False)
+        v = truth.variations
+        return ListItem(article_id, truth.title_raw, truth.lead if v["list_lead"] else None,
+                        truth.published_at, article_url_path(article_id) + (v["tracking"] or ""))
+
+    # ------------------------------------------------------------------ content
+    def _make_head(self, origin: int, story: int) -> _StoryHead:
+        rng = T.FastRandom(derive(self.config.seed, "story", origin, story))
+        section = rng.choices(SECTIONS, weights=SECTION_WEIGHTS)[0]
+        topic = T.Topic(rng, section, date.fromordinal(origin))
+        tag = rng.choice(T.TAGS) if rng.random() < 0.05 else None
+        titles = [topic.title(rng)]
+        for _ in range(3):
+            titles.append(titles[-1] if rng.random() < 0.5 else topic.title(rng))
+        flash = f"{T.cap(topic.subject)} {T.agree(topic.subject, rng.choice(T.TITLE_VERBS))} {topic.object}"
+        return _StoryHead(section, topic, tag, titles, flash)
+
+    def _story_rng(self, entry: Entry, *part) -> random.Random:
+        """Each piece of a story's text has its own seed: generate only what a page shows."""
+        return T.FastRandom(derive(self.config.seed, "text", entry.origin, entry.story, *part))
+
+    def _title_raw(self, article_id: str) -> str:
+        """title_raw without generating any body text (related links, list pages)."""
+        entry = self._locate(article_id)
+        if entry.kind == "duplicate":
+            return self._title_raw(self._id_of(entry.dup_of))
+        if entry.kind != "story":
+            return self._truth(article_id, False).title_raw
+        head = self._head(entry.origin, entry.story)
+        if entry.label == "URGENT":
+            return f"(URGENT) {head.flash}"
+        title = head.titles[entry.main_index]
+        title = f"{head.tag} {title}" if head.tag else title
+        return f"({entry.label}) {title}" if entry.label else title
+
+    def _variations(self, entry: Entry, n_photos_max: int) -> dict[str, Any]:
+        rng = T.FastRandom(derive(self.config.seed, "flags", entry.origin, entry.index))
+        n_photos = rng.choices((0, 1, 2, 3), weights=(3, 4, 2, 1))[0]
+        return {
+            "og": rng.random() < 0.85,
+            "published_meta": rng.random() < 0.4,
+            "jsonld": rng.random() < 0.5,
+            "br_body": rng.random() < 0.2,
+            "list_lead": rng.random() < 0.5,
+            "tracking": rng.choice(TRACKING_QUERIES) if rng.random() < 0.3 else None,
+            "entities": rng.choice(("numeric", "named", "plain")),
+            "n_photos": min(n_photos, n_photos_max),
+            "photo_after": sorted(rng.sample(range(0, 6), 3)),  # paragraph index of each photo
+            "cf_key": rng.randint(1, 255),
+            "related": rng.randint(2, 4),
+        }
+
+    def truth(self, article_id: str, edited: bool | None = None) -> ArticleTruth:
+        """Truth of an article. `edited` defaults to the runtime edit switch."""
+        entry = self._locate(article_id)
+        if edited is None:
+            edited = self.edits_on
+        return self._truth(article_id, bool(edited and entry.edit_minutes is not None))
+
+    def _make_truth(self, article_id: str, edited: bool) -> ArticleTruth:
+        entry = self._locate(article_id)
+        base = self.config.canonical_base
+        if entry.kind == "duplicate":
+            orig_id = self._id_of(entry.dup_of)
+            orig = self._make_truth(orig_id, False)
+            return ArticleTruth(
+                **{**orig.__dict__, "article_id": article_id, "url": f"{base}/view/{article_id}",
+                   "published_at": entry.pub, "updated_at": None, "duplicate_of": orig_id,
+                   "has_edit": False, "kind": "duplicate", "images": [dict(i) for i in orig.images],
+                   "paragraphs": list(orig.paragraphs), "variations": dict(orig.variations)})
+        if entry.kind == "hostile":
+            from yonhap.replica.hostile import hostile_truth
+
+            return hostile_truth(self, entry, article_id)
+        d = entry.pub.date()
+        city = T.CITIES[derive(self.config.seed, "city", *entry.key) % len(T.CITIES)]
+        dl = T.dateline(city, d)
+        if entry.kind == "routine":
+            rng = T.FastRandom(derive(self.config.seed, "routine", entry.origin, entry.routine))
+            paragraphs = T.routine_paragraphs(rng, entry.routine, d, dl)
+            section = "Economie" if entry.routine in T.MARKET_ROUTINES else "Actualités"
+            title = title_raw = entry.routine
+            label = None
+            story_id = article_id
+            photos: list[tuple[str, str]] = []
+            email = "economie-fr@yna.co.kr" if rng.random() < 0.5 else None
+            lead = paragraphs[0].split(" -- ", 1)[1]
+            edit_extra = "Les données ont été corrigées après publication."
+            max_photos = 0
+        else:
+            head = self._head(entry.origin, entry.story)
+            topic = head.topic
+            section = head.section
+            label = entry.label
+            story_id = self._id_of((entry.origin, entry.index - entry.version)) or article_id
+            if label == "URGENT":
+                title = head.flash
+                lead = head.flash + "."
+                paragraphs = [f"{dl} -- {lead}"]
+                max_photos = 0
+                email = None
+            else:
+                k = entry.main_index
+                title = head.titles[k]
+                if head.tag:
+                    title = f"{head.tag} {title}"
+                rng = self._story_rng(entry, "lead", k)
+                lead = topic.lead_sentence(rng)
+                first = topic.paragraph(rng, rng.randint(1, 2))
+                added = []
+                for i in range(k, 0, -1):  # newest additions first, then the earlier text
+                    rng = self._story_rng(entry, "add", i)
+                    added += [topic.paragraph(rng) for _ in range(rng.randint(1, 2))]
+                rng = self._story_rng(entry, "body")
+                body = [topic.paragraph(rng) for _ in range(rng.randint(3, 6))]
+                paragraphs = [f"{dl} -- {lead} {first}", *added, *body]
+                max_photos = 3
+                rng = self._story_rng(entry, "email")
+                email = None
+                if rng.random() < 0.8:
+                    email = f"{rng.choice(T.GIVEN).lower().replace('-', '')}.{rng.choice(T.FAMILY).lower()}@yna.co.kr"
+            title_raw = f"({label}) {title}" if label else title
+            photo_rng = self._story_rng(entry, "photos")
+            photos = [topic.caption(photo_rng) for _ in range(3)]
+            edit_extra = topic.paragraph(self._story_rng(entry, "edit"), 2)
+        v = self._variations(entry, max_photos)
+        images = []
+        ymd = d.strftime("%Y/%m/%d")
+        for i in range(v["n_photos"]):
+            ptitle, caption = photos[i]
+            num = derive(self.config.seed, "img", *entry.key, i) % 10**6
+            images.append({
+                "url": f"https://img.yna.co.kr/photo/yna/YH/{ymd}/PYH{d:%Y%m%d}{num:06d}88400_P4.jpg",
+                "alt": ptitle, "caption": caption, "notice": USAGE_NOTICE,
+            })
+        updated_at = None
+        if edited:
+            updated_at = entry.pub + timedelta(minutes=entry.edit_minutes)
+            paragraphs = list(paragraphs)
+            last = len(paragraphs) - 1
+            paragraphs[last] = f"{paragraphs[last]} {edit_extra}"
+            paragraphs.append("(Rectificatif) Une précision a été apportée au dernier paragraphe.")
+        v["edited"] = edited
+        return ArticleTruth(
+            article_id=article_id, url=f"{base}/view/{article_id}", title=title, title_raw=title_raw,
+            version_label=label, section=section, published_at=entry.pub, updated_at=updated_at,
+            dateline=dl, paragraphs=paragraphs, lead=lead, images=images, author_email=email,
+            story_id=story_id, duplicate_of=None, is_routine=entry.kind == "routine",
+            has_edit=entry.edit_minutes is not None, kind=entry.kind, variations=v,
+        )
+
+    def related_ids(self, article_id: str, count: int) -> list[str]:
+        """Other articles linked from an article's related block (same day, deterministic)."""
+        ids = self._day(self._locate(article_id).day).ids
+        start = derive(self.config.seed, "related", article_id) % max(1, len(ids))
+        out = [ids[(start + i) % len(ids)] for i in range(min(count + 1, len(ids)))]
+        return [i for i in out if i != article_id][:count]
+
+    # ------------------------------------------------------------------ pages
+    def render_article(self, article_id: str, layout: str | None = None,
+                       edited: bool | None = None) -> bytes:
+        return self.article_page(article_id, layout, edited).body
+
+    def article_page(self, article_id: str, layout: str | None = None, edited: bool | None = None):
+        """markup.Page (body, etag, last_modified) of an article; defaults follow the switches."""
+        entry = self._locate(article_id)
+        layout = layout or self.layout
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout {layout!r} must be one of {', '.join(LAYOUTS)}")
+        if edited is None:
+            edited = self.edits_on
+        return self._page(article_id, layout, bool(edited and entry.edit_minutes is not None))
+
+    def _make_page(self, article_id: str, layout: str, edited: bool):
+        from yonhap.replica import markup
+
+        return markup.article_page(self, self._truth(article_id, edited), layout)

@@ -1,0 +1,331 @@
+"""The replica's HTTP server: stdlib ThreadingHTTPServer, HTTP/1.1 keep-alive, pages
+generated on the fly from the Corpus, seeded faults, conditional requests, admin endpoints
+under /__replica__/ (tests only; robots.txt disallows them and they are not logged)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import socket
+import struct
+import sys
+import threading
+import time
+from collections import deque
+from email.utils import parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from yonhap.replica import faults, markup
+from yonhap.replica.config import LAYOUTS, ReplicaConfig
+from yonhap.replica.corpus import Corpus, UnknownArticle
+
+ADMIN = "/__replica__/"
+LOG_LIMIT = 200_000
+_NEWS_RE = re.compile(r"^/news/([^/]+)/?$")
+_TRUE = {"1", "true", "on", "yes"}
+_FALSE = {"0", "false", "off", "no"}
+
+
+class BadRequest(ValueError):
+    pass
+
+
+class ReplicaState:
+    """Mutable server state: attempt counters, access log, runtime switches (on the corpus)."""
+
+    def __init__(self, corpus: Corpus, access_log_path: str | None = None):
+        self.corpus = corpus
+        self.config = corpus.config
+        self.lock = threading.Lock()
+        self.attempts: dict[str, int] = {}
+        self.log: deque[dict] = deque(maxlen=LOG_LIMIT)
+        self.log_file = open(access_log_path, "a", encoding="utf-8") if access_log_path else None
+
+    def next_attempt(self, path: str) -> int:
+        with self.lock:
+            n = self.attempts.get(path, 0) + 1
+            self.attempts[path] = n
+            return n
+
+    def record(self, entry: dict) -> None:
+        with self.lock:
+            self.log.append(entry)
+            if self.log_file:
+                self.log_file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                self.log_file.flush()
+
+
+def _flag(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise BadRequest(f"{name}={value!r}: expected 1/0, true/false, on/off")
+
+
+class ReplicaHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "yonhap-replica/1.0"
+    sys_version = ""
+    wbufsize = 64 * 1024  # headers and body leave in one write
+    disable_nagle_algorithm = True
+    state: ReplicaState  # set on the subclass by make_server
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format, *args):  # noqa: A002 - stdlib signature
+        pass  # our own access log instead of stderr noise
+
+    # ---------------------------------------------------------------- plumbing
+    def _send(self, status: int, body: bytes = b"", content_type: str = "text/html; charset=utf-8",
+              headers: dict | None = None, head: bool = False) -> None:
+        self.send_response(status)
+        if status != 304:
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if body and not head and status != 304:
+            self.wfile.write(body)
+
+    def _json(self, status: int, data, head: bool = False) -> None:
+        body = json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")
+        self._send(status, body, "application/json; charset=utf-8", head=head)
+
+    def _error_page(self, status: int, message: str, head: bool = False, headers=None) -> None:
+        self._send(status, markup.simple_page(f"Erreur {status}", message), headers=headers, head=head)
+
+    def _reset(self) -> None:
+        """Abort the connection with a TCP RST (no response at all)."""
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+        self.close_connection = True
+        self.wfile = io.BytesIO()  # the handler's final flush must not touch the dead socket
+
+    def _log(self, status: int, fault: str | None, attempt: int | None) -> None:
+        h = self.headers
+        self.state.record({
+            "path": self.path, "status": status, "method": self.command,
+            "if_none_match": h.get("If-None-Match"), "if_modified_since": h.get("If-Modified-Since"),
+            "ua": h.get("User-Agent"), "t": time.time(), "fault": fault, "attempt": attempt,
+        })
+
+    def do_GET(self):
+        self._serve(head=False)
+
+    def do_HEAD(self):
+        self._serve(head=True)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        if self.path.startswith(ADMIN):
+            self._admin(head=False)
+        else:
+            self._error_page(405, "Méthode non autorisée", headers={"Allow": "GET, HEAD"})
+
+    # ---------------------------------------------------------------- site
+    def _serve(self, head: bool) -> None:
+        if self.path.startswith(ADMIN):
+            self._admin(head)
+            return
+        path = urlsplit(self.path).path
+        attempt = fault = None
+        cfg = self.state.config
+        if faults.eligible(path):
+            attempt = self.state.next_attempt(path)
+            fault = faults.fault_for_attempt(cfg, path, attempt)
+        if fault == "reset":
+            self._log(0, fault, attempt)
+            self._reset()
+            return
+        if fault == "503":
+            self._log(503, fault, attempt)
+            self._error_page(503, "Service temporairement indisponible", head)
+            return
+        if fault == "429":
+            self._log(429, fault, attempt)
+            self._error_page(429, "Trop de requêtes", head, {"Retry-After": str(cfg.retry_after)})
+            return
+        if fault == "dead":
+            self._log(404, fault, attempt)
+            self._error_page(404, "Page introuvable", head)
+            return
+        if fault == "slow":
+            time.sleep(cfg.slow_delay)
+        try:
+            status, body, ctype, headers = self._route(path)
+        except BadRequest as err:
+            status, body, ctype, headers = 400, markup.simple_page("Erreur 400", str(err)), None, {}
+        if status == 200 and fault == "truncated":
+            body = body[: max(1, len(body) * 3 // 5)]  # cut mid-document: no </html>
+            headers = {}  # no validators for a broken copy
+        if status == 200 and headers.get("ETag") and self._not_modified(headers):
+            status, body = 304, b""
+        self._log(status, fault, attempt)
+        self._send(status, body, ctype or "text/html; charset=utf-8", headers, head)
+
+    def _not_modified(self, headers: dict) -> bool:
+        inm = self.headers.get("If-None-Match")
+        if inm is not None:
+            tags = [t.strip() for t in inm.split(",")]
+            return "*" in tags or headers["ETag"] in tags or f"W/{headers['ETag']}" in tags
+        ims = self.headers.get("If-Modified-Since")
+        if ims:
+            try:
+                since = parsedate_to_datetime(ims)
+            except (TypeError, ValueError):
+                return False
+            if since.tzinfo is None:
+                return False
+            return headers["_modified"] <= since
+        return False
+
+    def _route(self, path: str):
+        corpus = self.state.corpus
+        if path.startswith("/view/"):
+            article_id = path[len("/view/"):].rstrip("/")
+            try:
+                page = corpus.article_page(article_id)
+            except UnknownArticle:
+                return 404, markup.simple_page("Erreur 404", "Article introuvable"), None, {}
+            return 200, page.body, None, {"ETag": page.etag, "Last-Modified": page.last_modified,
+                                          "_modified": page.last_modified_dt.replace(microsecond=0)}
+        if path in ("/news", "/news/"):
+            return self._news(1)
+        m = _NEWS_RE.match(path)
+        if m:
+            raw = m.group(1)
+            if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+                raise BadRequest(f"page {raw!r}: expected a whole number >= 1")
+            return self._news(int(raw))
+        if path == "/RSS/news.xml":
+            body = markup.rss(corpus.latest(), self._base_url(), corpus.now)
+            return 200, body, "application/rss+xml; charset=utf-8", {}
+        if path == "/robots.txt":
+            return 200, markup.ROBOTS_TXT, "text/plain; charset=utf-8", {}
+        if path == "/":
+            return 200, markup.simple_page(
+                "Accueil", "Agence de presse Yonhap (réplique locale)",
+                [("/news", "Dernières nouvelles"), ("/RSS/news.xml", "RSS")]), None, {}
+        if path == "/channel/index":
+            return 200, markup.simple_page("Flux RSS", "Fils disponibles",
+                                           [("/RSS/news.xml", "Dernières nouvelles")]), None, {}
+        if path.startswith(("/search", "/print/")):
+            return 200, markup.simple_page("Recherche", "Page réservée aux visiteurs."), None, {}
+        if path in ("/cdn-cgi/l/email-protection", "/policy"):
+            return 200, markup.simple_page("Information", "Page d'information."), None, {}
+        return 404, markup.simple_page("Erreur 404", "Page introuvable"), None, {}
+
+    def _news(self, n: int):
+        corpus = self.state.corpus
+        items = corpus.list_page(n)
+        return 200, markup.list_page(items, n, n < corpus.page_count()), None, {}
+
+    def _base_url(self) -> str:
+        host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
+        return f"http://{host}"
+
+    def send_header(self, keyword, value):
+        if not keyword.startswith("_"):  # "_modified" is internal
+            super().send_header(keyword, value)
+
+    # ---------------------------------------------------------------- admin
+    def _admin(self, head: bool) -> None:
+        parts = urlsplit(self.path)
+        name = parts.path[len(ADMIN):].strip("/")
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        state, corpus = self.state, self.state.corpus
+        try:
+            if name == "health":
+                return self._json(200, {"ok": True, "articles": len(corpus)}, head)
+            if name == "config":
+                return self._json(200, {**state.config.to_dict(), "edits": corpus.edits_on,
+                                        "current_layout": corpus.layout}, head)
+            if name == "edits":
+                if "on" in query:
+                    corpus.edits_on = _flag(query["on"], "on")
+                return self._json(200, {"edits": corpus.edits_on}, head)
+            if name == "layout":
+                if "name" in query:
+                    if query["name"] not in LAYOUTS:
+                        raise BadRequest(f"name={query['name']!r}: expected one of {', '.join(LAYOUTS)}")
+                    corpus.layout = query["name"]
+                return self._json(200, {"layout": corpus.layout}, head)
+            if name == "log":
+                clear = _flag(query["clear"], "clear") if "clear" in query else False
+                with state.lock:
+                    entries = list(state.log)
+                    if clear:
+                        state.log.clear()
+                return self._json(200, entries, head)
+            if name == "attempts":
+                reset = _flag(query["reset"], "reset") if "reset" in query else False
+                with state.lock:
+                    data = dict(state.attempts)
+                    if reset:
+                        state.attempts.clear()
+                return self._json(200, data, head)
+            if name == "ids":
+                if "date" not in query:
+                    raise BadRequest("date=YYYY-MM-DD is required")
+                try:
+                    return self._json(200, corpus.ids_on(query["date"]), head)
+                except ValueError:
+                    raise BadRequest(f"date={query['date']!r}: expected YYYY-MM-DD") from None
+            if name.startswith("truth/"):
+                edited = _flag(query["edited"], "edited") if "edited" in query else None
+                try:
+                    truth = corpus.truth(name[len("truth/"):], edited)
+                except UnknownArticle:
+                    return self._json(404, {"error": "unknown article id"}, head)
+                return self._json(200, truth.to_dict(), head)
+            return self._json(404, {"error": f"unknown admin path {parts.path}"}, head)
+        except BadRequest as err:
+            return self._json(400, {"error": str(err)}, head)
+
+
+def make_server(config: ReplicaConfig, host: str = "127.0.0.1", port: int = 0,
+                access_log: str | None = None) -> ThreadingHTTPServer:
+    state = ReplicaState(Corpus(config), access_log)
+    handler = type("BoundReplicaHandler", (ReplicaHandler,), {"state": state})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    server.replica_state = state
+    return server
+
+
+def bound_url(server: ThreadingHTTPServer) -> str:
+    host, port = server.server_address[:2]
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
+def serve(config: ReplicaConfig, host: str = "127.0.0.1", port: int = 0,
+          access_log: str | None = None) -> None:
+    """Run until SIGTERM/SIGINT; print the bound URL first (tests read it from stdout)."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    server = make_server(config, host, port, access_log)
+    signal.signal(signal.SIGTERM, stop)
+    print(bound_url(server), flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        print("replica stopped", file=sys.stderr, flush=True)

@@ -1,0 +1,420 @@
+"""The embedded local stack: PostgreSQL and an S3-compatible endpoint, for a fresh machine.
+
+* PostgreSQL 16 from the binaries bundled in the ``pgserver`` wheel, data dir
+  ``<local_dir>/pg`` (survives restarts), listening on 127.0.0.1:``YONHAP_PG_PORT`` only, TCP
+  only (no Unix socket), ``trust`` auth for local connections, database ``yonhap``. When we
+  run as root (CI, containers) the server runs as the unprivileged OS user ``pgserver`` --
+  PostgreSQL refuses to run as root.
+* S3: ``moto_server`` in a subprocess on 127.0.0.1:``YONHAP_S3_PORT``; pidfile and log in
+  ``local_dir``. Moto keeps objects in memory: the local S3 data lives as long as the server.
+
+Every start is idempotent (already running -> reused) and serialised by a file lock, so
+concurrent callers (Airflow tasks, CLI) do not race. Only used when ``DATABASE_URL`` /
+``S3_ENDPOINT_URL`` are unset; nothing here is imported at CLI start-up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from yonhap.config import Settings
+
+PG_SUPERUSER = "postgres"
+PG_DATABASE = "yonhap"
+PG_SYSTEM_USER = "pgserver"  # OS user the server runs as when we are root (same as pgserver's)
+HOST = "127.0.0.1"
+
+
+class StackError(RuntimeError):
+    """The local stack could not start; ``str(err)`` is one line saying what to do."""
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def port_is_free(port: int, host: str = HOST) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = HOST) -> int:
+    """A TCP port nobody listens on right now (tests: never fixed ports)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _pid_alive(pid: int, name_part: str) -> bool:
+    """True when ``pid`` runs and its command line mentions ``name_part`` (guards pid reuse)."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return name_part in " ".join(proc.cmdline()) or name_part in proc.name()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    import psutil
+
+    try:
+        psutil.Process(pid).wait(timeout)
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.TimeoutExpired:
+        return False
+    return True
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+def _pgserver():
+    """The pgserver wheel's modules (its import warns about XDG_RUNTIME_DIR; irrelevant to us)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver._commands
+        import pgserver.utils
+
+    return pgserver
+
+
+def _pg_bin(name: str) -> str:
+    return str(_pgserver()._commands.POSTGRES_BIN_PATH / name)
+
+
+def _system_user() -> str | None:
+    """The unprivileged user to run the server as, or None when we are not root."""
+    if os.geteuid() != 0:
+        return None
+    _pgserver().utils.ensure_user_exists(PG_SYSTEM_USER)
+    return PG_SYSTEM_USER
+
+
+def _grant_traversal(path: Path) -> None:
+    """Let the server's OS user reach ``path`` (o+x on every parent; only when root)."""
+    for parent in [path, *path.parents]:
+        mode = parent.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            parent.chmod(mode | stat.S_IXOTH)
+
+
+def _prepare_binaries_for(user: str) -> None:
+    # Some wheels unpack without group/other read; the pgserver user must exec them.
+    pgs = _pgserver()
+    POSTGRES_BIN_PATH = pgs._commands.POSTGRES_BIN_PATH
+    ensure_folder_permissions = pgs.utils.ensure_folder_permissions
+    probe = POSTGRES_BIN_PATH / "postgres"
+    if probe.stat().st_mode & stat.S_IXOTH:
+        return
+    _grant_traversal(POSTGRES_BIN_PATH)
+    rx = stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
+    ensure_folder_permissions(POSTGRES_BIN_PATH, rx)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
+
+
+def _run_pg(args: list[str], user: str | None, cwd: Path, timeout: float = 120) -> None:
+    # Drop root's groups too: a group match would override the "other" traversal bits.
+    drop = {"user": user, "group": user, "extra_groups": []} if user else {}
+    result = subprocess.run(
+        args, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, **drop
+    )
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        raise StackError(f"{Path(args[0]).name} failed: {detail[-1] if detail else result.returncode}")
+
+
+@dataclass(frozen=True)
+class PostmasterState:
+    pid: int
+    port: int | None
+    ready: bool
+
+
+def postmaster_state(pgdata: Path) -> PostmasterState | None:
+    """The server running on ``pgdata`` (from its postmaster.pid), or None."""
+    try:
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    try:
+        pid = int(lines[0])
+    except (IndexError, ValueError):
+        return None
+    if not _pid_alive(pid, "postgres"):
+        return None  # stale file (crash, reboot)
+    port = int(lines[3]) if len(lines) > 3 and lines[3].strip().isdigit() else None
+    ready = len(lines) >= 8 and lines[7].strip() == "ready"
+    return PostmasterState(pid, port, ready)
+
+
+def postgres_url(port: int, database: str = PG_DATABASE) -> str:
+    return f"postgresql://{PG_SUPERUSER}@{HOST}:{port}/{database}"
+
+
+def _init_pgdata(pgdata: Path, user: str | None) -> None:
+    pgdata.mkdir(parents=True, exist_ok=True)
+    if user is not None:
+        import pwd
+
+        entry = pwd.getpwnam(user)
+        _grant_traversal(pgdata.parent)
+        os.chown(pgdata, entry.pw_uid, entry.pw_gid)
+    pgdata.chmod(0o700)
+    if (pgdata / "PG_VERSION").exists():
+        return
+    _run_pg(
+        [
+            _pg_bin("initdb"), "-D", str(pgdata), "-U", PG_SUPERUSER, "--encoding=UTF8",
+            "--locale=C.UTF-8", "--auth=trust", "--no-instructions",
+        ],
+        user,
+        pgdata,
+    )
+
+
+def start_postgres(pgdata: Path, port: int, *, durable: bool = True, database: str = PG_DATABASE) -> str:
+    """Start (or reuse) the server on ``pgdata``; returns the URL of ``database`` (created if missing).
+
+    ``durable=False`` turns fsync off: for throw-away test servers only.
+    """
+    pgdata = pgdata.resolve()
+    user = _system_user()
+    if user is not None:
+        _prepare_binaries_for(user)
+    with _file_lock(pgdata.parent / f".{pgdata.name}.lock"):
+        state = postmaster_state(pgdata)
+        if state is None:
+            if not port_is_free(port):
+                raise StackError(
+                    f"port {port} on {HOST} is taken by another program; set YONHAP_PG_PORT to a free "
+                    f"port, or DATABASE_URL to use your own PostgreSQL"
+                )
+            _init_pgdata(pgdata, user)
+            (pgdata / "postmaster.pid").unlink(missing_ok=True)  # stale, checked above
+            options = f"-h {HOST} -p {port} -c unix_socket_directories=''"
+            if not durable:
+                options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            log = pgdata / "server.log"
+            try:
+                _run_pg(
+                    [_pg_bin("pg_ctl"), "-D", str(pgdata), "-l", str(log), "-w", "-t", "60", "-o", options, "start"],
+                    user,
+                    pgdata,
+                )
+            except StackError as err:
+                raise StackError(f"{err}; server log {log}: {_tail(log, 3)!r}") from None
+            state = postmaster_state(pgdata)
+            if state is None:
+                raise StackError(f"PostgreSQL did not start; see {log}")
+        actual_port = state.port or port
+        _ensure_database(actual_port, database)
+    return postgres_url(actual_port, database)
+
+
+def _ensure_database(port: int, database: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            conn = psycopg2.connect(postgres_url(port, "postgres"), application_name="yonhap-stack")
+            break
+        except psycopg2.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)  # just started: still recovering
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    finally:
+        conn.close()
+
+
+def stop_postgres(pgdata: Path, timeout: float = 60) -> bool:
+    """Fast shutdown of the server on ``pgdata``; returns whether one was running.
+
+    Signals the postmaster directly (SIGINT = fast shutdown), so it works as root whatever
+    the data dir's parent permissions have become.
+    """
+    state = postmaster_state(pgdata)
+    if state is None:
+        return False
+    os.kill(state.pid, signal.SIGINT)
+    if not _wait_gone(state.pid, timeout):
+        os.kill(state.pid, signal.SIGQUIT)  # immediate shutdown; recovers on next start
+        _wait_gone(state.pid, 10)
+    return True
+
+
+# ---------------------------------------------------------------- S3 (moto server)
+
+
+def s3_endpoint(port: int) -> str:
+    return f"http://{HOST}:{port}"
+
+
+def _s3_answers(endpoint: str) -> bool:
+    try:
+        with urllib.request.urlopen(endpoint + "/", timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True  # any HTTP answer means the server is up
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _read_pid(pidfile: Path) -> int | None:
+    try:
+        return int(pidfile.read_text().split()[0])
+    except (FileNotFoundError, ValueError, IndexError):
+        return None
+
+
+def s3_state(state_dir: Path) -> tuple[int, int] | None:
+    """(pid, port) of our moto server in ``state_dir``, or None."""
+    pidfile = state_dir / "s3.pid"
+    pid = _read_pid(pidfile)
+    if pid is None or not _pid_alive(pid, "moto"):
+        return None
+    try:
+        port = int(pidfile.read_text().split()[1])
+    except (IndexError, ValueError):
+        return None
+    return pid, port
+
+
+def start_s3(state_dir: Path, port: int, timeout: float = 60) -> str:
+    """Start (or reuse) moto_server; returns its endpoint URL."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with _file_lock(state_dir / ".s3.lock"):
+        state = s3_state(state_dir)
+        if state is not None:
+            return s3_endpoint(state[1])
+        if not port_is_free(port):
+            raise StackError(
+                f"port {port} on {HOST} is taken by another program; set YONHAP_S3_PORT to a free "
+                f"port, or S3_ENDPOINT_URL to use your own S3 endpoint"
+            )
+        log = state_dir / "s3.log"
+        with open(log, "ab") as log_file:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # outlives the CLI command that started it
+                close_fds=True,
+            )
+        endpoint = s3_endpoint(port)
+        deadline = time.monotonic() + timeout
+        while not _s3_answers(endpoint):
+            if proc.poll() is not None:
+                raise StackError(f"S3 endpoint (moto_server) exited at start; see {log}: {_tail(log, 3)!r}")
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise StackError(f"S3 endpoint (moto_server) did not answer within {timeout:.0f}s; see {log}")
+            time.sleep(0.1)
+        (state_dir / "s3.pid").write_text(f"{proc.pid} {port}\n")
+    return endpoint
+
+
+def stop_s3(state_dir: Path, timeout: float = 15) -> bool:
+    state = s3_state(state_dir)
+    (state_dir / "s3.pid").unlink(missing_ok=True)
+    if state is None:
+        return False
+    pid = state[0]
+    os.kill(pid, signal.SIGTERM)
+    if not _wait_gone(pid, timeout):
+        os.kill(pid, signal.SIGKILL)
+        _wait_gone(pid, 5)
+    return True
+
+
+# ---------------------------------------------------------------- Settings-level API
+
+
+def pg_data_dir(settings: Settings) -> Path:
+    return Path(settings.local_dir) / "pg"
+
+
+def ensure_postgres(settings: Settings) -> str:
+    """URL of the embedded PostgreSQL (started when needed; data in ``local_dir/pg``)."""
+    return start_postgres(pg_data_dir(settings), settings.pg_port)
+
+
+def ensure_s3(settings: Settings) -> str:
+    """Endpoint URL of the embedded S3 server (started when needed)."""
+    return start_s3(Path(settings.local_dir), settings.s3_port)
+
+
+def stop(settings: Settings) -> dict[str, bool]:
+    """Stop what the local stack runs; {service: was_running}."""
+    return {
+        "postgres": stop_postgres(pg_data_dir(settings)),
+        "s3": stop_s3(Path(settings.local_dir)),
+    }
+
+
+def status(settings: Settings) -> dict[str, dict]:
+    pg = postmaster_state(pg_data_dir(settings))
+    s3 = s3_state(Path(settings.local_dir))
+    return {
+        "postgres": {
+            "running": pg is not None,
+            "pid": pg.pid if pg else None,
+            "url": postgres_url(pg.port or settings.pg_port) if pg else None,
+            "data_dir": str(pg_data_dir(settings)),
+        },
+        "s3": {
+            "running": s3 is not None,
+            "pid": s3[0] if s3 else None,
+            "endpoint": s3_endpoint(s3[1]) if s3 else None,
+            "note": "in-memory: objects last as long as the server",
+        },
+    }
