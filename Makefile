@@ -30,8 +30,16 @@ demo: setup
 stop:
 	@if [ -x $(BIN)/yonhap-pipeline ]; then $(BIN)/yonhap-pipeline stack down; fi
 
-bench: setup
-	$(BIN)/python -m bench.report
+# All benchmarks in sequence -> bench/REPORT.md + README "Performance" (docs/performance.md).
+# BENCH_ARGS=--quick for smaller sizes; BENCH_ARGS="--only seek,incremental" for a subset.
+bench: setup .venv-peers
+	$(BIN)/python -m bench.report $(BENCH_ARGS)
+
+# The peer extractors bench_peers compares against, in their own venv (bench/requirements-peers.txt);
+# created or repaired when the pins are not installed.
+.PHONY: .venv-peers
+.venv-peers: $(BIN)/uv
+	$(BIN)/python -m bench.peers_env
 
 lint: setup
 	$(BIN)/ruff check .

@@ -17,9 +17,9 @@ def validate(
 ) -> None:
     """Run the quality gate on a run's transformed articles (staging -> staging).
 
-    Writes the passed rows, the rejected rows with their reasons and the gate summary to
-    staging, and the validation results and Data Docs to S3 quality/<run_id>/. Exits 1 when a
-    batch-level critical check failed (the load will be blocked).
+    Writes the passed rows, the rejected rows with their reasons and the gate summary to staging, and the validation results and Data Docs to S3 quality/<run_id>/.
+
+    Exits 1 when a batch-level critical check failed (the load will be blocked) or nothing is staged.
     """
     from yonhap.cli import load_settings, parse_day
     from yonhap.timeutil import Window
@@ -35,15 +35,21 @@ def validate(
         raise typer.Exit(2) from None
     settings = load_settings()
 
+    import psycopg2
+
     from expectations import stage
     from storage import queries
     from yonhap import db
 
-    conn = db.connect(settings)
     try:
-        history = queries.run_history(conn, before=window.start)
-    finally:
-        conn.close()
+        conn = db.connect(settings)
+        try:
+            history = queries.run_history(conn, before=window.start)
+        finally:
+            conn.close()
+    except psycopg2.Error as err:
+        typer.echo(f"error: cannot read run history (volume band) from Postgres: {err}".strip(), err=True)
+        raise typer.Exit(1) from None
     try:
         summary = stage.validate(settings, run_id, window, history)
     except stage.StagingMissing as err:

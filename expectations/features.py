@@ -20,7 +20,7 @@ from yonhap.schema import LAYER_GENERIC, USAGE_NOTICE, parse_time
 BOILERPLATE = (
     ("skip links 'Go to Contents'", r"Go to (?:Contents|Navigation)"),
     ("footer 'Accueil Haut de page'", r"Accueil\s+Haut de page"),
-    ("cookie banner", r"(?i)(?:utilise|utilisons) des cookies|politique (?:de|en matière de) cookies|acceptez l'usage"),
+    ("cookie banner", r"(?i:(?:utilise|utilisons) des cookies|politique (?:de|en matière de) cookies|acceptez l'usage)"),
     ("end marker '(FIN)'", r"\(FIN\)"),
     ("usage notice", re.escape(USAGE_NOTICE.strip("()"))),
     ("obfuscated e-mail '[email protected]'", r"\[email(?:\xa0|&#160;|\s)protected\]"),

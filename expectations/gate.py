@@ -126,14 +126,15 @@ def published_bounds(window: Window) -> tuple[datetime, datetime]:
     return window.start - t.WINDOW_SLACK, window.end + t.WINDOW_SLACK
 
 
-def suite_parameters(window: Window, band: VolumeBand, now: datetime) -> dict[str, Any]:
+def suite_parameters(window: Window, band: VolumeBand, now: datetime, unchanged: int = 0) -> dict[str, Any]:
     low, high = published_bounds(window)
     return {
         s.P_PUBLISHED_MIN: low,
         s.P_PUBLISHED_MAX: high,
         s.P_NOT_AFTER: now + t.FUTURE_TOLERANCE,
-        s.P_ROWS_MIN: band.min_rows,
-        s.P_ROWS_MAX: band.max_rows,
+        # the band is for articles seen; unchanged (304) ones are not in the batch
+        s.P_ROWS_MIN: max(0, band.min_rows - unchanged),
+        s.P_ROWS_MAX: max(0, band.max_rows - unchanged),
     }
 
 
@@ -177,22 +178,25 @@ def check_batch(
     *,
     now: datetime | None = None,
     docs_dir: Path | None = None,
+    unchanged: int = 0,
 ) -> GateResult:
     """Validate ``rows`` (ArticleRow dicts) for the run owning ``window``.
 
     Returns the rows that passed every critical row-level check, one RejectedItem per
     failing row (every failed check a reason), and the GateSummary (success False when a
     batch-level critical check failed). ``docs_dir``: build the Data Docs site there.
+    ``unchanged``: articles the crawl saw but that answered 304 (not in ``rows``); they
+    count towards the volume band.
     """
     now = now or utcnow()
     good, rejected = _schema_rows(rows, run_id)
     band = volume_band(history, window, run_id)
     frame = f.build_frame(good)
-    gx_result = runtime().run(frame, suite_parameters(window, band, now), run_id, docs_dir)
+    gx_result = runtime().run(frame, suite_parameters(window, band, now, unchanged), run_id, docs_dir)
 
     low, high = published_bounds(window)
     facts = s.BatchFacts(
-        rows=len(rows), layout=f.main_layout(good), band_basis=_band_text(band),
+        rows=len(rows), unchanged=unchanged, layout=f.main_layout(good), band_basis=_band_text(band),
         published_range=f"{to_kst(low):%Y-%m-%d %H:%M}–{to_kst(high):%Y-%m-%d %H:%M} KST",
         unrecognized_share=(sum(not f.has_layout(r) for r in good) / len(good)) if good else 0.0,
     )
@@ -201,7 +205,7 @@ def check_batch(
     failed_critical: list[str] = []
     warnings_: list[str] = []
     failed_checks: dict[str, int] = {}
-    records = frame.to_dict("records")
+    records = _LazyRecords(good)
 
     for item in gx_result.results:
         config = item.expectation_config
@@ -216,10 +220,16 @@ def check_batch(
             continue
         if item.success:
             continue
+        if not good and check.level == s.BATCH and check.name != s.VOLUME_CHECK:
+            continue  # no rows: shares of a field are undefined; the volume check decides
         result = item.result or {}
         if check.level == s.ROW:
             indexes = [int(i) for i in result.get("unexpected_index_list") or []]
             failed_checks[check.name] = len(indexes)
+            if not indexes and check.severity == s.CRITICAL:
+                # failed without naming rows: no row can be singled out, so the run stops
+                failed_critical.append(f"{check.field}: check {check.name} failed without row indexes [{label}]")
+                continue
             if check.severity == s.CRITICAL:
                 reject_counts[check.name] += len(indexes)
                 for i in indexes:
@@ -253,6 +263,8 @@ def check_batch(
             failed_critical.append(f"{line} (max {t.REJECTED_SHARE_MAX:.0%} rejected) — {facts.parser_hint}")
         else:
             warnings_.append(line)
+    if not good and not rows:
+        warnings_.append(f"empty batch: per-field checks not applicable ({unchanged} article(s) unchanged, 304)")
     if band.cold_start:
         warnings_.append(f"volume band: {band.basis}: {band.min_rows}–{band.max_rows} rows")
 
@@ -270,9 +282,22 @@ def check_batch(
         "suite_version": s.SUITE_VERSION,
         "window": [window.start.isoformat(), window.end.isoformat()],
         "volume_band": [band.min_rows, band.max_rows, band.basis],
+        "unchanged": unchanged,
         "summary": summary.to_dict(),
     }
     return GateResult(passed, rejected, summary, results, band, docs_dir, failed_checks)
+
+
+class _LazyRecords(dict):
+    """Frame records, computed only for the rows a message needs (failing rows are few)."""
+
+    def __init__(self, rows: list[dict[str, Any]]):
+        super().__init__()
+        self.rows = rows
+
+    def __missing__(self, index: int) -> dict[str, Any]:
+        record = self[index] = f.frame_record(index, self.rows[index])
+        return record
 
 
 def _band_text(band: VolumeBand) -> str:

@@ -42,9 +42,10 @@ def validate(settings: Settings, run_id: str, window: Window, history: list[dict
             f"(s3://{settings.s3_bucket}/{staging.key(run_id, staging.ARTICLES)}): run transform first"
         )
     rows = staging.read_jsonl(settings, run_id, staging.ARTICLES)
+    unchanged = unchanged_count(settings, run_id)
 
     with tempfile.TemporaryDirectory(prefix=f"gx-docs-{run_id}-") as docs:
-        result = gate.check_batch(rows, window, history, run_id, docs_dir=Path(docs))
+        result = gate.check_batch(rows, window, history, run_id, docs_dir=Path(docs), unchanged=unchanged)
         summary = result.summary
         summary.results_uri, summary.report_uri = publish_evidence(
             settings, run_id, result.results, Path(docs)
@@ -60,6 +61,15 @@ def validate(settings: Settings, run_id: str, window: Window, history: list[dict
         print(f"  browse (valid 7 days): {http_link(settings, page)}")
     sys.stdout.flush()
     return summary
+
+
+def unchanged_count(settings: Settings, run_id: str) -> int:
+    """Articles the crawl saw that answered 304 Not Modified (CRAWL_STATS), 0 without stats."""
+    if not s3.exists(settings, staging.key(run_id, staging.CRAWL_STATS)):
+        return 0
+    stats = staging.read_json(settings, run_id, staging.CRAWL_STATS)
+    value = stats.get("not_modified")
+    return value if isinstance(value, int) and value > 0 else 0
 
 
 def publish_evidence(settings: Settings, run_id: str, results: dict[str, Any], docs_dir: Path) -> tuple[str, str]:

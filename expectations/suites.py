@@ -38,6 +38,7 @@ P_ROWS_MIN = "rows_min"
 P_ROWS_MAX = "rows_max"
 
 NON_FALLBACK_LAYERS = [LAYER_JSONLD, LAYER_META, LAYER_SELECTOR]
+VOLUME_CHECK = "row_count_in_band"
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class BatchFacts:
 
     rows: int
     layout: str | None  # main layout of the batch
+    unchanged: int = 0  # articles answered 304: seen by the crawl, not in the batch
     band_basis: str = ""
     published_range: str = ""  # the accepted published_at range, KST
     unrecognized_share: float = 0.0  # rows no layout parser recognized
@@ -268,12 +270,14 @@ def _fallback_share(name: str) -> Check:
 def _batch() -> list[Check]:
     checks = [
         Check(
-            "row_count_in_band", BATCH, CRITICAL, "rows",
-            "row count inside the band learned from earlier runs of the same weekday/hour",
+            VOLUME_CHECK, BATCH, CRITICAL, "rows",
+            "rows + unchanged (304) articles inside the band learned from earlier runs of the same weekday/hour",
             lambda gxe, meta: gxe.ExpectTableRowCountToBeBetween(
                 min_value={"$PARAMETER": P_ROWS_MIN}, max_value={"$PARAMETER": P_ROWS_MAX}, meta=meta),
             message=lambda res, facts: (
-                f"volume: {res.get('observed_value')} rows outside the expected band ({facts.band_basis})"
+                f"volume: {res.get('observed_value')} rows"
+                + (f" + {facts.unchanged} unchanged (304)" if facts.unchanged else "")
+                + f" outside the expected band ({facts.band_basis})"
                 " — discovery broke, the site is down, or it floods?"),
         ),
         _null_rate("title", "title"),
@@ -306,7 +310,8 @@ def _batch() -> list[Check]:
 
 CHECKS: tuple[Check, ...] = (*_rows(), *_batch())
 CHECKS_BY_NAME = {check.name: check for check in CHECKS}
-assert len(CHECKS_BY_NAME) == len(CHECKS), "check names must be unique"
+if len(CHECKS_BY_NAME) != len(CHECKS):
+    raise RuntimeError("expectations.suites: check names must be unique")
 
 
 def build_suite():

@@ -1,7 +1,8 @@
 """The row-count band for a run, learned from earlier runs of the same weekday and hour.
 
 ``history`` rows are recent ``yonhap.crawl_runs`` rows (storage.queries.run_history): dicts
-with run_id, window_start, window_end, items, loaded, status. Pure functions.
+with run_id, window_start, window_end, items, loaded, status (and not_modified). A run's
+volume is the articles it saw: items + not_modified (304 answers). Pure functions.
 """
 
 from __future__ import annotations
@@ -40,10 +41,13 @@ def _as_time(value: Any) -> datetime | None:
 
 
 def _count(run: dict[str, Any]) -> int | None:
+    """Articles the run saw: items produced plus those answered 304 Not Modified (a rerun
+    over unchanged pages produces few items but sees the same volume)."""
     for key in ("items", "loaded"):
         value = run.get(key)
         if isinstance(value, int) and value >= 0:
-            return value
+            unchanged = run.get("not_modified")
+            return value + (unchanged if isinstance(unchanged, int) and unchanged > 0 else 0)
     return None
 
 

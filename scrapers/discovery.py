@@ -10,13 +10,18 @@ to fetch next.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 
 from scrapers.canonical import article_id_from_url, canonicalize, is_followable
-from yonhap.timeutil import KST, Window, article_date
+from yonhap.timeutil import KST, Window
+from yonhap.timeutil import article_date as _article_date
+
+# Ids are parsed many times per page (bounds, validation); the date of an id never changes.
+article_date = functools.lru_cache(maxsize=65536)(_article_date)
 
 _LIST_DATE_RE = re.compile(r"(\d{1,2})\.(\d{1,2})\.?(?:(\d{4}))?\s+(\d{1,2})[:h](\d{2})")
 _TICK = timedelta(microseconds=1)
@@ -169,14 +174,19 @@ def feed_covers(entries: list[ListEntry], window: Window) -> bool:
 class ListSeek:
     """Gallop + bisect to the first list page of a window, then walk forward.
 
-    Drive it with ``next_page()`` / ``observe(page, entries)``; ``observe`` returns the
-    entries of that page to request (only those that may be in the window). A page that
-    could not be fetched is observed as ``None``: it is assumed to reach below the window's
-    end, which can only make us start earlier (more walking), never skip articles.
+    Drive it with ``next_pages()`` / ``observe(page, entries)``; ``observe`` returns the
+    entries to request (only those that may be in the window). Locating is sequential (each
+    probe depends on the last); the walk keeps up to ``lookahead`` pages in flight, so
+    discovery keeps pace with concurrent article downloads (it may overshoot the window's end
+    by at most ``lookahead - 1`` pages). A page that could not be fetched is observed as
+    ``None``: while locating it counts as reaching below the window's end, which can only
+    start the walk earlier, never skip articles; while walking it is asked once more.
     """
 
     window: Window
+    lookahead: int = 1
     max_page: int = 1 << 24
+    max_failed_streak: int = 3
     phase: str = "gallop"
     lo: int = 0  # highest page known to be entirely newer than the window
     hi: int | None = None  # lowest page known to reach below the window end
@@ -185,13 +195,40 @@ class ListSeek:
     seek_requests: int = 0
     walk_requests: int = 0
     failed_streak: int = 0  # consecutive unfetchable pages while walking
-    max_failed_streak: int = 3
+    cursor: int = 0  # next page to process in walk order
+    issued_upto: int = 0  # highest page handed out while walking
     pages: dict[int, list[ListEntry] | None] = field(default_factory=dict)
+    inflight: set[int] = field(default_factory=set)
+    refetch: list[int] = field(default_factory=list)
+    refetched: set[int] = field(default_factory=set)
 
-    def next_page(self) -> int | None:
+    @property
+    def done(self) -> bool:
+        return self.phase == "done"
+
+    def next_pages(self) -> list[int]:
+        """Pages to request now (none while the answer to an earlier one is awaited)."""
         if self.phase == "done":
-            return None
-        return self.probe
+            return []
+        if self.phase in ("gallop", "bisect"):
+            if self.probe in self.inflight:
+                return []
+            self.inflight.add(self.probe)
+            return [self.probe]
+        out: list[int] = []
+        while self.refetch and len(self.inflight) < self.lookahead:
+            page = self.refetch.pop()
+            self.inflight.add(page)
+            out.append(page)
+        # Never more than `lookahead` pages ahead of the first unprocessed one.
+        horizon = min(self.max_page, self.cursor + self.lookahead - 1)
+        while len(self.inflight) < self.lookahead and self.issued_upto < horizon:
+            self.issued_upto += 1
+            if self.issued_upto in self.pages:
+                continue  # already fetched while locating
+            self.inflight.add(self.issued_upto)
+            out.append(self.issued_upto)
+        return out
 
     def _reaches_below_end(self, entries: list[ListEntry] | None) -> bool:
         if entries is None or not entries:
@@ -199,13 +236,17 @@ class ListSeek:
         return any(e.surely_before(self.window.end) for e in entries)
 
     def observe(self, page: int, entries: list[ListEntry] | None) -> list[ListEntry]:
-        if page != self.probe or self.phase == "done":
-            raise ValueError(f"ListSeek expected page {self.probe} in phase {self.phase}, got {page}")
-        self.pages[page] = entries
+        self.inflight.discard(page)
+        if self.phase == "done":
+            return []  # a lookahead page that arrived after the walk ended
         if self.phase == "walk":
             self.walk_requests += 1
-            return self._walk(page)
+            self.pages[page] = entries
+            return self._advance()
+        if page != self.probe:
+            raise ValueError(f"ListSeek expected page {self.probe} in phase {self.phase}, got {page}")
         self.seek_requests += 1
+        self.pages[page] = entries
         below = self._reaches_below_end(entries)
         if self.phase == "gallop":
             if below:
@@ -218,38 +259,41 @@ class ListSeek:
                     return []
                 self.probe = page * 2
                 return []
-        else:  # bisect
-            if below:
-                self.hi = page
-            else:
-                self.lo = page
+        elif below:
+            self.hi = page
+        else:
+            self.lo = page
         assert self.hi is not None
         if self.hi - self.lo <= 1:
             self.located = self.hi
             self.phase = "walk"
-            return self._walk(self.hi)
+            self.cursor = self.hi
+            self.issued_upto = self.hi - 1
+            return self._advance()
         self.probe = (self.lo + self.hi) // 2
         return []
 
-    def _walk(self, page: int) -> list[ListEntry]:
-        """Take the page's wanted entries; continue through pages already fetched while
-        seeking (never fetch a page twice); stop at the end or below the window start."""
+    def _advance(self) -> list[ListEntry]:
+        """Process fetched pages in order from the cursor; stop at the end of the list, below
+        the window start, or after too many unfetchable pages in a row."""
         wanted: list[ListEntry] = []
-        while True:
-            entries = self.pages.get(page)
+        while self.cursor in self.pages:
+            entries = self.pages[self.cursor]
+            if entries is None and self.cursor not in self.refetched:
+                self.refetched.add(self.cursor)  # one more try before giving the page up
+                del self.pages[self.cursor]
+                self.refetch.append(self.cursor)
+                break
             if entries is not None and not entries:
                 self.phase = "done"  # past the end
-                return wanted
+                break
             self.failed_streak = self.failed_streak + 1 if entries is None else 0
             wanted += [e for e in entries or [] if e.may_be_in(self.window)]
             if self.failed_streak >= self.max_failed_streak:
-                self.phase = "done"  # the site is failing; the errors are recorded, stop walking
-                return wanted
-            if (entries and any(e.surely_before(self.window.start) for e in entries)) or page + 1 > self.max_page:
+                self.phase = "done"  # the site is failing; the errors are recorded
+                break
+            if (entries and any(e.surely_before(self.window.start) for e in entries)) or self.cursor >= self.max_page:
                 self.phase = "done"
-                return wanted
-            page += 1
-            self.probe = page
-            if self.pages.get(page) is None:  # not fetched yet, or its fetch failed: fetch it
-                self.pages.pop(page, None)
-                return wanted
+                break
+            self.cursor += 1
+        return wanted

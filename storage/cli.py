@@ -31,7 +31,7 @@ def load(
     except (LoadError, StackError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from None
-    summary = {k: v for k, v in result.items() if not isinstance(v, list)}
+    summary = {k: v for k, v in result.items() if not isinstance(v, (list, dict))}
     typer.echo(" ".join(f"{k}={v}" for k, v in summary.items()))
     for uri in result["curated"]:
         typer.echo(f"curated {uri}")

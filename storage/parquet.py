@@ -13,10 +13,8 @@ Written after the load commits; a run whose row says loaded but ``curated_writte
 from __future__ import annotations
 
 import io
-import json
 from collections import defaultdict
 from datetime import date
-from typing import Any
 
 from yonhap import s3
 from yonhap.config import Settings
@@ -49,45 +47,47 @@ def key_for(run_id: str, day: date) -> str:
     return f"{PREFIX}/dt={day:%Y-%m-%d}/{run_id}.parquet"
 
 
-def _partition_date(row: dict[str, Any]) -> date:
-    if row["published_at"] is not None:
-        return to_kst(row["published_at"]).date()
-    day = article_date(row["article_id"])
+_IDX = {name: i for i, name in enumerate(ARTICLE_COLUMNS)}
+
+
+def _partition_date(row: tuple) -> date:
+    if row[_IDX["published_at"]] is not None:
+        return to_kst(row[_IDX["published_at"]]).date()
+    day = article_date(row[_IDX["article_id"]])
     if day is not None:
         return day
-    return to_kst(row["fetched_at"] or row["first_seen_at"]).date()
+    return to_kst(row[_IDX["fetched_at"]] or row[_IDX["first_seen_at"]]).date()
 
 
-def fetch_rows(conn, article_ids: list[str]) -> list[dict[str, Any]]:
+def fetch_rows(conn, article_ids: list[str]) -> list[tuple]:
+    """Rows as tuples in ARTICLE_COLUMNS order; jsonb columns come back as JSON text."""
     from psycopg2 import sql
 
-    query = sql.SQL("SELECT {} FROM yonhap.articles WHERE article_id = ANY(%s) ORDER BY article_id").format(
-        sql.SQL(", ").join(map(sql.Identifier, ARTICLE_COLUMNS))
+    select = sql.SQL(", ").join(
+        sql.SQL("{}::text").format(sql.Identifier(c)) if c in _JSON_COLUMNS else sql.Identifier(c)
+        for c in ARTICLE_COLUMNS
     )
+    query = sql.SQL("SELECT {} FROM yonhap.articles WHERE article_id = ANY(%s) ORDER BY article_id").format(select)
     with conn.cursor() as cur:
         cur.execute(query, (list(article_ids),))
-        return [dict(zip(ARTICLE_COLUMNS, row, strict=True)) for row in cur.fetchall()]
+        return cur.fetchall()
 
 
-def encode(rows: list[dict[str, Any]]) -> bytes:
+def encode(rows: list[tuple]) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    columns = {}
-    for name in ARTICLE_COLUMNS:
-        values = [r[name] for r in rows]
-        if name in _JSON_COLUMNS:
-            values = [None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True) for v in values]
-        columns[name] = values
-    table = pa.Table.from_pydict(columns, schema=schema())
+    target = schema()
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in ARTICLE_COLUMNS]
+    arrays = [pa.array(values, type=f.type) for values, f in zip(columns, target, strict=True)]
     sink = io.BytesIO()
-    pq.write_table(table, sink, compression="zstd")
+    pq.write_table(pa.Table.from_arrays(arrays, schema=target), sink, compression="zstd")
     return sink.getvalue()
 
 
 def write_run(settings: Settings, conn, run_id: str, article_ids: list[str]) -> list[str]:
     """Write the run's curated files and record them on its crawl_runs row; returns URIs."""
-    by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
+    by_day: dict[date, list[tuple]] = defaultdict(list)
     for row in fetch_rows(conn, article_ids):
         by_day[_partition_date(row)].append(row)
     uris = [
@@ -104,6 +104,16 @@ def write_run(settings: Settings, conn, run_id: str, article_ids: list[str]) -> 
                 (uris, run_id, uris),
             )
     return uris
+
+
+def written_uris(conn, run_id: str) -> list[str] | None:
+    """The run's recorded curated files, or None when they were never written."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT curated_uris FROM yonhap.crawl_runs WHERE run_id = %s AND curated_written", (run_id,)
+        )
+        row = cur.fetchone()
+    return list(row[0] or []) if row else None
 
 
 def pending_runs(conn, exclude: str | None = None, limit: int = 20) -> list[str]:

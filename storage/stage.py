@@ -9,6 +9,7 @@ reconciles earlier runs whose curated files are missing.
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from storage.load import LoadBatch, LoadError, load_batch
@@ -56,22 +57,41 @@ def read_batch(settings: Settings, run_id: str) -> LoadBatch:
 
 
 def load(settings: Settings, run_id: str) -> dict[str, Any]:
-    """Load one run's staged batch (see module docstring); returns counts."""
+    """Load one run's staged batch (see module docstring); returns counts, the curated file
+    URIs, the reconciled runs and per-phase ``seconds``."""
     from storage import migrate, parquet
     from yonhap import db, s3
 
     if not _RUN_ID_OK.match(run_id or ""):
         raise LoadError(f"run id {run_id!r} must match [A-Za-z0-9_.-]+")
+    began = time.perf_counter()
     migrate.upgrade(settings)
     s3.ensure_bucket(settings)
     batch = read_batch(settings, run_id)
+    read_s = time.perf_counter() - began
     conn = db.connect(settings)
     try:
-        counts, loaded_ids = load_batch(conn, batch)
-        result: dict[str, Any] = dict(counts)
+        outcome = load_batch(conn, batch)
+        result: dict[str, Any] = dict(outcome.counts)
         result["status"] = "succeeded" if batch.gate.success else "blocked"
-        result["curated"] = parquet.write_run(settings, conn, run_id, loaded_ids) if loaded_ids else []
+        began = time.perf_counter()
+        result["curated"] = _write_curated(settings, conn, run_id, outcome)
+        curated_s = time.perf_counter() - began
         result["reconciled_runs"] = parquet.reconcile(settings, conn, exclude=run_id)
     finally:
         conn.close()
+    result["seconds"] = {"read_staging": round(read_s, 3), **outcome.seconds, "curated": round(curated_s, 3)}
     return result
+
+
+def _write_curated(settings: Settings, conn, run_id: str, outcome) -> list[str]:
+    """The run's curated files; skipped when the load changed nothing and they exist."""
+    from storage import parquet
+
+    if not outcome.loaded_ids:
+        return []
+    if not outcome.counts["run_row_changed"] and not (outcome.counts["inserted"] + outcome.counts["updated"]):
+        written = parquet.written_uris(conn, run_id)
+        if written is not None:
+            return written
+    return parquet.write_run(settings, conn, run_id, outcome.loaded_ids)

@@ -3,8 +3,8 @@ snapshot tables (with xmin, so any row rewrite shows)."""
 
 from __future__ import annotations
 
-from yonhap import staging
 from storage import synthetic
+from yonhap import staging
 
 TABLE_KEYS = {
     "articles": "article_id",

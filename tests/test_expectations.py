@@ -365,11 +365,31 @@ def test_volume_out_of_band_fails_and_in_band_passes(clean_rows):
     assert len(few.passed) == 5
 
 
-def test_empty_batch_on_a_full_day_fails_on_volume():
+def test_empty_batch_on_a_full_day_fails_on_volume_only():
     result = gate.check_batch([], WINDOW, [], RUN)
     assert not result.summary.success
-    assert result.summary.failed_critical[0].startswith("volume: 0 rows")
+    [line] = result.summary.failed_critical  # no "100% empty" noise on an empty batch
+    assert line.startswith("volume: 0 rows outside the expected band")
     assert result.summary.rows_in == 0 and result.passed == [] and result.rejected == []
+
+
+def test_rerun_where_every_article_answered_304_passes(clean_rows):
+    """A second identical run: conditional requests, every article 304, no items. The crawl
+    still saw the usual volume, so the gate lets the (empty) run through."""
+    history = _history([len(clean_rows)] * 5)
+    result = gate.check_batch([], WINDOW, history, RUN, unchanged=len(clean_rows))
+    assert result.summary.success, result.summary.failed_critical
+    assert any(w.startswith("empty batch") for w in result.summary.warnings)
+    too_few = gate.check_batch([], WINDOW, history, RUN, unchanged=3)
+    assert not too_few.summary.success
+    assert too_few.summary.failed_critical[0].startswith("volume: 0 rows + 3 unchanged (304) outside")
+
+
+def test_history_volume_counts_unchanged_articles():
+    history = _history([10] * 4)
+    for run in history:
+        run["not_modified"] = 40
+    assert comparable_counts(history, WINDOW) == [50] * 4
 
 
 def test_duplicate_rate_warns_then_fails(clean_rows):
@@ -405,3 +425,51 @@ def test_results_json_is_serializable_and_tagged(clean_rows):
     assert loaded["meta"]["yonhap_gate"]["suite_version"] == suites.SUITE_VERSION
     assert len(loaded["results"]) == len(suites.CHECKS)
     assert loaded["suite_name"] == suites.SUITE_NAME
+
+
+def test_docs_describe_every_check():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "quality.md").read_text(encoding="utf-8")
+    missing = [c.name for c in suites.CHECKS if f"`{c.name}`" not in text
+               and not (c.name.endswith("_fallback_share") and "`<field>_fallback_share`" in text)]
+    assert missing == []
+
+
+def _crawled_rows(layout: str, parsers: list[str] | None) -> tuple[list[dict], list[str]]:
+    """Replica pages of one day in ``layout``, extracted by the crawler's parsers (only
+    ``parsers`` registered) and transformed: the rows the gate sees in production."""
+    from scrapers.parsers.registry import Registry, build_item
+    from transforms.pipeline import transform_batch
+
+    corpus = Corpus(start=DAY, end=DAY, per_day=30, layout=layout)
+    registry = Registry.from_names(parsers)
+    items = []
+    for article_id in corpus.ids_on(DAY):
+        url = f"https://fr.yna.co.kr/view/{article_id}"
+        extraction = registry.extract(corpus.render_article(article_id), url, {"Content-Type": "text/html; charset=utf-8"})
+        items.append(build_item(extraction, requested_url=url, base_url="https://fr.yna.co.kr", http_status=200,
+                                fetched_at="2024-06-20T00:00:00+00:00", run_id=RUN))
+    result = transform_batch(items, [])
+    assert result.rejects == []
+    return [a.to_dict() for a in result.articles], corpus.ids_on(DAY)
+
+
+def test_replica_redesign_without_its_parser_fails_on_fallback_share():
+    """The crawler meets the redesigned markup with only the reference parser: trafilatura
+    still finds plausible bodies, so every row passes its own checks — the fallback share
+    is what turns the run red, naming the body."""
+    rows, truth_ids = _crawled_rows("reference", ["reference-v1"])
+    ok = gate.check_batch(rows, WINDOW, [], RUN)
+    assert ok.summary.success, ok.summary.failed_critical
+    assert sorted(r["article_id"] for r in ok.passed) == sorted(truth_ids)
+
+    rows, _ = _crawled_rows("redesign", ["reference-v1"])
+    red = gate.check_batch(rows, WINDOW, [], RUN)
+    assert not red.summary.success
+    assert any(line.startswith("body: 100% from fallback layer 'generic'") and "no layout parser recognized" in line
+               for line in red.summary.failed_critical), red.summary.failed_critical
+
+    rows, _ = _crawled_rows("redesign", None)  # the redesign parser registered: green again
+    fixed = gate.check_batch(rows, WINDOW, [], RUN)
+    assert fixed.summary.success, fixed.summary.failed_critical

@@ -98,6 +98,18 @@ def test_validate_stage_red_run_keeps_good_rows_and_reports(settings, capsys):
     assert s3.exists(settings, stage.quality_prefix(run_id) + "index.html")
 
 
+def test_validate_stage_counts_unchanged_articles_from_crawl_stats(settings):
+    run_id = "gate_stage_304"
+    staging.write_jsonl(settings, run_id, staging.ARTICLES, [])
+    staging.write_json(settings, run_id, staging.CRAWL_STATS, {"run_id": run_id, "not_modified": 56})
+    history = [{"run_id": f"h{k}", "window_start": WINDOW.start - k * (WINDOW.end - WINDOW.start) * 7,
+                "window_end": WINDOW.end - k * (WINDOW.end - WINDOW.start) * 7, "items": 56,
+                "status": "succeeded"} for k in range(1, 5)]
+    summary = stage.validate(settings, run_id, WINDOW, history)
+    assert summary.success, summary.failed_critical
+    assert summary.rows_in == 0 and staging.read_jsonl(settings, run_id, staging.PASSED) == []
+
+
 def test_validate_stage_without_staged_articles_is_a_clear_error(settings):
     with pytest.raises(stage.StagingMissing, match="no staged articles for run 'nothing_here'.*run transform first"):
         stage.validate(settings, "nothing_here", WINDOW, history=[])

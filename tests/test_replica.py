@@ -193,6 +193,7 @@ def test_rss_has_latest_items_with_zone_less_kst_pubdate(site):
         wall = datetime.strptime(pub, "%a, %d %b %Y %H:%M:%S").replace(tzinfo=KST)
         assert wall == site.corpus.truth(article_id).published_at
         assert item.findtext("title") == site.corpus.truth(article_id).title_raw
+        assert item.findtext("description") == site.corpus.truth(article_id).lead
 
 
 def test_robots_txt_disallows_search_and_print(site):
@@ -296,7 +297,7 @@ def test_edit_switch_serves_the_edited_version_with_new_validators(replica):
 def test_apply_edits_flag_starts_with_edits_on(replica):
     handle = replica(seed=11, start="2024-06-10", end="2024-06-12", per_day=40, apply_edits=True)
     assert handle.admin("edits") == {"edits": True}
-    edited_id = next(i for i in handle.corpus.ids_on("2024-06-11") if handle.corpus.truth(i).has_edit)
+    edited_id = next(i for i in handle.corpus.ids_newest_first() if handle.corpus.truth(i).has_edit)
     assert b"txt-update" in fetch(handle.base_url, f"/view/{edited_id}")[2]
 
 
@@ -373,3 +374,13 @@ def test_console_script_serves_and_rejects_bad_options(tmp_path):
         proc.terminate()
         proc.wait(timeout=10)
         proc.stdout.close()
+
+
+def test_access_log_file_gets_json_lines(replica, tmp_path):
+    log_path = tmp_path / "access.jsonl"
+    handle = replica(**SMALL, access_log=str(log_path))
+    fetch(handle.base_url, "/robots.txt")
+    fetch(handle.base_url, "/news/3")
+    lines = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines()]
+    assert [(e["path"], e["status"]) for e in lines] == [("/robots.txt", 200), ("/news/3", 200)]
+    assert lines == handle.access_log()

@@ -145,7 +145,7 @@ def test_same_config_same_corpus_and_spans_any_range():
     some = a.ids_on("2020-01-01")[2]
     assert a.render_article(some) == b.render_article(some)
     assert a.truth(some).dateline.endswith("1er janvier (Yonhap)")
-    assert list(Corpus(seed=10, start="2019-12-30", end="2020-01-02", per_day=15).ids_newest_first()) != [] 
+    assert list(Corpus(seed=10, start="2019-12-30", end="2020-01-02", per_day=15).ids_newest_first()) != []
 
 
 @pytest.mark.parametrize("bad", [

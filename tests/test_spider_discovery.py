@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import random
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -136,29 +137,37 @@ def _site(days: int, per_day: int, last: date):
     return out
 
 
-def _drive(seek: ListSeek, entries, page_size=20, fail=()):
-    wanted, fetched = [], []
-    while (page := seek.next_page()) is not None:
+def _drive(seek: ListSeek, entries, page_size=20, fail=(), seed=0):
+    """Answer the seek's requests in a shuffled order (pages in flight arrive out of order)."""
+    rng = random.Random(seed)
+    wanted, fetched, queue = [], [], []
+    while True:
+        queue += seek.next_pages()
+        if not queue:
+            return wanted, fetched
+        page = queue.pop(rng.randrange(len(queue)))
         fetched.append(page)
-        chunk = None if page in fail else entries[(page - 1) * page_size : page * page_size]
+        failed = page in fail and fetched.count(page) == 1  # fails once, then answers
+        chunk = None if failed else entries[(page - 1) * page_size : page * page_size]
         wanted += seek.observe(page, chunk)
-    return wanted, fetched
 
 
+@pytest.mark.parametrize("lookahead", [1, 4])
 @pytest.mark.parametrize("days_back", [0, 1, 5, 37, 364, 999])
-def test_seek_finds_exactly_the_window_within_budget(days_back):
+def test_seek_finds_exactly_the_window_within_budget(days_back, lookahead):
     last = date(2024, 6, 30)
     entries = _site(1000, 137, last)
     pages = math.ceil(len(entries) / 20)
     day = last - timedelta(days=days_back)
     window = Window.for_dates(day, day)
-    seek = ListSeek(window)
-    wanted, fetched = _drive(seek, entries)
+    seek = ListSeek(window, lookahead=lookahead)
+    wanted, fetched = _drive(seek, entries, seed=days_back)
     truth = [e.article_id for e in entries if window.contains(e.published)]
-    assert [e.article_id for e in wanted] == truth
+    assert sorted(e.article_id for e in wanted) == sorted(truth)
+    assert len(wanted) == len(truth)
     assert seek.seek_requests <= 2 * math.log2(pages) + 2
     assert len(fetched) == len(set(fetched))  # no page twice
-    assert seek.walk_requests <= math.ceil(137 / 20) + 2
+    assert seek.walk_requests <= math.ceil(137 / 20) + 1 + lookahead
 
 
 def test_seek_window_older_than_the_site_and_newer_than_the_site():
@@ -176,13 +185,27 @@ def test_seek_failed_probe_never_skips_articles():
     truth = [e.article_id for e in entries if window.contains(e.published)]
     clean_seek = ListSeek(window)
     _, fetched = _drive(clean_seek, entries)
-    # Fail every probe used to locate: the seek must still find every article (by walking more).
-    seek = ListSeek(window)
-    fail = set(fetched[:3])
-    wanted, _ = _drive(seek, entries, fail=fail)
-    assert set(truth) - {e.article_id for e in wanted} <= {
-        e.article_id for p in fail for e in entries[(p - 1) * 20 : p * 20]
-    }
+    # Fail (once) the first probes and the first walk pages: every article is still found.
+    fail = set(fetched[:3]) | set(fetched[-3:])
+    for lookahead in (1, 3):
+        wanted, _ = _drive(ListSeek(window, lookahead=lookahead), entries, fail=fail)
+        assert sorted(e.article_id for e in wanted) == sorted(truth)
+
+
+def test_seek_gives_up_after_persistent_walk_failures():
+    entries = _site(200, 50, date(2024, 6, 30))
+    window = Window.for_dates(date(2024, 3, 1), date(2024, 3, 2))
+    seek = ListSeek(window, lookahead=2)
+    queue, answered = [], 0
+    while True:
+        queue += seek.next_pages()
+        if not queue or answered > 500:
+            break
+        page = queue.pop(0)
+        answered += 1
+        chunk = None if seek.phase == "walk" else entries[(page - 1) * 20 : page * 20]
+        seek.observe(page, chunk)
+    assert seek.done and answered < 60
 
 
 def test_feed_covers():

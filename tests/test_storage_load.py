@@ -190,7 +190,8 @@ def test_hostile_strings_round_trip_byte_exact(settings, db_conn, tmp_path):
     (uri,) = counts["curated"]
     path = tmp_path / "c.parquet"
     path.write_bytes(s3.get_bytes(settings, s3.split_uri(uri)[1]))
-    got = duckdb.sql(f"SELECT article_id, title, body FROM read_parquet('{path}') ORDER BY article_id").fetchall()
+    got = duckdb.execute("SELECT article_id, title, body FROM read_parquet(?) ORDER BY article_id",
+                         [str(path)]).fetchall()
     assert got == sorted((r.article_id, r.title, r.body) for r in batch)
 
 
@@ -315,5 +316,5 @@ def test_curated_parquet_schema_and_reconciliation(settings, db_conn, tmp_path):
     assert stage.load(settings, "r2")["reconciled_runs"] == ["r1"]
     path = tmp_path / "r.parquet"
     path.write_bytes(s3.get_bytes(settings, keys[1]))
-    assert duckdb.sql(f"SELECT article_id FROM read_parquet('{path}')").fetchall() == [(batch[3].article_id,)]
+    assert duckdb.execute("SELECT article_id FROM read_parquet(?)", [str(path)]).fetchall() == [(batch[3].article_id,)]
     assert one(db_conn, "SELECT curated_written FROM yonhap.crawl_runs WHERE run_id = 'r1'") == (True,)

@@ -64,12 +64,15 @@ def test_normalize_text_rules(raw, expected):
     assert normalize_text(raw) == expected
 
 
-def test_other_spaces_list_is_every_unicode_space_but_u0020():
-    from transforms.normalize import _OTHER_SPACE_RE
+def test_fast_path_sees_every_space_variant_and_invisible_character():
+    # normalize_text skips work on printable text: that is only sound if no space other than
+    # U+0020 and no invisible character is printable.
+    from transforms.normalize import _INVISIBLE_RE
 
     spaces = [chr(i) for i in range(0x110000) if chr(i).isspace() and chr(i) != " "]
-    assert all(_OTHER_SPACE_RE.fullmatch(c) for c in spaces)
-    assert not _OTHER_SPACE_RE.search(" abcé«»'\u200b")
+    assert spaces and not any(c.isprintable() for c in spaces)
+    invisible = [chr(i) for i in range(0x3000) if _INVISIBLE_RE.match(chr(i))]
+    assert invisible and not any(c.isprintable() for c in invisible)
 
 
 def test_split_paragraphs_drops_empty_and_splits_on_blank_lines():
@@ -224,3 +227,16 @@ def test_clean_item_refuses_what_cannot_become_a_row(overrides, reason):
 def test_clean_item_keeps_an_empty_body_for_the_gate():
     row = clean_item(make_item(paragraphs=["(FIN)"]))
     assert row.body == "" and row.word_count == 0 and row.dateline is None
+
+
+def test_cli_and_stage_modules_import_nothing_heavy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, transforms, transforms.cli, transforms.stage\n"
+        "heavy = {'numpy', 'datasketch', 'boto3', 'scrapy', 'great_expectations', 'pyarrow'}\n"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -133,12 +133,11 @@ _SHORT = 160  # furniture lines (skip links, footer, date line, e-mail) are shor
 def _drop_reason(paragraph: str, image_texts: set[str]) -> str | None:
     if paragraph in image_texts:
         return DROP_CAPTION
-    lowered = paragraph.casefold()
-    if "cookie" in lowered and len(paragraph) < 600:
+    if "ookie" in paragraph and len(paragraph) < 600:  # Cookie / cookie
         folded = fold(paragraph)
         if any(w in folded for w in _COOKIE_WORDS):
             return DROP_COOKIES
-    if "redistribution" in lowered and _USAGE_KEY in fold(paragraph):
+    if "edistribution" in paragraph and _USAGE_KEY in fold(paragraph):
         return DROP_CAPTION
     if len(paragraph) <= _SHORT:
         folded = fold(paragraph)
@@ -164,7 +163,7 @@ def clean_paragraphs(paragraphs: list[str], images: list[dict] | None = None) ->
         if reason:
             drop(reason)
             continue
-        if "protected" in paragraph.lower() and _EMAIL_PLACEHOLDER_RE.search(paragraph):
+        if "rotected" in paragraph and _EMAIL_PLACEHOLDER_RE.search(paragraph):
             paragraph = normalize_text(_EMAIL_PLACEHOLDER_RE.sub(" ", paragraph))
             if not paragraph:
                 drop(DROP_EMAIL)
@@ -226,12 +225,13 @@ def content_hash(title_raw: str, body: str) -> str:
     return hashlib.sha256(f"{title_raw}\n\n{body}".encode()).hexdigest()
 
 
-def _site_time(value: str | None, name: str, reasons: list[str]):
+def _site_time(value: str | None, name: str, reasons: list[str], naive_tz=None):
     """ISO string -> aware datetime; a zone-less site time is KST wall-clock (site doc)."""
     from datetime import datetime
 
     from yonhap.timeutil import KST
 
+    naive_tz = naive_tz or KST
     if value is None or value == "":
         return None
     try:
@@ -239,7 +239,7 @@ def _site_time(value: str | None, name: str, reasons: list[str]):
     except ValueError:
         reasons.append(f"unparseable {name} {value!r}")
         return None
-    return dt.replace(tzinfo=KST) if dt.tzinfo is None else dt
+    return dt.replace(tzinfo=naive_tz) if dt.tzinfo is None else dt
 
 
 def _own_url(item) -> str:
@@ -248,7 +248,8 @@ def _own_url(item) -> str:
     from urllib.parse import urlsplit, urlunsplit
 
     def names_id(url: str | None) -> bool:
-        return bool(url) and urlsplit(url).path.rstrip("/").endswith("/" + item.article_id)
+        path = (url or "").split("#", 1)[0].split("?", 1)[0]
+        return path.rstrip("/").endswith("/" + item.article_id)
 
     if names_id(item.url) or not names_id(item.requested_url):
         return item.url
@@ -277,7 +278,7 @@ def clean_item(item, run_id: str | None = None):
         reasons.append("no canonical URL")
     published = _site_time(item.published_at, "published_at", reasons)
     updated = _site_time(item.updated_at, "updated_at", reasons)
-    fetched = _site_time(item.fetched_at, "fetched_at", reasons)
+    fetched = _site_time(item.fetched_at, "fetched_at", reasons, naive_tz=UTC)  # fetch times are UTC
     if fetched is None and not any("fetched_at" in r for r in reasons):
         reasons.append("no fetched_at")
     if reasons:

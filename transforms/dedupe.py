@@ -21,11 +21,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import numpy as np
 
-from transforms.features import Doc, jaccard
+from transforms.features import Doc, _avalanche, jaccard
 
 DUPLICATE_WINDOW = timedelta(hours=48)
 NEAR_DUPLICATE_JACCARD = 0.9
@@ -48,17 +47,18 @@ def _template():
 
 
 def minhash(shingles: np.ndarray):
+    """datasketch MinHash of a shingle array.
+
+    Same values as ``MinHash(scheme="affine32", hashfunc=int).update_batch(shingles)`` (a test
+    checks it), computed in one vectorized step instead of a Python call per shingle.
+    """
     from datasketch import MinHash
 
     template = _template()
-    m = MinHash(
-        num_perm=NUM_PERM,
-        permutations=template.permutations,
-        scheme="affine32",
-        hashfunc=int,
-    )
-    m.update_batch(shingles.tolist())
-    return m
+    a, b = template.permutations
+    hv = _avalanche(shingles.astype(np.uint32, copy=False)).reshape(-1, 1)
+    values = (hv * a + b).min(axis=0) if len(shingles) else template.hashvalues
+    return MinHash(hashvalues=values, permutations=template.permutations, scheme="affine32")
 
 
 def eligible(doc: Doc) -> bool:
@@ -157,7 +157,8 @@ def find_duplicates(batch: list[Doc], stored: list[Doc]) -> dict[str, str]:
 
 
 def _id_in_url(article_id: str, url: str) -> bool:
-    return urlsplit(url).path.rstrip("/").endswith("/" + article_id)
+    path = url.split("#", 1)[0].split("?", 1)[0]
+    return path.rstrip("/").endswith("/" + article_id)
 
 
 def claim_urls(docs: list[Doc], stored_urls: dict[str, str]) -> tuple[list[Doc], list[tuple[Doc, str]]]:
@@ -167,15 +168,20 @@ def claim_urls(docs: list[Doc], stored_urls: dict[str, str]) -> tuple[list[Doc],
     otherwise to the first article (published order). Losers come back with a reason (the
     caller turns them into transform rejects).
     """
+    by_url: dict[str, list[Doc]] = defaultdict(list)
+    for doc in docs:
+        by_url[doc.url].append(doc)
     owners: dict[str, Doc] = {}
     losers: list[tuple[Doc, str]] = []
-    for doc in sorted(docs, key=lambda d: (not _id_in_url(d.article_id, d.url), d.order_key)):
-        stored_owner = stored_urls.get(doc.url)
-        if stored_owner and stored_owner != doc.article_id and not _id_in_url(doc.article_id, doc.url):
-            losers.append((doc, f"canonical URL {doc.url} belongs to stored article {stored_owner}"))
-        elif doc.url in owners:
-            losers.append((doc, f"canonical URL {doc.url} belongs to article {owners[doc.url].article_id}"))
-        else:
-            owners[doc.url] = doc
+    for url, claimants in by_url.items():
+        claimants.sort(key=lambda d: (not _id_in_url(d.article_id, url), d.order_key))
+        stored_owner = stored_urls.get(url)
+        for doc in claimants:
+            if stored_owner and stored_owner != doc.article_id and not _id_in_url(doc.article_id, url):
+                losers.append((doc, f"canonical URL {url} belongs to stored article {stored_owner}"))
+            elif url in owners:
+                losers.append((doc, f"canonical URL {url} belongs to article {owners[url].article_id}"))
+            else:
+                owners[url] = doc
     kept = [d for d in docs if owners.get(d.url) is d]
     return kept, losers

@@ -4,25 +4,24 @@ A Doc carries the few facts the matching rules need (time, version rank, routine
 content hash) and two fingerprints computed once:
 
 * ``title_tokens`` — folded title words minus French stop words and version labels;
-* ``shingles`` — sorted unique uint32 hashes of the body's word 4-grams (numpy array: about
-  1 KB per article, so 100k articles fit comfortably in memory; sets of Python ints would not).
+* ``shingles`` — sorted unique uint32 hashes of the body's word-anchored 24-byte windows
+  (numpy array: about 1 KB per article, so 100k articles fit comfortably in memory; sets of
+  Python ints would not).
 """
 
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
 import numpy as np
 
-from transforms.normalize import raw_words, words
+from transforms.normalize import words
 from yonhap.schema import ArticleRow, parse_time
 from yonhap.timeutil import KST, article_date
 
-SHINGLE_WORDS = 4
 _DATELINE_PREFIX_RE = re.compile(r"^[^\n]{0,80}?\(Yonhap\)\s*(?:--|–|—)?\s*")
 
 # Small French function-word list: these words say nothing about what a title is about.
@@ -34,41 +33,57 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
-_WORD_HASHES: dict[str, int] = {}
+# Shingles are word-anchored byte windows: the SHINGLE_BYTES bytes (about four French words)
+# starting at each word of the lower-cased UTF-8 text. A polynomial rolling hash over prefix
+# sums computes all of them in a few numpy operations (deterministic in every process).
+SHINGLE_BYTES = 24
+_P = 0x01000193  # odd, so invertible modulo 2**32
+_P_INV = pow(_P, -1, 1 << 32)
+_POW = np.ones(1, dtype=np.uint32)
+_IPOW = np.ones(1, dtype=np.uint32)
 
 
-def _word_hashes(tokens: list[str]) -> list[int]:
-    """Stable 32-bit hash per word (crc32: the same in every process, unlike hash()), cached."""
-    cache = _WORD_HASHES
-    get = cache.get
-    out = [get(w) for w in tokens]
-    if None in out:
-        if len(cache) > 2_000_000:  # bound the cache for pathological input
-            cache.clear()
-        for i, w in enumerate(tokens):
-            if out[i] is None:
-                out[i] = cache[w] = zlib.crc32(w.encode("utf-8"))
-    return out
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """P**i and P**-i modulo 2**32 for i < n (grown on demand)."""
+    global _POW, _IPOW
+    if len(_POW) < n:
+        size = max(n, 2 * len(_POW), 1 << 14)
+        pow_, ipow = np.ones(size, dtype=np.uint32), np.ones(size, dtype=np.uint32)
+        pow_[1:] = np.cumprod(np.full(size - 1, _P, dtype=np.uint32), dtype=np.uint32)
+        ipow[1:] = np.cumprod(np.full(size - 1, _P_INV, dtype=np.uint32), dtype=np.uint32)
+        _POW, _IPOW = pow_, ipow
+    return _POW, _IPOW
 
 
-_MULTIPLIERS = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F][:SHINGLE_WORDS], dtype=np.uint32)
+def _avalanche(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer: spreads the rolling hash over all bits (uint32 wraps)."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
 
 
 def shingle_hashes(text: str) -> np.ndarray:
-    """Sorted unique uint32 hashes of the text's lower-cased word 4-grams (fewer words: one)."""
-    tokens = raw_words(text)
-    if not tokens:
+    """Sorted unique uint32 hashes of the text's word-anchored byte windows (see above)."""
+    data = np.frombuffer(text.casefold().encode("utf-8"), dtype=np.uint8)
+    n = len(data)
+    if n == 0:
         return np.empty(0, dtype=np.uint32)
-    ids = np.array(_word_hashes(tokens), dtype=np.uint32)
-    if len(ids) < SHINGLE_WORDS:
-        combined = np.array([int(np.bitwise_xor.reduce(ids * _MULTIPLIERS[: len(ids)]))], dtype=np.uint32)
-        return combined
-    n = len(ids) - SHINGLE_WORDS + 1
-    combined = np.zeros(n, dtype=np.uint32)
-    for k in range(SHINGLE_WORDS):  # uint32 arithmetic wraps: a cheap polynomial-style mix
-        combined ^= ids[k : k + n] * _MULTIPLIERS[k]
-        combined = (combined << np.uint32(5)) | (combined >> np.uint32(27))
-    return np.unique(combined)
+    pow_, ipow = _powers(n + 1)
+    prefix = np.zeros(n + 1, dtype=np.uint32)
+    np.cumsum(data.astype(np.uint32) * pow_[:n], dtype=np.uint32, out=prefix[1:])
+    if n <= SHINGLE_BYTES:
+        return _avalanche(prefix[n:])
+    is_space = (data == 32) | (data == 10)
+    starts = np.flatnonzero(~is_space[1:] & is_space[:-1]) + 1
+    if not is_space[0]:
+        starts = np.concatenate(([0], starts))
+    starts = starts[starts <= n - SHINGLE_BYTES]
+    if not len(starts):
+        starts = np.zeros(1, dtype=np.int64)
+    windows = (prefix[starts + SHINGLE_BYTES] - prefix[starts]) * ipow[starts]
+    return np.unique(_avalanche(windows))
 
 
 def title_tokens(title: str) -> frozenset[str]:
@@ -146,7 +161,7 @@ class Doc:
         article of the day and would make a one-line flash look like anything else."""
         if self._shingles is None:
             text = _DATELINE_PREFIX_RE.sub("", self.body, count=1)
-            if len(text.split()) < SHINGLE_WORDS:
+            if len(text) < SHINGLE_BYTES:
                 text = f"{self.title} {text}"
             self._shingles = shingle_hashes(text)
         return self._shingles

@@ -36,11 +36,9 @@ _QUOTES = (
 )
 # Rule 3: invisible format characters and C0/C1 controls other than whitespace.
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
-# Rule 2: `\s` (Unicode) covers U+00A0, U+202F, U+2000-U+200A, U+3000, tabs, newlines, U+0085 ...
-_SPACES_RE = re.compile(r"\s+")
-# Every character str.isspace() accepts except U+0020 (a test checks this list stays complete).
-OTHER_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_OTHER_SPACE_RE = re.compile(f"[{OTHER_SPACES}]")
+# Rule 2 uses str.split(), which splits on every character str.isspace() accepts (U+00A0,
+# U+202F, U+2000-U+200A, U+3000, tabs, newlines, U+0085 ...). All of those but U+0020, and
+# every invisible above, are non-printable: str.isprintable() is the fast "anything to do?" test.
 _PARAGRAPH_BREAK_RE = re.compile(r"\n[^\S\n]*\n\s*")
 
 
@@ -50,15 +48,13 @@ def normalize_text(text: str | None) -> str:
         return ""
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
-        text = _INVISIBLE_RE.sub("", text)
         for typographic, plain in _QUOTES:
             if typographic in text:
                 text = text.replace(typographic, plain)
-    elif _INVISIBLE_RE.search(text):
-        text = _INVISIBLE_RE.sub("", text)
-    if "  " in text or _OTHER_SPACE_RE.search(text):
-        text = _SPACES_RE.sub(" ", text)
-    text = text.strip(" ")
+    if not text.isprintable():  # a fast C scan: spaces other than U+0020, controls, invisibles
+        text = " ".join(_INVISIBLE_RE.sub("", text).split())  # str.split() = every Unicode space
+    elif "  " in text or text[0] == " " or text[-1] == " ":
+        text = " ".join(text.split())
     # Removing an invisible character can bring a base letter next to a combining mark.
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
@@ -69,7 +65,7 @@ def split_paragraphs(texts: list[str] | tuple[str, ...]) -> list[str]:
     for text in texts:
         if not text:
             continue
-        for part in _PARAGRAPH_BREAK_RE.split(text):
+        for part in _PARAGRAPH_BREAK_RE.split(text) if "\n" in text else (text,):
             clean = normalize_text(part)
             if clean:
                 out.append(clean)
@@ -94,11 +90,6 @@ _WORD_RE = re.compile(r"\w+", re.UNICODE)
 def words(text: str) -> list[str]:
     """Folded word tokens (letters/digits runs) of a text."""
     return _WORD_RE.findall(fold(text))
-
-
-def raw_words(text: str) -> list[str]:
-    """Lower-cased word tokens, accents kept (cheaper than :func:`words` on long texts)."""
-    return _WORD_RE.findall(text.casefold())
 
 
 def word_count(text: str) -> int:

@@ -15,7 +15,8 @@ Rules (docs/transforms.md):
 * A story holds one article per version rank: a second original never joins a flash that
   already has its full article, a second "LD" never joins a story that has one.
 * The best update link wins (highest containment), else the best flash link (highest
-  coverage, then the closest in time); ties go to the smaller id, so input order never matters.
+  coverage); ties go to the earliest candidate (first flash, first full article), then the
+  smaller id, so input order never matters.
 * Routine daily items never join anything and nothing joins them: each is its own story.
   Duplicates take the story of their original and are not linked to.
 
@@ -39,11 +40,14 @@ FLASH_WINDOW = timedelta(hours=6)
 BODY_CONTAINMENT = 0.6
 FLASH_COVERAGE = 0.75
 SKETCH_SIZE = 16  # bottom-k shingle hashes indexed per article
-MAX_POSTING = 200  # an index key shared by more articles in the window says nothing
+MAX_POSTING = 32  # a key shared by more articles of the window is boilerplate: says nothing
 MAX_CANDIDATES = 40  # verified per article, best-first by index hits
 # A candidate whose body is >= 60% contained shows ~10 of its 16 sketch hashes; fewer than 4
 # happens with probability < 0.1%: skip verifying those.
 MIN_SKETCH_HITS = 4
+# The new article probes with its own smallest hashes only: a candidate mostly contained in it
+# has its bottom-16 among them unless the new text is more than ~4x longer.
+PROBE_SIZE = 64
 
 
 def containment(earlier: Doc, later: Doc) -> float:
@@ -158,10 +162,11 @@ def _assign(
         story = story_of.get(cand.article_id, cand.story_id or cand.article_id)
         return None if doc.rank in ranks.get(story, ()) else story
 
-    best = _best(doc, updates.candidates(doc.shingles.tolist()), containment, BODY_CONTAINMENT, open_story)
-    if best is None:
-        probe = doc.title_tokens | doc.lead_tokens
-        best = _best(doc, flashes.candidates(probe), flash_coverage, FLASH_COVERAGE, open_story)
+    probe = doc.shingles[:PROBE_SIZE].tolist()
+    best = _best(doc, updates.candidates(probe), containment, BODY_CONTAINMENT, open_story)
+    if best is None and flashes.docs:
+        words = doc.title_tokens | doc.lead_tokens
+        best = _best(doc, flashes.candidates(words), flash_coverage, FLASH_COVERAGE, open_story)
     if best is not None:
         doc.story_id = best
 
@@ -173,8 +178,8 @@ def _best(
     threshold: float,
     open_story: Callable[[Doc], str | None],
 ) -> str | None:
-    """Story of the candidate with the highest score >= threshold (then the closest in time,
-    then the smallest id) among those whose story can take ``doc``."""
+    """Story of the candidate with the highest score >= threshold (then the earliest, then the
+    smallest id) among those whose story can take ``doc``."""
     chosen, chosen_key = None, None
     for cand in candidates:
         if cand.rank >= doc.rank or cand.ts > doc.ts:
@@ -185,7 +190,7 @@ def _best(
         value = score(cand, doc)
         if value < threshold:
             continue
-        key = (-value, doc.ts - cand.ts, cand.article_id)
+        key = (-value, cand.ts, cand.article_id)
         if chosen_key is None or key < chosen_key:
             chosen, chosen_key = story, key
     return chosen

@@ -299,9 +299,19 @@ def _echo(message: str) -> None:
 
 
 def _start_replica(settings: Settings, rundir: Path) -> str:
-    argv = [str(_bin_dir() / "yonhap-pipeline"), "replica", "--port", str(DEMO_REPLICA_PORT)]
+    from yonhap import stack
+
+    port_file = rundir / "replica.port"
+    pid = _read_pid(rundir / "replica.pid")
+    if pid is not None and _pid_alive(pid) and port_file.exists():
+        port = int(port_file.read_text())
+    else:  # 8800 unless something else holds it
+        port = DEMO_REPLICA_PORT if stack.port_is_free(DEMO_REPLICA_PORT) else stack.free_port()
+        rundir.mkdir(parents=True, exist_ok=True)
+        port_file.write_text(str(port))
+    argv = [str(_bin_dir() / "yonhap-pipeline"), "replica", "--port", str(port)]
     start_process("replica", argv, dict(os.environ), rundir)
-    base = f"http://127.0.0.1:{DEMO_REPLICA_PORT}"
+    base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

@@ -52,7 +52,14 @@ class Page:
         return doc
 
     def xpath(self, expr: str) -> list[Any]:
-        return self.doc.xpath(expr) if self.doc is not None else []
+        """Document-wide XPath, memoized: recognizes() and the field methods share queries."""
+        if self.doc is None:
+            return []
+        cache = self.__dict__.setdefault("_xpath_cache", {})
+        found = cache.get(expr)
+        if found is None:
+            found = cache[expr] = self.doc.xpath(expr)
+        return found
 
 
 def _charset(headers: dict[str, str]) -> str | None:

@@ -45,10 +45,11 @@ class Metadata:
             for obj in _walk_jsonld(data):
                 if _types(obj) & _ARTICLE_TYPES and not self.jsonld:
                     self.jsonld = obj
-        for meta in doc.xpath("//head//meta[@content] | //meta[@property][@content]"):
+        for meta in doc.iter("meta"):
+            content = meta.get("content")
             key = (meta.get("property") or meta.get("name") or "").strip().lower()
-            if key and key not in self.meta:
-                self.meta[key] = meta.get("content") or ""
+            if content is not None and key and key not in self.meta:
+                self.meta[key] = content
         hrefs = doc.xpath('//link[@rel="canonical"]/@href')
         self.canonical = hrefs[0].strip() if hrefs and hrefs[0].strip() else None
 

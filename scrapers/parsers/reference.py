@@ -58,24 +58,26 @@ class ReferenceParser(LayoutParser):
     def recognizes(cls, page: Page) -> bool:
         return bool(page.xpath(cls.HEADER)) or bool(page.xpath(cls.BODY))
 
-    def _first_text(self, expr: str) -> str | None:
-        for el in self.page.xpath(expr):
-            value = norm_or_none(el.text_content())
-            if value:
-                return value
+    def _header_text(self, relative: str) -> str | None:
+        """First non-empty text under the header block (searched once, then relative)."""
+        for header in self.page.xpath(self.HEADER):
+            for el in header.xpath(relative):
+                value = norm_or_none(el.text_content())
+                if value:
+                    return value
         return None
 
     def title_raw(self) -> str | None:
-        return self._first_text(self.selectors["title_raw"])
+        return self._header_text(f".//h1[{_cls('tit')}]")
 
     def section(self) -> str | None:
-        return self._first_text(self.selectors["section"])
+        return self._header_text(f".//*[{_cls('sect')}]")
 
     def published_at(self) -> datetime | None:
-        return french_datetime(self._first_text(self.selectors["published_at"]))
+        return french_datetime(self._header_text(f".//*[{_cls('txt-time')}]"))
 
     def updated_at(self) -> datetime | None:
-        return french_datetime(self._first_text(self.selectors["updated_at"]))
+        return french_datetime(self._header_text(f".//*[{_cls('txt-update')}]"))
 
     def _body(self):
         found = self.page.xpath(self.BODY)
@@ -113,7 +115,10 @@ class ReferenceParser(LayoutParser):
         return out
 
     def author_email(self) -> str | None:
-        for el in self.page.xpath(self.selectors["author_email"]):
+        body = self._body()
+        if body is None:
+            return None
+        for el in body.xpath(".//*[@data-cfemail or contains(@href, 'email-protection#')]"):
             email = cf_email_of(el)
             if email:
                 return email

@@ -7,6 +7,7 @@ re-validated with conditional requests, so an unchanged article costs a 304 and 
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 from datetime import UTC, datetime
@@ -49,10 +50,12 @@ class YonhapFrSpider(scrapy.Spider):
         self.use_feed: bool = config.get("use_feed", True)
         self.registry = Registry.from_names(config.get("parsers"))
         self.out_dir = Path(config["out_dir"])
-        self.seek = ListSeek(self.window)
+        # Walk lookahead = the per-site concurrency: discovery keeps pace with downloads.
+        self.seek = ListSeek(self.window, lookahead=max(1, int(config.get("concurrency", 1))))
         self.crawl_errors: list[CrawlError] = []
         self.not_modified_ids: list[str] = []
         self.robots_denied: list[str] = []
+        self.field_source_counts: collections.Counter = collections.Counter()  # (field, layer)
         self.allowed_domains = []  # off-site requests are refused by canonical.is_followable
 
     # -- requests ---------------------------------------------------------------------------
@@ -62,7 +65,8 @@ class YonhapFrSpider(scrapy.Spider):
                 rss_url(self.base_url), callback=self.parse_feed, errback=self.feed_failed, priority=10
             )
         else:
-            yield self._next_list_request()
+            for request in self._next_list_requests():
+                yield request
         for url in self.retry_urls:
             article_id = article_id_from_url(canonicalize(url, self.base_url))
             if article_id:
@@ -85,18 +89,21 @@ class YonhapFrSpider(scrapy.Spider):
             meta={"handle_httpstatus_list": [304], "article_id": article_id, "reason": reason},
         )
 
-    def _next_list_request(self) -> scrapy.Request | None:
-        page = self.seek.next_page()
-        if page is None:
-            return None
-        return scrapy.Request(
-            list_page_url(page, self.base_url),
-            callback=self.parse_list,
-            errback=self.list_failed,
-            meta={"page": page},
-            dont_filter=True,  # a page is only ever asked once by the seek
-            priority=5,
-        )
+    def _next_list_requests(self) -> list[scrapy.Request]:
+        requests = [
+            scrapy.Request(
+                list_page_url(page, self.base_url),
+                callback=self.parse_list,
+                errback=self.list_failed,
+                meta={"page": page},
+                dont_filter=True,  # the seek decides; a failed page may be asked again
+                priority=5,
+            )
+            for page in self.seek.next_pages()
+        ]
+        if self.seek.done and not self.seek.inflight:
+            self._record_seek()
+        return requests
 
     def _requests_for(self, entries) -> list[scrapy.Request]:
         out = []
@@ -106,42 +113,30 @@ class YonhapFrSpider(scrapy.Spider):
         return out
 
     # -- discovery --------------------------------------------------------------------------
-    def parse_feed(self, response):
+    # Callbacks return lists, not generators: Scrapy inspects the source of generator
+    # callbacks on every call (a measurable cost at thousands of pages).
+    def parse_feed(self, response) -> list:
         entries = parse_rss(response.body, self.base_url)
-        yield from self._requests_for(entries)
+        out: list = self._requests_for(entries)
         if feed_covers(entries, self.window):
             self.crawler.stats.set_value("yonhap/feed_covered_window", True)
             self.seek.phase = "done"
-            return
-        request = self._next_list_request()
-        if request:
-            yield request
+            return out
+        return out + self._next_list_requests()
 
-    def feed_failed(self, failure):
+    def feed_failed(self, failure) -> list:
         self._record_failure(failure)
-        request = self._next_list_request()
-        if request:
-            yield request
+        return self._next_list_requests()
 
-    def parse_list(self, response):
+    def parse_list(self, response) -> list:
         page = response.meta["page"]
         entries = parse_list_page(response.body, self.base_url)
-        yield from self._requests_for(self.seek.observe(page, entries))
-        request = self._next_list_request()
-        if request:
-            yield request
-        else:
-            self._record_seek()
+        return self._requests_for(self.seek.observe(page, entries)) + self._next_list_requests()
 
-    def list_failed(self, failure):
+    def list_failed(self, failure) -> list:
         self._record_failure(failure)
         page = failure.request.meta["page"]
-        yield from self._requests_for(self.seek.observe(page, None))
-        request = self._next_list_request()
-        if request:
-            yield request
-        else:
-            self._record_seek()
+        return self._requests_for(self.seek.observe(page, None)) + self._next_list_requests()
 
     def _record_seek(self) -> None:
         stats = self.crawler.stats
@@ -150,12 +145,12 @@ class YonhapFrSpider(scrapy.Spider):
         stats.set_value("yonhap/walk_requests", self.seek.walk_requests)
 
     # -- articles ---------------------------------------------------------------------------
-    def parse_article(self, response):
+    def parse_article(self, response) -> list:
         article_id = response.meta["article_id"]
         if response.status == 304:
             self.not_modified_ids.append(article_id)
             self.crawler.stats.inc_value("yonhap/not_modified")
-            return
+            return []
         extraction = self.registry.extract(response.body, response.url, _headers(response))
         item = build_item(
             extraction,
@@ -170,9 +165,9 @@ class YonhapFrSpider(scrapy.Spider):
         )
         if item.parse_errors:
             self.crawler.stats.inc_value("yonhap/items_with_parse_errors")
-        for name, layer in item.field_sources.items():
-            self.crawler.stats.inc_value(f"yonhap/field_source/{name}/{layer}")
-        yield item
+        for pair in item.field_sources.items():
+            self.field_source_counts[pair] += 1
+        return [item]
 
     def fetch_failed(self, failure):
         self._record_failure(failure)
@@ -206,6 +201,8 @@ class YonhapFrSpider(scrapy.Spider):
     # -- hand-off ---------------------------------------------------------------------------
     def closed(self, reason):
         self._record_seek()
+        for (name, layer), count in sorted(self.field_source_counts.items()):
+            self.crawler.stats.set_value(f"yonhap/field_source/{name}/{layer}", count)
         stats = self.crawler.stats.get_stats()
         out = {
             "reason": reason,

@@ -15,9 +15,10 @@ import functools
 import hashlib
 import random
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Iterator
+from typing import Any
 
 from yonhap.replica import text as T
 from yonhap.replica.config import LAYOUTS, ReplicaConfig
@@ -126,9 +127,10 @@ class ArticleTruth:
 class ListItem:
     article_id: str
     title_raw: str
-    lead: str | None
+    lead: str | None  # shown on list pages only for some articles
     published_at: datetime
     href: str  # relative, maybe with a tracking query
+    summary: str = ""  # the lead, always (RSS description)
 
     @property
     def date_text(self) -> str:
@@ -333,7 +335,8 @@ class Corpus:
         truth = self.truth(article_id, edited=False)
         v = truth.variations
         return ListItem(article_id, truth.title_raw, truth.lead if v["list_lead"] else None,
-                        truth.published_at, article_url_path(article_id) + (v["tracking"] or ""))
+                        truth.published_at, article_url_path(article_id) + (v["tracking"] or ""),
+                        truth.lead)
 
     # ------------------------------------------------------------------ content
     def _make_head(self, origin: int, story: int) -> _StoryHead:
@@ -405,7 +408,8 @@ class Corpus:
 
             return hostile_truth(self, entry, article_id)
         d = entry.pub.date()
-        city = T.CITIES[derive(self.config.seed, "city", *entry.key) % len(T.CITIES)]
+        city = "SEOUL" if entry.kind == "routine" else T.CITIES[
+            derive(self.config.seed, "city", *entry.key) % len(T.CITIES)]
         dl = T.dateline(city, d)
         if entry.kind == "routine":
             rng = T.FastRandom(derive(self.config.seed, "routine", entry.origin, entry.routine))

@@ -293,7 +293,7 @@ def rss(items, base_url: str, now: datetime) -> bytes:
     for item in items:
         parts.append(
             f"<item>\n<title>{x(item.title_raw)}</title>\n<link>{x(base_url + item.href)}</link>\n"
-            f"<description>{x(item.lead or '')}</description>\n"
+            f"<description>{x(item.summary)}</description>\n"
             f"<pubDate>{rss_date(item.published_at)}</pubDate>\n"
             f'<guid isPermaLink="false">{item.article_id}</guid>\n</item>\n'
         )

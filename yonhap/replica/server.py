@@ -232,7 +232,7 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         return 200, markup.list_page(items, n, n < corpus.page_count()), None, {}
 
     def _base_url(self) -> str:
-        host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
+        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
         return f"http://{host}"
 
     def send_header(self, keyword, value):

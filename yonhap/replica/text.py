@@ -354,8 +354,8 @@ def routine_paragraphs(rng: random.Random, name: str, d: date, city_line: str) -
         return [
             f"{city_line} -- Le won {when} à {rate} wons pour un dollar ce {wd}, "
             f"{move} de {fr_number(rng.uniform(0.1, 9), 1)} wons par rapport à la veille.",
-            f"Les cambistes ont attribué ce mouvement à l'évolution des taux américains et aux "
-            f"flux des investisseurs étrangers sur le marché des actions.",
+            "Les cambistes ont attribué ce mouvement à l'évolution des taux américains et aux "
+            "flux des investisseurs étrangers sur le marché des actions.",
         ]
     if name == "Les principaux titres des quotidiens coréens":
         out = [f"{city_line} -- Voici les principaux titres des quotidiens coréens parus ce {wd} "

@@ -1,0 +1,202 @@
+"""Load benchmark: 50k synthetic articles through the real load stage, a reload, and French
+full-text search over 100k articles.
+
+    .venv/bin/python -m bench.bench_load [--rows 50000] [--queries 30]
+
+Starts its own throw-away PostgreSQL (durable, default settings) and moto server on free
+ports; prints medians and ratios against the targets and writes bench/out/load.md.
+Targets: load <= 30 s, reload <= 30 s with 0 rows changed, search median <= 50 ms with the
+GIN index in the plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from storage import synthetic
+
+OUT = Path(__file__).resolve().parent / "out" / "load.md"
+TARGET_LOAD_S = 30.0
+TARGET_RELOAD_S = 30.0
+TARGET_SEARCH_MS = 50.0
+# Topic words injected into a known share of the articles, so searches are selective.
+TOPICS = {
+    "cryptomonnaie réglementation": 0.005,
+    "typhon inondations évacuation": 0.01,
+    "biennale architecture pavillon": 0.002,
+}
+QUERIES = ("cryptomonnaie", "typhon & inondations", "biennale architecture", "inondation évacuée")
+
+
+def _pseudo_words(rng: random.Random, n: int) -> list[str]:
+    syllables = "ba be bi bo cha che co da de di fa fe ga gé la le li lo ma me mi mo na ne ni no pa pe " \
+                "pi po ra re ri ro sa se si so ta te ti to va ve vi vo".split()
+    return ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(n)]
+
+
+def make_rows(count: int, run_id: str, day: datetime, seed: int) -> list:
+    rng = random.Random(seed)
+    vocabulary = list(synthetic.WORDS) + _pseudo_words(rng, 20000)
+    weights = [1.0 / (rank + 1) for rank in range(len(vocabulary))]  # Zipf-like
+    pool = [
+        " ".join(rng.choices(vocabulary, weights, k=40)) + "." for _ in range(2000)
+    ]  # paragraphs reused across articles: generation stays fast
+    rows = []
+    for n in range(count):
+        paras = [pool[(n * 7 + k * 13) % len(pool)] for k in range(6)]
+        for topic, share in TOPICS.items():
+            if rng.random() < share:
+                paras[2] = paras[2] + " " + topic + "."
+        body = "SEOUL, 19 juin (Yonhap) -- " + "\n\n".join(paras)
+        rows.append(synthetic.make_article(n, run_id, day=day, body=body, title=f"Dépêche {n} " + paras[1][:60]))
+    return rows
+
+
+def cpu_seconds(root: Path) -> float:
+    """CPU used so far by this process, the PostgreSQL server (incl. ended backends) and moto:
+    wall time on a busy shared machine says little, CPU time says what the work costs."""
+    import psutil
+
+    from yonhap import stack
+
+    total = time.process_time()
+    pg = stack.postmaster_state(root / "pg")
+    pids = [pg.pid] if pg else []
+    s3_state = stack.s3_state(root)
+    if s3_state:
+        pids.append(s3_state[0])
+    for pid in pids:
+        proc = psutil.Process(pid)
+        times = proc.cpu_times()
+        total += times.user + times.system + times.children_user + times.children_system
+        for child in proc.children(recursive=True):
+            ct = child.cpu_times()
+            total += ct.user + ct.system
+    return total
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--queries", type=int, default=30)
+    args = parser.parse_args()
+
+    from storage import stage
+    from tests.storage_helpers import stage_batch
+    from yonhap import db, s3, stack
+    from yonhap.config import Settings
+
+    root = Path(tempfile.mkdtemp(prefix="yonhap-bench-"))
+    try:
+        pg_url = stack.start_postgres(root / "pg", stack.free_port())
+        endpoint = stack.start_s3(root, stack.free_port())
+        settings = Settings.from_env({"DATABASE_URL": pg_url, "S3_ENDPOINT_URL": endpoint,
+                                      "S3_BUCKET": "bench", "YONHAP_LOCAL_DIR": str(root)})
+        s3.ensure_bucket(settings)
+        day1 = datetime(2024, 6, 19, tzinfo=synthetic.KST)
+
+        rows = make_rows(args.rows, "bench_1", day1, seed=1)
+        stage_batch(settings, "bench_1", rows)
+        cpu0, began = cpu_seconds(root), time.perf_counter()
+        first = stage.load(settings, "bench_1")
+        load_s, load_cpu = time.perf_counter() - began, cpu_seconds(root) - cpu0
+        cpu0, began = cpu_seconds(root), time.perf_counter()
+        again = stage.load(settings, "bench_1")
+        reload_s, reload_cpu = time.perf_counter() - began, cpu_seconds(root) - cpu0
+        changed = again["inserted"] + again["updated"] + again["revisions_added"] + again["rejects_changed"]
+
+        # second half of the 100k corpus (another day), then search
+        rows2 = make_rows(args.rows, "bench_2", day1 + timedelta(days=1), seed=2)
+        stage_batch(settings, "bench_2", rows2)
+        stage.load(settings, "bench_2")
+        del rows, rows2
+        conn = db.connect(settings)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("VACUUM ANALYZE yonhap.articles")
+            cur.execute("SELECT count(*) FROM yonhap.articles")
+            (total,) = cur.fetchone()
+            search = (
+                "SELECT article_id, title, ts_rank(search_vector, q) AS rank "
+                "FROM yonhap.articles, websearch_to_tsquery('french', %s) q "
+                "WHERE search_vector @@ q ORDER BY rank DESC, published_at DESC LIMIT 20"
+            )
+            cur.execute("EXPLAIN " + search, (QUERIES[0],))
+            plan = "\n".join(r[0] for r in cur.fetchall())
+            gin_used = "articles_search_idx" in plan
+            timings: dict[str, list[float]] = {q: [] for q in QUERIES}
+            hits: dict[str, int] = {}
+            for _ in range(args.queries):
+                for q in QUERIES:
+                    t0 = time.perf_counter()
+                    cur.execute(search, (q,))
+                    hits[q] = len(cur.fetchall())
+                    timings[q].append(time.perf_counter() - t0)
+            for q in QUERIES:
+                cur.execute("SELECT count(*) FROM yonhap.articles WHERE search_vector @@ websearch_to_tsquery('french', %s)",
+                            (q,))
+                hits[q] = cur.fetchone()[0]
+        conn.close()
+    finally:
+        stack.stop_postgres(root / "pg")
+        stack.stop_s3(root)
+        shutil.rmtree(root, ignore_errors=True)
+
+    all_samples = [s for v in timings.values() for s in v]
+    search_ms = median_ms(all_samples)
+    lines = [
+        "# Load benchmark (bench/bench_load.py)",
+        "",
+        f"Rows per batch: {args.rows:,}; corpus for search: {total:,} articles; "
+        f"{args.queries} rounds x {len(QUERIES)} queries.",
+        "",
+        "| measure | wall | CPU (client + PostgreSQL + S3) | target | wall / target |",
+        "|---|---|---|---|---|",
+        f"| load stage, {args.rows:,} new articles (S3 read, COPY, merge, revisions, Parquet) "
+        f"| {load_s:.1f} s | {load_cpu:.1f} s | <= {TARGET_LOAD_S:.0f} s | {load_s / TARGET_LOAD_S:.2f} |",
+        f"| reload of the same batch ({changed} rows changed) | {reload_s:.1f} s | {reload_cpu:.1f} s "
+        f"| <= {TARGET_RELOAD_S:.0f} s, 0 changed | {reload_s / TARGET_RELOAD_S:.2f} |",
+        f"| French full-text search, median | {search_ms:.1f} ms | | <= {TARGET_SEARCH_MS:.0f} ms "
+        f"| {search_ms / TARGET_SEARCH_MS:.2f} |",
+        "",
+        f"First load counts: inserted={first['inserted']}, revisions_added={first['revisions_added']}.",
+        "",
+        "| phase (s) | " + " | ".join(first["seconds"]) + " |",
+        "|---|" + "---|" * len(first["seconds"]),
+        "| load | " + " | ".join(f"{v:.2f}" for v in first["seconds"].values()) + " |",
+        "| reload | " + " | ".join(f"{again['seconds'].get(k, 0):.2f}" for k in first["seconds"]) + " |",
+        "",
+        f"Machine load average while measuring: {os.getloadavg()[0]:.1f} (2 shared cores).",
+        "",
+        "| query | matches | median ms |",
+        "|---|---|---|",
+        *[f"| `{q}` | {hits[q]} | {median_ms(timings[q]):.1f} |" for q in QUERIES],
+        "",
+        f"GIN index used: {'yes' if gin_used else 'NO'}. Plan for `{QUERIES[0]}`:",
+        "",
+        "```",
+        plan,
+        "```",
+    ]
+    text = "\n".join(lines) + "\n"
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(text, encoding="utf-8")
+    print(text)
+    ok = load_s <= TARGET_LOAD_S and reload_s <= TARGET_RELOAD_S and changed == 0 and search_ms <= TARGET_SEARCH_MS
+    print("all targets met" if ok and gin_used else "TARGET MISSED")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+"""End to end through Airflow: `dag.test()` of the hourly DAG for one interval, and a 3-day
+backfill through the REAL scheduler (LocalExecutor, metadata in PostgreSQL, api-server for
+the task execution API), against the replica over HTTP, a real PostgreSQL and S3 over HTTP.
+
+Airflow runs in subprocesses with a scratch AIRFLOW_HOME: nothing here touches ~/airflow.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures_stack import TEMPLATE_DB, _create_database, _drop_database, _url_for
+from tests.test_run_cli import cli_env, rows, run_cli, truth_ids
+from yonhap import airflow_local
+from yonhap.airflow_tasks import INGEST_LOOKBACK
+from yonhap.timeutil import KST
+
+pytestmark = [pytest.mark.airflow, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parent.parent
+DAGS = str(REPO / "dags")
+REPLICA = dict(start=date(2024, 6, 16), end=date(2024, 6, 22), per_day=12)
+BACKFILL_DAYS = (date(2024, 6, 18), date(2024, 6, 20))
+
+# Columns that must not depend on how the work was split (raw_uri names the run; the seen
+# times are wall-clock bookkeeping).
+SAME_SQL = """
+    SELECT article_id, url, title, title_raw, version_label, story_id, duplicate_of, section,
+           published_at, updated_at, dateline, lead, body, author_email, images::text,
+           word_count, content_hash
+    FROM yonhap.articles ORDER BY article_id
+"""
+
+DAG_TEST_PROBE = r"""
+import json, sys
+from datetime import datetime
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(sys.argv[1])
+assert not bag.import_errors, bag.import_errors
+dag = bag.dags["yonhap_fr_ingest"]
+run = dag.test(logical_date=datetime.fromisoformat(sys.argv[2]))
+states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+print("PROBE" + json.dumps({"state": str(run.state), "tasks": states,
+      "interval": [run.data_interval_start.isoformat(), run.data_interval_end.isoformat()]}))
+"""
+
+
+@pytest.fixture(scope="module")
+def airflow_meta(stack_settings, tmp_path_factory):
+    """A migrated Airflow metadata database on the test PostgreSQL server + scratch home."""
+    home = tmp_path_factory.mktemp("airflow_home")
+    name = f"airflow_{uuid.uuid4().hex[:12]}"
+    server = _url_for(stack_settings.database_url, "postgres")
+    url = _create_database(server, name)
+    sqlalchemy = url.replace("postgresql://", "postgresql+psycopg2://", 1)
+    env = airflow_local.airflow_env(home, sqlalchemy, port=0)
+    airflow_local.airflow_cli(env, "db", "migrate", timeout=600)
+    yield home, sqlalchemy
+    _drop_database(server, name)
+
+
+def _env_for(airflow_meta, settings, base_url: str, port: int, *, poison_env: bool) -> dict[str, str]:
+    home, sqlalchemy = airflow_meta
+    extra = airflow_local.connection_env(settings.database_url, settings, settings.s3_endpoint_url)
+    extra.update(cli_env(settings, base_url))
+    if poison_env:  # prove the connection wins over DATABASE_URL inside tasks
+        extra["DATABASE_URL"] = settings.database_url.rsplit("/", 1)[0] + "/no_such_database"
+    env = airflow_local.airflow_env(home, sqlalchemy, port, extra)
+    env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] = "True"
+    env["AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC"] = "2"
+    env["AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL"] = "5"
+    env["AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL"] = "5"
+    env["AIRFLOW__CORE__DEFAULT_TASK_RETRIES"] = "0"
+    return env
+
+
+def test_dag_test_of_one_ingest_interval_loads_that_window(airflow_meta, settings, replica, db_conn):
+    site = replica(**REPLICA)
+    env = _env_for(airflow_meta, settings, site.base_url, port=0, poison_env=True)
+    # Triggered at 10:00 KST, a run owns the hour that just ended: [09:00, 10:00) KST.
+    logical = datetime(2024, 6, 19, 10, tzinfo=KST)
+    proc = subprocess.run(
+        [sys.executable, "-c", DAG_TEST_PROBE, DAGS, logical.isoformat()],
+        env=env, capture_output=True, text=True, timeout=600, cwd=str(REPO),
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    result = json.loads(next(line for line in proc.stdout.splitlines() if line.startswith("PROBE"))[5:])
+    assert result["state"] == "success", (result, proc.stdout[-4000:])
+    assert set(result["tasks"].values()) == {"success"}
+    interval = [datetime.fromisoformat(t) for t in result["interval"]]
+    assert interval == [datetime(2024, 6, 19, 9, tzinfo=KST), datetime(2024, 6, 19, 10, tzinfo=KST)]
+
+    # It crawls from the look-back before its interval: exactly the replica's articles
+    # published in [07:00, 10:00) KST.
+    (run_id, kind, start, end, status) = rows(
+        db_conn, "SELECT run_id, kind, window_start, window_end, status FROM yonhap.crawl_runs"
+    )[0]
+    assert (kind, status) == ("airflow", "succeeded")
+    assert start == interval[0] - INGEST_LOOKBACK and end == interval[1]
+    expected = {a for a in site.corpus.ids_on(date(2024, 6, 19)) if start <= site.truth(a).published_at < end}
+    assert expected, "the chosen window must hold articles"
+    loaded = {r[0] for r in rows(db_conn, "SELECT article_id FROM yonhap.articles")}
+    assert loaded == expected
+    assert {r[0] for r in rows(db_conn, "SELECT DISTINCT run_id FROM yonhap.articles")} == {run_id}
+
+
+def _start(name: str, argv: list[str], env: dict[str, str], rundir: Path) -> int:
+    return airflow_local.start_process(name, argv, env, rundir)
+
+
+def _api(port: int, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v2{path}", method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            return resp.status, json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
+
+
+def _wait_run(port: int, dag_id: str, run_id: str, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, run = _api(port, "GET", f"/dags/{dag_id}/dagRuns/{run_id}")
+        if status == 200 and run.get("state") in ("success", "failed"):
+            return run
+        time.sleep(3)
+    raise AssertionError(f"{dag_id} {run_id} not finished after {timeout}s: {run}")
+
+
+def _task_instances(port: int, dag_id: str, run_id: str) -> list[dict]:
+    status, body = _api(port, "GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=100")
+    assert status == 200, body
+    return body["task_instances"]
+
+
+def _log_text(home: Path, dag_id: str, run_id: str, task_id: str) -> str:
+    texts = [p.read_text(errors="replace") for p in (home / "logs").rglob("*")
+             if p.is_file() and f"dag_id={dag_id}" in str(p) and f"run_id={run_id}" in str(p) and f"task_id={task_id}" in str(p)]
+    return "\n".join(texts)
+
+
+def test_backfill_through_the_scheduler_matches_the_cli_and_respects_the_pool(
+    airflow_meta, settings, stack_settings, replica, db_conn
+):
+    from yonhap import stack
+
+    site = replica(**REPLICA)
+    home, sqlalchemy = airflow_meta
+    port = stack.free_port()
+    env = _env_for(airflow_meta, settings, site.base_url, port, poison_env=False)
+    env["AIRFLOW__CORE__PARALLELISM"] = "6"
+    rundir = home / "run"
+    airflow_local.ensure_pool(env, slots=1)
+    airflow = str(Path(sys.executable).parent / "airflow")
+    try:
+        _start("api-server", [airflow, "api-server", "--port", str(port)], env, rundir)
+        _start("dag-processor", [airflow, "dag-processor"], env, rundir)
+        _start("scheduler", [airflow, "scheduler"], env, rundir)
+        airflow_local.wait_healthy(port, timeout=240, rundir=rundir)
+        airflow_local.wait_dags_registered(sqlalchemy, timeout=240)
+        assert _api(port, "PATCH", "/dags/yonhap_fr_backfill", {"is_paused": False})[0] == 200
+
+        # A bad form is refused: by the schema at trigger time (not a date) ...
+        status, body = _api(port, "POST", "/dags/yonhap_fr_backfill/dagRuns",
+                            {"logical_date": None, "conf": {"from": "18/06/2024", "to": "2024-06-20"}})
+        assert status == 400, body
+        # ... and by `plan` for rules a schema cannot say (order, future, span), with the reason.
+        status, bad = _api(port, "POST", "/dags/yonhap_fr_backfill/dagRuns",
+                           {"logical_date": None, "dag_run_id": "bad_order", "conf": {"from": "2024-06-20", "to": "2024-06-18"}})
+        assert status == 200, bad
+        status, good = _api(port, "POST", "/dags/yonhap_fr_backfill/dagRuns", {
+            "logical_date": None, "dag_run_id": "three_days",
+            "conf": {"from": BACKFILL_DAYS[0].isoformat(), "to": BACKFILL_DAYS[1].isoformat()},
+        })
+        assert status == 200, good
+
+        refused = _wait_run(port, "yonhap_fr_backfill", "bad_order", timeout=300)
+        assert refused["state"] == "failed"
+        assert "form refused: 'from' 2024-06-20 is after 'to' 2024-06-18" in _log_text(home, "yonhap_fr_backfill", "bad_order", "plan")
+
+        done = _wait_run(port, "yonhap_fr_backfill", "three_days", timeout=900)
+        tis = _task_instances(port, "yonhap_fr_backfill", "three_days")
+        assert done["state"] == "success", [(t["task_id"], t["map_index"], t["state"]) for t in tis]
+    finally:
+        for name in ("scheduler", "dag-processor", "api-server"):
+            airflow_local.stop_process(name, rundir)
+
+    # One partition per day, each green.
+    crawls = [t for t in tis if t["task_id"] == "day.crawl"]
+    assert sorted(t["map_index"] for t in crawls) == [0, 1, 2]
+    assert all(t["state"] == "success" for t in tis)
+    # The pool (1 slot) never let two crawls overlap, though the executor had room for more.
+    spans = sorted((datetime.fromisoformat(t["start_date"]), datetime.fromisoformat(t["end_date"])) for t in crawls)
+    assert all(t["pool"] == "yonhap_site" for t in crawls)
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        assert start >= end, spans
+
+    # Exactly the truth for those days, and the same rows as the CLI for the same days.
+    expected = truth_ids(site.corpus, *BACKFILL_DAYS)
+    assert {r[0] for r in rows(db_conn, "SELECT article_id FROM yonhap.articles")} == expected
+    runs = rows(db_conn, "SELECT kind, status FROM yonhap.crawl_runs ORDER BY run_id")
+    assert runs == [("backfill", "succeeded")] * 3
+    backfilled = rows(db_conn, SAME_SQL)
+
+    server = _url_for(stack_settings.database_url, "postgres")
+    cli_db = f"c_{uuid.uuid4().hex[:12]}"
+    cli_settings = settings.with_(database_url=_create_database(server, cli_db, template=TEMPLATE_DB),
+                                  s3_bucket=f"c-{uuid.uuid4().hex[:16]}")
+    try:
+        proc = run_cli(cli_env(cli_settings, site.base_url), "run", "--from", BACKFILL_DAYS[0].isoformat(),
+                       "--to", BACKFILL_DAYS[1].isoformat())
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        import psycopg2
+
+        conn = psycopg2.connect(cli_settings.database_url)
+        try:
+            assert rows(conn, SAME_SQL) == backfilled
+        finally:
+            conn.close()
+    finally:
+        _drop_database(server, cli_db)

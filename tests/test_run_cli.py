@@ -1,0 +1,131 @@
+"""`yonhap-pipeline run` / `reprocess` end to end: the real console script in a subprocess,
+the replica over HTTP, a real PostgreSQL and the S3 endpoint over HTTP."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CLI = str(Path(sys.executable).parent / "yonhap-pipeline")
+DAYS = (date(2024, 6, 18), date(2024, 6, 20))
+# A small corpus keeps the run quick; the window is not the newest day (list walk + seek).
+REPLICA = dict(start=date(2024, 6, 16), end=date(2024, 6, 22), per_day=12)
+
+# Everything but the bookkeeping of *when* an article was last seen and by which run.
+CONTENT_SQL = """
+    SELECT article_id, url, title, title_raw, version_label, story_id, duplicate_of, section,
+           published_at, updated_at, dateline, lead, body, author_email, images::text,
+           word_count, content_hash, first_seen_at, raw_uri
+    FROM yonhap.articles ORDER BY article_id
+"""
+
+
+def cli_env(settings, base_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YONHAP_", "AWS_", "S3_", "DATABASE_URL"))}
+    env.update(
+        DATABASE_URL=settings.database_url,
+        S3_ENDPOINT_URL=settings.s3_endpoint_url,
+        S3_BUCKET=settings.s3_bucket,
+        AWS_ACCESS_KEY_ID=settings.aws_access_key_id,
+        AWS_SECRET_ACCESS_KEY=settings.aws_secret_access_key,
+        AWS_DEFAULT_REGION=settings.aws_region,
+        YONHAP_LOCAL_DIR=str(settings.local_dir),
+        YONHAP_BASE_URL=base_url,
+        YONHAP_DOWNLOAD_DELAY="0",
+        YONHAP_CONCURRENCY="4",
+        COLUMNS="160",
+    )
+    return env
+
+
+def run_cli(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=str(REPO))
+
+
+def truth_ids(corpus, first: date, last: date) -> set[str]:
+    ids: set[str] = set()
+    day = first
+    while day <= last:
+        ids.update(corpus.ids_on(day))
+        day += timedelta(days=1)
+    return ids
+
+
+def rows(conn, query: str, params=()) -> list[tuple]:
+    with conn.cursor() as cur:
+        cur.execute(query, params)
+        return cur.fetchall()
+
+
+@pytest.mark.slow
+def test_run_loads_exactly_the_days_articles_and_a_rerun_changes_nothing(settings, replica, db_conn):
+    site = replica(**REPLICA)
+    env = cli_env(settings, site.base_url)
+    first = run_cli(env, "run", "--from", DAYS[0].isoformat(), "--to", DAYS[1].isoformat(), "--run-id", "cli_first")
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert "succeeded" in first.stdout and "run cli_first" in first.stdout
+
+    expected = truth_ids(site.corpus, *DAYS)
+    loaded = {r[0] for r in rows(db_conn, "SELECT article_id FROM yonhap.articles")}
+    assert loaded == expected
+    for article_id in sorted(expected)[:: max(1, len(expected) // 5)]:
+        truth = site.truth(article_id)
+        (title_raw, body) = rows(db_conn, "SELECT title_raw, body FROM yonhap.articles WHERE article_id = %s", (article_id,))[0]
+        assert title_raw == truth.title_raw
+        assert body == truth.body
+    run_row = rows(db_conn, "SELECT status, kind, loaded, window_start, window_end FROM yonhap.crawl_runs WHERE run_id = 'cli_first'")
+    assert run_row and run_row[0][0] == "succeeded" and run_row[0][1] == "cli" and run_row[0][2] == len(expected)
+    before = rows(db_conn, CONTENT_SQL)
+    revisions_before = rows(db_conn, "SELECT article_id, revision, content_hash FROM yonhap.article_revisions ORDER BY 1, 2")
+    db_conn.commit()
+
+    second = run_cli(env, "run", "--from", DAYS[0].isoformat(), "--to", DAYS[1].isoformat())
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    assert rows(db_conn, CONTENT_SQL) == before
+    assert rows(db_conn, "SELECT article_id, revision, content_hash FROM yonhap.article_revisions ORDER BY 1, 2") == revisions_before
+    assert rows(db_conn, "SELECT count(*) FROM yonhap.crawl_runs WHERE status = 'succeeded'")[0][0] == 2
+
+
+@pytest.mark.slow
+def test_reprocess_rebuilds_from_the_archive_without_site_traffic(settings, replica, db_conn):
+    site = replica(**REPLICA)
+    env = cli_env(settings, site.base_url)
+    day = DAYS[0].isoformat()
+    assert run_cli(env, "run", "--from", day, "--to", day, "--run-id", "cli_once").returncode == 0
+    before = rows(db_conn, CONTENT_SQL)
+    db_conn.commit()
+    site.clear_log()
+
+    again = run_cli(env, "reprocess", "--from", day, "--to", day, "--run-id", "reprocess_once")
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert site.access_log() == []
+    assert rows(db_conn, CONTENT_SQL) == before
+    assert rows(db_conn, "SELECT kind, status FROM yonhap.crawl_runs WHERE run_id = 'reprocess_once'") == [("reprocess", "succeeded")]
+
+
+def test_bad_usage_exits_2_with_one_clear_line(settings):
+    env = cli_env(settings, "http://127.0.0.1:9")
+    cases = [
+        (("run", "--from", "2024-06-20", "--to", "2024-06-18"), "--from 2024-06-20 is after --to 2024-06-18"),
+        (("run", "--from", "18/06/2024", "--to", "2024-06-18"), "--from '18/06/2024' is not a date"),
+        (("run", "--from", "2024-06-18", "--to", "2024-06-18", "--run-id", "a/b"), "--run-id"),
+    ]
+    for args, message in cases:
+        proc = run_cli(env, *args, timeout=120)
+        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+        assert message in proc.stderr
+
+
+def test_unreachable_site_fails_with_exit_1_and_a_failed_run_row(settings, db_conn):
+    env = cli_env(settings, "http://127.0.0.1:9")  # nothing listens on the discard port
+    proc = run_cli(env, "run", "--from", "2024-06-18", "--to", "2024-06-18", "--run-id", "cli_down", timeout=300)
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    status = rows(db_conn, "SELECT status FROM yonhap.crawl_runs WHERE run_id = 'cli_down'")
+    assert status and status[0][0] in ("failed", "blocked")
+    assert rows(db_conn, "SELECT count(*) FROM yonhap.articles")[0][0] == 0

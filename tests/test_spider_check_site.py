@@ -1,0 +1,85 @@
+"""check-site and the `crawl` command, over real HTTP against the replica."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scrapers.check_site import ESSENTIAL_FIELDS, check_site
+from scrapers.parsers.reference import ReferenceParser
+from scrapers.parsers.registry import Registry
+from yonhap import stack, staging
+from yonhap.cli import app
+from yonhap.config import DEFAULT_USER_AGENT, Settings
+from yonhap.schema import LAYER_GENERIC, LAYER_SELECTOR
+
+
+def test_check_site_reports_layers_per_field(replica):
+    site = replica(start=date(2024, 6, 1), end=date(2024, 6, 5), per_day=20)
+    report = check_site(site.base_url, DEFAULT_USER_AGENT, articles=3)
+    assert report.ok, report.problems
+    assert report.feed_items > 0 and report.list_items == 20 and len(report.pages) == 3
+    for page in report.pages:
+        assert page.layout == "reference-v1"
+        assert page.matches["paragraphs"][LAYER_SELECTOR] is True
+        assert all(name in page.winners for name in ESSENTIAL_FIELDS)
+    paths = [e["path"] for e in site.access_log()]
+    assert paths[0] == "/robots.txt" and not [p for p in paths if p.startswith(("/search", "/print/"))]
+
+
+def test_check_site_flags_a_redesign_the_registry_does_not_know(replica):
+    site = replica(start=date(2024, 6, 1), end=date(2024, 6, 5), per_day=20, layout="redesign")
+    report = check_site(site.base_url, DEFAULT_USER_AGENT, articles=2, registry=Registry([ReferenceParser]))
+    assert not report.ok
+    assert any("no registered layout parser" in p for p in report.problems)
+    assert all(page.layout is None for page in report.pages)
+    assert any(page.winners.get("paragraphs") == LAYER_GENERIC for page in report.pages)
+    # With the full registry the same site passes.
+    assert check_site(site.base_url, DEFAULT_USER_AGENT, articles=2).ok
+
+
+def test_check_site_command_exit_codes(replica):
+    site = replica(start=date(2024, 6, 1), end=date(2024, 6, 5), per_day=20)
+    runner = CliRunner()
+    ok = runner.invoke(app, ["check-site", "--base-url", site.base_url, "--articles", "2"])
+    assert ok.exit_code == 0, ok.output
+    assert "title_raw" in ok.output and "selector" in ok.output
+    dead = runner.invoke(app, ["check-site", "--base-url", "http://127.0.0.1:9", "--articles", "1"])
+    assert dead.exit_code != 0
+    bad = runner.invoke(app, ["check-site", "--base-url", "ftp://nope"])
+    assert bad.exit_code == 2
+
+
+@pytest.fixture
+def s3_endpoint():
+    root = Path(tempfile.mkdtemp(prefix="yonhap-crawl-cli-s3-"))
+    try:
+        yield stack.start_s3(root, stack.free_port())
+    finally:
+        stack.stop_s3(root)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_crawl_command(replica, s3_endpoint):
+    site = replica(start=date(2024, 6, 1), end=date(2024, 6, 5), per_day=12)
+    bucket = f"cli-{uuid.uuid4().hex[:10]}"
+    env = {"YONHAP_BASE_URL": site.base_url, "YONHAP_DOWNLOAD_DELAY": "0", "S3_ENDPOINT_URL": s3_endpoint,
+           "S3_BUCKET": bucket, "AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t"}
+    runner = CliRunner()
+    result = runner.invoke(app, ["crawl", "--from", "2024-06-03", "--to", "2024-06-03", "--run-id", "cli_t1", "--no-db"],
+                           env=env)
+    assert result.exit_code == 0, result.output
+    assert "run cli_t1: 12 items" in result.output
+    settings = Settings.from_env(env)
+    items = staging.read_jsonl(settings, "cli_t1", staging.ITEMS)
+    assert sorted(i["article_id"] for i in items) == site.corpus.ids_on(date(2024, 6, 3))
+    assert runner.invoke(app, ["crawl", "--from", "2024-06-04", "--to", "2024-06-03"], env=env).exit_code == 2
+    assert runner.invoke(app, ["crawl", "--from", "x", "--to", "2024-06-03"], env=env).exit_code == 2
+    assert runner.invoke(app, ["crawl", "--from", "2024-06-03", "--to", "2024-06-03", "--run-id", "a/b"],
+                         env=env).exit_code == 2

