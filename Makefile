@@ -4,6 +4,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
+# Byte-compiled caches matter: GX and Airflow import ~1,000 modules per process.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: setup test run demo stop bench lint lock clean
 
@@ -13,7 +15,7 @@ $(BIN)/uv:
 
 # Install the pinned, resolved set (constraints.txt), then the project itself (editable).
 setup: $(BIN)/uv
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -c constraints.txt \
+	$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode -c constraints.txt \
 	    -r requirements.txt -r requirements-dev.txt
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
 	$(BIN)/uv pip check --python $(BIN)/python

@@ -4,7 +4,8 @@ upload) vs a bare Scrapy spider downloading the same article URLs.
     .venv/bin/python -m bench.bench_crawl [--runs 3] [--concurrency 8]
 
 The replica (subprocess) serves a window of 2,000 articles, delay 0; S3 is a moto server over
-HTTP. Each measurement runs in a fresh worker process (``--one ours|bare``) that reports its
+HTTP. One unmeasured pass warms the replica's caches, then bare and full runs alternate. Each
+measurement runs in a fresh worker process (``--one ours|bare``) that reports its
 wall time and peak RSS (ours: the Scrapy subprocess; bare: the worker itself). Prints medians
 and the throughput ratio (target >= 0.6) and writes bench/out/crawl.md.
 """
@@ -123,6 +124,8 @@ def main() -> None:
     endpoint = stack.start_s3(tmp / "s3", stack.free_port())
     try:
         results = {"ours": [], "bare": []}
+        # Warm the replica's page caches once, unmeasured, so neither side pays the cold start.
+        _worker("bare", site.base_url, endpoint, args.concurrency)
         for _ in range(args.runs):
             for kind in ("bare", "ours"):
                 results[kind].append(_worker(kind, site.base_url, endpoint, args.concurrency))

@@ -7,8 +7,9 @@ HTTP. For each depth (1 day, 1 week, 1 month, 6 months, 1 year back from the new
 full crawler (scrapers.stage.crawl, production concurrency 2, no delay) crawls that one KST
 day; the replica's access log says which list pages it asked for. List requests are split
 into the *seek* (pages outside the day's own pages + the one after) and the *walk*; the seek
-is compared with the bound 2*log2(p)+2 (p = first page of the day). Request counts are
-deterministic, so one crawl per depth; wall time is indicative. Writes bench/out/seek.md.
+is compared with the bound 2*log2(p)+2 (p = first page of the day). The seek is sequential and
+deterministic, so one crawl per depth (the walk may differ by a page between runs: it keeps
+`concurrency` pages in flight); wall time is indicative. Writes bench/out/seek.md.
 """
 
 from __future__ import annotations

@@ -143,7 +143,8 @@ def _schema_rows(rows: list[dict[str, Any]], run_id: str) -> tuple[list[dict], l
     good, bad = [], []
     for row in rows:
         try:
-            good.append(ArticleRow.from_dict(row).to_dict())
+            # the dataclass fills optional fields; a shallow dict avoids asdict's deep copy
+            good.append(dict(ArticleRow.from_dict(row).__dict__))
         except (TypeError, ValueError) as err:
             bad.append(RejectedItem(
                 run_id=run_id, article_id=row.get("article_id"), url=row.get("url"),

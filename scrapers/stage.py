@@ -183,7 +183,7 @@ def reprocess(settings: Settings, run_id: str, window: Window, *, parsers: list[
     started_at = datetime.now(UTC)
     registry = Registry.from_names(parsers)
     days = set(window.kst_dates())
-    latest: dict[str, tuple[datetime, str, Any]] = {}
+    latest: dict[str, tuple[tuple, str, Any]] = {}
     records = 0
     for day in sorted(days):
         for key in sorted(s3.list_keys(settings, f"raw/dt={day.isoformat()}/")):
@@ -194,12 +194,15 @@ def reprocess(settings: Settings, run_id: str, window: Window, *, parsers: list[
                 article_id = article_id_from_url(resp.url or "")
                 if resp.status != 200 or not article_id or article_date(article_id) not in days:
                     continue
+                # Latest complete copy wins; a truncated one only when nothing better exists.
+                rank = (b"</html>" in resp.body[-4096:].lower(), resp.fetched_at, key)
                 seen = latest.get(article_id)
-                if seen is None or (resp.fetched_at, key) > (seen[0], seen[1]):
-                    latest[article_id] = (resp.fetched_at, key, resp)
+                if seen is None or rank > seen[0]:
+                    latest[article_id] = (rank, key, resp)
     items: list[CrawledArticle] = []
     for article_id in sorted(latest):
-        fetched_at, key, resp = latest[article_id]
+        _rank, key, resp = latest[article_id]
+        fetched_at = resp.fetched_at
         item = build_item(
             registry.extract(resp.body, resp.url, resp.headers),
             requested_url=resp.url,

@@ -320,38 +320,43 @@ def _reject_url_conflicts(cur, run_id: str) -> int:
 
 
 def _merge_articles(cur, run_time: datetime | None) -> tuple[int, int]:
+    """(inserted, updated). New ids are a plain INSERT (no speculative-insertion overhead; the
+    load lock keeps other loads out); existing ids are UPDATEd only when the fetch is not older
+    and some column differs, so identical rows are never rewritten (nor their tsvector
+    recomputed)."""
     from psycopg2 import sql
 
     cols = sql.SQL(", ").join(map(sql.Identifier, STAGED_ARTICLE_COLUMNS))
-    updates = sql.SQL(", ").join(
-        sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in STAGED_ARTICLE_COLUMNS
+    cur.execute(
+        sql.SQL(
+            """
+            INSERT INTO yonhap.articles ({cols}, first_seen_at, last_seen_at)
+            SELECT {cols}, coalesce(fetched_at, %(run_time)s, now()), coalesce(fetched_at, %(run_time)s, now())
+            FROM stage_articles s
+            WHERE NOT EXISTS (SELECT 1 FROM yonhap.articles a WHERE a.article_id = s.article_id)
+            ORDER BY article_id
+            """
+        ).format(cols=cols),
+        {"run_time": run_time},
     )
+    inserted = cur.rowcount
+    updates = sql.SQL(", ").join(sql.SQL("{0} = s.{0}").format(sql.Identifier(c)) for c in STAGED_ARTICLE_COLUMNS)
     stored_row = sql.SQL(", ").join(sql.SQL("a.{}").format(sql.Identifier(c)) for c in COMPARED_COLUMNS)
-    new_row = sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in COMPARED_COLUMNS)
     staged_row = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in COMPARED_COLUMNS)
-    # Rows identical to the stored ones are skipped before the INSERT: the generated tsvector
-    # (the expensive part) is then only computed for new or changed rows.
-    query = sql.SQL(
-        """
-        INSERT INTO yonhap.articles AS a ({cols}, first_seen_at, last_seen_at)
-        SELECT {cols}, coalesce(fetched_at, %(run_time)s, now()), coalesce(fetched_at, %(run_time)s, now())
-        FROM stage_articles s
-        WHERE NOT EXISTS (
-            SELECT 1 FROM yonhap.articles a
-            WHERE a.article_id = s.article_id AND ({stored_row}) IS NOT DISTINCT FROM ({staged_row})
-        )
-        ORDER BY article_id
-        ON CONFLICT (article_id) DO UPDATE SET {updates},
-            last_seen_at = greatest(a.last_seen_at, EXCLUDED.last_seen_at)
-        WHERE (a.fetched_at IS NULL OR EXCLUDED.fetched_at IS NULL OR EXCLUDED.fetched_at >= a.fetched_at)
-          AND ({stored_row}) IS DISTINCT FROM ({new_row})
-        RETURNING (xmax = 0) AS inserted
-        """
-    ).format(cols=cols, updates=updates, stored_row=stored_row, new_row=new_row, staged_row=staged_row)
-    cur.execute(query, {"run_time": run_time})
-    flags = [inserted for (inserted,) in cur.fetchall()]
-    inserted = sum(1 for f in flags if f)
-    return inserted, len(flags) - inserted
+    cur.execute(
+        sql.SQL(
+            """
+            UPDATE yonhap.articles a SET {updates},
+                last_seen_at = greatest(a.last_seen_at, coalesce(s.fetched_at, %(run_time)s, now()))
+            FROM stage_articles s
+            WHERE a.article_id = s.article_id
+              AND (a.fetched_at IS NULL OR s.fetched_at IS NULL OR s.fetched_at >= a.fetched_at)
+              AND ({stored_row}) IS DISTINCT FROM ({staged_row})
+            """
+        ).format(updates=updates, stored_row=stored_row, staged_row=staged_row),
+        {"run_time": run_time},
+    )
+    return inserted, cur.rowcount
 
 
 def _touch_not_modified(cur, batch: LoadBatch, run_time: datetime | None) -> int:

@@ -1,7 +1,9 @@
 """Fixtures for the embedded stack: a real PostgreSQL and an S3 endpoint over HTTP.
 
 * ``stack_settings`` (session): one PostgreSQL server and one moto server on FREE ports, data
-  in a temp dir, stopped and deleted at session end (several sessions may run at once).
+  in a temp dir, stopped and deleted at session end (several sessions may run at once). Its
+  database (``yonhap``, migrated) and bucket are shared by the whole session: prefer
+  ``settings`` for anything that writes.
 * ``settings`` (function): ``stack_settings`` bound to a FRESH database (copied from a
   template that already has the ``yonhap`` schema migrated) and a fresh, already created,
   unique bucket. Nothing global is set: pass the Settings along.
@@ -55,14 +57,15 @@ def stack_settings():
     try:
         pg_url = _start_with_retry(lambda port: stack.start_postgres(pgdata, port, durable=False))
         endpoint = _start_with_retry(lambda port: stack.start_s3(root, port))
-        template_url = _url_for(pg_url, TEMPLATE_DB)
-        _create_database(pg_url, TEMPLATE_DB)
         from storage import migrate
 
-        migrate.upgrade_url(template_url)
+        # The template is never handed out (a connection to it would block CREATE DATABASE);
+        # stack_settings itself points at the migrated default database `yonhap`.
+        migrate.upgrade_url(_create_database(pg_url, TEMPLATE_DB))
+        migrate.upgrade_url(pg_url)
         settings = Settings.from_env(
             {
-                "DATABASE_URL": template_url,
+                "DATABASE_URL": pg_url,
                 "S3_ENDPOINT_URL": endpoint,
                 "S3_BUCKET": "yonhap-test",
                 "YONHAP_LOCAL_DIR": str(root),
@@ -72,6 +75,9 @@ def stack_settings():
                 "AWS_DEFAULT_REGION": "us-east-1",
             }
         )
+        from yonhap import s3
+
+        s3.ensure_bucket(settings)
         yield settings
     finally:
         stack.stop_postgres(pgdata)

@@ -166,3 +166,16 @@ def test_text_helpers():
 
     el = html.fromstring("<div><p>A<br><br>B <b>c</b><br>d</p><figure>x</figure>tail<script>s</script></div>")
     assert flatten_blocks(el, lambda e: e.tag == "figure") == ["A", "B c d", "tail"]
+
+
+@pytest.mark.parametrize("kind", ["bad_utf8", "script_title", "many_paragraphs", "date_mismatch"])
+def test_hostile_pages_match_truth(kind):
+    corpus = Corpus(start=date(2024, 6, 1), end=date(2024, 6, 2), per_day=10, hostile=True)
+    article_id = next(i for i in corpus.ids_on(date(2024, 6, 1)) if corpus.truth(i).hostile == kind)
+    truth = corpus.truth(article_id)
+    result = Registry().extract(corpus.render_article(article_id), f"http://x/view/{article_id}")
+    assert result.errors == []
+    got = result.fields
+    assert got["title_raw"] == truth.title_raw  # no injected script text
+    assert got["paragraphs"] == truth.paragraphs  # bad bytes decoded as U+FFFD, 10k paragraphs
+    assert got["published_at"] == truth.published_at.isoformat()  # the page's date, not the id's

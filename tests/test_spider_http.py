@@ -102,6 +102,7 @@ def test_crawl_with_faults_gets_every_article_and_records_failures(replica, s3_e
     assert log[0]["path"] == "/robots.txt"
     assert not [e for e in log if e["path"].startswith(DISALLOWED)]
     assert {e["ua"] for e in log} == {settings.user_agent}
+    assert stats.scrapy_stats["robotstxt/request_count"] == 1  # robots.txt obeyed, fetched once
 
     # 429 answers were honored: the retry came no sooner than Retry-After (1 s).
     assert any(e["status"] == 429 for e in log)
@@ -226,3 +227,34 @@ def test_archive_reprocess_and_retry_urls(replica, s3_endpoint):
     stage.crawl(settings, "arch1", window, timeout=120)
     assert sorted(s3.list_keys(settings, "raw/")) == sorted(keys)
     assert {i["article_id"] for i in staging.read_jsonl(settings, "arch1", staging.ITEMS)} == set(in_window)
+
+
+def test_hostile_pages_over_http(replica, s3_endpoint):
+    """A 20 MB page exceeds DOWNLOAD_MAXSIZE: a recorded failure, not a hang or a crash; the
+    other hostile pages become items equal to the truth."""
+    site = replica(start=date(2024, 6, 1), end=date(2024, 6, 3), per_day=8, hostile=True)
+    day = date(2024, 6, 1)
+    settings = _settings(s3_endpoint, site.base_url)
+    stats = stage.crawl(settings, "hostile1", Window.for_dates(day, day), timeout=180)
+    items = {i["article_id"]: i for i in staging.read_jsonl(settings, "hostile1", staging.ITEMS)}
+    errors = staging.read_jsonl(settings, "hostile1", staging.CRAWL_ERRORS)
+    for article_id in site.corpus.ids_on(day):
+        truth = site.truth(article_id)
+        if truth.hostile == "huge":
+            assert article_id not in items
+            assert [e for e in errors if _id(e["url"]) == article_id]
+        else:
+            item = items[article_id]
+            assert item["title_raw"] == truth.title_raw and item["paragraphs"] == truth.paragraphs
+            assert item["published_at"] == truth.published_at.isoformat()
+    assert stats.errors == len(errors) == 1
+
+
+def test_site_down_is_recorded_not_crashed(s3_endpoint):
+    settings = _settings(s3_endpoint, f"http://127.0.0.1:{stack.free_port()}")  # nothing listens
+    stats = stage.crawl(settings, "down1", Window.for_dates(date(2024, 6, 1), date(2024, 6, 1)),
+                        scrapy_overrides={"RETRY_TIMES": 1}, timeout=120)
+    errors = staging.read_jsonl(settings, "down1", staging.CRAWL_ERRORS)
+    assert stats.items == 0 and stats.errors == len(errors) >= 2
+    assert {e["url"].split("/", 3)[-1] for e in errors} >= {"RSS/news.xml", "news"}
+    assert all(e["attempts"] == 2 and e["status"] is None for e in errors)  # RETRY_TIMES + 1

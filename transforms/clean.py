@@ -14,11 +14,15 @@ All text goes through :func:`transforms.normalize.normalize_text` first.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
 
 from transforms.normalize import fold, normalize_text, split_paragraphs, word_count
-from yonhap.schema import USAGE_NOTICE
+from yonhap.schema import USAGE_NOTICE, ArticleRow, CrawledArticle, format_time
+from yonhap.timeutil import ARTICLE_ID_RE, KST, UTC
 
 # --- title -------------------------------------------------------------------------------
 
@@ -220,17 +224,11 @@ class Unusable(ValueError):
 
 def content_hash(title_raw: str, body: str) -> str:
     """sha256 hex of the normalized title (as published) and the clean body."""
-    import hashlib
-
     return hashlib.sha256(f"{title_raw}\n\n{body}".encode()).hexdigest()
 
 
 def _site_time(value: str | None, name: str, reasons: list[str], naive_tz=None):
     """ISO string -> aware datetime; a zone-less site time is KST wall-clock (site doc)."""
-    from datetime import datetime
-
-    from yonhap.timeutil import KST
-
     naive_tz = naive_tz or KST
     if value is None or value == "":
         return None
@@ -242,11 +240,9 @@ def _site_time(value: str | None, name: str, reasons: list[str], naive_tz=None):
     return dt.replace(tzinfo=naive_tz) if dt.tzinfo is None else dt
 
 
-def _own_url(item) -> str:
+def _own_url(item: CrawledArticle) -> str:
     """The canonical URL, unless it names another article while the requested URL names this
     one (a re-sent page whose canonical link points at the original)."""
-    from urllib.parse import urlsplit, urlunsplit
-
     def names_id(url: str | None) -> bool:
         path = (url or "").split("#", 1)[0].split("?", 1)[0]
         return path.rstrip("/").endswith("/" + item.article_id)
@@ -257,16 +253,13 @@ def _own_url(item) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
-def clean_item(item, run_id: str | None = None):
+def clean_item(item: CrawledArticle, run_id: str | None = None) -> ArticleRow:
     """CrawledArticle -> ArticleRow (story_id = own id, duplicate_of None until linking).
 
     Raises :class:`Unusable` only when no row can be built: missing/invalid article id,
     parse errors reported by the crawler, a non-200 page, unparseable times. An empty body
     or title still yields a row: the quality gate owns those expectations.
     """
-    from yonhap.schema import ArticleRow, format_time
-    from yonhap.timeutil import ARTICLE_ID_RE, UTC
-
     reasons: list[str] = []
     if not item.article_id or not ARTICLE_ID_RE.match(item.article_id):
         reasons.append(f"no valid article id ({item.article_id!r})")

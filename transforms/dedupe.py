@@ -6,7 +6,8 @@ Rules (docs/transforms.md):
   in :mod:`transforms.revisions`).
 * Two articles are duplicates when they carry the same version label, were published at most
   :data:`DUPLICATE_WINDOW` apart, and either have the same content hash or near-identical
-  bodies (exact Jaccard of word-4-gram shingles >= :data:`NEAR_DUPLICATE_JACCARD`).
+  bodies (exact Jaccard of the body shingles >= :data:`NEAR_DUPLICATE_JACCARD`; shingles are
+  word-anchored 24-byte windows, see transforms.features).
   Candidates come from a datasketch MinHash LSH index (near-linear: no pairwise loop); every
   candidate pair is then verified on the exact shingle sets.
 * Routine daily items and empty bodies are never duplicates (templated / nothing to compare).
@@ -24,7 +25,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from transforms.features import Doc, _avalanche, jaccard
+from transforms.features import Doc, avalanche, jaccard
 
 DUPLICATE_WINDOW = timedelta(hours=48)
 NEAR_DUPLICATE_JACCARD = 0.9
@@ -56,7 +57,7 @@ def minhash(shingles: np.ndarray):
 
     template = _template()
     a, b = template.permutations
-    hv = _avalanche(shingles.astype(np.uint32, copy=False)).reshape(-1, 1)
+    hv = avalanche(shingles.astype(np.uint32, copy=False)).reshape(-1, 1)
     values = (hv * a + b).min(axis=0) if len(shingles) else template.hashvalues
     return MinHash(hashvalues=values, permutations=template.permutations, scheme="affine32")
 

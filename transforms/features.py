@@ -55,7 +55,7 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _POW, _IPOW
 
 
-def _avalanche(h: np.ndarray) -> np.ndarray:
+def avalanche(h: np.ndarray) -> np.ndarray:
     """MurmurHash3's 32-bit finalizer: spreads the rolling hash over all bits (uint32 wraps)."""
     h = h ^ (h >> np.uint32(16))
     h = h * np.uint32(0x85EBCA6B)
@@ -74,16 +74,16 @@ def shingle_hashes(text: str) -> np.ndarray:
     prefix = np.zeros(n + 1, dtype=np.uint32)
     np.cumsum(data.astype(np.uint32) * pow_[:n], dtype=np.uint32, out=prefix[1:])
     if n <= SHINGLE_BYTES:
-        return _avalanche(prefix[n:])
+        return avalanche(prefix[n:])
     is_space = (data == 32) | (data == 10)
     starts = np.flatnonzero(~is_space[1:] & is_space[:-1]) + 1
     if not is_space[0]:
         starts = np.concatenate(([0], starts))
     starts = starts[starts <= n - SHINGLE_BYTES]
-    if not len(starts):
+    if not len(starts):  # one long token: a single window at the start
         starts = np.zeros(1, dtype=np.int64)
     windows = (prefix[starts + SHINGLE_BYTES] - prefix[starts]) * ipow[starts]
-    return np.unique(_avalanche(windows))
+    return np.unique(avalanche(windows))
 
 
 def title_tokens(title: str) -> frozenset[str]:
@@ -160,11 +160,13 @@ class Doc:
         """Body shingles without the dateline: "SEOUL, 19 juin (Yonhap) --" is shared by every
         article of the day and would make a one-line flash look like anything else."""
         if self._shingles is None:
-            text = _DATELINE_PREFIX_RE.sub("", self.body, count=1)
-            if len(text) < SHINGLE_BYTES:
-                text = f"{self.title} {text}"
-            self._shingles = shingle_hashes(text)
+            self._shingles = shingle_hashes(self.shingle_text)
         return self._shingles
+
+    @property
+    def shingle_text(self) -> str:
+        text = _DATELINE_PREFIX_RE.sub("", self.body, count=1)
+        return f"{self.title} {text}" if len(text) < SHINGLE_BYTES else text
 
     @property
     def lead_tokens(self) -> frozenset[str]:

@@ -28,9 +28,10 @@ so each article verifies a bounded candidate list — never every other article.
 from __future__ import annotations
 
 import heapq
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from itertools import chain
 
 from transforms.clean import URGENT
 from transforms.features import Doc, overlap
@@ -102,13 +103,11 @@ class _SlidingIndex:
                     del self.postings[k]
 
     def candidates(self, probe: Iterable) -> list[Doc]:
-        hits: dict[int, int] = defaultdict(int)
-        postings = self.postings
-        for k in probe:
-            bucket = postings.get(k)
-            if bucket and len(bucket) <= MAX_POSTING:
-                for key in bucket:
-                    hits[key] += 1
+        get = self.postings.get
+        buckets = [b for b in map(get, probe) if b and len(b) <= MAX_POSTING]
+        if not buckets:
+            return []
+        hits = Counter(chain.from_iterable(buckets))  # counted in C
         min_hits = self.min_hits
         found = [kv for kv in hits.items() if kv[1] >= min_hits]
         best = heapq.nlargest(MAX_CANDIDATES, found, key=lambda kv: (kv[1], -kv[0]))

@@ -127,7 +127,13 @@ def _system_user() -> str | None:
     """The unprivileged user to run the server as, or None when we are not root."""
     if os.geteuid() != 0:
         return None
-    _pgserver().utils.ensure_user_exists(PG_SYSTEM_USER)
+    try:
+        _pgserver().utils.ensure_user_exists(PG_SYSTEM_USER)
+    except (OSError, subprocess.CalledProcessError) as err:
+        raise StackError(
+            f"running as root: could not create the OS user {PG_SYSTEM_USER!r} PostgreSQL must run as "
+            f"({err}); create it, or set DATABASE_URL"
+        ) from None
     return PG_SYSTEM_USER
 
 

@@ -50,7 +50,12 @@ def up(
     typer.echo(f"postgres  {_masked(url)}  ({origin}; migrations applied: {len(applied)})")
     typer.echo(f"s3        {endpoint or 'AWS'}  bucket {settings.s3_bucket}")
     if airflow:
-        _airflow_local().up(settings, demo=demo)
+        module = _airflow_local()
+        try:
+            module.up(settings, demo=demo)
+        except getattr(module, "AirflowLocalError", ()) as err:
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(1) from None
 
 
 def down(

@@ -44,12 +44,21 @@ class Page:
 
         if not self.body or not self.body.strip():
             return None
+        encoding = _charset(self.headers) or "utf-8"
         try:
-            parser = lxml_html.HTMLParser(encoding=_charset(self.headers) or "utf-8", remove_comments=True)
-            doc = lxml_html.fromstring(self.body, parser=parser)
-        except (etree.ParserError, ValueError):
+            try:
+                self.body.decode(encoding)
+            except UnicodeDecodeError:
+                # Invalid bytes: decode the Python way (one U+FFFD per bad sequence) rather
+                # than libxml2's, and parse the text.
+                text = self.body.decode(encoding, errors="replace")
+                return lxml_html.fromstring(text, parser=lxml_html.HTMLParser(remove_comments=True))
+            except LookupError:
+                encoding = "utf-8"  # unknown charset label: the site serves UTF-8
+            parser = lxml_html.HTMLParser(encoding=encoding, remove_comments=True)
+            return lxml_html.fromstring(self.body, parser=parser)
+        except (etree.ParserError, ValueError, LookupError):
             return None
-        return doc
 
     def xpath(self, expr: str) -> list[Any]:
         """Document-wide XPath, memoized: recognizes() and the field methods share queries."""

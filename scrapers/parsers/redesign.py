@@ -16,6 +16,7 @@ from scrapers.parsers.text import (
     iso_datetime,
     norm_or_none,
     split_notice,
+    text_of,
 )
 
 BODY_SKIP_CLASSES = frozenset(
@@ -51,7 +52,7 @@ class RedesignParser(LayoutParser):
 
     def _first_text(self, expr: str) -> str | None:
         for el in self.page.xpath(expr):
-            value = norm_or_none(el.text_content())
+            value = norm_or_none(text_of(el))
             if value:
                 return value
         return None
@@ -92,13 +93,13 @@ class RedesignParser(LayoutParser):
                 continue
             text = block.xpath(f".//*[{_cls('media-text')}]")
             notice = block.xpath(f".//*[{_cls('media-notice')}]")
-            caption, inline_notice = split_notice(text[0].text_content()) if text else ("", None)
+            caption, inline_notice = split_notice(text_of(text[0])) if text else ("", None)
             out.append(
                 {
                     "url": urljoin(self.page.url, src.strip()),
                     "alt": norm_or_none(imgs[0].get("alt")),
                     "caption": caption or None,
-                    "notice": (norm_or_none(notice[0].text_content()) if notice else None) or inline_notice,
+                    "notice": (norm_or_none(text_of(notice[0])) if notice else None) or inline_notice,
                 }
             )
         return out

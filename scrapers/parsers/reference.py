@@ -15,6 +15,7 @@ from scrapers.parsers.text import (
     is_boilerplate_paragraph,
     norm_or_none,
     split_notice,
+    text_of,
 )
 
 # Blocks inside the body that are never paragraphs (photos, e-mail line, reporter, related,
@@ -62,7 +63,7 @@ class ReferenceParser(LayoutParser):
         """First non-empty text under the header block (searched once, then relative)."""
         for header in self.page.xpath(self.HEADER):
             for el in header.xpath(relative):
-                value = norm_or_none(el.text_content())
+                value = norm_or_none(text_of(el))
                 if value:
                     return value
         return None
@@ -103,7 +104,7 @@ class ReferenceParser(LayoutParser):
             if not src:
                 continue
             desc = fig.xpath(f".//*[{_cls('desc')}]") or fig.xpath(".//figcaption")
-            caption, notice = split_notice(desc[0].text_content()) if desc else ("", None)
+            caption, notice = split_notice(text_of(desc[0])) if desc else ("", None)
             out.append(
                 {
                     "url": urljoin(self.page.url, src.strip()),

@@ -32,6 +32,14 @@ def clean(text: str | None) -> str:
     return _WS_RE.sub(" ", text).strip()
 
 
+def text_of(el) -> str:
+    """Visible text of an element: like text_content(), minus script/style contents (an
+    injected <script> in a title must not become part of the title)."""
+    if el.find(".//script") is None and el.find(".//style") is None:
+        return el.text_content()
+    return "".join(el.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]"))
+
+
 def norm_or_none(text: str | None) -> str | None:
     value = clean(text)
     return value or None
