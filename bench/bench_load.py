@@ -94,7 +94,6 @@ def main() -> None:
     args = parser.parse_args()
 
     from storage import stage
-    from tests.storage_helpers import stage_batch
     from yonhap import db, s3, stack
     from yonhap.config import Settings
 
@@ -108,7 +107,7 @@ def main() -> None:
         day1 = datetime(2024, 6, 19, tzinfo=synthetic.KST)
 
         rows = make_rows(args.rows, "bench_1", day1, seed=1)
-        stage_batch(settings, "bench_1", rows)
+        synthetic.stage_batch(settings, "bench_1", rows)
         cpu0, began = cpu_seconds(root), time.perf_counter()
         first = stage.load(settings, "bench_1")
         load_s, load_cpu = time.perf_counter() - began, cpu_seconds(root) - cpu0
@@ -119,7 +118,7 @@ def main() -> None:
 
         # second half of the 100k corpus (another day), then search
         rows2 = make_rows(args.rows, "bench_2", day1 + timedelta(days=1), seed=2)
-        stage_batch(settings, "bench_2", rows2)
+        synthetic.stage_batch(settings, "bench_2", rows2)
         stage.load(settings, "bench_2")
         del rows, rows2
         conn = db.connect(settings)

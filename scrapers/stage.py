@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,21 +57,32 @@ def _run_subprocess(config_path: Path, timeout: float | None) -> None:
         env=env,
         cwd=str(REPO_ROOT),
     )
-    started = datetime.now(UTC)
+    # A watchdog, not a check per log line: a hung crawler may print nothing at all.
+    timed_out = threading.Event()
+
+    def kill() -> None:
+        timed_out.set()
+        proc.kill()
+
+    watchdog = threading.Timer(timeout, kill) if timeout else None
+    if watchdog:
+        watchdog.daemon = True
+        watchdog.start()
     try:
         assert proc.stdout is not None
         for line in proc.stdout:
             line = line.rstrip("\n")
             tail.append(line)
             _emit(line)
-            if timeout is not None and (datetime.now(UTC) - started).total_seconds() > timeout:
-                proc.kill()
-                raise CrawlFailed(f"crawler subprocess exceeded {timeout}s")
         rc = proc.wait()
     finally:
+        if watchdog:
+            watchdog.cancel()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    if timed_out.is_set():
+        raise CrawlFailed(f"crawler subprocess exceeded {timeout}s and was killed:\n" + "\n".join(tail))
     if rc != 0:
         raise CrawlFailed(f"crawler subprocess exited with {rc}:\n" + "\n".join(tail))
 
@@ -93,6 +105,24 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def _validators(raw: dict[str, dict] | None) -> dict[str, dict[str, str]]:
+    """Validators as HTTP header values (a datetime Last-Modified becomes an HTTP date)."""
+    from email.utils import format_datetime
+
+    out: dict[str, dict[str, str]] = {}
+    for article_id, known in (raw or {}).items():
+        values: dict[str, str] = {}
+        for name in ("etag", "last_modified"):
+            value = (known or {}).get(name)
+            if isinstance(value, datetime):
+                value = format_datetime(value.astimezone(UTC), usegmt=True)
+            if value:
+                values[name] = str(value)
+        if values:
+            out[article_id] = values
+    return out
+
+
 def crawl(
     settings: Settings,
     run_id: str,
@@ -106,6 +136,9 @@ def crawl(
 ) -> CrawlStats:
     """Crawl every article published in ``window`` (see module doc). ``parsers`` limits the
     registered layout parsers by name; ``scrapy_overrides`` adds Scrapy settings (tests)."""
+    from scrapers.parsers.registry import Registry
+
+    Registry.from_names(parsers)  # a bad parser name fails here, not in the subprocess
     s3.ensure_bucket(settings)
     started_at = datetime.now(UTC)
     work = Path(tempfile.mkdtemp(prefix=f"yonhap-crawl-{run_id}-"))
@@ -119,7 +152,7 @@ def crawl(
             "run_id": run_id,
             "window_start": window.start.isoformat(),
             "window_end": window.end.isoformat(),
-            "validators": validators or {},
+            "validators": _validators(validators),
             "retry_urls": list(retry_urls or []),
             "parsers": parsers,
             "out_dir": str(work),

@@ -35,7 +35,7 @@ def load(
     typer.echo(" ".join(f"{k}={v}" for k, v in summary.items()))
     for uri in result["curated"]:
         typer.echo(f"curated {uri}")
-    if result["status"] != "succeeded":
+    if result["status"] != stage.STATUS_SUCCEEDED:
         typer.echo(f"error: run {run_id}: the quality gate blocked the load (see yonhap.crawl_runs)", err=True)
         raise typer.Exit(1)
 

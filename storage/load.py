@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from storage.runs import STATUS_BLOCKED, STATUS_SUCCEEDED
 from yonhap.schema import (
     ARTICLE_COLUMNS,
     ArticleRow,
@@ -56,9 +57,6 @@ LOADER_MAINTAINED = ("first_seen_at", "last_seen_at")
 STAGED_ARTICLE_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c not in LOADER_MAINTAINED)
 # Compared to decide whether an existing row changes (everything we write).
 COMPARED_COLUMNS = STAGED_ARTICLE_COLUMNS
-
-STATUS_SUCCEEDED = "succeeded"
-STATUS_BLOCKED = "blocked"
 
 
 class LoadError(ValueError):

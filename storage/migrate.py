@@ -1,6 +1,6 @@
 """Versioned SQL migrations for schema ``yonhap`` (storage/migrations/NNNN_name.sql).
 
-All pending migrations apply in ONE transaction under a transaction-scoped advisory lock,
+All pending migrations (and the reader role's grants) apply in ONE transaction under a transaction-scoped advisory lock,
 so concurrent upgrades (two CLI runs, parallel Airflow tasks) are safe: the second waits,
 then finds nothing to do. ``yonhap.schema_migrations`` records name, checksum and time; an
 applied file that changed afterwards is refused (add a new migration instead).
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Fixed key for pg_advisory_xact_lock ("yonhapMG" as a signed 64-bit int).
 ADVISORY_LOCK_KEY = int.from_bytes(b"yonhapMG", "big", signed=True)
 _NAME_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+# Read-only analysts' role and what it may read (nothing else: not schema_migrations).
+READER_ROLE = "yonhap_reader"
+READER_SURFACE = ("articles", "article_revisions", "stories", "crawl_runs", "rejected_items", "crawl_errors")
 
 _BOOTSTRAP = """
 CREATE SCHEMA IF NOT EXISTS yonhap;
@@ -80,7 +85,42 @@ def upgrade_conn(conn, directory: Path = MIGRATIONS_DIR) -> list[str]:
                     (migration.name, migration.checksum),
                 )
                 applied_now.append(migration.name)
+            ensure_reader_role(cur)
     return applied_now
+
+
+def ensure_reader_role(cur) -> None:
+    """Create ``yonhap_reader`` (NOLOGIN) when missing and grant it the analyst surface.
+
+    Idempotent, and run after every upgrade, so grants catch up when an administrator creates
+    the role later (a database user without CREATEROLE gets a warning, not a failed upgrade).
+    """
+    from psycopg2 import errors, sql
+
+    cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (READER_ROLE,))
+    if cur.fetchone() is None:
+        cur.execute("SAVEPOINT reader_role")
+        try:
+            cur.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(READER_ROLE)))
+        except (errors.DuplicateObject, errors.UniqueViolation):
+            cur.execute("ROLLBACK TO SAVEPOINT reader_role")  # created concurrently (roles are cluster-wide)
+        except errors.InsufficientPrivilege:
+            cur.execute("ROLLBACK TO SAVEPOINT reader_role")
+            warnings.warn(
+                f"cannot create role {READER_ROLE} (no CREATEROLE); ask an administrator to run "
+                f"CREATE ROLE {READER_ROLE} NOLOGIN, then `yonhap-pipeline db upgrade`",
+                stacklevel=2,
+            )
+            return
+        cur.execute("RELEASE SAVEPOINT reader_role")
+    role = sql.Identifier(READER_ROLE)
+    cur.execute("SELECT has_schema_privilege(%s, 'yonhap', 'USAGE')", (READER_ROLE,))
+    if not cur.fetchone()[0]:
+        cur.execute(sql.SQL("GRANT USAGE ON SCHEMA yonhap TO {}").format(role))
+    for name in READER_SURFACE:
+        cur.execute("SELECT has_table_privilege(%s, %s, 'SELECT')", (READER_ROLE, f"yonhap.{name}"))
+        if not cur.fetchone()[0]:
+            cur.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier("yonhap", name), role))
 
 
 def upgrade_url(url: str) -> list[str]:

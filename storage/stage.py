@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from storage.load import LoadBatch, LoadError, load_batch
+from storage.runs import STATUS_BLOCKED, STATUS_SUCCEEDED
 from yonhap import staging
 from yonhap.config import Settings
 from yonhap.schema import ArticleRow, CrawlError, CrawlStats, GateSummary, RejectedItem, RevisionRow
@@ -73,7 +74,7 @@ def load(settings: Settings, run_id: str) -> dict[str, Any]:
     try:
         outcome = load_batch(conn, batch)
         result: dict[str, Any] = dict(outcome.counts)
-        result["status"] = "succeeded" if batch.gate.success else "blocked"
+        result["status"] = STATUS_SUCCEEDED if batch.gate.success else STATUS_BLOCKED
         began = time.perf_counter()
         result["curated"] = _write_curated(settings, conn, run_id, outcome)
         curated_s = time.perf_counter() - began

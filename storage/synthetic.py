@@ -1,4 +1,5 @@
-"""Deterministic synthetic batches (ArticleRow & co.) for storage tests and bench/bench_load.
+"""Deterministic synthetic batches (ArticleRow & co.) and their staging files, for storage
+tests and bench/bench_load.
 
 The vocabulary is a made-up list of common French words; nothing here is site text.
 """
@@ -9,6 +10,7 @@ import hashlib
 import random
 from datetime import datetime, timedelta
 
+from yonhap import staging
 from yonhap.schema import SECTIONS, ArticleRow, CrawlStats, GateSummary, RevisionRow
 from yonhap.timeutil import KST, UTC
 
@@ -89,6 +91,21 @@ def make_article(
 
 def revision_of(row: ArticleRow) -> RevisionRow:
     return RevisionRow(row.article_id, row.content_hash, row.title_raw, row.body, row.fetched_at or "")
+
+
+def stage_batch(settings, run_id, rows, *, revisions=None, rejects=(), transform_rejects=(), errors=(),
+                stats=None, gate=None) -> None:
+    """Write a run's staging files the way crawl/transform/validate would (for tests, bench)."""
+    staging.write_jsonl(settings, run_id, staging.PASSED, (r.to_dict() for r in rows))
+    revs = [revision_of(r) for r in rows] if revisions is None else revisions
+    staging.write_jsonl(settings, run_id, staging.REVISIONS, (r.to_dict() for r in revs))
+    staging.write_jsonl(settings, run_id, staging.REJECTED, (r.to_dict() for r in rejects))
+    staging.write_jsonl(settings, run_id, staging.TRANSFORM_REJECTS, (r.to_dict() for r in transform_rejects))
+    staging.write_jsonl(settings, run_id, staging.CRAWL_ERRORS, (e.to_dict() for e in errors))
+    staging.write_json(settings, run_id, staging.CRAWL_STATS,
+                       (stats or stats_for(run_id, len(rows))).to_dict())
+    staging.write_json(settings, run_id, staging.GATE,
+                       (gate or gate_for(run_id, len(rows), rejected=len(rejects))).to_dict())
 
 
 def stats_for(run_id: str, items: int, *, not_modified_ids: list[str] | None = None) -> CrawlStats:

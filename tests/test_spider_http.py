@@ -258,3 +258,33 @@ def test_site_down_is_recorded_not_crashed(s3_endpoint):
     assert stats.items == 0 and stats.errors == len(errors) >= 2
     assert {e["url"].split("/", 3)[-1] for e in errors} >= {"RSS/news.xml", "news"}
     assert all(e["attempts"] == 2 and e["status"] is None for e in errors)  # RETRY_TIMES + 1
+
+
+def test_crawl_fails_loudly(s3_endpoint):
+    settings = _settings(s3_endpoint, f"http://127.0.0.1:{stack.free_port()}")
+    window = Window.for_dates(date(2024, 6, 1), date(2024, 6, 1))
+    with pytest.raises(ValueError, match="unknown parser"):
+        stage.crawl(settings, "bad1", window, parsers=["no-such-layout"])
+    with pytest.raises(stage.CrawlFailed, match="exceeded"):
+        stage.crawl(settings, "slow1", window, timeout=0.2)
+
+
+def test_redesigned_site_over_http(replica, s3_endpoint):
+    site = replica(start=date(2024, 6, 1), end=date(2024, 6, 5), per_day=12)
+    site.set_layout("redesign")
+    day = date(2024, 6, 3)
+    settings = _settings(s3_endpoint, site.base_url)
+    stage.crawl(settings, "redesign1", Window.for_dates(day, day), timeout=120)
+    items = staging.read_jsonl(settings, "redesign1", staging.ITEMS)
+    assert sorted(i["article_id"] for i in items) == site.corpus.ids_on(day)
+    for item in items:
+        truth = site.truth(item["article_id"])
+        assert item["layout"] == "redesign-v1" and item["parse_errors"] == []
+        assert item["paragraphs"] == truth.paragraphs and item["images"] == truth.images
+        assert item["author_email"] == truth.author_email
+    # With only the reference parser registered the drift is visible, not silent.
+    stats = stage.crawl(settings, "redesign2", Window.for_dates(day, day), parsers=["reference-v1"], timeout=120)
+    old = staging.read_jsonl(settings, "redesign2", staging.ITEMS)
+    assert {i["layout"] for i in old} == {"unrecognized"}
+    assert all(i["field_sources"].get("paragraphs") == "generic" for i in old)
+    assert stats.scrapy_stats["yonhap/field_source/paragraphs/generic"] == len(old)

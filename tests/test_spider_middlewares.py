@@ -75,3 +75,13 @@ def test_warc_records_one_gzip_member_each(tmp_path):
     assert record.header("Content-Encoding") is None  # the stored payload is decoded
     assert record.fetched_at - at < timedelta(seconds=1)
     assert parse_record_uri(uri_b)[1] == "raw/dt=2024-06-20/r1.warc.gz"
+
+
+def test_validators_become_header_values():
+    from scrapers.stage import _validators
+
+    got = _validators({
+        "AFR20240619002900884": {"etag": '"x"', "last_modified": datetime(2024, 6, 19, 11, 4, tzinfo=UTC)},
+        "AFR20240619002800884": {"etag": None, "last_modified": None},
+    })
+    assert got == {"AFR20240619002900884": {"etag": '"x"', "last_modified": "Wed, 19 Jun 2024 11:04:00 GMT"}}

@@ -270,3 +270,36 @@ def synthetic_reject():
     from yonhap.schema import RejectedItem
 
     return RejectedItem("r1", "AFR20240619000000099", None, ["body is empty"], {"body": ""}, "validate")
+
+
+def test_reader_grants_catch_up_on_every_upgrade(settings, db_conn):
+    with db_conn, db_conn.cursor() as cur:
+        cur.execute("REVOKE SELECT ON yonhap.crawl_errors FROM yonhap_reader")
+    assert one(db_conn, "SELECT has_table_privilege('yonhap_reader', 'yonhap.crawl_errors', 'SELECT')") == (False,)
+    assert migrate.upgrade(settings) == []
+    assert one(db_conn, "SELECT has_table_privilege('yonhap_reader', 'yonhap.crawl_errors', 'SELECT')") == (True,)
+    assert one(db_conn, "SELECT has_table_privilege('yonhap_reader', 'yonhap.schema_migrations', 'SELECT')") == (
+        False,)
+
+
+def test_upgrade_without_createrole_warns_instead_of_failing(settings, db_conn, monkeypatch):
+    from tests.fixtures_stack import _create_database, _drop_database, _url_for
+
+    owner = f"app_{uuid.uuid4().hex[:8]}"
+    dbname = f"o_{uuid.uuid4().hex[:12]}"
+    server = _url_for(settings.database_url, "postgres")
+    db_conn.autocommit = True
+    with db_conn.cursor() as cur:
+        cur.execute(sql.SQL("CREATE ROLE {} LOGIN NOCREATEROLE").format(sql.Identifier(owner)))
+    try:
+        url = _create_database(server, dbname)
+        with db_conn.cursor() as cur:
+            cur.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(dbname), sql.Identifier(owner)))
+        monkeypatch.setattr(migrate, "READER_ROLE", f"reader_{uuid.uuid4().hex[:8]}")  # a role nobody made
+        with pytest.warns(UserWarning, match="no CREATEROLE"):
+            applied = migrate.upgrade_url(url.replace("postgresql://postgres@", f"postgresql://{owner}@"))
+        assert applied == [m.name for m in migrate.available()]
+    finally:
+        _drop_database(server, dbname)
+        with db_conn.cursor() as cur:
+            cur.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(owner)))

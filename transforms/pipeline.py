@@ -16,6 +16,7 @@ those expectations and quarantines them with its reasons.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,6 +108,19 @@ def transform_batch(
     run_id: str | None = None,
 ) -> TransformResult:
     """Clean, dedupe, link and version one batch (see the module docstring)."""
+    # The batch allocates millions of small acyclic objects; the cyclic garbage collector's
+    # repeated scans of them cost ~20% of the run and grow with the batch. Nothing here
+    # builds reference cycles, so it is paused for the call (and restored as it was).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _transform(items, stored, run_id)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _transform(items, stored, run_id) -> TransformResult:
     rows: list[ArticleRow] = []
     rejects: list[RejectedItem] = []
     items_in = 0

@@ -179,6 +179,7 @@ class PostmasterState:
 
 def postmaster_state(pgdata: Path) -> PostmasterState | None:
     """The server running on ``pgdata`` (from its postmaster.pid), or None."""
+    pgdata = pgdata.resolve()
     try:
         lines = (pgdata / "postmaster.pid").read_text().splitlines()
     except (FileNotFoundError, NotADirectoryError):
@@ -187,8 +188,8 @@ def postmaster_state(pgdata: Path) -> PostmasterState | None:
         pid = int(lines[0])
     except (IndexError, ValueError):
         return None
-    if not _pid_alive(pid, "postgres"):
-        return None  # stale file (crash, reboot)
+    if not _pid_alive(pid, str(pgdata)):
+        return None  # stale file (crash, reboot; the pid may now be another program)
     port = int(lines[3]) if len(lines) > 3 and lines[3].strip().isdigit() else None
     ready = len(lines) >= 8 and lines[7].strip() == "ready"
     return PostmasterState(pid, port, ready)

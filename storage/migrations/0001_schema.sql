@@ -1,4 +1,4 @@
--- 0001: the analyst surface of schema `yonhap` (docs/analysts.md) and the read-only role.
+-- 0001: the analyst surface of schema `yonhap` (docs/analysts.md).
 -- Applied once, inside the migration transaction (storage/migrate.py); never edit after release:
 -- add 0002_*.sql instead.
 
@@ -117,16 +117,5 @@ CREATE TABLE yonhap.crawl_errors (
 );
 CREATE INDEX crawl_errors_pending_idx ON yonhap.crawl_errors (url) WHERE resolved_at IS NULL;
 
--- Read-only analysts' role (cluster-wide; NOLOGIN: create login users IN ROLE yonhap_reader).
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'yonhap_reader') THEN
-        CREATE ROLE yonhap_reader NOLOGIN;
-    END IF;
-EXCEPTION WHEN duplicate_object OR unique_violation THEN
-    NULL;  -- another database of the same cluster created it concurrently
-END
-$$;
-GRANT USAGE ON SCHEMA yonhap TO yonhap_reader;
-GRANT SELECT ON yonhap.articles, yonhap.article_revisions, yonhap.stories, yonhap.crawl_runs,
-    yonhap.rejected_items, yonhap.crawl_errors TO yonhap_reader;
+-- The read-only role `yonhap_reader` and its grants are (re)applied by storage/migrate.py after
+-- every upgrade: roles are cluster-wide and may need an administrator (see docs/analysts.md).
