@@ -16,6 +16,7 @@ import io
 from collections import defaultdict
 from datetime import date
 
+from storage.runs import STATUS_SUCCEEDED
 from yonhap import s3
 from yonhap.config import Settings
 from yonhap.schema import ARTICLE_COLUMNS
@@ -122,14 +123,13 @@ def pending_runs(conn, exclude: str | None = None, limit: int = 20) -> list[str]
         cur.execute(
             """
             SELECT run_id FROM yonhap.crawl_runs
-            WHERE status = 'succeeded' AND loaded > 0 AND NOT curated_written
+            WHERE status = %s AND loaded > 0 AND NOT curated_written
               AND run_id IS DISTINCT FROM %s
             ORDER BY started_at, run_id LIMIT %s
             """,
-            (exclude, limit),
+            (STATUS_SUCCEEDED, exclude, limit),
         )
         return [r for (r,) in cur.fetchall()]
-    # (no commit needed: read only)
 
 
 def run_article_ids(settings: Settings, conn, run_id: str) -> list[str]:

@@ -8,6 +8,7 @@ reconciles earlier runs whose curated files are missing.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from typing import Any
@@ -18,6 +19,7 @@ from yonhap import staging
 from yonhap.config import Settings
 from yonhap.schema import ArticleRow, CrawlError, CrawlStats, GateSummary, RejectedItem, RevisionRow
 
+log = logging.getLogger(__name__)
 _RUN_ID_OK = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
@@ -75,10 +77,19 @@ def load(settings: Settings, run_id: str) -> dict[str, Any]:
         outcome = load_batch(conn, batch)
         result: dict[str, Any] = dict(outcome.counts)
         result["status"] = STATUS_SUCCEEDED if batch.gate.success else STATUS_BLOCKED
+        # The rows are committed: a curated-file failure must not fail the run. The row keeps
+        # curated_written = false and the next load writes the files (reconcile).
         began = time.perf_counter()
-        result["curated"] = _write_curated(settings, conn, run_id, outcome)
+        try:
+            result["curated"] = _write_curated(settings, conn, run_id, outcome)
+            result["reconciled_runs"] = parquet.reconcile(settings, conn, exclude=run_id)
+        except Exception as err:  # noqa: BLE001 -- reported, retried by the next load
+            conn.rollback()
+            log.warning("run %s: curated Parquet not written (next load retries): %s", run_id, err)
+            result.setdefault("curated", [])
+            result.setdefault("reconciled_runs", [])
+            result["curated_error"] = f"{type(err).__name__}: {err}"
         curated_s = time.perf_counter() - began
-        result["reconciled_runs"] = parquet.reconcile(settings, conn, exclude=run_id)
     finally:
         conn.close()
     result["seconds"] = {"read_staging": round(read_s, 3), **outcome.seconds, "curated": round(curated_s, 3)}

@@ -29,7 +29,11 @@ RUN_TIMEOUT = 300.0
 
 def cli_env(settings: Settings, base_url: str, **extra: str) -> dict[str, str]:
     """The environment of one `yonhap-pipeline` run against ``settings`` and ``base_url``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("YONHAP_", "AWS_", "S3_", "DATABASE_URL"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("YONHAP_", "AWS_", "S3_", "DATABASE_URL"))
+    }
     env.update(
         DATABASE_URL=settings.database_url,
         S3_ENDPOINT_URL=settings.s3_endpoint_url,
@@ -51,9 +55,16 @@ def run_args(first: date, last: date, run_id: str) -> list[str]:
     return [CLI, "run", "--from", first.isoformat(), "--to", last.isoformat(), "--run-id", run_id]
 
 
-def run_pipeline(env: dict[str, str], first: date, last: date, run_id: str) -> subprocess.CompletedProcess:
+def run_pipeline(
+    env: dict[str, str], first: date, last: date, run_id: str
+) -> subprocess.CompletedProcess:
     return subprocess.run(
-        run_args(first, last, run_id), env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=str(REPO)
+        run_args(first, last, run_id),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        cwd=str(REPO),
     )
 
 
@@ -205,7 +216,16 @@ def start_replica_on_port(tmp_dir: Path, port: int, **config):
     from yonhap.replica import Corpus, ReplicaConfig
 
     cfg = ReplicaConfig(**config)
-    cmd = [sys.executable, "-m", "yonhap.replica", "--port", str(port), "--host", "127.0.0.1", *cfg.to_args()]
+    cmd = [
+        sys.executable,
+        "-m",
+        "yonhap.replica",
+        "--port",
+        str(port),
+        "--host",
+        "127.0.0.1",
+        *cfg.to_args(),
+    ]
     stderr_path = Path(tempfile.mkstemp(prefix="replica-", suffix=".err", dir=tmp_dir)[1])
     with open(stderr_path, "wb") as err:
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err)
@@ -218,7 +238,9 @@ def start_replica_on_port(tmp_dir: Path, port: int, **config):
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
                 handle.stop()
-                raise RuntimeError(f"replica not answering: {stderr_path.read_text()[-2000:]}") from None
+                raise RuntimeError(
+                    f"replica not answering: {stderr_path.read_text()[-2000:]}"
+                ) from None
             time.sleep(0.05)
 
 

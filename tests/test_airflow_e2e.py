@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures_stack import TEMPLATE_DB, _create_database, _drop_database, _url_for
-from tests.test_run_cli import cli_env, rows, run_cli, truth_ids
+from tests.test_run_cli import cli_env, rows, truth_ids
 from yonhap import airflow_local
 from yonhap.airflow_tasks import INGEST_LOOKBACK
 from yonhap.timeutil import KST
@@ -165,6 +165,11 @@ def test_backfill_through_the_scheduler_matches_the_cli_and_respects_the_pool(
     env = _env_for(airflow_meta, settings, site.base_url, port, poison_env=False)
     env["AIRFLOW__CORE__PARALLELISM"] = "6"
     rundir = home / "run"
+    server = _url_for(stack_settings.database_url, "postgres")
+    cli_db = f"c_{uuid.uuid4().hex[:12]}"
+    cli_settings = settings.with_(database_url=_create_database(server, cli_db, template=TEMPLATE_DB),
+                                  s3_bucket=f"c-{uuid.uuid4().hex[:16]}")
+    cli = None
     airflow_local.ensure_pool(env, slots=1)
     airflow = str(Path(sys.executable).parent / "airflow")
     try:
@@ -188,6 +193,12 @@ def test_backfill_through_the_scheduler_matches_the_cli_and_respects_the_pool(
             "conf": {"from": BACKFILL_DAYS[0].isoformat(), "to": BACKFILL_DAYS[1].isoformat()},
         })
         assert status == 200, good
+        # Meanwhile the CLI does the same days into its own database (compared below).
+        cli = subprocess.Popen(
+            [str(Path(sys.executable).parent / "yonhap-pipeline"), "run", "--from", BACKFILL_DAYS[0].isoformat(),
+             "--to", BACKFILL_DAYS[1].isoformat()],
+            env=cli_env(cli_settings, site.base_url), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
 
         refused = _wait_run(port, "yonhap_fr_backfill", "bad_order", timeout=300)
         assert refused["state"] == "failed"
@@ -196,9 +207,14 @@ def test_backfill_through_the_scheduler_matches_the_cli_and_respects_the_pool(
         done = _wait_run(port, "yonhap_fr_backfill", "three_days", timeout=900)
         tis = _task_instances(port, "yonhap_fr_backfill", "three_days")
         assert done["state"] == "success", [(t["task_id"], t["map_index"], t["state"]) for t in tis]
+        cli_output, _ = cli.communicate(timeout=600)
+        assert cli.returncode == 0, cli_output[-3000:]
     finally:
         for name in ("scheduler", "dag-processor", "api-server"):
             airflow_local.stop_process(name, rundir)
+        if cli is not None and cli.poll() is None:
+            cli.kill()
+            cli.communicate()
 
     # One partition per day, each green.
     crawls = [t for t in tis if t["task_id"] == "day.crawl"]
@@ -209,6 +225,10 @@ def test_backfill_through_the_scheduler_matches_the_cli_and_respects_the_pool(
     assert all(t["pool"] == "yonhap_site" for t in crawls)
     for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
         assert start >= end, spans
+    others = [(datetime.fromisoformat(t["start_date"]), datetime.fromisoformat(t["end_date"]))
+              for t in tis if t["task_id"] != "day.crawl" and t["map_index"] >= 0]
+    overlapping = [(a, b) for i, a in enumerate(others) for b in others[i + 1:] if a[0] < b[1] and b[0] < a[1]]
+    assert overlapping, "partitions never ran side by side: the pool check above would prove nothing"
 
     # Exactly the truth for those days, and the same rows as the CLI for the same days.
     expected = truth_ids(site.corpus, *BACKFILL_DAYS)
@@ -217,20 +237,11 @@ def test_backfill_through_the_scheduler_matches_the_cli_and_respects_the_pool(
     assert runs == [("backfill", "succeeded")] * 3
     backfilled = rows(db_conn, SAME_SQL)
 
-    server = _url_for(stack_settings.database_url, "postgres")
-    cli_db = f"c_{uuid.uuid4().hex[:12]}"
-    cli_settings = settings.with_(database_url=_create_database(server, cli_db, template=TEMPLATE_DB),
-                                  s3_bucket=f"c-{uuid.uuid4().hex[:16]}")
-    try:
-        proc = run_cli(cli_env(cli_settings, site.base_url), "run", "--from", BACKFILL_DAYS[0].isoformat(),
-                       "--to", BACKFILL_DAYS[1].isoformat())
-        assert proc.returncode == 0, proc.stdout[-3000:]
-        import psycopg2
+    import psycopg2
 
-        conn = psycopg2.connect(cli_settings.database_url)
-        try:
-            assert rows(conn, SAME_SQL) == backfilled
-        finally:
-            conn.close()
+    conn = psycopg2.connect(cli_settings.database_url)
+    try:
+        assert rows(conn, SAME_SQL) == backfilled
     finally:
+        conn.close()
         _drop_database(server, cli_db)

@@ -39,12 +39,17 @@ def test_headline_prefers_a_bold_statement_about_a_ratio():
 
 
 def test_headline_falls_back_to_the_first_data_row():
-    assert report.headline(FRAGMENT_TABLE_ONLY) == "load stage — 11.9 s — <= 30 s — 0.40"
+    assert report.headline(FRAGMENT_TABLE_ONLY) == "measure: load stage; result: 11.9 s; target: <= 30 s; ratio: 0.40"
 
 
 def test_headline_prefers_a_bold_table_row_over_bold_prose_without_a_ratio():
-    text = "# R\n\nCorpus **100 articles**.\n\n| a | b |\n|---|---|\n| pages/s | **1,307** |\n"
-    assert report.headline(text) == "pages/s — **1,307**"
+    text = "# R\n\nCorpus **100 articles**.\n\n| measure | value |\n|---|---|\n| pages/s | **1,307** |\n"
+    assert report.headline(text) == "measure: pages/s; value: **1,307**"
+
+
+def test_headline_takes_a_statement_about_a_budget_before_table_rows():
+    text = "# T\n\n| n | s |\n|---|---|\n| 10 | **1.0** |\n\nBudget for 100k: met (55.7 s).\n"
+    assert report.headline(text) == "Budget for 100k: met (55.7 s)."
 
 
 def test_checks_flag_missing_medians_and_ratios_unless_deterministic():

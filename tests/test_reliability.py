@@ -9,6 +9,7 @@ Run: .venv/bin/python -m pytest tests/test_reliability.py -x -q
 from __future__ import annotations
 
 import random
+import re
 from datetime import date
 
 import pytest
@@ -17,6 +18,7 @@ from tests.reliability_support import (
     DedicatedStack,
     PipelineProcess,
     article_access_count,
+    cli_env,
     fresh_settings,
     integrity_problems,
     output,
@@ -26,7 +28,6 @@ from tests.reliability_support import (
     snapshot,
     start_replica_on_port,
     truth_ids,
-    cli_env,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -63,7 +64,11 @@ def test_faults_retried_persistent_failures_recorded_then_healed(settings, tmp_p
         plans = _fault_plans(config, truth)
         transient = {i for i, p in plans.items() if p.clears}
         persistent = {i for i, p in plans.items() if p.persistent}
-        lists = ["/news", "/RSS/news.xml", *(f"/news/{n}" for n in range(1, site.corpus.page_count() + 2))]
+        lists = [
+            "/news",
+            "/RSS/news.xml",
+            *(f"/news/{n}" for n in range(1, site.corpus.page_count() + 2)),
+        ]
         # Preconditions of the seed (a changed fault model must fail here, not silently pass).
         assert len(transient) >= 2 and len(persistent) >= 2, (transient, persistent)
         assert not any(faults.plan_for(config, p).persistent for p in lists)
@@ -81,14 +86,21 @@ def test_faults_retried_persistent_failures_recorded_then_healed(settings, tmp_p
     assert transient <= loaded
     assert missing and missing <= persistent, (missing, persistent)
     assert loaded <= truth
-    retried = {e["path"].removeprefix("/view/") for e in log if e["path"].startswith("/view/") and e["attempt"] > 1}
+    retried = {
+        e["path"].removeprefix("/view/")
+        for e in log
+        if e["path"].startswith("/view/") and e["attempt"] > 1
+    }
     # A "slow" first attempt still answers correctly: nothing to retry.
     assert {i for i in transient if plans[i].kind != "slow"} <= retried
     errors = rows(
         db_conn,
         "SELECT url, status, error, attempts, resolved_at FROM yonhap.crawl_errors WHERE run_id = 'rel_faults_1'",
     )
-    by_id = {url.rsplit("/", 1)[-1]: (status, error, attempts, resolved) for url, status, error, attempts, resolved in errors}
+    by_id = {
+        url.rsplit("/", 1)[-1]: (status, error, attempts, resolved)
+        for url, status, error, attempts, resolved in errors
+    }
     for article_id in missing:
         assert article_id in by_id, (article_id, errors)
         status, error, attempts, resolved = by_id[article_id]
@@ -98,11 +110,21 @@ def test_faults_retried_persistent_failures_recorded_then_healed(settings, tmp_p
         else:
             assert status in (503, 429, None)  # None: connection reset, no HTTP status
             assert attempts > 1  # retried before giving up
-    run = rows(db_conn, "SELECT status, loaded, errors FROM yonhap.crawl_runs WHERE run_id = 'rel_faults_1'")[0]
+    run = rows(
+        db_conn,
+        "SELECT status, loaded, errors FROM yonhap.crawl_runs WHERE run_id = 'rel_faults_1'",
+    )[0]
     assert run == ("succeeded", len(loaded), len(errors))
+    print(
+        f"[reliability] faults: {len(truth)} articles, {len(transient)} transient + {len(persistent)} "
+        f"persistent faulty pages, {sum(e['attempt'] > 1 for e in log)} retried fetches; run 1 loaded "
+        f"{len(loaded)}, {len(errors)} crawl_errors ({sorted(plans[i].kind for i in missing)})"
+    )
 
     # The site heals (same host and port, no faults): the next run retries the recorded URLs.
-    healed = start_replica_on_port(tmp_path, port, **dict(FAULTS, fault_rate=0.0, persistent_rate=0.0))
+    healed = start_replica_on_port(
+        tmp_path, port, **dict(FAULTS, fault_rate=0.0, persistent_rate=0.0)
+    )
     try:
         second = run_pipeline(env, *WINDOW, "rel_faults_2")
         assert second.returncode == 0, output(second)
@@ -111,7 +133,11 @@ def test_faults_retried_persistent_failures_recorded_then_healed(settings, tmp_p
     loaded_after = {r[0] for r in rows(db_conn, "SELECT article_id FROM yonhap.articles")}
     assert loaded_after == truth
     for article_id in missing:
-        body, title_raw = rows(db_conn, "SELECT body, title_raw FROM yonhap.articles WHERE article_id = %s", (article_id,))[0]
+        body, title_raw = rows(
+            db_conn,
+            "SELECT body, title_raw FROM yonhap.articles WHERE article_id = %s",
+            (article_id,),
+        )[0]
         truth_article = healed.truth(article_id)
         assert (body, title_raw) == (truth_article.body, truth_article.title_raw)
     unresolved = rows(db_conn, "SELECT url FROM yonhap.crawl_errors WHERE resolved_at IS NULL")
@@ -130,7 +156,9 @@ def _staged(settings, run_id: str, name: str) -> bool:
     return s3.exists(settings, staging.key(run_id, name))
 
 
-def test_kill9_at_seeded_points_then_rerun_equals_a_clean_run(stack_settings, settings, replica, db_conn):
+def test_kill9_at_seeded_points_then_rerun_equals_a_clean_run(
+    stack_settings, settings, replica, db_conn
+):
     from storage.load import PAUSE_AFTER_COPY_ENV, PAUSE_MARKER
     from yonhap import db, staging
 
@@ -168,7 +196,9 @@ def test_kill9_at_seeded_points_then_rerun_equals_a_clean_run(stack_settings, se
 
     # b) between stages: as soon as the crawl stage's last file is staged (+ seeded jitter).
     victim = PipelineProcess(env, *WINDOW, "rel_kill_between")
-    assert victim.wait_for(lambda: _staged(settings, "rel_kill_between", staging.CRAWL_STATS), poll=0.02), victim.text
+    assert victim.wait_for(
+        lambda: _staged(settings, "rel_kill_between", staging.CRAWL_STATS), poll=0.02
+    ), victim.text
     jitter = rng.uniform(0.0, 0.3)
     victim.wait_for(lambda: False, timeout=jitter)
     victim.kill9()
@@ -192,37 +222,65 @@ def test_kill9_at_seeded_points_then_rerun_equals_a_clean_run(stack_settings, se
     assert rerun.returncode == 0, output(rerun)
     assert snapshot(db_conn) == expected, kills
     assert integrity_problems(db_conn) == {}
-    assert rows(db_conn, "SELECT status, loaded FROM yonhap.crawl_runs WHERE run_id = 'rel_kill_load'") == [
-        ("succeeded", len(truth))
-    ]
+    assert rows(
+        db_conn, "SELECT status, loaded FROM yonhap.crawl_runs WHERE run_id = 'rel_kill_load'"
+    ) == [("succeeded", len(truth))]
+    # Curated Parquet: written once, by the run that committed, holding each article once.
+    curated = _curated_ids(settings)
+    assert set(curated) == {"rel_kill_load"}, curated
+    assert sorted(curated["rel_kill_load"]) == sorted(truth)
+
+
+def _curated_ids(settings) -> dict[str, list[str]]:
+    """run id -> article ids in its curated/articles/dt=*/<run_id>.parquet files."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    from yonhap import s3
+
+    found: dict[str, list[str]] = {}
+    for key in s3.list_keys(settings, "curated/articles/"):
+        table = pq.read_table(io.BytesIO(s3.get_bytes(settings, key)), columns=["article_id"])
+        run_id = key.rsplit("/", 1)[-1].removesuffix(".parquet")
+        found.setdefault(run_id, []).extend(table.column("article_id").to_pylist())
+    return found
 
 
 # ---------------------------------------------------------------- 4. site redesign
 
+
 def test_redesign_with_only_the_reference_parser_is_blocked_then_loads_with_the_redesign_parser(
     settings, replica, db_conn
 ):
+    from scrapers.parsers.reference import ReferenceParser
     from scrapers.parsers.registry import PARSERS_ENV
 
     site = replica(**CORPUS, layout="redesign")
     truth = truth_ids(site.corpus, *SHORT_WINDOW)
 
     # The day the live site changes: only the parser of the old layout is deployed.
-    old = run_pipeline(cli_env(settings, site.base_url, **{PARSERS_ENV: "reference"}), *SHORT_WINDOW, "rel_redesign_old")
-    print("REDESIGN-OLD", old.stdout[-6000:])
+    env_old = cli_env(settings, site.base_url, **{PARSERS_ENV: ReferenceParser.layout})
+    old = run_pipeline(env_old, *SHORT_WINDOW, "rel_redesign_old")
     assert old.returncode == 1, output(old)
+    assert "quality gate blocked run rel_redesign_old" in old.stdout
     assert scalar(db_conn, "SELECT count(*) FROM yonhap.articles") == 0
-    status, quality, message = rows(
-        db_conn, "SELECT status, quality_success, message FROM yonhap.crawl_runs WHERE run_id = 'rel_redesign_old'"
+    assert scalar(db_conn, "SELECT count(*) FROM yonhap.article_revisions") == 0
+    status, quality, items, loaded_count, message = rows(
+        db_conn,
+        "SELECT status, quality_success, items, loaded, message FROM yonhap.crawl_runs WHERE run_id = 'rel_redesign_old'",
     )[0]
-    print("REDESIGN-RUN", status, quality, message)
-    rejected = rows(db_conn, "SELECT article_id, stage, reasons FROM yonhap.rejected_items WHERE run_id = 'rel_redesign_old'")
-    print("REDESIGN-REJ", rejected[:5], len(rejected))
-    assert status == "blocked" and quality is False
+    assert (status, quality, items, loaded_count) == ("blocked", False, len(truth), 0)
+    # The gate names the drifted fields and the reason (body from the generic fallback).
+    assert "body:" in message and "fallback layer 'generic'" in message, message
+    assert "section:" in message, message
+    assert "no layout parser recognized" in message, message
 
     new = run_pipeline(cli_env(settings, site.base_url), *SHORT_WINDOW, "rel_redesign_new")
     assert new.returncode == 0, output(new)
-    loaded = rows(db_conn, "SELECT article_id, title_raw, body FROM yonhap.articles ORDER BY article_id")
+    loaded = rows(
+        db_conn, "SELECT article_id, title_raw, body FROM yonhap.articles ORDER BY article_id"
+    )
     assert {r[0] for r in loaded} == truth
     for article_id, title_raw, body in loaded:
         expected = site.truth(article_id)
@@ -238,18 +296,144 @@ def test_hostile_pages_are_bounded_or_quarantined_and_the_rest_loads(settings, r
     site = replica(**CORPUS, hostile=True)
     truth = truth_ids(site.corpus, *HOSTILE_WINDOW)
     hostile = {i: site.truth(i).hostile for i in truth if site.truth(i).kind == "hostile"}
-    assert sorted(hostile.values()) == sorted(["huge", "bad_utf8", "script_title", "many_paragraphs", "date_mismatch"])
+    assert sorted(hostile.values()) == sorted(
+        ["huge", "bad_utf8", "script_title", "many_paragraphs", "date_mismatch"]
+    )
 
     proc = run_pipeline(cli_env(settings, site.base_url), *HOSTILE_WINDOW, "rel_hostile")
-    print("HOSTILE", proc.returncode, proc.stdout[-6000:])
-    loaded = {r[0] for r in rows(db_conn, "SELECT article_id FROM yonhap.articles")}
-    rejected = rows(db_conn, "SELECT article_id, stage, reasons FROM yonhap.rejected_items")
-    errors = rows(db_conn, "SELECT url, status, error, attempts FROM yonhap.crawl_errors")
-    print("HOSTILE-LOADED", {i: k for i, k in hostile.items() if i in loaded})
-    print("HOSTILE-REJ", rejected)
-    print("HOSTILE-ERR", errors)
-    print("HOSTILE-MISSING", (truth - loaded) - set(hostile))
-    for i, k in hostile.items():
-        if i in loaded:
-            print(k, rows(db_conn, "SELECT title, title_raw, length(body), word_count, published_at FROM yonhap.articles WHERE article_id=%s", (i,)))
     assert proc.returncode == 0, output(proc)
+    by_kind = {kind: article_id for article_id, kind in hostile.items()}
+    loaded = {r[0] for r in rows(db_conn, "SELECT article_id FROM yonhap.articles")}
+    # Every ordinary article of the window loads.
+    assert loaded - set(hostile) == truth - set(hostile)
+
+    # huge (~20 MB): cut off by the download size limit, recorded as a crawl error, not loaded.
+    huge = by_kind["huge"]
+    errors = rows(
+        db_conn,
+        "SELECT url, error, attempts FROM yonhap.crawl_errors WHERE url LIKE %s",
+        (f"%/view/{huge}",),
+    )
+    assert len(errors) == 1 and "max size" in errors[0][1] and errors[0][2] >= 1, errors
+    assert huge not in loaded
+
+    # many_paragraphs (10,000) and date_mismatch: quarantined by the gate with a named reason.
+    reasons = {
+        article_id: (stage, " ".join(why))
+        for article_id, stage, why in rows(
+            db_conn, "SELECT article_id, stage, reasons FROM yonhap.rejected_items"
+        )
+    }
+    assert reasons[by_kind["many_paragraphs"]][0] == "validate"
+    assert "body_max_length" in reasons[by_kind["many_paragraphs"]][1]
+    assert reasons[by_kind["date_mismatch"]][0] == "validate"
+    assert "published_in_window" in reasons[by_kind["date_mismatch"]][1]
+    assert not {by_kind["many_paragraphs"], by_kind["date_mismatch"]} & loaded
+    assert set(reasons) == {by_kind["many_paragraphs"], by_kind["date_mismatch"]}
+
+    # bad_utf8: loaded, the invalid bytes replaced by U+FFFD exactly as the truth says.
+    bad = by_kind["bad_utf8"]
+    (body,) = rows(db_conn, "SELECT body FROM yonhap.articles WHERE article_id = %s", (bad,))[0]
+    assert body == site.truth(bad).body and "\ufffd" in body
+
+    # script_title: loaded with the script dropped -- inert text, no markup anywhere.
+    script = by_kind["script_title"]
+    title, title_raw = rows(
+        db_conn, "SELECT title, title_raw FROM yonhap.articles WHERE article_id = %s", (script,)
+    )[0]
+    assert (title, title_raw) == (site.truth(script).title, site.truth(script).title_raw)
+    leaked = rows(
+        db_conn,
+        "SELECT article_id FROM yonhap.articles WHERE title_raw ~* '<|script|attacker' OR body ~* '<script|attacker\\.invalid'",
+    )
+    assert leaked == []
+    assert rows(
+        db_conn,
+        "SELECT status, loaded, rejected, errors FROM yonhap.crawl_runs WHERE run_id = 'rel_hostile'",
+    ) == [("succeeded", len(loaded), 2, 1)]
+    assert integrity_problems(db_conn) == {}
+
+
+# ---------------------------------------------------------------- 3. service outages
+
+
+@pytest.fixture
+def dedicated_stack():
+    """Services of this test alone: stopping them must not disturb the session stack."""
+    own = DedicatedStack.start()
+    yield own
+    own.close()
+
+
+def test_postgres_restart_and_s3_outage_fail_cleanly_then_the_rerun_loads_everything(
+    dedicated_stack, replica
+):
+    from storage.load import PAUSE_AFTER_COPY_ENV, PAUSE_MARKER
+    from yonhap import db
+
+    stack = dedicated_stack
+    site = replica(**CORPUS)
+    truth = truth_ids(site.corpus, *SHORT_WINDOW)
+    env = cli_env(stack.settings, site.base_url)
+
+    def run_row(conn, run_id):
+        return rows(
+            conn, "SELECT status, message FROM yonhap.crawl_runs WHERE run_id = %s", (run_id,)
+        )[0]
+
+    # a) PostgreSQL restarts while the loader holds its transaction (after COPY, before merge).
+    victim = PipelineProcess(
+        dict(env, **{PAUSE_AFTER_COPY_ENV: "4"}), *SHORT_WINDOW, "rel_pg_restart"
+    )
+    assert victim.wait_for(lambda: PAUSE_MARKER in victim.text, timeout=240), victim.text
+    stack.stop_postgres()
+    stack.start_postgres()
+    assert victim.wait() == 1, victim.text
+    conn = db.connect(stack.settings)
+    try:
+        assert scalar(conn, "SELECT count(*) FROM yonhap.articles") == 0
+        assert scalar(conn, "SELECT count(*) FROM yonhap.article_revisions") == 0
+        pg_status, pg_message = run_row(conn, "rel_pg_restart")
+    finally:
+        conn.close()
+
+    # b) the S3 endpoint goes away during the crawl (the archive and staging live there).
+    site.clear_log()
+    victim = PipelineProcess(env, *SHORT_WINDOW, "rel_store_down")
+    assert victim.wait_for(lambda: article_access_count(site) >= 5), victim.text
+    stack.stop_s3()
+    assert victim.wait() == 1, victim.text
+    conn = db.connect(stack.settings)
+    try:
+        assert scalar(conn, "SELECT count(*) FROM yonhap.articles") == 0
+        s3_status, s3_message = run_row(conn, "rel_store_down")
+    finally:
+        conn.close()
+
+    # c) both services back (the S3 endpoint comes back empty): the rerun loads the truth.
+    stack.start_s3()
+    rerun = run_pipeline(env, *SHORT_WINDOW, "rel_outage_rerun")
+    assert rerun.returncode == 0, output(rerun)
+    conn = db.connect(stack.settings)
+    try:
+        loaded = rows(
+            conn, "SELECT article_id, title_raw, body FROM yonhap.articles ORDER BY article_id"
+        )
+        assert {r[0] for r in loaded} == truth
+        for article_id, title_raw, body in loaded:
+            assert (title_raw, body) == (
+                site.truth(article_id).title_raw,
+                site.truth(article_id).body,
+            )
+        assert integrity_problems(conn) == {}
+    finally:
+        conn.close()
+
+    # The failed runs say so, in one line that names the service that was unavailable.
+    assert (pg_status, s3_status) == ("failed", "failed")
+    print(f"[reliability] outage messages: {pg_message!r} / {s3_message!r}")
+    for message, service in ((pg_message, r"(?i)postgres"), (s3_message, r"\bS3\b")):
+        assert message and "\n" not in message, message
+        assert re.search(service, message), (
+            f"the failure does not name the service ({service}): {message!r}"
+        )

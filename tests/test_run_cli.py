@@ -123,8 +123,7 @@ def test_unreachable_site_fails_with_exit_1_and_a_failed_run_row(settings, db_co
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
     # The crawl records every failed fetch; an empty batch is then refused by the volume check.
     (status, message), = rows(db_conn, "SELECT status, message FROM yonhap.crawl_runs WHERE run_id = 'cli_down'")
-    print(status, message)
-    assert status == "blocked" and "volume" in message
+    assert status == "blocked" and "volume" in message, (status, message, proc.stdout[-2000:])
     assert "quality gate blocked run cli_down" in proc.stdout
     assert rows(db_conn, "SELECT count(*) FROM yonhap.crawl_errors WHERE run_id = 'cli_down'")[0][0] > 0
     assert rows(db_conn, "SELECT count(*) FROM yonhap.articles")[0][0] == 0

@@ -236,6 +236,8 @@ def test_kill_9_between_copy_and_merge_leaves_previous_state(settings, db_conn):
            "stage.load(Settings.from_env(), sys.argv[1])"
     child = subprocess.Popen([sys.executable, "-c", code, "r2"], env=env, stderr=subprocess.PIPE, text=True,
                              cwd=os.path.dirname(os.path.dirname(__file__)))
+    watchdog = threading.Timer(120, child.kill)  # never hang the suite if the hook is not reached
+    watchdog.start()
     try:
         seen = []
         for line in child.stderr:  # wait for the hook: COPY done, merge not started
@@ -245,6 +247,7 @@ def test_kill_9_between_copy_and_merge_leaves_previous_state(settings, db_conn):
         assert any(PAUSE_MARKER in line for line in seen), "".join(seen)
         os.kill(child.pid, signal.SIGKILL)
     finally:
+        watchdog.cancel()
         child.wait(30)
         child.stderr.close()
     assert child.returncode == -signal.SIGKILL
@@ -318,3 +321,22 @@ def test_curated_parquet_schema_and_reconciliation(settings, db_conn, tmp_path):
     path.write_bytes(s3.get_bytes(settings, keys[1]))
     assert duckdb.execute("SELECT article_id FROM read_parquet(?)", [str(path)]).fetchall() == [(batch[3].article_id,)]
     assert one(db_conn, "SELECT curated_written FROM yonhap.crawl_runs WHERE run_id = 'r1'") == (True,)
+
+
+def test_curated_failure_after_commit_does_not_fail_the_load(settings, db_conn, monkeypatch):
+    from storage import parquet
+
+    def broken(rows):
+        raise OSError("disk full")
+
+    stage_batch(settings, "r1", [synthetic.make_article(i, "r1") for i in range(3)])
+    with monkeypatch.context() as patched:
+        patched.setattr(parquet, "encode", broken)
+        counts = stage.load(settings, "r1")
+    assert counts["loaded"] == 3 and counts["curated"] == [] and "disk full" in counts["curated_error"]
+    assert one(db_conn, "SELECT status, curated_written FROM yonhap.crawl_runs WHERE run_id = 'r1'") == (
+        "succeeded", False)
+    assert one(db_conn, "SELECT count(*) FROM yonhap.articles") == (3,)
+    stage_batch(settings, "r2", [synthetic.make_article(9, "r2")])
+    assert stage.load(settings, "r2")["reconciled_runs"] == ["r1"]
+    assert s3.exists(settings, "curated/articles/dt=2024-06-19/r1.parquet")

@@ -150,6 +150,15 @@ def test_clean_paragraphs_removes_page_furniture_that_reached_the_body():
     }
 
 
+def test_clean_paragraphs_cuts_furniture_glued_to_text():
+    body = clean_paragraphs([
+        "Go to Contents Go to Navigation SEOUL, 19 juin (Yonhap) -- Premier paragraphe.",
+        "Dernier paragraphe. (FIN) Accueil Haut de page",
+        "(FIN) Accueil Haut de page",
+    ])
+    assert body.paragraphs == ["SEOUL, 19 juin (Yonhap) -- Premier paragraphe.", "Dernier paragraphe."]
+
+
 def test_clean_paragraphs_keeps_ordinary_text_mentioning_cookies():
     text = "Les exportations de cookies coréens ont bondi de 12 % sur un an, selon les douanes."
     assert clean_paragraphs([text]).paragraphs == [text]

@@ -197,3 +197,30 @@ def test_the_same_id_fetched_twice_in_a_batch_without_change_is_one_row_one_revi
     t = next(iter(truths(c).values()))
     result = transform_batch([item_from_truth(t), item_from_truth(t, fetched_at=t.published_at + timedelta(hours=2))], [])
     assert len(result.articles) == 1 and len(result.revisions) == 1
+
+
+@pytest.mark.parametrize("layout", ["reference", "redesign"])
+def test_replica_pages_through_the_site_parsers_come_out_as_the_truth(layout):
+    """The crawler's extraction (scrapers.parsers on the replica's rendered pages) followed by
+    the transform gives the truth's rows: what the parsers leave, the cleaner finishes."""
+    from scrapers.parsers.registry import Registry, build_item
+
+    c = corpus(days=3)
+    truth = truths(c)
+    registry = Registry()
+    items = []
+    for article_id in truth:
+        url = f"https://fr.yna.co.kr/view/{article_id}"
+        page = c.article_page(article_id, layout=layout, edited=False)
+        extraction = registry.extract(page.body, url, {"Content-Type": "text/html; charset=utf-8"})
+        items.append(build_item(extraction, requested_url=url, base_url="https://fr.yna.co.kr",
+                                http_status=200, fetched_at="2024-07-01T00:00:00+00:00", run_id="parsers"))
+    result = transform_batch(items, [])
+    assert not result.rejects
+    rows = {a.article_id: a for a in result.articles}
+    fields = ("title", "title_raw", "version_label", "dateline", "body", "word_count", "section",
+              "is_routine", "author_email", "story_id", "duplicate_of")
+    for article_id, t in truth.items():
+        row = rows[article_id]
+        assert {f: getattr(row, f) for f in fields} == {f: getattr(t, f) for f in fields}, article_id
+        assert [(i["url"], i["caption"]) for i in row.images] == [(i["url"], i["caption"]) for i in t.images]

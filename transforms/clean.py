@@ -98,6 +98,9 @@ _EMAIL_PLACEHOLDER_RE = re.compile(r"\[\s*email\s+protected\s*\]", re.IGNORECASE
 _FIN_RE = re.compile(r"\s*\(\s*FIN\s*\)\s*$")
 _SKIP_LINKS_RE = re.compile(r"^(?:go to (?:contents|navigation)\s*)+$")
 _FOOTER_RE = re.compile(r"^(?:accueil\s*)?(?:haut de page)$|^accueil$")
+# The same furniture glued to real text when a fallback extractor merged blocks.
+_GLUED_SKIP_LINKS_RE = re.compile(r"^(?:Go to (?:Contents|Navigation)\s*)+", re.IGNORECASE)
+_GLUED_FOOTER_RE = re.compile(r"\s*Accueil\s+Haut de page\s*$", re.IGNORECASE)
 # "Actualités 19.06.2024 à 20h04", "Mis à jour 19.06.2024 à 21h10" (the info line under the title)
 _INFO_LINE_RE = re.compile(r"^[\w/ -]{0,40}\d{2}\.\d{2}\.\d{4} a \d{1,2}h\d{2}$")
 _COOKIE_WORDS = ("accept", "politique", "voir en detail", "continuant", "parametr")
@@ -167,16 +170,18 @@ def clean_paragraphs(paragraphs: list[str], images: list[dict] | None = None) ->
         if reason:
             drop(reason)
             continue
+        if paragraph[:5].lower() == "go to" or paragraph.endswith(("page", "PAGE")):
+            paragraph = _GLUED_FOOTER_RE.sub("", _GLUED_SKIP_LINKS_RE.sub("", paragraph))
+            reason = DROP_FOOTER
         if "rotected" in paragraph and _EMAIL_PLACEHOLDER_RE.search(paragraph):
             paragraph = normalize_text(_EMAIL_PLACEHOLDER_RE.sub(" ", paragraph))
-            if not paragraph:
-                drop(DROP_EMAIL)
-                continue
+            reason = DROP_EMAIL
         if "FIN" in paragraph and _FIN_RE.search(paragraph):
             paragraph = _FIN_RE.sub("", paragraph)
-            if not paragraph:
-                drop(DROP_FIN)
-                continue
+            reason = DROP_FIN
+        if not paragraph:  # nothing but furniture
+            drop(reason or DROP_FIN)
+            continue
         if "@" in paragraph and len(paragraph) <= _SHORT and _EMAIL_RE.fullmatch(paragraph):
             out.emails.append(paragraph)
             drop(DROP_EMAIL)
