@@ -45,11 +45,15 @@ from datetime import datetime
 from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(sys.argv[1])
 assert not bag.import_errors, bag.import_errors
-dag = bag.dags["yonhap_fr_ingest"]
-run = dag.test(logical_date=datetime.fromisoformat(sys.argv[2]))
+dag = bag.dags[sys.argv[2]]
+if dag.dag_id == "yonhap_fr_ingest":
+    run = dag.test(logical_date=datetime.fromisoformat(sys.argv[3]))
+else:
+    run = dag.test(run_conf=json.loads(sys.argv[3]))
 states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
 print("PROBE" + json.dumps({"state": str(run.state), "tasks": states,
-      "interval": [run.data_interval_start.isoformat(), run.data_interval_end.isoformat()]}))
+      "interval": [run.data_interval_start.isoformat(), run.data_interval_end.isoformat()]
+                  if run.data_interval_start else None}))
 """
 
 
@@ -82,19 +86,12 @@ def _env_for(airflow_meta, settings, base_url: str, port: int, *, poison_env: bo
     return env
 
 
-def test_dag_test_of_one_ingest_interval_loads_that_window(airflow_meta, settings, replica, db_conn):
+def test_dag_test_of_one_ingest_interval_loads_that_window_and_reprocess_rebuilds_it(airflow_meta, settings, replica, db_conn):
     site = replica(**REPLICA)
     env = _env_for(airflow_meta, settings, site.base_url, port=0, poison_env=True)
     # Triggered at 10:00 KST, a run owns the hour that just ended: [09:00, 10:00) KST.
     logical = datetime(2024, 6, 19, 10, tzinfo=KST)
-    proc = subprocess.run(
-        [sys.executable, "-c", DAG_TEST_PROBE, DAGS, logical.isoformat()],
-        env=env, capture_output=True, text=True, timeout=600, cwd=str(REPO),
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    result = json.loads(next(line for line in proc.stdout.splitlines() if line.startswith("PROBE"))[5:])
-    assert result["state"] == "success", (result, proc.stdout[-4000:])
-    assert set(result["tasks"].values()) == {"success"}
+    result = _dag_test(env, "yonhap_fr_ingest", logical.isoformat())
     interval = [datetime.fromisoformat(t) for t in result["interval"]]
     assert interval == [datetime(2024, 6, 19, 9, tzinfo=KST), datetime(2024, 6, 19, 10, tzinfo=KST)]
 
@@ -110,6 +107,30 @@ def test_dag_test_of_one_ingest_interval_loads_that_window(airflow_meta, setting
     loaded = {r[0] for r in rows(db_conn, "SELECT article_id FROM yonhap.articles")}
     assert loaded == expected
     assert {r[0] for r in rows(db_conn, "SELECT DISTINCT run_id FROM yonhap.articles")} == {run_id}
+    before = rows(db_conn, SAME_SQL)
+    db_conn.commit()
+
+    # The reprocess DAG re-parses that day's raw archive: same rows, no request to the site.
+    site.clear_log()
+    result = _dag_test(env, "yonhap_fr_reprocess", json.dumps({"from": "2024-06-19", "to": "2024-06-19"}))
+    assert sorted(result["tasks"]) == ["day.load", "day.reparse", "day.transform", "day.validate", "plan"]
+    assert site.access_log() == []
+    assert rows(db_conn, SAME_SQL) == before
+    assert rows(db_conn, "SELECT kind, status FROM yonhap.crawl_runs WHERE kind = 'reprocess'") == [
+        ("reprocess", "succeeded")
+    ]
+
+
+def _dag_test(env: dict[str, str], dag_id: str, arg: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", DAG_TEST_PROBE, DAGS, dag_id, arg],
+        env=env, capture_output=True, text=True, timeout=600, cwd=str(REPO),
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    result = json.loads(next(line for line in proc.stdout.splitlines() if line.startswith("PROBE"))[5:])
+    assert result["state"] == "success", (result, proc.stdout[-4000:])
+    assert set(result["tasks"].values()) == {"success"}
+    return result
 
 
 def _start(name: str, argv: list[str], env: dict[str, str], rundir: Path) -> int:

@@ -38,6 +38,21 @@ WINDOW = (date(2024, 6, 2), date(2024, 6, 4))
 SHORT_WINDOW = (date(2024, 6, 3), date(2024, 6, 4))
 
 
+@pytest.fixture
+def spawn():
+    """Factory for pipeline processes to kill; any still alive at teardown is killed too."""
+    started: list[PipelineProcess] = []
+
+    def start(env, first, last, run_id) -> PipelineProcess:
+        started.append(PipelineProcess(env, first, last, run_id))
+        return started[-1]
+
+    yield start
+    for process in started:
+        if process.proc.poll() is None:
+            process.kill9()
+
+
 # ---------------------------------------------------------------- 1. faults and healing
 
 # 5% mixed faults, half of them persistent. Seed 42 (checked below): two article pages fail
@@ -117,7 +132,7 @@ def test_faults_retried_persistent_failures_recorded_then_healed(settings, tmp_p
     assert run == ("succeeded", len(loaded), len(errors))
     print(
         f"[reliability] faults: {len(truth)} articles, {len(transient)} transient + {len(persistent)} "
-        f"persistent faulty pages, {sum(e['attempt'] > 1 for e in log)} retried fetches; run 1 loaded "
+        f"persistent faulty pages, {sum((e['attempt'] or 0) > 1 for e in log)} retried fetches; run 1 loaded "
         f"{len(loaded)}, {len(errors)} crawl_errors ({sorted(plans[i].kind for i in missing)})"
     )
 
@@ -157,7 +172,7 @@ def _staged(settings, run_id: str, name: str) -> bool:
 
 
 def test_kill9_at_seeded_points_then_rerun_equals_a_clean_run(
-    stack_settings, settings, replica, db_conn
+    stack_settings, settings, replica, db_conn, spawn
 ):
     from storage.load import PAUSE_AFTER_COPY_ENV, PAUSE_MARKER
     from yonhap import db, staging
@@ -187,7 +202,7 @@ def test_kill9_at_seeded_points_then_rerun_equals_a_clean_run(
     # a) during the crawl: after a seeded number of article fetches.
     site.clear_log()
     fetches = rng.randint(5, len(truth) - 10)
-    victim = PipelineProcess(env, *WINDOW, "rel_kill_crawl")
+    victim = spawn(env, *WINDOW, "rel_kill_crawl")
     assert victim.wait_for(lambda: article_access_count(site) >= fetches), victim.text
     victim.kill9()
     kills.append(f"crawl after {fetches} article fetches")
@@ -195,7 +210,7 @@ def test_kill9_at_seeded_points_then_rerun_equals_a_clean_run(
     assert_nothing_half_loaded("killed during crawl")
 
     # b) between stages: as soon as the crawl stage's last file is staged (+ seeded jitter).
-    victim = PipelineProcess(env, *WINDOW, "rel_kill_between")
+    victim = spawn(env, *WINDOW, "rel_kill_between")
     assert victim.wait_for(
         lambda: _staged(settings, "rel_kill_between", staging.CRAWL_STATS), poll=0.02
     ), victim.text
@@ -206,9 +221,9 @@ def test_kill9_at_seeded_points_then_rerun_equals_a_clean_run(
     assert not _staged(settings, "rel_kill_between", staging.GATE)
     assert_nothing_half_loaded("killed between crawl and transform")
 
-    # c) during the load: after the COPYs into the temp tables, before the merge commits.
+    # c) during the first load: after the COPYs into the temp tables, before the merge commits.
     paused = dict(env, **{PAUSE_AFTER_COPY_ENV: "60"})
-    victim = PipelineProcess(paused, *WINDOW, "rel_kill_load")
+    victim = spawn(paused, *WINDOW, "rel_kill_load")
     assert victim.wait_for(lambda: PAUSE_MARKER in victim.text, timeout=240), victim.text
     victim.kill9()
     kills.append("load, after COPY, before commit")
@@ -229,6 +244,32 @@ def test_kill9_at_seeded_points_then_rerun_equals_a_clean_run(
     curated = _curated_ids(settings)
     assert set(curated) == {"rel_kill_load"}, curated
     assert sorted(curated["rel_kill_load"]) == sorted(truth)
+
+    # d) during a load that UPDATES rows: the site edits some articles in place.
+    site.set_edits(True)
+    edited = {i for i in truth if site.truth(i).has_edit}
+    assert edited
+    victim = spawn(paused, *WINDOW, "rel_kill_update")
+    assert victim.wait_for(lambda: PAUSE_MARKER in victim.text, timeout=240), victim.text
+    victim.kill9()
+    assert snapshot(db_conn) == expected  # nothing half-updated
+    rerun = run_pipeline(env, *WINDOW, "rel_kill_update")
+    assert rerun.returncode == 0, output(rerun)
+    after = {r[0]: r for r in snapshot(db_conn)["articles"]}
+    revisions = {r[0]: r[1] for r in snapshot(db_conn)["revisions"]}
+    before = {r[0]: r for r in expected["articles"]}
+    assert set(after) == truth
+    for article_id in truth:
+        if article_id in edited:
+            truth_edit = site.truth(article_id, edited=True)
+            assert after[article_id][6] == truth_edit.body and revisions[article_id] == 2, (
+                article_id
+            )
+        else:
+            assert after[article_id] == before[article_id] and revisions[article_id] == 1, (
+                article_id
+            )
+    assert integrity_problems(db_conn) == {}
 
 
 def _curated_ids(settings) -> dict[str, list[str]]:
@@ -366,7 +407,7 @@ def dedicated_stack():
 
 
 def test_postgres_restart_and_s3_outage_fail_cleanly_then_the_rerun_loads_everything(
-    dedicated_stack, replica
+    dedicated_stack, replica, spawn
 ):
     from storage.load import PAUSE_AFTER_COPY_ENV, PAUSE_MARKER
     from yonhap import db
@@ -382,9 +423,7 @@ def test_postgres_restart_and_s3_outage_fail_cleanly_then_the_rerun_loads_everyt
         )[0]
 
     # a) PostgreSQL restarts while the loader holds its transaction (after COPY, before merge).
-    victim = PipelineProcess(
-        dict(env, **{PAUSE_AFTER_COPY_ENV: "4"}), *SHORT_WINDOW, "rel_pg_restart"
-    )
+    victim = spawn(dict(env, **{PAUSE_AFTER_COPY_ENV: "10"}), *SHORT_WINDOW, "rel_pg_restart")
     assert victim.wait_for(lambda: PAUSE_MARKER in victim.text, timeout=240), victim.text
     stack.stop_postgres()
     stack.start_postgres()
@@ -399,8 +438,9 @@ def test_postgres_restart_and_s3_outage_fail_cleanly_then_the_rerun_loads_everyt
 
     # b) the S3 endpoint goes away during the crawl (the archive and staging live there).
     site.clear_log()
-    victim = PipelineProcess(env, *SHORT_WINDOW, "rel_store_down")
-    assert victim.wait_for(lambda: article_access_count(site) >= 5), victim.text
+    victim = spawn(env, *SHORT_WINDOW, "rel_store_down")
+    # As soon as the crawl fetches: its archive and staging uploads come at the end.
+    assert victim.wait_for(lambda: article_access_count(site) >= 1, poll=0.02), victim.text
     stack.stop_s3()
     assert victim.wait() == 1, victim.text
     conn = db.connect(stack.settings)

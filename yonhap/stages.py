@@ -16,16 +16,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# Run statuses of yonhap.crawl_runs: storage.runs owns the names (a light module).
+from storage.runs import STATUS_BLOCKED, STATUS_FAILED, STATUS_RUNNING
+from storage.runs import STATUS_SUCCEEDED as STATUS_SUCCESS
 from yonhap.config import Settings
 from yonhap.timeutil import Window, utcnow
 
 STAGES = ("crawl", "transform", "validate", "load")
-
-# Run statuses of yonhap.crawl_runs (storage.runs owns the names).
-STATUS_RUNNING = "running"
-STATUS_SUCCESS = "succeeded"
-STATUS_BLOCKED = "blocked"  # the quality gate refused the batch (rejects and run row loaded)
-STATUS_FAILED = "failed"  # a stage raised
 
 _RUN_ID_OK = re.compile(r"^[A-Za-z0-9_.-]+$")
 _RUN_ID_BAD_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")

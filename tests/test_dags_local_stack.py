@@ -1,0 +1,67 @@
+"""yonhap.airflow_local building blocks (the full `stack up --airflow` is exercised by the
+scheduler test in test_airflow_e2e.py, which uses these same functions)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from yonhap import airflow_local
+
+
+def test_metadata_database_is_created_once_on_the_same_server(stack_settings):
+    import psycopg2
+
+    first = airflow_local.metadata_url(stack_settings.database_url)
+    again = airflow_local.metadata_url(stack_settings.database_url)
+    assert first == again
+    assert first.startswith("postgresql+psycopg2://") and first.endswith("/airflow")
+    conn = psycopg2.connect(first.replace("postgresql+psycopg2://", "postgresql://", 1))
+    conn.close()
+
+
+def test_connections_given_to_airflow_round_trip_into_task_settings(settings, monkeypatch):
+    from yonhap.airflow_tasks import task_settings
+
+    url = settings.database_url.replace("postgresql://postgres@", "postgresql://postgres:s3cret@", 1)
+    for name, value in airflow_local.connection_env(url, settings, settings.s3_endpoint_url).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/elsewhere")
+    monkeypatch.delenv("S3_ENDPOINT_URL", raising=False)
+    resolved = task_settings()
+    assert resolved.database_url == url
+    assert resolved.s3_endpoint_url == settings.s3_endpoint_url
+    assert (resolved.aws_access_key_id, resolved.aws_secret_access_key) == (
+        settings.aws_access_key_id,
+        settings.aws_secret_access_key,
+    )
+
+
+def test_airflow_env_points_every_process_at_one_installation(tmp_path):
+    env = airflow_local.airflow_env(tmp_path, "postgresql+psycopg2://u@h:1/airflow", 8123, {"X_EXTRA": "1"})
+    assert env["AIRFLOW_HOME"] == str(tmp_path)
+    assert env["AIRFLOW__CORE__DAGS_FOLDER"] == str(airflow_local.DAGS_FOLDER)
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8123/execution/"
+    assert env["PATH"].split(":")[0] == str(airflow_local._bin_dir())
+    assert env["X_EXTRA"] == "1"
+
+
+def test_admin_password_is_generated_once_and_kept(tmp_path):
+    first = airflow_local.admin_password(tmp_path)
+    assert len(first) >= 12
+    assert airflow_local.admin_password(tmp_path) == first
+    assert json.loads((tmp_path / "passwords.json").read_text()) == {"admin": first}
+
+
+def test_background_processes_start_once_and_stop_idempotently(tmp_path):
+    argv = [sys.executable, "-c", "import time; time.sleep(120)"]
+    env = {"PATH": "/usr/bin:/bin", "AIRFLOW_HOME": str(tmp_path)}
+    pid = airflow_local.start_process("sleeper", argv, env, tmp_path)
+    assert airflow_local.start_process("sleeper", argv, env, tmp_path) == pid  # reused, not doubled
+    assert airflow_local._pid_alive(pid)
+    assert airflow_local.stop_process("sleeper", tmp_path) is True
+    assert not airflow_local._pid_alive(pid)
+    assert not (tmp_path / "sleeper.pid").exists()
+    assert airflow_local.stop_process("sleeper", tmp_path) is False
