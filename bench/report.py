@@ -10,7 +10,9 @@ Finally README.md's text between ``<!-- performance:start -->`` and ``<!-- perfo
 is regenerated from the report (a full run of every bench only, unless ``--readme``).
 
 ``--quick`` passes smaller sizes (only the flags a bench's ``--help`` lists). ``--collect``
-runs nothing and assembles what bench/out already holds. Logs: bench/out/logs/NAME.log.
+runs nothing and assembles what bench/out already holds. A quick, partial or collected report
+goes to bench/out/REPORT.md, so only a full run replaces bench/REPORT.md. Logs:
+bench/out/logs/NAME.log.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
 OUT_DIR = BENCH_DIR / "out"
 LOG_DIR = OUT_DIR / "logs"
-REPORT = BENCH_DIR / "REPORT.md"
+REPORT = BENCH_DIR / "REPORT.md"  # a full run of every bench only (committed)
+PARTIAL_REPORT = OUT_DIR / "REPORT.md"  # --quick / --only / --collect: never overwrites the full one
 README = ROOT / "README.md"
 START_MARK, END_MARK = "<!-- performance:start -->", "<!-- performance:end -->"
 GRACE_SECONDS = 30  # after SIGINT on timeout, so the bench's finally blocks stop its servers
@@ -377,9 +380,11 @@ def main(argv: list[str] | None = None) -> int:
     total = time.perf_counter() - started
     load_end = " / ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
 
-    REPORT.write_text(render_report(outcomes, info, mode, load_end, total), encoding="utf-8")
-    print(f"wrote {REPORT.relative_to(ROOT)} ({total / 60:.1f} min)")
     full_run = not (args.quick or args.only or args.collect)
+    target = REPORT if full_run else PARTIAL_REPORT
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_report(outcomes, info, mode, load_end, total), encoding="utf-8")
+    print(f"wrote {_shown(target)} ({total / 60:.1f} min)")
     if not args.no_readme and (full_run or args.readme):
         update_readme(readme_section(outcomes, info, mode))
         print(f"updated the Performance section of {README.name}")

@@ -42,6 +42,26 @@ def start_run(conn, run_id: str, window: Window, kind: str) -> None:
         )
 
 
+# Longer than any task may take (crawl timeout 3 h x retries), so only dead runs match.
+ABANDONED_AFTER_HOURS = 12
+
+
+def close_abandoned_runs(conn, hours: int = ABANDONED_AFTER_HOURS) -> int:
+    """Mark runs still ``running`` long after they started (their process was killed) as
+    ``failed``, so crawl_runs never shows a ghost run; returns how many were closed."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            UPDATE yonhap.crawl_runs
+            SET status = 'failed', finished_at = now(), message = %s
+            WHERE status = 'running' AND started_at < now() - make_interval(hours => %s)
+            """,
+            (f"abandoned: still running {hours} h after it started (process killed?); "
+             "rerun its window", hours),
+        )
+        return cur.rowcount
+
+
 def finish_run(conn, run_id: str, status: str, **fields: Any) -> None:
     """Set the final status (and any of FINISH_FIELDS; ``error=`` is an alias of ``message``)."""
     from psycopg2 import sql

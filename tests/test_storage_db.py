@@ -176,6 +176,21 @@ def test_runs_start_is_idempotent_and_finish_validates(db_conn):
     db_conn.rollback()
 
 
+def test_abandoned_runs_are_closed_and_live_ones_kept(db_conn):
+    window = Window.for_dates(datetime(2024, 6, 19).date(), datetime(2024, 6, 19).date())
+    runs.start_run(db_conn, "ghost", window, "cli")  # its process was killed long ago
+    runs.start_run(db_conn, "live", window, "cli")
+    with db_conn.cursor() as cur:
+        cur.execute("UPDATE yonhap.crawl_runs SET started_at = now() - interval '13 hours' "
+                    "WHERE run_id = 'ghost'")
+    assert runs.close_abandoned_runs(db_conn) == 1
+    db_conn.commit()
+    status = dict(rows(db_conn, "SELECT run_id, status FROM yonhap.crawl_runs"))
+    assert status == {"ghost": "failed", "live": "running"}
+    message = one(db_conn, "SELECT message FROM yonhap.crawl_runs WHERE run_id = 'ghost'")[0]
+    assert message.startswith("abandoned:") and "12 h" in message
+
+
 def test_read_helpers(settings, db_conn):
     day = datetime(2024, 6, 19, tzinfo=KST)
     batch = [synthetic.make_article(i, "r1") for i in range(3)]

@@ -43,6 +43,45 @@ class GateBlocked(RuntimeError):
         super().__init__(f"quality gate blocked run {run_id}: {failed} (report: {report})")
 
 
+def _postgres_address(settings: Settings) -> str:
+    from urllib.parse import urlparse
+
+    if settings.database_url is None:
+        return f"embedded, 127.0.0.1:{settings.pg_port}"
+    url = urlparse(settings.database_url)  # never echo the password
+    return f"{url.hostname or 'local socket'}:{url.port or 5432}"
+
+
+def describe_error(err: BaseException, settings: Settings) -> str:
+    """One line for operators. An outage of Postgres or S3 is named as such, even when a
+    secondary error (e.g. psycopg2's "connection already closed" on rollback) hides it."""
+    chain: list[BaseException] = []
+    seen: BaseException | None = err
+    while seen is not None and seen not in chain:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    for exc in chain:
+        module = type(exc).__module__ or ""
+        name = type(exc).__name__
+        if module.startswith("psycopg2") and name in ("OperationalError", "InterfaceError"):
+            root = next(
+                (e for e in chain if type(e).__name__ == "OperationalError"), exc
+            )
+            detail = str(root).strip().splitlines()[0] if str(root).strip() else name
+            return f"PostgreSQL unavailable ({_postgres_address(settings)}): {detail}"
+        if module.startswith(("botocore", "urllib3")) and name in (
+            "EndpointConnectionError", "ConnectionClosedError", "ConnectTimeoutError",
+            "ReadTimeoutError", "NewConnectionError",
+        ):
+            endpoint = settings.s3_endpoint_url or ("AWS" if settings.s3_use_aws else
+                                                    f"embedded, 127.0.0.1:{settings.s3_port}")
+            return f"S3 endpoint unavailable ({endpoint}): {str(exc).strip().splitlines()[0]}"
+    first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    if "Could not connect to the endpoint URL" in first:  # raised in the crawler's subprocess
+        return f"S3 endpoint unavailable: {first}"
+    return f"{type(err).__name__}: {first}" if first else type(err).__name__
+
+
 def check_run_id(run_id: str) -> str:
     if not _RUN_ID_OK.match(run_id or ""):
         raise ValueError(f"run id {run_id!r} must match [A-Za-z0-9_.-]+ (it names S3 keys)")
@@ -101,6 +140,7 @@ def prepare(settings: Settings, run_id: str, window: Window, kind: str) -> dict[
     s3.ensure_bucket(settings)
     conn = db.connect(settings)
     try:
+        runs.close_abandoned_runs(conn)
         runs.start_run(conn, run_id, window, kind)
         conn.commit()
     finally:
@@ -232,7 +272,7 @@ def run_window(
     except Exception as err:  # noqa: BLE001 -- reported in the summary and the run row
         summary.status = STATUS_FAILED
         summary.failed_stage = stage
-        summary.error = f"{type(err).__name__}: {err}"
+        summary.error = describe_error(err, settings)
         notify(stage, "failed", {"error": summary.error})
         try:
             mark_failed(settings, run_id, stage, summary.error)
