@@ -224,3 +224,23 @@ def test_replica_pages_through_the_site_parsers_come_out_as_the_truth(layout):
         row = rows[article_id]
         assert {f: getattr(row, f) for f in fields} == {f: getattr(t, f) for f in fields}, article_id
         assert [(i["url"], i["caption"]) for i in row.images] == [(i["url"], i["caption"]) for i in t.images]
+
+
+def test_a_flash_crawled_after_its_full_article_joins_the_articles_story(month):
+    """Run 1 has the full article but not its flash; run 2 brings the flash with run 1's rows
+    as `stored`. The stored story_id (the article's id) never changes, so the flash joins it:
+    all versions share one story_id, the article's rather than the truth's first id."""
+    _, truth, _, _ = month
+    chain = next(
+        m for m in chains(truth).values()
+        if [t.version_label for t in m][:2] == ["URGENT", None]
+        and all(t.article_id not in truth or truth[t.article_id].kind == "story" for t in m)
+    )
+    flash, rest = chain[0], chain[1:]
+    run1 = transform_batch([item_from_truth(t) for t in rest], [])
+    article_story = {a.article_id: a.story_id for a in run1.articles}
+    assert set(article_story.values()) == {rest[0].article_id}
+    run2 = transform_batch([item_from_truth(flash)], stored_rows(run1.articles))
+    (row,) = run2.articles
+    assert row.story_id == rest[0].article_id != flash.article_id
+    assert row.version_label == "URGENT"

@@ -12,6 +12,10 @@ Rules (docs/transforms.md):
 * Flash link: an URGENT flash published at most :data:`FLASH_WINDOW` (6 h) before, whose
   title words (minus stop words) mostly appear in the new article's title or first paragraph
   (``coverage >= FLASH_COVERAGE``) — the full article restates the flash.
+* Late flash: a new URGENT flash still alone after the walk joins the story of a non-flash
+  article (stored or in-batch) published at most FLASH_WINDOW *after* it, same title-word
+  rule, if that story holds no flash yet. The story keeps its (stored) id: the flash joins an
+  existing story even though it is earlier in time.
 * A story holds one article per version rank: a second original never joins a flash that
   already has its full article, a second "LD" never joins a story that has one.
 * The best update link wins (highest containment), else the best flash link (highest
@@ -28,6 +32,7 @@ so each article verifies a bounded candidate list — never every other article.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -137,6 +142,51 @@ def link(batch: list[Doc], stored: list[Doc], duplicates: dict[str, str]) -> Non
             continue
         ranks[story_of[doc.article_id]].add(doc.rank)
         (flashes if doc.version_label == URGENT else updates).add(doc)
+    _link_late_flashes(batch, stored, story_of, ranks)
+
+
+def _link_late_flashes(batch, stored, story_of, ranks) -> None:
+    """A flash crawled in a later run than its full article joins that article's existing
+    story (a stored story_id never changes, so the story keeps the article's id even though
+    the flash is earlier): same title-word rule as the forward case, looking *forward* up to
+    FLASH_WINDOW from the flash, into stories that hold no flash yet."""
+    lonely = [
+        d
+        for d in batch
+        if not d.stored
+        and d.version_label == URGENT
+        and not d.duplicate_of
+        and d.story_id == d.article_id
+        and ranks.get(d.story_id, {d.rank}) == {d.rank}
+    ]
+    if not lonely:
+        return
+    fulls = sorted(
+        (
+            d
+            for d in (*stored, *batch)
+            if d.version_label != URGENT and not d.is_routine and not d.duplicate_of and d.has_body
+        ),
+        key=lambda d: d.ts,
+    )
+    times = [d.ts for d in fulls]
+    span = FLASH_WINDOW.total_seconds()
+    for flash in sorted(lonely, key=lambda d: d.order_key):
+        chosen, chosen_key = None, None
+        for cand in fulls[bisect_left(times, flash.ts) : bisect_right(times, flash.ts + span)]:
+            story = story_of.get(cand.article_id, cand.story_id or cand.article_id)
+            if flash.rank in ranks.get(story, ()):
+                continue
+            value = flash_coverage(flash, cand)
+            if value < FLASH_COVERAGE:
+                continue
+            key = (-value, cand.ts, cand.article_id)
+            if chosen_key is None or key < chosen_key:
+                chosen, chosen_key = story, key
+        if chosen is not None:
+            ranks.pop(flash.story_id, None)
+            flash.story_id = story_of[flash.article_id] = chosen
+            ranks[chosen].add(flash.rank)
 
 
 def _assign(
