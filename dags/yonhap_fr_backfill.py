@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from airflow.sdk import dag, get_current_context, task, task_group
+from airflow.sdk import dag, task, task_group
 
 from yonhap.airflow_tasks import (
-    ARTICLES_ASSET,
     CRAWL_TIMEOUT_DAY,
     DEFAULT_ARGS,
     MAX_SPAN_DAYS,
     SITE_POOL,
     TAGS,
-    FormError,
     failure_callbacks,
     form_params,
-    parse_form,
-    partitions,
-    prepare_runs,
+    form_plan_task,
     run_stage,
+    stage_chain,
 )
 
 DOC_MD = f"""
@@ -52,40 +49,15 @@ The alternative is Airflow's native backfill of the hourly DAG:
     tags=[*TAGS, "backfill"],
 )
 def yonhap_fr_backfill():
-    @task(retries=0)
-    def plan() -> list[dict[str, str]]:
-        from airflow.sdk.exceptions import AirflowFailException
-
-        ctx = get_current_context()
-        try:
-            first, last = parse_form(dict(ctx["params"]))
-        except FormError as err:
-            raise AirflowFailException(f"form refused: {err}") from None
-        runs = partitions(ctx["dag_run"].run_id, first, last, "backfill")
-        prepare_runs(runs)
-        return runs
-
     @task_group(group_id="day")
     def day(run: dict[str, str]):
         @task(pool=SITE_POOL, execution_timeout=CRAWL_TIMEOUT_DAY)
         def crawl(run: dict[str, str]) -> dict:
             return run_stage("crawl", run)
 
-        @task
-        def transform(run: dict[str, str], crawled: dict) -> dict:
-            return run_stage("transform", run)
+        stage_chain(run, crawl)
 
-        @task
-        def validate(run: dict[str, str], transformed: dict) -> dict:
-            return run_stage("validate", run)
-
-        @task(outlets=[ARTICLES_ASSET])
-        def load(run: dict[str, str], gate: dict) -> dict:
-            return run_stage("load", run, gate=gate)
-
-        load(run, validate(run, transform(run, crawl(run))))
-
-    day.expand(run=plan())
+    day.expand(run=form_plan_task("backfill")())
 
 
 yonhap_fr_backfill()

@@ -7,7 +7,6 @@ from datetime import datetime
 from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task
 
 from yonhap.airflow_tasks import (
-    ARTICLES_ASSET,
     CRAWL_TIMEOUT_HOURLY,
     DEFAULT_ARGS,
     INGEST_LOOKBACK,
@@ -17,6 +16,7 @@ from yonhap.airflow_tasks import (
     ingest_run,
     prepare_runs,
     run_stage,
+    stage_chain,
 )
 from yonhap.timeutil import KST
 
@@ -65,20 +65,7 @@ def yonhap_fr_ingest():
     def crawl(run: dict[str, str]) -> dict:
         return run_stage("crawl", run)
 
-    @task
-    def transform(run: dict[str, str], crawled: dict) -> dict:
-        return run_stage("transform", run)
-
-    @task
-    def validate(run: dict[str, str], transformed: dict) -> dict:
-        return run_stage("validate", run)
-
-    @task(outlets=[ARTICLES_ASSET])
-    def load(run: dict[str, str], gate: dict) -> dict:
-        return run_stage("load", run, gate=gate)
-
-    run = plan()
-    load(run, validate(run, transform(run, crawl(run))))
+    stage_chain(plan(), crawl)
 
 
 yonhap_fr_ingest()

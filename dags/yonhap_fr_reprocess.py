@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from airflow.sdk import dag, get_current_context, task, task_group
+from airflow.sdk import dag, task, task_group
 
 from yonhap.airflow_tasks import (
-    ARTICLES_ASSET,
     DEFAULT_ARGS,
     MAX_SPAN_DAYS,
     TAGS,
-    FormError,
     failure_callbacks,
     form_params,
-    parse_form,
-    partitions,
-    prepare_runs,
+    form_plan_task,
     run_stage,
+    stage_chain,
 )
 
 DOC_MD = f"""
@@ -45,40 +42,15 @@ change to fix. See docs/operators.md.
     tags=[*TAGS, "reprocess"],
 )
 def yonhap_fr_reprocess():
-    @task(retries=0)
-    def plan() -> list[dict[str, str]]:
-        from airflow.sdk.exceptions import AirflowFailException
-
-        ctx = get_current_context()
-        try:
-            first, last = parse_form(dict(ctx["params"]))
-        except FormError as err:
-            raise AirflowFailException(f"form refused: {err}") from None
-        runs = partitions(ctx["dag_run"].run_id, first, last, "reprocess")
-        prepare_runs(runs)
-        return runs
-
     @task_group(group_id="day")
     def day(run: dict[str, str]):
-        @task
+        @task  # reads the archive only, so no site pool
         def reparse(run: dict[str, str]) -> dict:
             return run_stage("crawl", run, reprocess=True)
 
-        @task
-        def transform(run: dict[str, str], crawled: dict) -> dict:
-            return run_stage("transform", run)
+        stage_chain(run, reparse)
 
-        @task
-        def validate(run: dict[str, str], transformed: dict) -> dict:
-            return run_stage("validate", run)
-
-        @task(outlets=[ARTICLES_ASSET])
-        def load(run: dict[str, str], gate: dict) -> dict:
-            return run_stage("load", run, gate=gate)
-
-        load(run, validate(run, transform(run, reparse(run))))
-
-    day.expand(run=plan())
+    day.expand(run=form_plan_task("reprocess")())
 
 
 yonhap_fr_reprocess()

@@ -65,3 +65,20 @@ def test_background_processes_start_once_and_stop_idempotently(tmp_path):
     assert not airflow_local._pid_alive(pid)
     assert not (tmp_path / "sleeper.pid").exists()
     assert airflow_local.stop_process("sleeper", tmp_path) is False
+
+
+def test_up_refuses_a_taken_port_before_starting_anything(settings, tmp_path, monkeypatch):
+    import socket
+
+    import pytest
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("YONHAP_AIRFLOW_PORT", str(port))
+        local = settings.with_(local_dir=tmp_path)
+        with pytest.raises(airflow_local.AirflowLocalError, match=f"port {port} is already in use"):
+            airflow_local.up(local)
+    # Refused up front: no metadata migration, no component started.
+    assert not airflow_local.airflow_home(local).exists()

@@ -322,6 +322,23 @@ def _start_replica(settings: Settings, rundir: Path) -> str:
     raise AirflowLocalError(f"replica did not answer on {base}; see {rundir / 'replica.log'}")
 
 
+def _check_port_free(port: int, rundir: Path) -> None:
+    """Refuse before migrating/starting anything: a taken port would otherwise surface only as
+    an api-server crash after the other components were already started."""
+    import socket
+
+    pid = _read_pid(rundir / "api-server.pid")
+    if pid is not None and _pid_alive(pid):
+        return  # our own api-server from an earlier `stack up`: starting again is idempotent
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("0.0.0.0", port))
+        except OSError:
+            raise AirflowLocalError(
+                f"port {port} is already in use; stop what listens there or set YONHAP_AIRFLOW_PORT"
+            ) from None
+
+
 def up(settings: Settings, demo: bool = False) -> dict[str, object]:
     """Start local Airflow (see module doc); prints the UI URL and login."""
     from yonhap import db, s3
@@ -331,6 +348,7 @@ def up(settings: Settings, demo: bool = False) -> dict[str, object]:
     except SettingsError as err:
         raise AirflowLocalError(str(err)) from None
     home = airflow_home(settings)
+    _check_port_free(port, run_dir(home))
     home.mkdir(parents=True, exist_ok=True)
     rundir = run_dir(home)
     database_url = db.database_url(settings)

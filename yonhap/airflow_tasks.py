@@ -297,3 +297,49 @@ def prepare_runs(runs: list[dict[str, str]]) -> None:
     for run in runs:
         stages.prepare(settings, run["run_id"], window_of(run), run["kind"])
         log.info("run %s window [%s, %s)", run["run_id"], run["window_start"], run["window_end"])
+
+
+# --- task builders shared by the DAG files (one definition of the plan and stage chain) ------
+
+
+def form_plan_task(kind: str):
+    """The `plan` task of the form-driven DAGs: checks the form, one partition per KST day.
+
+    A refused form fails without retries (retrying cannot fix it), reason first in the log."""
+    from airflow.sdk import get_current_context, task
+
+    @task(task_id="plan", retries=0)
+    def plan() -> list[dict[str, str]]:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        ctx = get_current_context()
+        try:
+            first, last = parse_form(dict(ctx["params"]))
+        except FormError as err:
+            raise AirflowFailException(f"form refused: {err}") from None
+        runs = partitions(ctx["dag_run"].run_id, first, last, kind)
+        prepare_runs(runs)
+        return runs
+
+    return plan
+
+
+def stage_chain(run, first_stage):
+    """`first_stage` (crawl or reparse) → transform → validate → load for `run`; returns load.
+
+    Must be called inside a DAG (or task group) context, like any @task call."""
+    from airflow.sdk import task
+
+    @task
+    def transform(run: dict[str, str], crawled: dict) -> dict:
+        return run_stage("transform", run)
+
+    @task
+    def validate(run: dict[str, str], transformed: dict) -> dict:
+        return run_stage("validate", run)
+
+    @task(outlets=[ARTICLES_ASSET])
+    def load(run: dict[str, str], gate: dict) -> dict:
+        return run_stage("load", run, gate=gate)
+
+    return load(run, validate(run, transform(run, first_stage(run))))
