@@ -21,6 +21,7 @@ setup: $(BIN)/uv
 	$(BIN)/uv pip check --python $(BIN)/python
 
 test: setup
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 run: setup
