@@ -3,13 +3,14 @@ the replica over HTTP, a real PostgreSQL and the S3 endpoint over HTTP."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+
+from tests.reliability_support import cli_env
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "yonhap-pipeline")
@@ -24,24 +25,6 @@ CONTENT_SQL = """
            word_count, content_hash, first_seen_at, raw_uri
     FROM yonhap.articles ORDER BY article_id
 """
-
-
-def cli_env(settings, base_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("YONHAP_", "AWS_", "S3_", "DATABASE_URL"))}
-    env.update(
-        DATABASE_URL=settings.database_url,
-        S3_ENDPOINT_URL=settings.s3_endpoint_url,
-        S3_BUCKET=settings.s3_bucket,
-        AWS_ACCESS_KEY_ID=settings.aws_access_key_id,
-        AWS_SECRET_ACCESS_KEY=settings.aws_secret_access_key,
-        AWS_DEFAULT_REGION=settings.aws_region,
-        YONHAP_LOCAL_DIR=str(settings.local_dir),
-        YONHAP_BASE_URL=base_url,
-        YONHAP_DOWNLOAD_DELAY="0",
-        YONHAP_CONCURRENCY="4",
-        COLUMNS="160",
-    )
-    return env
 
 
 def run_cli(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
