@@ -25,6 +25,8 @@ import uuid
 from datetime import date
 from pathlib import Path
 
+from bench.output import write_markdown
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "crawl.md"
 CORPUS = dict(start=date(2024, 6, 1), end=date(2024, 6, 14), per_day=200)
@@ -157,10 +159,7 @@ def main() -> None:
         "The full crawler also does discovery (feed, list-page seek and walk), robots.txt, the WARC "
         "archive, parsing, and the S3 upload of archive and staging files.",
     ]
-    text = "\n".join(lines) + "\n"
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text, encoding="utf-8")
-    print(text)
+    write_markdown(OUT, lines)
 
 
 if __name__ == "__main__":

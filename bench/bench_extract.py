@@ -20,6 +20,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from bench.output import write_markdown
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "extract.md"
 
@@ -149,10 +151,7 @@ def main() -> None:
         lines.append(f"| {name} | {acc['ours'][name]:.3f} | {acc['trafilatura'][name]:.3f} |")
     lines += ["", "trafilatura has no images / e-mail / modified-time output (scored 0); its date is a day "
               "and is scored against the publication day."]
-    text = "\n".join(lines) + "\n"
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text, encoding="utf-8")
-    print(text)
+    write_markdown(OUT, lines)
 
 
 if __name__ == "__main__":

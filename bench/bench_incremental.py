@@ -26,6 +26,8 @@ import argparse
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from bench.output import write_markdown
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "incremental.md"
 START, DAY = date(2024, 5, 1), date(2024, 6, 10)
@@ -131,10 +133,7 @@ def main() -> None:
         "discovery; so does checking a known day for in-place edits (scenario 3: its requests per "
         "*changed* article only reflect how few edits there were).",
     ]
-    text = "\n".join(lines) + "\n"
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text, encoding="utf-8")
-    print(text)
+    write_markdown(OUT, lines)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bench.output import write_markdown
 from storage import synthetic
 
 OUT = Path(__file__).resolve().parent / "out" / "load.md"
@@ -189,10 +190,7 @@ def main() -> None:
         plan,
         "```",
     ]
-    text = "\n".join(lines) + "\n"
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text, encoding="utf-8")
-    print(text)
+    write_markdown(OUT, lines)
     ok = load_s <= TARGET_LOAD_S and reload_s <= TARGET_RELOAD_S and changed == 0 and search_ms <= TARGET_SEARCH_MS
     print("all targets met" if ok and gin_used else "TARGET MISSED")
 

@@ -25,6 +25,8 @@ import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
+from bench.output import write_markdown
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "peers.md"
 CORPUS = dict(seed=1, start=date(2024, 1, 1), end=date(2024, 6, 30), per_day=60)
@@ -228,10 +230,7 @@ def main() -> None:
         "the section and `image` (og:image) as its image list; newspaper4k's `images` are the `<img>` sources "
         "it finds, `meta_description` its lead. RSS figures are per process (interpreter included).",
     ]
-    text = "\n".join(lines) + "\n"
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text, encoding="utf-8")
-    print(text)
+    write_markdown(OUT, lines)
 
 
 if __name__ == "__main__":

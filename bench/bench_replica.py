@@ -24,6 +24,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench.output import write_markdown
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "replica.md"
 CORPUS = dict(seed=1, start="2019-07-01", end="2024-06-30", per_day=55)
@@ -152,10 +154,7 @@ def main() -> None:
         "",
         "Machine is shared (2 cores, other jobs running): figures are indicative.",
     ]
-    text = "\n".join(lines) + "\n"
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text, encoding="utf-8")
-    print(text)
+    write_markdown(OUT, lines)
 
 
 if __name__ == "__main__":

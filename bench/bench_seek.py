@@ -19,6 +19,8 @@ import math
 from datetime import date, timedelta
 from pathlib import Path
 
+from bench.output import write_markdown
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "seek.md"
 CORPUS = dict(seed=1, start=date(2019, 7, 1), end=date(2024, 6, 30), per_day=55)
@@ -103,10 +105,7 @@ def main() -> None:
         + ". Probe order at the deepest depth: "
         + ", ".join(str(p) for p in rows[-1]["probes"]) + ".",
     ]
-    text = "\n".join(lines) + "\n"
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text, encoding="utf-8")
-    print(text)
+    write_markdown(OUT, lines)
 
 
 if __name__ == "__main__":
