@@ -279,7 +279,7 @@ def run_stage(stage: str, run: dict[str, str], **kwargs) -> dict[str, Any]:
         ti = get_current_context().get("ti")
         if ti is None or _last_try(ti):
             try:
-                stages.mark_failed(settings, run_id, stage, f"{type(err).__name__}: {err}")
+                stages.mark_failed(settings, run_id, stage, stages.describe_error(err, settings))
             except Exception:  # noqa: BLE001 -- keep the original error
                 log.exception("could not mark run %s failed", run_id)
         raise
