@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from tests.reliability_support import cli_env
+from tests.reliability_support import cli_env, rows, truth_ids
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "yonhap-pipeline")
@@ -29,21 +29,6 @@ CONTENT_SQL = """
 
 def run_cli(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=str(REPO))
-
-
-def truth_ids(corpus, first: date, last: date) -> set[str]:
-    ids: set[str] = set()
-    day = first
-    while day <= last:
-        ids.update(corpus.ids_on(day))
-        day += timedelta(days=1)
-    return ids
-
-
-def rows(conn, query: str, params=()) -> list[tuple]:
-    with conn.cursor() as cur:
-        cur.execute(query, params)
-        return cur.fetchall()
 
 
 @pytest.mark.slow
