@@ -1,6 +1,7 @@
-"""End to end through Airflow: `dag.test()` of the hourly DAG for one interval, and a 3-day
-backfill through the REAL scheduler (LocalExecutor, metadata in PostgreSQL, api-server for
-the task execution API), against the replica over HTTP, a real PostgreSQL and S3 over HTTP.
+"""End to end through Airflow: `dag.test()` of the hourly DAG for one interval, and both kinds
+of backfill through the REAL scheduler (LocalExecutor, metadata in PostgreSQL, api-server for
+the task execution API) at once: the 3-day form DAG and a native `airflow backfill create` of
+three hourly intervals, against the replica over HTTP, a real PostgreSQL and S3 over HTTP.
 
 Airflow runs in subprocesses with a scratch AIRFLOW_HOME: nothing here touches ~/airflow.
 """
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,10 @@ REPO = Path(__file__).resolve().parent.parent
 DAGS = str(REPO / "dags")
 REPLICA = dict(start=date(2024, 6, 16), end=date(2024, 6, 22), per_day=12)
 BACKFILL_DAYS = (date(2024, 6, 18), date(2024, 6, 20))
+# Native backfill of yonhap_fr_ingest: logical dates 18:00, 19:00, 20:00 KST (both ends
+# included), i.e. intervals [18:00, 19:00) ... [20:00, 21:00) on a day the form does not cover.
+NATIVE_FROM = datetime(2024, 6, 21, 18, tzinfo=KST)
+NATIVE_TO = datetime(2024, 6, 21, 20, tzinfo=KST)
 
 # Columns that must not depend on how the work was split (raw_uri names the run; the seen
 # times are wall-clock bookkeeping).
@@ -164,9 +169,26 @@ def _wait_run(port: int, dag_id: str, run_id: str, timeout: float) -> dict:
 
 
 def _task_instances(port: int, dag_id: str, run_id: str) -> list[dict]:
-    status, body = _api(port, "GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=100")
+    from urllib.parse import quote
+
+    status, body = _api(port, "GET", f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances?limit=100")
     assert status == 200, body
     return body["task_instances"]
+
+
+def _wait_backfill_runs(port: int, dag_id: str, count: int, timeout: float) -> list[dict]:
+    """All the DAG's runs, once `count` backfill runs exist and every run has finished."""
+    deadline = time.monotonic() + timeout
+    runs: list[dict] = []
+    while time.monotonic() < deadline:
+        status, body = _api(port, "GET", f"/dags/{dag_id}/dagRuns?limit=100")
+        runs = body.get("dag_runs", []) if status == 200 else []
+        backfills = [r for r in runs if r.get("run_type") == "backfill"]
+        if len(backfills) >= count and all(r["state"] in ("success", "failed") for r in runs):
+            return runs
+        time.sleep(3)
+    raise AssertionError(f"{dag_id}: backfill runs not finished after {timeout}s: "
+                         f"{[(r['dag_run_id'], r['state']) for r in runs]}")
 
 
 def _log_text(home: Path, dag_id: str, run_id: str, task_id: str) -> str:
@@ -175,7 +197,7 @@ def _log_text(home: Path, dag_id: str, run_id: str, task_id: str) -> str:
     return "\n".join(texts)
 
 
-def test_backfill_through_the_scheduler_matches_the_cli_and_respects_the_pool(
+def test_both_backfills_through_the_scheduler_match_the_truth_and_share_the_pool(
     airflow_meta, settings, stack_settings, replica, db_conn
 ):
     from yonhap import stack
@@ -214,6 +236,12 @@ def test_backfill_through_the_scheduler_matches_the_cli_and_respects_the_pool(
             "conf": {"from": BACKFILL_DAYS[0].isoformat(), "to": BACKFILL_DAYS[1].isoformat()},
         })
         assert status == 200, good
+        # At the same time, the native way: `airflow backfill create` over three hourly intervals.
+        # The scheduler only runs backfills of an unpaused DAG; unpausing (catchup off) also
+        # starts the latest interval, a run in 2026 that finds nothing on the 2024 replica.
+        assert _api(port, "PATCH", "/dags/yonhap_fr_ingest", {"is_paused": False})[0] == 200
+        airflow_local.airflow_cli(env, "backfill", "create", "--dag-id", "yonhap_fr_ingest",
+                                  "--from-date", NATIVE_FROM.isoformat(), "--to-date", NATIVE_TO.isoformat())
         # Meanwhile the CLI does the same days into its own database (compared below).
         cli = subprocess.Popen(
             [str(Path(sys.executable).parent / "yonhap-pipeline"), "run", "--from", BACKFILL_DAYS[0].isoformat(),
@@ -228,6 +256,11 @@ def test_backfill_through_the_scheduler_matches_the_cli_and_respects_the_pool(
         done = _wait_run(port, "yonhap_fr_backfill", "three_days", timeout=900)
         tis = _task_instances(port, "yonhap_fr_backfill", "three_days")
         assert done["state"] == "success", [(t["task_id"], t["map_index"], t["state"]) for t in tis]
+        ingest_runs = _wait_backfill_runs(port, "yonhap_fr_ingest", 3, timeout=900)
+        ingest_tis = [t for r in ingest_runs for t in _task_instances(port, "yonhap_fr_ingest", r["dag_run_id"])]
+        native = [r for r in ingest_runs if r["run_type"] == "backfill"]
+        assert [r["state"] for r in native] == ["success"] * 3, [
+            (t["run_id"], t["task_id"], t["state"]) for t in ingest_tis if t["state"] != "success"]
         cli_output, _ = cli.communicate(timeout=600)
         assert cli.returncode == 0, cli_output[-3000:]
     finally:
@@ -241,9 +274,12 @@ def test_backfill_through_the_scheduler_matches_the_cli_and_respects_the_pool(
     crawls = [t for t in tis if t["task_id"] == "day.crawl"]
     assert sorted(t["map_index"] for t in crawls) == [0, 1, 2]
     assert all(t["state"] == "success" for t in tis)
-    # The pool (1 slot) never let two crawls overlap, though the executor had room for more.
-    spans = sorted((datetime.fromisoformat(t["start_date"]), datetime.fromisoformat(t["end_date"])) for t in crawls)
-    assert all(t["pool"] == "yonhap_site" for t in crawls)
+    # The pool (1 slot) never let two crawls overlap -- across both DAGs, all their runs and
+    # partitions -- though the executor had room for more.
+    all_crawls = crawls + [t for t in ingest_tis if t["task_id"] == "crawl" and t["start_date"]]
+    assert len(all_crawls) >= 6
+    spans = sorted((datetime.fromisoformat(t["start_date"]), datetime.fromisoformat(t["end_date"])) for t in all_crawls)
+    assert all(t["pool"] == "yonhap_site" for t in all_crawls)
     for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
         assert start >= end, spans
     others = [(datetime.fromisoformat(t["start_date"]), datetime.fromisoformat(t["end_date"]))
@@ -251,12 +287,26 @@ def test_backfill_through_the_scheduler_matches_the_cli_and_respects_the_pool(
     overlapping = [(a, b) for i, a in enumerate(others) for b in others[i + 1:] if a[0] < b[1] and b[0] < a[1]]
     assert overlapping, "partitions never ran side by side: the pool check above would prove nothing"
 
-    # Exactly the truth for those days, and the same rows as the CLI for the same days.
+    # Each native backfill run crawled its own interval plus the look-back, and loaded exactly
+    # the replica's articles published in the union of those windows.
+    windows = rows(db_conn, "SELECT window_start, window_end, status FROM yonhap.crawl_runs "
+                            "WHERE kind = 'airflow' AND run_id LIKE %s ORDER BY window_start", ("%backfill%",))
+    intervals = [datetime.fromisoformat(r["data_interval_start"]) for r in sorted(native, key=lambda r: r["data_interval_start"])]
+    assert intervals == [NATIVE_FROM + timedelta(hours=h) for h in range(3)]
+    assert windows == [(s - INGEST_LOOKBACK, s + timedelta(hours=1), "succeeded") for s in intervals]
+    native_day = set(site.corpus.ids_on(NATIVE_FROM.date()))
+    native_expected = {a for a in native_day
+                       if windows[0][0] <= site.truth(a).published_at < windows[-1][1]}
+    assert len(native_expected) >= 5, "the chosen intervals must hold articles"
+    assert native_day - native_expected, "and leave some out"
+
+    # The form backfill: exactly the truth for its days; with the native one, nothing else.
     expected = truth_ids(site.corpus, *BACKFILL_DAYS)
-    assert {r[0] for r in rows(db_conn, "SELECT article_id FROM yonhap.articles")} == expected
-    runs = rows(db_conn, "SELECT kind, status FROM yonhap.crawl_runs ORDER BY run_id")
+    assert {r[0] for r in rows(db_conn, "SELECT article_id FROM yonhap.articles")} == expected | native_expected
+    runs = rows(db_conn, "SELECT kind, status FROM yonhap.crawl_runs WHERE kind = 'backfill' ORDER BY run_id")
     assert runs == [("backfill", "succeeded")] * 3
-    backfilled = rows(db_conn, SAME_SQL)
+    # ... and the same rows as the CLI for the same days.
+    backfilled = [r for r in rows(db_conn, SAME_SQL) if r[0] in expected]
 
     import psycopg2
 
