@@ -30,7 +30,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -48,7 +48,7 @@ from yonhap.schema import (
 )
 
 LOAD_LOCK_KEY = int.from_bytes(b"yonhapLD", "big", signed=True)
-COPY_CHUNK_ROWS = 5000
+COPY_BLOCK_CHARS = 1 << 20  # characters handed to the server per block
 # Test hook: seconds to sleep after the COPYs, before the merges (crash-safety test).
 PAUSE_AFTER_COPY_ENV = "YONHAP_TEST_PAUSE_AFTER_COPY"
 PAUSE_MARKER = "yonhap-load: paused after COPY"
@@ -57,6 +57,19 @@ LOADER_MAINTAINED = ("first_seen_at", "last_seen_at")
 STAGED_ARTICLE_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c not in LOADER_MAINTAINED)
 # Compared to decide whether an existing row changes (everything we write).
 COMPARED_COLUMNS = STAGED_ARTICLE_COLUMNS
+STAGE_ARTICLES = "yonhap_load.stage_articles"  # migration 0002
+SEARCH_INDEX = "yonhap.articles_search_idx"
+GIN_PENDING_LIST_LIMIT = "1GB"  # > any batch's entries (50k articles: ~200 MB)
+# Vectors of the staged rows that are new or whose title or body changed (parallel-capable).
+SEARCH_VECTORS_SQL = """
+    CREATE TEMP TABLE stage_vectors ON COMMIT DROP AS
+    SELECT s.article_id, yonhap.search_vector_of(s.title, s.body) AS search_vector
+    FROM yonhap_load.stage_articles s
+    WHERE NOT EXISTS (
+        SELECT 1 FROM yonhap.articles a
+        WHERE a.article_id = s.article_id AND a.title = s.title AND a.body = s.body
+    )
+"""
 
 
 class LoadError(ValueError):
@@ -67,8 +80,10 @@ class LoadError(ValueError):
 class LoadBatch:
     run_id: str
     gate: GateSummary
-    articles: list[ArticleRow] = field(default_factory=list)  # passed the gate
-    revisions: list[RevisionRow] = field(default_factory=list)
+    # Articles and revisions may be one-shot iterables (stage.read_batch decodes them while
+    # they stream into COPY); everything else is a list.
+    articles: Iterable[ArticleRow] = field(default_factory=list)  # passed the gate
+    revisions: Iterable[RevisionRow] = field(default_factory=list)
     rejects: list[RejectedItem] = field(default_factory=list)  # gate + transform rejects
     errors: list[CrawlError] = field(default_factory=list)
     stats: CrawlStats | None = None
@@ -80,46 +95,93 @@ class LoadBatch:
 _ESCAPES = (("\\", "\\\\"), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
 
 
-def _text(value: Any, where: str, column: str) -> str:
+class _Unstorable(ValueError):
+    """A value PostgreSQL cannot store; _copy names the record and column."""
+
+
+def _text(value: Any) -> str:
     """One field in COPY text format (\\N = NULL; backslash, newline, CR, tab escaped)."""
     if value is None:
         return r"\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, (dict, list)):
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-        if "\\u0000" in value:
-            raise LoadError(f"{where} {column}: JSON contains a NUL character (PostgreSQL cannot store it)")
-    text = value if isinstance(value, str) else str(value)
-    if "\x00" in text:
-        raise LoadError(f"{where} {column}: contains a NUL character (PostgreSQL cannot store it)")
+    if type(value) is not str:
+        if isinstance(value, bool):
+            return "t" if value else "f"
+        if isinstance(value, (dict, list)):
+            value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+            if "\\u0000" in value:
+                raise _Unstorable("JSON contains a NUL character (PostgreSQL cannot store it)")
+        else:
+            value = str(value)
+    if "\x00" in value:
+        raise _Unstorable("contains a NUL character (PostgreSQL cannot store it)")
     for char, escaped in _ESCAPES:
-        if char in text:  # scanning is much cheaper than an unconditional replace
-            text = text.replace(char, escaped)
-    return text
+        if char in value:  # scanning is much cheaper than an unconditional replace (or translate)
+            value = value.replace(char, escaped)
+    return value
+
+
+class _CopySource(io.TextIOBase):
+    """A file-like view of COPY lines made on demand: psycopg2 streams one COPY while this
+    process encodes the next block, so the server parses rows as they are produced."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._pending = ""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> str:
+        parts, have = [self._pending], len(self._pending)
+        for line in self._lines:
+            parts.append(line)
+            have += len(line)
+            if 0 <= size <= have:
+                break
+        data = "".join(parts)
+        if size < 0:
+            self._pending = ""
+            return data
+        self._pending = data[size:]
+        return data[:size]
 
 
 def _copy(cur, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], what: str) -> int:
+    """COPY ``rows`` into ``table`` (one statement, streamed); returns the row count. A value
+    PostgreSQL cannot store is a LoadError naming the record and column."""
     from psycopg2 import sql
 
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+        sql.Identifier(*table.split(".")), sql.SQL(", ").join(map(sql.Identifier, columns))
     ).as_string(cur)
     count = 0
-    buffer: list[str] = []
+    failure: list[LoadError] = []
 
-    def flush() -> None:
-        if buffer:
-            cur.copy_expert(statement, io.StringIO("".join(buffer)))
-            buffer.clear()
+    def lines() -> Iterator[str]:
+        nonlocal count
+        try:
+            for row in rows:
+                try:
+                    line = "\t".join(map(_text, row)) + "\n"
+                except _Unstorable:
+                    for column, value in zip(columns, row, strict=True):
+                        try:
+                            _text(value)
+                        except _Unstorable as err:
+                            raise LoadError(f"{what} #{count + 1} ({row[0]}) {column}: {err}") from None
+                    raise
+                count += 1
+                yield line
+        except LoadError as err:  # also from ``rows`` itself (checks, lazy decoding)
+            failure.append(err)
+            raise
 
-    for row in rows:
-        where = f"{what} #{count + 1} ({row[0]})"
-        buffer.append("\t".join(_text(v, where, c) for c, v in zip(columns, row, strict=True)) + "\n")
-        count += 1
-        if len(buffer) >= COPY_CHUNK_ROWS:
-            flush()
-    flush()
+    try:
+        cur.copy_expert(statement, _CopySource(lines()), size=COPY_BLOCK_CHARS)
+    except Exception:
+        if failure:  # psycopg2 reports it as a cancelled COPY; say what was wrong instead
+            raise failure[0] from None
+        raise
     return count
 
 
@@ -142,17 +204,19 @@ def reject_key(item: RejectedItem) -> str:
 # ---------------------------------------------------------------- the load
 
 
-def _check_batch(batch: LoadBatch) -> None:
-    seen: set[str] = set()
-    for row in batch.articles:
-        if row.article_id in seen:
-            raise LoadError(f"run {batch.run_id}: article {row.article_id} appears twice in the batch")
-        seen.add(row.article_id)
+def _checked(run_id: str, rows: Iterable[ArticleRow], current: dict[str, str]) -> Iterator[ArticleRow]:
+    """The batch's articles as they stream into COPY, each checked (one row per id, parseable
+    times) and recorded in ``current`` (id -> content hash). A bad row aborts the load."""
+    for row in rows:
+        if row.article_id in current:
+            raise LoadError(f"run {run_id}: article {row.article_id} appears twice in the batch")
         for name in ("published_at", "updated_at", "fetched_at"):
             try:
                 parse_time(getattr(row, name))
             except ValueError as err:
-                raise LoadError(f"run {batch.run_id}: article {row.article_id} {name}: {err}") from None
+                raise LoadError(f"run {run_id}: article {row.article_id} {name}: {err}") from None
+        current[row.article_id] = row.content_hash
+        yield row
 
 
 def _run_time(batch: LoadBatch) -> datetime | None:
@@ -162,12 +226,22 @@ def _run_time(batch: LoadBatch) -> datetime | None:
     return parse_time(batch.stats.finished_at) or parse_time(batch.stats.started_at)
 
 
-def _create_temp_tables(cur) -> None:
+def _create_stage_tables(cur) -> None:
+    """Staging tables for this transaction. The articles one is an UNLOGGED table in schema
+    yonhap_load, not a temp table, so that parallel workers can compute its search vectors;
+    it is created inside the load transaction (invisible to others, gone on rollback) and
+    dropped before the commit. Its rows stay uncompressed in line: compressing bodies that
+    live for seconds is wasted CPU."""
     from psycopg2 import sql
 
+    cur.execute(f"DROP TABLE IF EXISTS {STAGE_ARTICLES}")
     cur.execute(
-        sql.SQL("CREATE TEMP TABLE stage_articles ON COMMIT DROP AS SELECT {} FROM yonhap.articles WITH NO DATA").format(
-            sql.SQL(", ").join(map(sql.Identifier, STAGED_ARTICLE_COLUMNS))
+        sql.SQL(
+            "CREATE UNLOGGED TABLE {} WITH (autovacuum_enabled = false) "
+            "AS SELECT {} FROM yonhap.articles WITH NO DATA"
+        ).format(
+            sql.Identifier(*STAGE_ARTICLES.split(".")),
+            sql.SQL(", ").join(map(sql.Identifier, STAGED_ARTICLE_COLUMNS)),
         )
     )
     cur.execute(
@@ -202,7 +276,6 @@ class LoadResult:
 def load_batch(conn, batch: LoadBatch) -> LoadResult:
     """Load ``batch`` in one transaction on ``conn`` (committed on success, rolled back on
     any error). The crawl_runs row must exist or ``batch.stats`` be given."""
-    _check_batch(batch)
     load_articles = batch.gate.success
     run_time = _run_time(batch)
     counts: dict[str, int] = {}
@@ -215,19 +288,24 @@ def load_batch(conn, batch: LoadBatch) -> LoadResult:
         seconds[name] = round(now - clock, 3)
         clock = now
 
-    articles = batch.articles if load_articles else []
-    current = {r.article_id: r.content_hash for r in articles}
+    current: dict[str, str] = {}  # filled while the articles stream into COPY
+    articles = _checked(batch.run_id, batch.articles if load_articles else (), current)
     # A revision equal to its article's current content is added from stage_articles anyway.
-    revisions = [r for r in (batch.revisions if load_articles else []) if current.get(r.article_id) != r.content_hash]
+    revisions = (r for r in (batch.revisions if load_articles else ()) if current.get(r.article_id) != r.content_hash)
     conn.set_client_encoding("UTF8")
     with conn:
         with conn.cursor() as cur:
             cur.execute("SET LOCAL statement_timeout = 0")
+            # New search-index entries go to the GIN pending list (appended, cheap) instead of
+            # being merged into the index row by row inside the transaction; the caller merges
+            # them right after the commit (merge_search_index), alongside the curated files.
+            # Until then searches stay correct: PostgreSQL scans the pending list too.
+            cur.execute("SET LOCAL gin_pending_list_limit = %s", (GIN_PENDING_LIST_LIMIT,))
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOAD_LOCK_KEY,))
             lap("lock")
-            _create_temp_tables(cur)
+            _create_stage_tables(cur)
             _copy(
-                cur, "stage_articles", STAGED_ARTICLE_COLUMNS,
+                cur, STAGE_ARTICLES, STAGED_ARTICLE_COLUMNS,
                 ([batch.run_id if c == "run_id" else getattr(r, c) for c in STAGED_ARTICLE_COLUMNS] for r in articles),
                 "article",
             )
@@ -247,11 +325,13 @@ def load_batch(conn, batch: LoadBatch) -> LoadResult:
                 ((e.url, e.status, e.error, e.attempts, e.at) for e in batch.errors),
                 "crawl error",
             )
-            cur.execute("ANALYZE stage_articles")  # temp tables have no statistics otherwise
+            cur.execute("ANALYZE yonhap_load.stage_articles")  # new tables have no statistics otherwise
             lap("copy")
             _pause_for_tests()
             _ensure_run_row(cur, batch)
             counts["url_conflicts"] = _reject_url_conflicts(cur, batch.run_id)
+            counts["search_vectors"] = _compute_search_vectors(cur)
+            lap("search_vectors")
             inserted, updated = _merge_articles(cur, run_time)
             counts["inserted"], counts["updated"] = inserted, updated
             counts["touched_not_modified"] = _touch_not_modified(cur, batch, run_time)
@@ -261,17 +341,31 @@ def load_batch(conn, batch: LoadBatch) -> LoadResult:
             counts["rejects_changed"] = _merge_rejects(cur, batch.run_id, run_time)
             counts["errors_changed"] = _merge_errors(cur, batch.run_id)
             counts["errors_resolved"] = _resolve_errors(cur, batch, run_time)
-            cur.execute("SELECT count(*), count(duplicate_of) FROM stage_articles")
+            cur.execute("SELECT count(*), count(duplicate_of) FROM yonhap_load.stage_articles")
             loaded, duplicates = cur.fetchone()
             cur.execute("SELECT count(*) FROM yonhap.rejected_items WHERE run_id = %s", (batch.run_id,))
             (rejected,) = cur.fetchone()
             counts.update(loaded=loaded, duplicates=duplicates, rejected=rejected)
             counts["run_row_changed"] = int(_finish_run_row(cur, batch, counts))
-            cur.execute("SELECT article_id FROM stage_articles ORDER BY article_id")
+            cur.execute("SELECT article_id FROM yonhap_load.stage_articles ORDER BY article_id")
             loaded_ids = [r for (r,) in cur.fetchall()]
+            cur.execute(f"DROP TABLE {STAGE_ARTICLES}")
             lap("merge_rest")
     lap("commit")
     return LoadResult(counts, loaded_ids, seconds)
+
+
+def merge_search_index(conn) -> int:
+    """Merge the full-text index's pending list into the index (after a load's commit; the
+    load put its entries there). Returns the pages merged. Idempotent, and safe alongside
+    other loads and searches; if it never runs, autovacuum does the same later."""
+    with conn:
+        with conn.cursor() as cur:
+            cur.execute("SET LOCAL statement_timeout = 0")
+            cur.execute("SET LOCAL maintenance_work_mem = '256MB'")  # fewer, larger merge passes
+            cur.execute("SELECT gin_clean_pending_list(%s::regclass)", (SEARCH_INDEX,))
+            (pages,) = cur.fetchone()
+    return int(pages)
 
 
 def _ensure_run_row(cur, batch: LoadBatch) -> None:
@@ -296,14 +390,14 @@ def _reject_url_conflicts(cur, run_id: str) -> int:
         """
         WITH owners AS (
             SELECT s.url, coalesce(min(a.article_id), min(s.article_id)) AS owner
-            FROM stage_articles s LEFT JOIN yonhap.articles a ON a.url = s.url
+            FROM yonhap_load.stage_articles s LEFT JOIN yonhap.articles a ON a.url = s.url
             GROUP BY s.url
         ), conflicts AS (
             SELECT s.article_id, o.owner
-            FROM stage_articles s JOIN owners o USING (url)
+            FROM yonhap_load.stage_articles s JOIN owners o USING (url)
             WHERE s.article_id <> o.owner
         ), removed AS (
-            DELETE FROM stage_articles s USING conflicts c
+            DELETE FROM yonhap_load.stage_articles s USING conflicts c
             WHERE s.article_id = c.article_id
             RETURNING s.*, c.owner
         )
@@ -317,24 +411,38 @@ def _reject_url_conflicts(cur, run_id: str) -> int:
     return cur.rowcount
 
 
+def _compute_search_vectors(cur) -> int:
+    """search_vector for every staged row that is new or whose title or body changed, in ONE
+    parallel query (French to_tsvector dominates a bulk load's CPU; PostgreSQL will not run
+    it in parallel inside an INSERT, but does in CREATE TABLE AS). The session setting tells
+    the articles trigger (migration 0002) that the loader supplies the vectors."""
+    cur.execute("SET LOCAL yonhap.search_vector_from_loader = 'on'")
+    cur.execute(SEARCH_VECTORS_SQL)
+    count = cur.rowcount
+    cur.execute("ANALYZE stage_vectors")
+    return count
+
+
 def _merge_articles(cur, run_time: datetime | None) -> tuple[int, int]:
     """(inserted, updated). New ids are a plain INSERT (no speculative-insertion overhead; the
     load lock keeps other loads out); existing ids are UPDATEd only when the fetch is not older
-    and some column differs, so identical rows are never rewritten (nor their tsvector
-    recomputed)."""
+    and some column differs, so identical rows are never rewritten. search_vector comes from
+    stage_vectors (new rows, changed title/body) or stays as stored."""
     from psycopg2 import sql
 
     cols = sql.SQL(", ").join(map(sql.Identifier, STAGED_ARTICLE_COLUMNS))
+    staged_cols = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in STAGED_ARTICLE_COLUMNS)
     cur.execute(
         sql.SQL(
             """
-            INSERT INTO yonhap.articles ({cols}, first_seen_at, last_seen_at)
-            SELECT {cols}, coalesce(fetched_at, %(run_time)s, now()), coalesce(fetched_at, %(run_time)s, now())
-            FROM stage_articles s
+            INSERT INTO yonhap.articles ({cols}, first_seen_at, last_seen_at, search_vector)
+            SELECT {staged_cols}, coalesce(s.fetched_at, %(run_time)s, now()),
+                   coalesce(s.fetched_at, %(run_time)s, now()), v.search_vector
+            FROM yonhap_load.stage_articles s LEFT JOIN stage_vectors v ON v.article_id = s.article_id
             WHERE NOT EXISTS (SELECT 1 FROM yonhap.articles a WHERE a.article_id = s.article_id)
-            ORDER BY article_id
+            ORDER BY s.article_id
             """
-        ).format(cols=cols),
+        ).format(cols=cols, staged_cols=staged_cols),
         {"run_time": run_time},
     )
     inserted = cur.rowcount
@@ -345,8 +453,9 @@ def _merge_articles(cur, run_time: datetime | None) -> tuple[int, int]:
         sql.SQL(
             """
             UPDATE yonhap.articles a SET {updates},
+                search_vector = coalesce(v.search_vector, a.search_vector),
                 last_seen_at = greatest(a.last_seen_at, coalesce(s.fetched_at, %(run_time)s, now()))
-            FROM stage_articles s
+            FROM yonhap_load.stage_articles s LEFT JOIN stage_vectors v ON v.article_id = s.article_id
             WHERE a.article_id = s.article_id
               AND (a.fetched_at IS NULL OR s.fetched_at IS NULL OR s.fetched_at >= a.fetched_at)
               AND ({stored_row}) IS DISTINCT FROM ({staged_row})
@@ -377,11 +486,11 @@ def _merge_revisions(cur, run_id: str, run_time: datetime | None) -> int:
                    c.article_id, c.content_hash, c.title_raw, c.body, c.fetched_at
             FROM (
                 SELECT r.article_id, r.content_hash, r.title_raw, r.body, r.fetched_at
-                FROM stage_revisions r JOIN stage_articles s USING (article_id)
+                FROM stage_revisions r JOIN yonhap_load.stage_articles s USING (article_id)
                 UNION ALL
                 SELECT s.article_id, s.content_hash, s.title_raw, s.body,
                        coalesce(s.fetched_at, %(run_time)s, now())
-                FROM stage_articles s
+                FROM yonhap_load.stage_articles s
             ) c
             WHERE NOT EXISTS (
                 SELECT 1 FROM yonhap.article_revisions x
@@ -459,7 +568,7 @@ def _resolve_errors(cur, batch: LoadBatch, run_time: datetime | None) -> int:
     cur.execute(
         """
         WITH ok AS (
-            SELECT article_id, url, coalesce(fetched_at, %(run_time)s, now()) AS at FROM stage_articles
+            SELECT article_id, url, coalesce(fetched_at, %(run_time)s, now()) AS at FROM yonhap_load.stage_articles
             UNION ALL
             SELECT unnest(%(ids)s::text[]), NULL, coalesce(%(run_time)s, now())
         )

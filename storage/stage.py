@@ -8,9 +8,12 @@ reconciles earlier runs whose curated files are missing.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from storage.load import LoadBatch, LoadError, load_batch
@@ -24,13 +27,28 @@ _RUN_ID_OK = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 def _records(settings: Settings, run_id: str, name: str, cls) -> list:
-    out = []
-    for number, data in enumerate(staging.read_jsonl(settings, run_id, name, missing_ok=True), start=1):
-        try:
-            out.append(cls.from_dict(data))
-        except (TypeError, ValueError) as err:
-            raise LoadError(f"{staging.key(run_id, name)} record {number}: {err}") from None
-    return out
+    return list(_streamed_records(settings, run_id, name, cls))
+
+
+def _streamed_records(settings: Settings, run_id: str, name: str, cls) -> Iterator:
+    """The file is fetched now; its records are decoded as they are consumed (the big files
+    stream straight into COPY, so decoding overlaps PostgreSQL's work)."""
+    from yonhap import s3
+
+    k = staging.key(run_id, name)
+    data = s3.get_bytes(settings, k) if s3.exists(settings, k) else None
+
+    def records() -> Iterator:
+        if data is None:
+            return
+        for number, line in enumerate(staging.jsonl_lines(data), start=1):
+            try:
+                record = cls.from_dict(json.loads(line))
+            except (TypeError, ValueError) as err:
+                raise LoadError(f"{k} record {number}: {err}") from None
+            yield record
+
+    return records()
 
 
 def read_batch(settings: Settings, run_id: str) -> LoadBatch:
@@ -50,8 +68,8 @@ def read_batch(settings: Settings, run_id: str) -> LoadBatch:
     return LoadBatch(
         run_id=run_id,
         gate=gate,
-        articles=_records(settings, run_id, staging.PASSED, ArticleRow) if gate.success else [],
-        revisions=_records(settings, run_id, staging.REVISIONS, RevisionRow) if gate.success else [],
+        articles=_streamed_records(settings, run_id, staging.PASSED, ArticleRow) if gate.success else [],
+        revisions=_streamed_records(settings, run_id, staging.REVISIONS, RevisionRow) if gate.success else [],
         rejects=_records(settings, run_id, staging.REJECTED, RejectedItem)
         + _records(settings, run_id, staging.TRANSFORM_REJECTS, RejectedItem),
         errors=_records(settings, run_id, staging.CRAWL_ERRORS, CrawlError),
@@ -62,7 +80,7 @@ def read_batch(settings: Settings, run_id: str) -> LoadBatch:
 def load(settings: Settings, run_id: str) -> dict[str, Any]:
     """Load one run's staged batch (see module docstring); returns counts, the curated file
     URIs, the reconciled runs and per-phase ``seconds``."""
-    from storage import migrate, parquet
+    from storage import migrate
     from yonhap import db, s3
 
     if not _RUN_ID_OK.match(run_id or ""):
@@ -77,23 +95,54 @@ def load(settings: Settings, run_id: str) -> dict[str, Any]:
         outcome = load_batch(conn, batch)
         result: dict[str, Any] = dict(outcome.counts)
         result["status"] = STATUS_SUCCEEDED if batch.gate.success else STATUS_BLOCKED
-        # The rows are committed: a curated-file failure must not fail the run. The row keeps
-        # curated_written = false and the next load writes the files (reconcile).
+        # The rows are committed. Two independent follow-ups run side by side (the index merge
+        # in PostgreSQL, the Parquet files mostly in this process); neither may fail the run.
         began = time.perf_counter()
-        try:
-            result["curated"] = _write_curated(settings, conn, run_id, outcome)
-            result["reconciled_runs"] = parquet.reconcile(settings, conn, exclude=run_id)
-        except Exception as err:  # noqa: BLE001 -- reported, retried by the next load
-            conn.rollback()
-            log.warning("run %s: curated Parquet not written (next load retries): %s", run_id, err)
-            result.setdefault("curated", [])
-            result.setdefault("reconciled_runs", [])
-            result["curated_error"] = f"{type(err).__name__}: {err}"
-        curated_s = time.perf_counter() - began
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            merging = pool.submit(_merge_search_index, settings) if outcome.loaded_ids else None
+            _curated_into(result, settings, conn, run_id, outcome)
+            curated_s = time.perf_counter() - began
+            if merging is not None:
+                result["search_index_pages_merged"] = merging.result()
+        after_commit_s = time.perf_counter() - began
     finally:
         conn.close()
-    result["seconds"] = {"read_staging": round(read_s, 3), **outcome.seconds, "curated": round(curated_s, 3)}
+    result["seconds"] = {"read_staging": round(read_s, 3), **outcome.seconds, "curated": round(curated_s, 3),
+                         "after_commit": round(after_commit_s, 3)}
     return result
+
+
+def _curated_into(result: dict[str, Any], settings: Settings, conn, run_id: str, outcome) -> None:
+    """Curated files of this run (and of earlier runs that missed theirs). A failure leaves the
+    row's curated_written = false and the next load writes the files (reconcile)."""
+    from storage import parquet
+
+    try:
+        result["curated"] = _write_curated(settings, conn, run_id, outcome)
+        result["reconciled_runs"] = parquet.reconcile(settings, conn, exclude=run_id)
+    except Exception as err:  # noqa: BLE001 -- reported, retried by the next load
+        conn.rollback()
+        log.warning("run %s: curated Parquet not written (next load retries): %s", run_id, err)
+        result.setdefault("curated", [])
+        result.setdefault("reconciled_runs", [])
+        result["curated_error"] = f"{type(err).__name__}: {err}"
+
+
+def _merge_search_index(settings: Settings) -> int | None:
+    """storage.load.merge_search_index on its own connection; None when it failed (logged:
+    searches stay correct, autovacuum merges later)."""
+    from storage.load import merge_search_index
+    from yonhap import db
+
+    try:
+        conn = db.connect(settings)
+        try:
+            return merge_search_index(conn)
+        finally:
+            conn.close()
+    except Exception as err:  # noqa: BLE001 -- an optimisation, never a failed load
+        log.warning("full-text index pending list not merged now (autovacuum will): %s", err)
+        return None
 
 
 def _write_curated(settings: Settings, conn, run_id: str, outcome) -> list[str]:

@@ -63,8 +63,9 @@ def test_an_edited_applied_migration_is_refused(empty_database_url, tmp_path):
         with pytest.raises(migrate.MigrationError, match="changed after it was applied"):
             migrate.upgrade_conn(conn, tmp_path)
         (tmp_path / "0001_schema.sql").write_text(migrate.available()[0].sql)
-        (tmp_path / "0002_extra.sql").write_text("CREATE TABLE yonhap.extra_test (x int);")
-        assert migrate.upgrade_conn(conn, tmp_path) == ["0002_extra.sql"]
+        extra = f"{len(migrate.available()) + 1:04d}_extra.sql"
+        (tmp_path / extra).write_text("CREATE TABLE yonhap.extra_test (x int);")
+        assert migrate.upgrade_conn(conn, tmp_path) == [extra]
     finally:
         conn.close()
 
@@ -128,6 +129,7 @@ def test_reader_role_reads_the_surface_and_nothing_else(settings, db_conn):
             "DELETE FROM yonhap.rejected_items",
             "TRUNCATE yonhap.crawl_errors",
             "CREATE TABLE yonhap.mine (x int)",
+            "CREATE TABLE yonhap_load.mine (x int)",  # the loader's scratch schema
             "ALTER TABLE yonhap.articles ADD COLUMN x int",
         ]
         for statement in attempts:

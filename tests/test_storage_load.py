@@ -85,6 +85,72 @@ def test_new_content_wins_keeps_first_seen_and_appends_revision(settings, db_con
     assert one(db_conn, "SELECT body FROM yonhap.articles WHERE article_id = %s", (edited.article_id,)) == (edited.body,)
 
 
+STALE_VECTORS = "SELECT count(*) FROM yonhap.articles WHERE search_vector IS DISTINCT FROM yonhap.search_vector_of(title, body)"
+
+
+def test_search_vector_is_always_the_french_vector_of_title_and_body(settings, db_conn):
+    stage_batch(settings, "r1", [synthetic.make_article(i, "r1") for i in range(6)])
+    assert stage.load(settings, "r1")["search_vectors"] == 6
+    edited = synthetic.make_article(1, "r2", title="Exportations record", body="Les exportations augmentent.",
+                                    fetched_at=LATER)
+    moved = synthetic.make_article(2, "r2", section="culture", fetched_at=LATER)  # same text, new section
+    stage_batch(settings, "r2", [edited, moved])
+    counts = stage.load(settings, "r2")
+    assert (counts["updated"], counts["search_vectors"]) == (2, 1)  # only changed text is re-vectorised
+    assert one(db_conn, STALE_VECTORS) == (0,)
+    assert one(db_conn, "SELECT article_id FROM yonhap.articles "
+                        "WHERE search_vector @@ websearch_to_tsquery('french', 'exportation record')") == (
+        edited.article_id,)
+    assert one(db_conn, "SELECT count(*) FROM pg_tables WHERE schemaname = 'yonhap_load'") == (0,)
+    # The load left no search-index entries in the GIN pending list: it merged them after commit.
+    assert one(db_conn, "SELECT gin_clean_pending_list('yonhap.articles_search_idx'::regclass)") == (0,)
+    db_conn.commit()
+
+    # Any other writer gets the vector computed, whatever it supplies -- as with a generated column.
+    with db_conn, db_conn.cursor() as cur:
+        cur.execute("UPDATE yonhap.articles SET body = 'Typhon sur Jeju.' WHERE article_id = %s",
+                    (moved.article_id,))
+        cur.execute("UPDATE yonhap.articles SET search_vector = 'faux'::tsvector WHERE article_id = %s",
+                    (edited.article_id,))
+        cur.execute("SET LOCAL yonhap.search_vector_from_loader = 'on'")
+        cur.execute("UPDATE yonhap.articles SET title = 'Neige', search_vector = NULL WHERE article_id = %s",
+                    (synthetic.make_article(3).article_id,))
+    assert one(db_conn, STALE_VECTORS) == (0,)
+    assert one(db_conn, "SELECT count(*) FROM yonhap.articles WHERE search_vector @@ to_tsquery('french', 'typhon')") == (1,)
+
+
+def test_rows_are_searchable_before_the_index_merge_and_the_merge_is_idempotent(settings, db_conn):
+    from storage.load import LoadBatch, load_batch, merge_search_index
+
+    rows_ = [synthetic.make_article(i, "rs", body=f"Le typhon numéro {i} approche de Jeju.") for i in range(3)]
+    load_batch(db_conn, LoadBatch("rs", synthetic.gate_for("rs", 3), rows_, stats=synthetic.stats_for("rs", 3)))
+    search = "SELECT count(*) FROM yonhap.articles WHERE search_vector @@ to_tsquery('french', 'typhon')"
+    assert one(db_conn, search) == (3,)  # still in the pending list: found all the same
+    db_conn.commit()
+    assert merge_search_index(db_conn) > 0
+    assert merge_search_index(db_conn) == 0
+    assert one(db_conn, search) == (3,)
+
+
+def test_search_vectors_can_be_computed_by_parallel_workers(db_conn):
+    """The point of migration 0002: the vector query must stay parallel-safe (a function marked
+    PARALLEL UNSAFE, or a temp staging table, would silently make it serial)."""
+    from storage.load import SEARCH_VECTORS_SQL, _create_stage_tables
+
+    with db_conn.cursor() as cur:
+        _create_stage_tables(cur)
+        cur.execute("INSERT INTO yonhap_load.stage_articles (article_id, url, title, title_raw, body, story_id, word_count, "
+                    "content_hash, run_id) SELECT 'a' || n, 'u' || n, 't', 't', 'corps', 's', 1, 'h', 'r' "
+                    "FROM generate_series(1, 100) n")
+        cur.execute("ANALYZE yonhap_load.stage_articles")
+        for setting in ("parallel_setup_cost = 0", "parallel_tuple_cost = 0", "min_parallel_table_scan_size = 0"):
+            cur.execute(f"SET LOCAL {setting}")
+        cur.execute("EXPLAIN " + SEARCH_VECTORS_SQL)
+        plan = "\n".join(r[0] for r in cur.fetchall())
+    db_conn.rollback()
+    assert "Gather" in plan and "Parallel Seq Scan on stage_articles" in plan, plan
+
+
 def test_gate_blocked_loads_rejects_errors_and_run_row_only(settings, db_conn):
     batch = [synthetic.make_article(i, "rb") for i in range(4)]
     rejects = [RejectedItem("rb", batch[0].article_id, batch[0].url, ["title missing"], {"x": 1})]
@@ -208,6 +274,23 @@ def test_nul_character_is_a_clear_error_and_nothing_is_lost(settings, db_conn):
 def test_missing_gate_file_is_a_clear_error(settings):
     with pytest.raises(LoadError, match="gate.json is missing"):
         stage.load(settings, "never_validated")
+
+
+def test_bad_staged_articles_are_clear_errors_and_load_nothing(settings, db_conn):
+    from yonhap import staging
+
+    twice = synthetic.make_article(1, "rx")
+    stage_batch(settings, "rx", [synthetic.make_article(0, "rx"), twice, twice])
+    with pytest.raises(LoadError, match=f"run rx: article {twice.article_id} appears twice in the batch"):
+        stage.load(settings, "rx")
+    stage_batch(settings, "ry", [synthetic.make_article(0, "ry")])
+    good = synthetic.make_article(1, "ry").to_dict()
+    staging.write_jsonl(settings, "ry", staging.PASSED, [good, {**good, "article_id": "AFR2", "colour": "red"}])
+    with pytest.raises(LoadError, match=r"staging/ry/passed.jsonl.gz record 2: ArticleRow: unknown fields \['colour'\]"):
+        stage.load(settings, "ry")
+    # Found while streaming into COPY: the whole transaction rolled back.
+    assert one(db_conn, "SELECT count(*) FROM yonhap.articles") == (0,)
+    assert one(db_conn, "SELECT count(*) FROM yonhap.crawl_runs") == (0,)
 
 
 def _child_env(settings) -> dict[str, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from yonhap import s3
@@ -35,8 +35,12 @@ def encode_jsonl(records: Iterable[dict[str, Any]]) -> bytes:
 
 
 def decode_jsonl(data: bytes) -> list[dict[str, Any]]:
-    text = gzip.decompress(data).decode("utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    return [json.loads(line) for line in jsonl_lines(data)]
+
+
+def jsonl_lines(data: bytes) -> Iterator[str]:
+    """The record lines of a staging file, undecoded (callers decode as they consume)."""
+    return (line for line in gzip.decompress(data).decode("utf-8").splitlines() if line.strip())
 
 
 def write_jsonl(settings: Settings, run_id: str, name: str, records: Iterable[dict[str, Any]]) -> str:
