@@ -1,6 +1,8 @@
 """The database half of the load: one batch -> schema ``yonhap`` in ONE transaction.
 
-COPY every record into session temp tables, then one set-based merge per table:
+COPY every record into staging tables (session temp tables, and for articles
+``yonhap_load.stage_articles``, whose search vectors one parallel query computes), then one
+set-based merge per table:
 
 * articles: upsert by article_id; a row changes only when the incoming fetch is not older
   than the stored one AND some column differs (``IS DISTINCT FROM``), so reloading a batch
@@ -230,8 +232,7 @@ def _create_stage_tables(cur) -> None:
     """Staging tables for this transaction. The articles one is an UNLOGGED table in schema
     yonhap_load, not a temp table, so that parallel workers can compute its search vectors;
     it is created inside the load transaction (invisible to others, gone on rollback) and
-    dropped before the commit. Its rows stay uncompressed in line: compressing bodies that
-    live for seconds is wasted CPU."""
+    dropped before the commit."""
     from psycopg2 import sql
 
     cur.execute(f"DROP TABLE IF EXISTS {STAGE_ARTICLES}")
