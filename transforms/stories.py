@@ -172,21 +172,23 @@ def _link_late_flashes(batch, stored, story_of, ranks) -> None:
     times = [d.ts for d in fulls]
     span = FLASH_WINDOW.total_seconds()
     for flash in sorted(lonely, key=lambda d: d.order_key):
-        chosen, chosen_key = None, None
-        for cand in fulls[bisect_left(times, flash.ts) : bisect_right(times, flash.ts + span)]:
-            story = story_of.get(cand.article_id, cand.story_id or cand.article_id)
-            if flash.rank in ranks.get(story, ()):
-                continue
-            value = flash_coverage(flash, cand)
-            if value < FLASH_COVERAGE:
-                continue
-            key = (-value, cand.ts, cand.article_id)
-            if chosen_key is None or key < chosen_key:
-                chosen, chosen_key = story, key
+        window = fulls[bisect_left(times, flash.ts) : bisect_right(times, flash.ts + span)]
+        chosen = _later_story(flash, window, story_of, ranks)
         if chosen is not None:
             ranks.pop(flash.story_id, None)
             flash.story_id = story_of[flash.article_id] = chosen
             ranks[chosen].add(flash.rank)
+
+
+def _later_story(flash: Doc, window: list[Doc], story_of: dict[str, str], ranks: dict[str, set[int]]) -> str | None:
+    """The story a late flash joins: its best-covered full article in ``window`` whose story
+    holds no flash yet."""
+
+    def open_story(cand: Doc) -> str | None:
+        story = story_of.get(cand.article_id, cand.story_id or cand.article_id)
+        return None if flash.rank in ranks.get(story, ()) else story
+
+    return _best(window, lambda cand: flash_coverage(flash, cand), FLASH_COVERAGE, open_story)
 
 
 def _assign(
@@ -208,35 +210,35 @@ def _assign(
         return
 
     def open_story(cand: Doc) -> str | None:
+        """The story of an earlier candidate, if it holds no article of ``doc``'s rank yet."""
+        if cand.rank >= doc.rank or cand.ts > doc.ts:
+            return None
         story = story_of.get(cand.article_id, cand.story_id or cand.article_id)
         return None if doc.rank in ranks.get(story, ()) else story
 
     probe = doc.shingles[:PROBE_SIZE].tolist()
-    best = _best(doc, updates.candidates(probe), containment, BODY_CONTAINMENT, open_story)
+    best = _best(updates.candidates(probe), lambda cand: containment(cand, doc), BODY_CONTAINMENT, open_story)
     if best is None and flashes.docs:
         words = doc.title_tokens | doc.lead_tokens
-        best = _best(doc, flashes.candidates(words), flash_coverage, FLASH_COVERAGE, open_story)
+        best = _best(flashes.candidates(words), lambda cand: flash_coverage(cand, doc), FLASH_COVERAGE, open_story)
     if best is not None:
         doc.story_id = best
 
 
 def _best(
-    doc: Doc,
     candidates: list[Doc],
-    score: Callable[[Doc, Doc], float],
+    score: Callable[[Doc], float],
     threshold: float,
     open_story: Callable[[Doc], str | None],
 ) -> str | None:
     """Story of the candidate with the highest score >= threshold (then the earliest, then the
-    smallest id) among those whose story can take ``doc``."""
+    smallest id) among those ``open_story`` accepts (it returns the story, or None)."""
     chosen, chosen_key = None, None
     for cand in candidates:
-        if cand.rank >= doc.rank or cand.ts > doc.ts:
-            continue
         story = open_story(cand)
         if story is None:
             continue
-        value = score(cand, doc)
+        value = score(cand)
         if value < threshold:
             continue
         key = (-value, cand.ts, cand.article_id)
