@@ -84,19 +84,6 @@ def cpu_seconds(root: Path) -> float:
     return total
 
 
-def _fresh_database(server_url: str, name: str) -> str:
-    import psycopg2
-
-    conn = psycopg2.connect(server_url)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')  # bench-made name, not input
-    finally:
-        conn.close()
-    return server_url.rsplit("/", 1)[0] + "/" + name
-
-
 def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
@@ -114,7 +101,8 @@ def main() -> None:
 
     root = Path(tempfile.mkdtemp(prefix="yonhap-bench-"))
     try:
-        pg_url = stack.start_postgres(root / "pg", stack.free_port())
+        pg_port = stack.free_port()
+        pg_url = stack.start_postgres(root / "pg", pg_port)
         endpoint = stack.start_s3(root, stack.free_port())
         settings = Settings.from_env({"DATABASE_URL": pg_url, "S3_ENDPOINT_URL": endpoint,
                                       "S3_BUCKET": "bench", "YONHAP_LOCAL_DIR": str(root)})
@@ -126,7 +114,9 @@ def main() -> None:
         # Each repeat loads the same staged batch into a fresh database, then reloads it.
         samples = []
         for repeat in range(args.repeats):
-            settings = settings.with_(database_url=_fresh_database(pg_url, f"bench_{repeat}"))
+            # start_postgres reuses the running server and creates the database
+            fresh = stack.start_postgres(root / "pg", pg_port, database=f"bench_{repeat}")
+            settings = settings.with_(database_url=fresh)
             cpu0, began = cpu_seconds(root), time.perf_counter()
             first = stage.load(settings, "bench_1")
             load_s, load_cpu = time.perf_counter() - began, cpu_seconds(root) - cpu0
