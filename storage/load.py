@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import operator
 import os
 import sys
 import time
@@ -63,8 +64,10 @@ STAGE_ARTICLES = "yonhap_load.stage_articles"  # migration 0002
 SEARCH_INDEX = "yonhap.articles_search_idx"
 GIN_PENDING_LIST_LIMIT = "1GB"  # > any batch's entries (50k articles: ~200 MB)
 # Vectors of the staged rows that are new or whose title or body changed (parallel-capable).
+# toast_tuple_target: a vector barely compresses, so rows up to a page stay as they are (no
+# failed pglz attempt per row); yonhap.articles stores it uncompressed too (migration 0003).
 SEARCH_VECTORS_SQL = """
-    CREATE TEMP TABLE stage_vectors ON COMMIT DROP AS
+    CREATE TEMP TABLE stage_vectors WITH (toast_tuple_target = 8160) ON COMMIT DROP AS
     SELECT s.article_id, yonhap.search_vector_of(s.title, s.body) AS search_vector
     FROM yonhap_load.stage_articles s
     WHERE NOT EXISTS (
@@ -221,6 +224,26 @@ def _checked(run_id: str, rows: Iterable[ArticleRow], current: dict[str, str]) -
         yield row
 
 
+def _new_revisions(revisions: Iterable[RevisionRow], current: dict[str, str]) -> Iterator[RevisionRow]:
+    """The revisions to stage: not those equal to their article's loaded content (``current``,
+    filled by the time they stream), which _merge_revisions adds from stage_articles anyway.
+    Staged files (stage.StagedRevisions) skip those lines without decoding them."""
+    excluding = getattr(revisions, "excluding", None)
+    if excluding is not None:
+        return excluding(current)
+    return (r for r in revisions if current.get(r.article_id) != r.content_hash)
+
+
+def _staged_values(articles: Iterable[ArticleRow], run_id: str) -> Iterator[list[Any]]:
+    """Each article's STAGED_ARTICLE_COLUMNS values, with the batch's run id."""
+    values = operator.attrgetter(*STAGED_ARTICLE_COLUMNS)
+    at = STAGED_ARTICLE_COLUMNS.index("run_id")
+    for row in articles:
+        staged = list(values(row))
+        staged[at] = run_id
+        yield staged
+
+
 def _run_time(batch: LoadBatch) -> datetime | None:
     """The batch's own clock (deterministic on reload): when the crawl finished/started."""
     if batch.stats is None:
@@ -291,23 +314,22 @@ def load_batch(conn, batch: LoadBatch) -> LoadResult:
 
     current: dict[str, str] = {}  # filled while the articles stream into COPY
     articles = _checked(batch.run_id, batch.articles if load_articles else (), current)
-    # A revision equal to its article's current content is added from stage_articles anyway.
-    revisions = (r for r in (batch.revisions if load_articles else ()) if current.get(r.article_id) != r.content_hash)
+    revisions = _new_revisions(batch.revisions if load_articles else (), current)
     conn.set_client_encoding("UTF8")
     with conn:
         with conn.cursor() as cur:
             cur.execute("SET LOCAL statement_timeout = 0")
             # New search-index entries go to the GIN pending list (appended, cheap) instead of
-            # being merged into the index row by row inside the transaction; the caller merges
-            # them right after the commit (merge_search_index), alongside the curated files.
-            # Until then searches stay correct: PostgreSQL scans the pending list too.
+            # being merged into the index row by row inside the transaction; another connection
+            # merges them meanwhile and after the commit (merge_search_index, driven by
+            # stage.SearchIndexMerger). Searches stay correct: PostgreSQL scans the list too.
             cur.execute("SET LOCAL gin_pending_list_limit = %s", (GIN_PENDING_LIST_LIMIT,))
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOAD_LOCK_KEY,))
             lap("lock")
             _create_stage_tables(cur)
             _copy(
                 cur, STAGE_ARTICLES, STAGED_ARTICLE_COLUMNS,
-                ([batch.run_id if c == "run_id" else getattr(r, c) for c in STAGED_ARTICLE_COLUMNS] for r in articles),
+                _staged_values(articles, batch.run_id),
                 "article",
             )
             _copy(
@@ -326,7 +348,9 @@ def load_batch(conn, batch: LoadBatch) -> LoadResult:
                 ((e.url, e.status, e.error, e.attempts, e.at) for e in batch.errors),
                 "crawl error",
             )
-            cur.execute("ANALYZE yonhap_load.stage_articles")  # new tables have no statistics otherwise
+            # New tables have no statistics otherwise; only the join keys need them (all columns,
+            # bodies included, took most of a second per 50k rows).
+            cur.execute("ANALYZE yonhap_load.stage_articles (article_id, url, content_hash)")
             lap("copy")
             _pause_for_tests()
             _ensure_run_row(cur, batch)
@@ -357,9 +381,10 @@ def load_batch(conn, batch: LoadBatch) -> LoadResult:
 
 
 def merge_search_index(conn) -> int:
-    """Merge the full-text index's pending list into the index (after a load's commit; the
-    load put its entries there). Returns the pages merged. Idempotent, and safe alongside
-    other loads and searches; if it never runs, autovacuum does the same later."""
+    """Merge the full-text index's pending list into the index (a load puts its entries there;
+    entries of a transaction still running are merged too: index entries are not visibility
+    checked). Returns the pages merged. Idempotent, and safe alongside loads and searches;
+    if it never runs, autovacuum does the same later."""
     with conn:
         with conn.cursor() as cur:
             cur.execute("SET LOCAL statement_timeout = 0")
@@ -425,28 +450,13 @@ def _compute_search_vectors(cur) -> int:
 
 
 def _merge_articles(cur, run_time: datetime | None) -> tuple[int, int]:
-    """(inserted, updated). New ids are a plain INSERT (no speculative-insertion overhead; the
-    load lock keeps other loads out); existing ids are UPDATEd only when the fetch is not older
-    and some column differs, so identical rows are never rewritten. search_vector comes from
-    stage_vectors (new rows, changed title/body) or stays as stored."""
+    """(inserted, updated). Existing ids are UPDATEd first, only when the fetch is not older and
+    some column differs, so identical rows are never rewritten (and the rows the INSERT below
+    adds are never compared); new ids are then a plain INSERT (no speculative-insertion
+    overhead; the load lock keeps other loads out). search_vector comes from stage_vectors
+    (new rows, changed title/body) or stays as stored."""
     from psycopg2 import sql
 
-    cols = sql.SQL(", ").join(map(sql.Identifier, STAGED_ARTICLE_COLUMNS))
-    staged_cols = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in STAGED_ARTICLE_COLUMNS)
-    cur.execute(
-        sql.SQL(
-            """
-            INSERT INTO yonhap.articles ({cols}, first_seen_at, last_seen_at, search_vector)
-            SELECT {staged_cols}, coalesce(s.fetched_at, %(run_time)s, now()),
-                   coalesce(s.fetched_at, %(run_time)s, now()), v.search_vector
-            FROM yonhap_load.stage_articles s LEFT JOIN stage_vectors v ON v.article_id = s.article_id
-            WHERE NOT EXISTS (SELECT 1 FROM yonhap.articles a WHERE a.article_id = s.article_id)
-            ORDER BY s.article_id
-            """
-        ).format(cols=cols, staged_cols=staged_cols),
-        {"run_time": run_time},
-    )
-    inserted = cur.rowcount
     updates = sql.SQL(", ").join(sql.SQL("{0} = s.{0}").format(sql.Identifier(c)) for c in STAGED_ARTICLE_COLUMNS)
     stored_row = sql.SQL(", ").join(sql.SQL("a.{}").format(sql.Identifier(c)) for c in COMPARED_COLUMNS)
     staged_row = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in COMPARED_COLUMNS)
@@ -464,7 +474,22 @@ def _merge_articles(cur, run_time: datetime | None) -> tuple[int, int]:
         ).format(updates=updates, stored_row=stored_row, staged_row=staged_row),
         {"run_time": run_time},
     )
-    return inserted, cur.rowcount
+    updated = cur.rowcount
+    cols = sql.SQL(", ").join(map(sql.Identifier, STAGED_ARTICLE_COLUMNS))
+    staged_cols = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in STAGED_ARTICLE_COLUMNS)
+    cur.execute(
+        sql.SQL(
+            """
+            INSERT INTO yonhap.articles ({cols}, first_seen_at, last_seen_at, search_vector)
+            SELECT {staged_cols}, coalesce(s.fetched_at, %(run_time)s, now()),
+                   coalesce(s.fetched_at, %(run_time)s, now()), v.search_vector
+            FROM yonhap_load.stage_articles s LEFT JOIN stage_vectors v ON v.article_id = s.article_id
+            WHERE NOT EXISTS (SELECT 1 FROM yonhap.articles a WHERE a.article_id = s.article_id)
+            """
+        ).format(cols=cols, staged_cols=staged_cols),
+        {"run_time": run_time},
+    )
+    return cur.rowcount, updated
 
 
 def _touch_not_modified(cur, batch: LoadBatch, run_time: datetime | None) -> int:

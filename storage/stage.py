@@ -8,13 +8,13 @@ reconciles earlier runs whose curated files are missing.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+import msgspec
 
 from storage.load import LoadBatch, LoadError, load_batch
 from storage.runs import STATUS_BLOCKED, STATUS_SUCCEEDED
@@ -33,22 +33,75 @@ def _records(settings: Settings, run_id: str, name: str, cls) -> list:
 def _streamed_records(settings: Settings, run_id: str, name: str, cls) -> Iterator:
     """The file is fetched now; its records are decoded as they are consumed (the big files
     stream straight into COPY, so decoding overlaps PostgreSQL's work)."""
+    k = staging.key(run_id, name)
+    return _decoded(k, _fetch(settings, k), cls)
+
+
+def _fetch(settings: Settings, k: str) -> bytes | None:
     from yonhap import s3
 
-    k = staging.key(run_id, name)
-    data = s3.get_bytes(settings, k) if s3.exists(settings, k) else None
+    return s3.get_bytes(settings, k) if s3.exists(settings, k) else None
 
-    def records() -> Iterator:
-        if data is None:
+
+def _decoded(k: str, data: bytes | None, cls, *, skip=None) -> Iterator:
+    """Records of ``cls`` from a staging file, decoded one by one as they are consumed (the
+    file starts inflating now: staging.jsonl_lines); ``skip(line)`` True drops a line
+    undecoded. A file or record that does not decode is a LoadError naming it."""
+    return _decoded_lines(k, staging.jsonl_lines(data) if data is not None else iter(()), cls, skip)
+
+
+_JSON = msgspec.json.Decoder()  # strict JSON, a little faster than json.loads on 50k records
+
+
+def _decoded_lines(k: str, lines: Iterator[bytes], cls, skip) -> Iterator:
+    number = 0
+    while True:
+        try:
+            line = next(lines)
+        except StopIteration:
             return
-        for number, line in enumerate(staging.jsonl_lines(data), start=1):
-            try:
-                record = cls.from_dict(json.loads(line))
-            except (TypeError, ValueError) as err:
-                raise LoadError(f"{k} record {number}: {err}") from None
-            yield record
+        except ValueError as err:  # not gzip, truncated
+            raise LoadError(f"{k}: {err}") from None
+        number += 1
+        if skip is not None and skip(line):
+            continue
+        try:
+            record = cls.from_dict(_JSON.decode(line))
+        except (TypeError, ValueError) as err:  # msgspec.DecodeError is a ValueError
+            raise LoadError(f"{k} record {number}: {err}") from None
+        yield record
 
-    return records()
+
+class _RevisionKey(msgspec.Struct):
+    article_id: str
+    content_hash: str
+
+
+class StagedRevisions:
+    """A run's REVISIONS file as load_batch consumes it (once). ``excluding(current)`` yields
+    the revisions whose content is not the loaded article's own (id -> content hash in
+    ``current``); those, usually all but a few (a run's last version of an article IS the
+    article), are skipped after reading only their id and hash: decoding 50k full records
+    just to drop them cost about 2 s."""
+
+    def __init__(self, k: str, data: bytes | None) -> None:
+        self._key = k
+        self._lines = staging.jsonl_lines(data) if data is not None else iter(())
+
+    def __iter__(self) -> Iterator[RevisionRow]:
+        return _decoded_lines(self._key, self._lines, RevisionRow, None)
+
+    def excluding(self, current: dict[str, str]) -> Iterator[RevisionRow]:
+        keys = msgspec.json.Decoder(_RevisionKey)
+
+        def is_current(line: bytes) -> bool:
+            try:
+                key = keys.decode(line)
+            except msgspec.DecodeError:
+                return False  # decoded in full, which names what is wrong
+            return current.get(key.article_id) == key.content_hash
+
+        return _decoded_lines(self._key, self._lines, RevisionRow, is_current)
 
 
 def read_batch(settings: Settings, run_id: str) -> LoadBatch:
@@ -65,11 +118,12 @@ def read_batch(settings: Settings, run_id: str) -> LoadBatch:
             stats = CrawlStats.from_dict(staging.read_json(settings, run_id, staging.CRAWL_STATS))
     except (TypeError, ValueError) as err:
         raise LoadError(f"run {run_id}: bad gate or crawl stats file: {err}") from None
+    k = staging.key(run_id, staging.REVISIONS)
     return LoadBatch(
         run_id=run_id,
         gate=gate,
         articles=_streamed_records(settings, run_id, staging.PASSED, ArticleRow) if gate.success else [],
-        revisions=_streamed_records(settings, run_id, staging.REVISIONS, RevisionRow) if gate.success else [],
+        revisions=StagedRevisions(k, _fetch(settings, k)) if gate.success else [],
         rejects=_records(settings, run_id, staging.REJECTED, RejectedItem)
         + _records(settings, run_id, staging.TRANSFORM_REJECTS, RejectedItem),
         errors=_records(settings, run_id, staging.CRAWL_ERRORS, CrawlError),
@@ -91,25 +145,76 @@ def load(settings: Settings, run_id: str) -> dict[str, Any]:
     batch = read_batch(settings, run_id)
     read_s = time.perf_counter() - began
     conn = db.connect(settings)
+    merger = SearchIndexMerger(settings)
     try:
-        outcome = load_batch(conn, batch)
-        result: dict[str, Any] = dict(outcome.counts)
-        result["status"] = STATUS_SUCCEEDED if batch.gate.success else STATUS_BLOCKED
-        # The rows are committed. Two independent follow-ups run side by side (the index merge
-        # in PostgreSQL, the Parquet files mostly in this process); neither may fail the run.
-        began = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            merging = pool.submit(_merge_search_index, settings) if outcome.loaded_ids else None
+        with merger:
+            outcome = load_batch(conn, batch)
+            result: dict[str, Any] = dict(outcome.counts)
+            result["status"] = STATUS_SUCCEEDED if batch.gate.success else STATUS_BLOCKED
+            # The rows are committed. The curated files are written while the merger does its
+            # last pass (in PostgreSQL); neither may fail the run.
+            began = time.perf_counter()
             _curated_into(result, settings, conn, run_id, outcome)
             curated_s = time.perf_counter() - began
-            if merging is not None:
-                result["search_index_pages_merged"] = merging.result()
         after_commit_s = time.perf_counter() - began
     finally:
         conn.close()
+    result["search_index_pages_merged"] = merger.pages
     result["seconds"] = {"read_staging": round(read_s, 3), **outcome.seconds, "curated": round(curated_s, 3),
                          "after_commit": round(after_commit_s, 3)}
     return result
+
+
+class SearchIndexMerger:
+    """Merges the full-text index's pending list (storage.load.merge_search_index) on its own
+    connection while a load runs, then once more after it: the load appends its index entries
+    to the pending list (cheap) and this thread moves them into the index on the otherwise
+    idle core during the single-process merge statements, instead of after the commit.
+
+    Used as a context manager around the load; leaving it makes the last pass (after the
+    commit) and waits for it. Never fails a load: a failure is logged, searches stay correct
+    (PostgreSQL scans the pending list too) and autovacuum merges later. ``pages`` is the
+    number of pending-list pages merged, None after a failure.
+    """
+
+    POLL_SECONDS = 0.25  # idle wait between passes that found nothing to merge
+
+    def __init__(self, settings: Settings) -> None:
+        import threading
+
+        self._settings = settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="search-index-merger", daemon=True)
+        self.pages: int | None = 0
+
+    def __enter__(self) -> SearchIndexMerger:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        from storage.load import merge_search_index
+        from yonhap import db
+
+        try:
+            conn = db.connect(self._settings)
+            try:
+                while True:
+                    stopping = self._stop.is_set()  # read BEFORE the pass: the last one follows the commit
+                    merged = merge_search_index(conn)
+                    self.pages += merged
+                    if stopping:
+                        return
+                    if not merged:
+                        self._stop.wait(self.POLL_SECONDS)
+            finally:
+                conn.close()
+        except Exception as err:  # noqa: BLE001 -- an optimisation, never a failed load
+            log.warning("full-text index pending list not merged now (autovacuum will): %s", err)
+            self.pages = None
 
 
 def _curated_into(result: dict[str, Any], settings: Settings, conn, run_id: str, outcome) -> None:
@@ -126,23 +231,6 @@ def _curated_into(result: dict[str, Any], settings: Settings, conn, run_id: str,
         result.setdefault("curated", [])
         result.setdefault("reconciled_runs", [])
         result["curated_error"] = f"{type(err).__name__}: {err}"
-
-
-def _merge_search_index(settings: Settings) -> int | None:
-    """storage.load.merge_search_index on its own connection; None when it failed (logged:
-    searches stay correct, autovacuum merges later)."""
-    from storage.load import merge_search_index
-    from yonhap import db
-
-    try:
-        conn = db.connect(settings)
-        try:
-            return merge_search_index(conn)
-        finally:
-            conn.close()
-    except Exception as err:  # noqa: BLE001 -- an optimisation, never a failed load
-        log.warning("full-text index pending list not merged now (autovacuum will): %s", err)
-        return None
 
 
 def _write_curated(settings: Settings, conn, run_id: str, outcome) -> list[str]:
