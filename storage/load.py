@@ -319,6 +319,7 @@ def load_batch(conn, batch: LoadBatch) -> LoadResult:
     with conn:
         with conn.cursor() as cur:
             cur.execute("SET LOCAL statement_timeout = 0")
+            cur.execute("SET LOCAL work_mem = '64MB'")  # the merges' sorts and hashes stay in memory
             # New search-index entries go to the GIN pending list (appended, cheap) instead of
             # being merged into the index row by row inside the transaction; another connection
             # merges them meanwhile and after the commit (merge_search_index, driven by
