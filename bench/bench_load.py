@@ -79,7 +79,10 @@ def cpu_seconds(root: Path) -> float:
         times = proc.cpu_times()
         total += times.user + times.system + times.children_user + times.children_system
         for child in proc.children(recursive=True):
-            ct = child.cpu_times()
+            try:
+                ct = child.cpu_times()
+            except psutil.NoSuchProcess:  # a backend that just ended: counted in children_* once reaped
+                continue
             total += ct.user + ct.system
     return total
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from storage.load import LoadBatch, LoadError, load_batch
+from storage.load import LoadBatch, LoadError, load_batch, prepare_session
 from storage.runs import STATUS_BLOCKED, STATUS_SUCCEEDED
 from yonhap import staging
 from yonhap.config import Settings
@@ -145,6 +145,7 @@ def load(settings: Settings, run_id: str) -> dict[str, Any]:
     batch = read_batch(settings, run_id)
     read_s = time.perf_counter() - began
     conn = db.connect(settings)
+    prepare_session(conn)
     merger = SearchIndexMerger(settings)
     try:
         with merger:
