@@ -31,10 +31,12 @@ def _records(settings: Settings, run_id: str, name: str, cls) -> list:
 
 
 def _streamed_records(settings: Settings, run_id: str, name: str, cls) -> Iterator:
-    """The file is fetched now; its records are decoded as they are consumed (the big files
-    stream straight into COPY, so decoding overlaps PostgreSQL's work)."""
+    """The file is fetched (and starts inflating: staging.jsonl_lines) now; its records are
+    decoded as they are consumed (the big files stream straight into COPY, so decoding
+    overlaps PostgreSQL's work)."""
     k = staging.key(run_id, name)
-    return _decoded(k, _fetch(settings, k), cls)
+    data = _fetch(settings, k)
+    return _decoded_lines(k, staging.jsonl_lines(data) if data is not None else iter(()), cls, None)
 
 
 def _fetch(settings: Settings, k: str) -> bytes | None:
@@ -43,17 +45,12 @@ def _fetch(settings: Settings, k: str) -> bytes | None:
     return s3.get_bytes(settings, k) if s3.exists(settings, k) else None
 
 
-def _decoded(k: str, data: bytes | None, cls, *, skip=None) -> Iterator:
-    """Records of ``cls`` from a staging file, decoded one by one as they are consumed (the
-    file starts inflating now: staging.jsonl_lines); ``skip(line)`` True drops a line
-    undecoded. A file or record that does not decode is a LoadError naming it."""
-    return _decoded_lines(k, staging.jsonl_lines(data) if data is not None else iter(()), cls, skip)
-
-
 _JSON = msgspec.json.Decoder()  # strict JSON, a little faster than json.loads on 50k records
 
 
 def _decoded_lines(k: str, lines: Iterator[bytes], cls, skip) -> Iterator:
+    """Records of ``cls`` from a staging file's lines, decoded one by one; ``skip(line)`` True
+    drops a line undecoded. A file or record that does not decode is a LoadError naming it."""
     number = 0
     while True:
         try:
