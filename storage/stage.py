@@ -35,14 +35,15 @@ def _streamed_records(settings: Settings, run_id: str, name: str, cls) -> Iterat
     decoded as they are consumed (the big files stream straight into COPY, so decoding
     overlaps PostgreSQL's work)."""
     k = staging.key(run_id, name)
-    data = _fetch(settings, k)
-    return _decoded_lines(k, staging.jsonl_lines(data) if data is not None else iter(()), cls, None)
+    return _decoded_lines(k, _staged_lines(settings, k), cls, None)
 
 
-def _fetch(settings: Settings, k: str) -> bytes | None:
+def _staged_lines(settings: Settings, k: str) -> Iterator[bytes]:
+    """The lines of staging file ``k``, fetched now and inflating from now on; none when the
+    file is missing."""
     from yonhap import s3
 
-    return s3.get_bytes(settings, k) if s3.exists(settings, k) else None
+    return staging.jsonl_lines(s3.get_bytes(settings, k)) if s3.exists(settings, k) else iter(())
 
 
 _JSON = msgspec.json.Decoder()  # strict JSON, a little faster than json.loads on 50k records
@@ -81,9 +82,8 @@ class StagedRevisions:
     article), are skipped after reading only their id and hash: decoding 50k full records
     just to drop them cost about 2 s."""
 
-    def __init__(self, k: str, data: bytes | None) -> None:
-        self._key = k
-        self._lines = staging.jsonl_lines(data) if data is not None else iter(())
+    def __init__(self, k: str, lines: Iterator[bytes]) -> None:
+        self._key, self._lines = k, lines
 
     def __iter__(self) -> Iterator[RevisionRow]:
         return _decoded_lines(self._key, self._lines, RevisionRow, None)
@@ -120,7 +120,7 @@ def read_batch(settings: Settings, run_id: str) -> LoadBatch:
         run_id=run_id,
         gate=gate,
         articles=_streamed_records(settings, run_id, staging.PASSED, ArticleRow) if gate.success else [],
-        revisions=StagedRevisions(k, _fetch(settings, k)) if gate.success else [],
+        revisions=StagedRevisions(k, _staged_lines(settings, k)) if gate.success else [],
         rejects=_records(settings, run_id, staging.REJECTED, RejectedItem)
         + _records(settings, run_id, staging.TRANSFORM_REJECTS, RejectedItem),
         errors=_records(settings, run_id, staging.CRAWL_ERRORS, CrawlError),
