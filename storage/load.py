@@ -33,10 +33,12 @@ import operator
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from storage.runs import STATUS_BLOCKED, STATUS_SUCCEEDED
 from yonhap.schema import (
@@ -98,6 +100,9 @@ class LoadBatch:
 
 
 _ESCAPES = (("\\", "\\\\"), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
+# JSON for the jsonb columns (images, field_sources, reasons, payloads): keys sorted, so a value
+# always reads the same; about 6x faster than json.dumps, which cost 0.8 s per 50k articles.
+_JSON_TEXT = msgspec.json.Encoder(order="sorted")
 
 
 class _Unstorable(ValueError):
@@ -112,7 +117,10 @@ def _text(value: Any) -> str:
         if isinstance(value, bool):
             return "t" if value else "f"
         if isinstance(value, (dict, list)):
-            value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+            try:
+                value = _JSON_TEXT.encode(value).decode()
+            except (TypeError, ValueError, msgspec.EncodeError):  # e.g. int keys: json decides
+                value = json.dumps(value, ensure_ascii=False, sort_keys=True)
             if "\\u0000" in value:
                 raise _Unstorable("JSON contains a NUL character (PostgreSQL cannot store it)")
         else:
@@ -307,9 +315,17 @@ def prepare_session(conn) -> None:
     conn.commit()
 
 
-def load_batch(conn, batch: LoadBatch) -> LoadResult:
+# Inside load_batch: the batch's loaded rows (conflicting URLs removed), as a condition on yonhap.articles.
+LOADED_ROWS_SQL = "article_id IN (SELECT article_id FROM yonhap_load.stage_articles)"
+
+
+def load_batch(conn, batch: LoadBatch, *, after_articles: Callable[[Any, str], None] | None = None) -> LoadResult:
     """Load ``batch`` in one transaction on ``conn`` (committed on success, rolled back on
-    any error). The crawl_runs row must exist or ``batch.stats`` be given."""
+    any error). The crawl_runs row must exist or ``batch.stats`` be given.
+
+    ``after_articles(cur, LOADED_ROWS_SQL)`` is called inside the transaction once the
+    articles are merged and final, when some were inserted or updated (the curated files
+    are read there: parquet.EncodedBeforeCommit)."""
     load_articles = batch.gate.success
     run_time = _run_time(batch)
     counts: dict[str, int] = {}
@@ -372,6 +388,9 @@ def load_batch(conn, batch: LoadBatch) -> LoadResult:
             counts["inserted"], counts["updated"] = inserted, updated
             counts["touched_not_modified"] = _touch_not_modified(cur, batch, run_time)
             lap("merge_articles")
+            if after_articles is not None and (inserted or updated):
+                after_articles(cur, LOADED_ROWS_SQL)
+                lap("read_curated")
             counts["revisions_added"] = _merge_revisions(cur, batch.run_id, run_time)
             lap("merge_revisions")
             counts["rejects_changed"] = _merge_rejects(cur, batch.run_id, run_time)

@@ -131,7 +131,7 @@ def read_batch(settings: Settings, run_id: str) -> LoadBatch:
 def load(settings: Settings, run_id: str) -> dict[str, Any]:
     """Load one run's staged batch (see module docstring); returns counts, the curated file
     URIs, the reconciled runs and per-phase ``seconds``."""
-    from storage import migrate
+    from storage import migrate, parquet
     from yonhap import db, s3
 
     if not _RUN_ID_OK.match(run_id or ""):
@@ -144,15 +144,16 @@ def load(settings: Settings, run_id: str) -> dict[str, Any]:
     conn = db.connect(settings)
     prepare_session(conn)
     merger = SearchIndexMerger(settings)
+    encoded = parquet.EncodedBeforeCommit(run_id)
     try:
         with merger:
-            outcome = load_batch(conn, batch)
+            outcome = load_batch(conn, batch, after_articles=encoded.start)
             result: dict[str, Any] = dict(outcome.counts)
             result["status"] = STATUS_SUCCEEDED if batch.gate.success else STATUS_BLOCKED
-            # The rows are committed. The curated files are written while the merger does its
+            # The rows are committed. The curated files are put while the merger does its
             # last pass (in PostgreSQL); neither may fail the run.
             began = time.perf_counter()
-            _curated_into(result, settings, conn, run_id, outcome)
+            _curated_into(result, settings, conn, run_id, outcome, encoded)
             curated_s = time.perf_counter() - began
         after_commit_s = time.perf_counter() - began
     finally:
@@ -215,13 +216,13 @@ class SearchIndexMerger:
             self.pages = None
 
 
-def _curated_into(result: dict[str, Any], settings: Settings, conn, run_id: str, outcome) -> None:
+def _curated_into(result: dict[str, Any], settings: Settings, conn, run_id: str, outcome, encoded) -> None:
     """Curated files of this run (and of earlier runs that missed theirs). A failure leaves the
     row's curated_written = false and the next load writes the files (reconcile)."""
     from storage import parquet
 
     try:
-        result["curated"] = _write_curated(settings, conn, run_id, outcome)
+        result["curated"] = _write_curated(settings, conn, run_id, outcome, encoded)
         result["reconciled_runs"] = parquet.reconcile(settings, conn, exclude=run_id)
     except Exception as err:  # noqa: BLE001 -- reported, retried by the next load
         conn.rollback()
@@ -231,8 +232,9 @@ def _curated_into(result: dict[str, Any], settings: Settings, conn, run_id: str,
         result["curated_error"] = f"{type(err).__name__}: {err}"
 
 
-def _write_curated(settings: Settings, conn, run_id: str, outcome) -> list[str]:
-    """The run's curated files; skipped when the load changed nothing and they exist."""
+def _write_curated(settings: Settings, conn, run_id: str, outcome, encoded) -> list[str]:
+    """The run's curated files: the ones encoded before the commit when there are, else made
+    from the committed rows; skipped when the load changed nothing and they exist."""
     from storage import parquet
 
     if not outcome.loaded_ids:
@@ -241,4 +243,7 @@ def _write_curated(settings: Settings, conn, run_id: str, outcome) -> list[str]:
         written = parquet.written_uris(conn, run_id)
         if written is not None:
             return written
+    files = encoded.files()
+    if files is not None:
+        return parquet.put_files(settings, conn, run_id, files)
     return parquet.write_run(settings, conn, run_id, outcome.loaded_ids)

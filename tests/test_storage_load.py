@@ -411,13 +411,30 @@ def test_curated_parquet_schema_and_reconciliation(settings, db_conn, tmp_path):
     day2 = datetime(2024, 6, 20, tzinfo=synthetic.KST)
     batch = [synthetic.make_article(i, "r1") for i in range(3)] + [synthetic.make_article(7, "r1", day=day2)]
     stage_batch(settings, "r1", batch)
-    counts = stage.load(settings, "r1")
+    # The files are read inside the load transaction; its sessions' time zone must not matter.
+    (database,) = one(db_conn, "SELECT current_database()")
+    db_conn.autocommit = True
+    with db_conn.cursor() as cur:
+        cur.execute(f'ALTER DATABASE "{database}" SET TimeZone = \'Asia/Kolkata\'')  # +05:30
+    try:
+        counts = stage.load(settings, "r1")
+    finally:
+        with db_conn.cursor() as cur:
+            cur.execute(f'ALTER DATABASE "{database}" RESET TimeZone')
+        db_conn.autocommit = False
+    assert "read_curated" in counts["seconds"]  # encoded before the commit, put after it
     keys = sorted(s3.split_uri(u)[1] for u in counts["curated"])
     assert keys == ["curated/articles/dt=2024-06-19/r1.parquet", "curated/articles/dt=2024-06-20/r1.parquet"]
     table = pq.read_table(io.BytesIO(s3.get_bytes(settings, keys[0])))
     assert table.schema == parquet.schema() and table.num_rows == 3
     frame = table.to_pandas()
     assert list(frame["article_id"]) == [r.article_id for r in batch[:3]]
+    # ... and are exactly the files made from the committed rows (the path taken otherwise)
+    committed = parquet.fetch_table(db_conn, [r.article_id for r in batch])
+    assert {k: s3.get_bytes(settings, k) for k in keys} == dict(parquet.files_of("r1", committed))
+    first = committed.slice(0, 1).to_pylist()[0]
+    assert first["published_at"] == datetime.fromisoformat(batch[0].published_at)
+    assert first["fetched_at"] == datetime.fromisoformat(batch[0].fetched_at)
 
     # crash after commit: curated file missing, row says not written -> the next load writes it
     s3.client(settings).delete_object(Bucket=settings.s3_bucket, Key=keys[1])
