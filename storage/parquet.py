@@ -175,9 +175,20 @@ class EncodedBeforeCommit:
         self._files: list[tuple[str, bytes]] | None = None
 
     def start(self, cur, where: str) -> None:
+        """Copy the rows out on the load's cursor, then encode them on a thread. A failure
+        here is logged and undone (savepoint): it must not fail the load."""
         import threading
 
-        data = copy_rows_csv(cur, where)
+        import psycopg2
+
+        cur.execute("SAVEPOINT curated_read")
+        try:
+            data = copy_rows_csv(cur, where)
+        except psycopg2.Error as err:
+            cur.execute("ROLLBACK TO SAVEPOINT curated_read")
+            log.warning("run %s: curated rows not read before the commit (made after it): %s", self.run_id, err)
+            return
+        cur.execute("RELEASE SAVEPOINT curated_read")
         self._thread = threading.Thread(target=self._encode, args=(data,), name="curated-encoder", daemon=True)
         self._thread.start()
 

@@ -449,6 +449,29 @@ def test_curated_parquet_schema_and_reconciliation(settings, db_conn, tmp_path):
     assert one(db_conn, "SELECT curated_written FROM yonhap.crawl_runs WHERE run_id = 'r1'") == (True,)
 
 
+def test_curated_read_failing_inside_the_load_does_not_fail_it(settings, db_conn, monkeypatch):
+    from storage import parquet
+
+    real = parquet.copy_rows_csv
+    calls = []
+
+    def failing_inside_the_transaction(cur, where, params=()):
+        calls.append(where)
+        if len(calls) == 1:  # the read inside the load: a statement error there
+            cur.execute("SELECT 1 / 0")
+        return real(cur, where, params)
+
+    batch = [synthetic.make_article(i, "r1") for i in range(3)]
+    stage_batch(settings, "r1", batch)
+    monkeypatch.setattr(parquet, "copy_rows_csv", failing_inside_the_transaction)
+    counts = stage.load(settings, "r1")
+    assert len(calls) == 2  # then the files were made from the committed rows
+    assert counts["loaded"] == 3 and counts["revisions_added"] == 3 and "curated_error" not in counts
+    assert one(db_conn, "SELECT status, curated_written FROM yonhap.crawl_runs WHERE run_id = 'r1'") == (
+        "succeeded", True)
+    assert s3.exists(settings, "curated/articles/dt=2024-06-19/r1.parquet")
+
+
 def test_curated_failure_after_commit_does_not_fail_the_load(settings, db_conn, monkeypatch):
     from storage import parquet
 
