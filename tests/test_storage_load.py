@@ -449,6 +449,32 @@ def test_curated_parquet_schema_and_reconciliation(settings, db_conn, tmp_path):
     assert one(db_conn, "SELECT curated_written FROM yonhap.crawl_runs WHERE run_id = 'r1'") == (True,)
 
 
+def test_curated_files_made_in_the_load_are_the_committed_rows_after_updates(settings, db_conn):
+    """The load reads its curated rows before its commit: an updated, a stale (older fetch: not
+    written, the stored row stays) and a new article, as committed."""
+    from storage import parquet
+
+    first = [synthetic.make_article(i, "r1") for i in range(3)]
+    stage_batch(settings, "r1", first)
+    stage.load(settings, "r1")
+    earlier = datetime(2024, 6, 19, 1, 0, tzinfo=UTC)
+    second = [
+        synthetic.make_article(0, "r2", body="Corps révisé.\n\nAvec « guillemets » et \\N.", fetched_at=LATER),
+        synthetic.make_article(1, "r2", body="Une version plus ancienne, jamais chargée.", fetched_at=earlier),
+        synthetic.make_article(5, "r2", body=""),
+    ]
+    stage_batch(settings, "r2", second)
+    counts = stage.load(settings, "r2")
+    assert (counts["inserted"], counts["updated"]) == (1, 1) and "read_curated" in counts["seconds"]
+    committed = parquet.fetch_table(db_conn, [r.article_id for r in second])
+    keys = [s3.split_uri(u)[1] for u in counts["curated"]]
+    written = {k: s3.get_bytes(settings, k) for k in keys}
+    assert written == dict(parquet.files_of("r2", committed))
+    bodies = dict(zip(committed.column("article_id").to_pylist(), committed.column("body").to_pylist(), strict=True))
+    assert bodies == {second[0].article_id: second[0].body, second[1].article_id: first[1].body,
+                      second[2].article_id: ""}
+
+
 def test_curated_read_failing_inside_the_load_does_not_fail_it(settings, db_conn, monkeypatch):
     from storage import parquet
 
