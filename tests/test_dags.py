@@ -277,6 +277,10 @@ def test_compose_file_is_valid_yaml_with_the_services():
         assert name in services, name
     assert services["redis"]["profiles"] == ["celery"]
     assert services["airflow-worker"]["profiles"] == ["celery"]
+    from yonhap.stack import BULK_LOAD_SETTINGS
+
+    # compose's PostgreSQL gets the embedded one's bulk-load settings
+    assert " ".join(services["postgres"]["command"][1:]) == BULK_LOAD_SETTINGS
     text = (REPO / "docker-compose.yml").read_text()
     for var in ("YONHAP_BASE_URL", "DATABASE_URL", "S3_ENDPOINT_URL", "S3_BUCKET", "AWS_ACCESS_KEY_ID",
                 "AIRFLOW_CONN_YONHAP_POSTGRES", "AIRFLOW_CONN_YONHAP_S3"):
