@@ -3,8 +3,9 @@ full-text search over 100k articles.
 
     .venv/bin/python -m bench.bench_load [--rows 50000] [--queries 30] [--repeats 5]
 
-Starts its own throw-away PostgreSQL (durable, default settings) and moto server on free
-ports; prints medians and ratios against the targets and writes bench/out/load.md.
+Starts its own throw-away PostgreSQL (durable, with the embedded server's settings from
+yonhap.stack) and moto server on free ports; prints medians and ratios against the targets
+and writes bench/out/load.md.
 Targets: load <= 30 s, reload <= 30 s with 0 rows changed, search median <= 50 ms with the
 GIN index in the plan.
 """
