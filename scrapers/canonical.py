@@ -7,10 +7,12 @@ slash. Links we must never follow (search, print, replica controls, off-site) ar
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 ARTICLE_PATH_RE = re.compile(r"^/view/(AFR\d{17})/?$")
+_CANONICAL_ARTICLE_PATH_RE = re.compile(r"/view/AFR\d{17}")  # no slash, query or fragment
 ARTICLE_ID_RE = re.compile(r"^AFR\d{17}$")
 LIST_PATH_RE = re.compile(r"^/news(?:/(\d+))?/?$")
 RSS_PATH = "/RSS/news.xml"
@@ -34,11 +36,24 @@ def same_site(url: str, base_url: str) -> bool:
     return _host_key(urlsplit(url).netloc) == _host_key(urlsplit(base_url).netloc)
 
 
+@functools.lru_cache(maxsize=16)
+def _site_root(base_url: str) -> str:
+    base = urlsplit(base_url)
+    return f"{base.scheme}://{base.netloc}"
+
+
 def canonicalize(url: str, base_url: str) -> str:
     """Absolute, site-rooted URL without query (tracking), fragment or trailing slash.
 
     Only the query of article and list URLs is dropped: their content never depends on it.
     """
+    root = _site_root(base_url)
+    if url.startswith(root) and _CANONICAL_ARTICLE_PATH_RE.fullmatch(url, len(root)):
+        return url  # already canonical: most calls (each article's request and page link)
+    return _canonicalize_any(url, base_url)
+
+
+def _canonicalize_any(url: str, base_url: str) -> str:
     absolute = urljoin(base_url.rstrip("/") + "/", url.strip())
     parts = urlsplit(absolute)
     base = urlsplit(base_url)

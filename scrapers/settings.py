@@ -38,6 +38,19 @@ DOWNLOADER_MIDDLEWARES = {
     # After decompression (590), before retries: every response, including those retried.
     "scrapers.middlewares.WarcArchiveMiddleware": 585,
 }
+# Spider middlewares that only add work per yielded object here: depth and URL length (we
+# follow canonical article links only), Referer headers (the site needs none) and a developer
+# check on copied meta keys. Off, they save ~4% of crawl CPU (bench_crawl).
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+}
+# The site's pages carry no <meta http-equiv="refresh">, and scanning every page for one cost
+# ~7% of crawl CPU (bench_crawl). HTTP redirects are still followed; a page that did redirect
+# by meta tag would fail extraction and be quarantined with its reasons, not lost.
+METAREFRESH_ENABLED = False
 ITEM_PIPELINES = {
     "scrapers.pipelines.StagingPipeline": 800,
 }

@@ -59,5 +59,7 @@ def test_window_days_and_ids():
     assert len(w.days()) == 3
     assert article_date("AFR20240619002900884") == date(2024, 6, 19)
     assert article_date("AFR2024061900290088") is None
+    assert article_date("AFR20241340002900884") is None  # month 13
+    assert article_date("AFR20240230002900884") is None  # 30 February
     with pytest.raises(ValueError):
         Window.for_dates(date(2024, 6, 20), date(2024, 6, 18))

@@ -139,6 +139,9 @@ def test_truncated_page_is_an_item_with_parse_errors(corpus):
         (b"   \n", "unparseable: empty or not HTML"),
         (b"<html><head><title>x</title></head><body><p>menu</p></body></html>", "missing: published_at"),
         (b"\xff\xfe\x00garbage\x00</html>", "missing: title"),
+        # The crawler does not follow meta refresh (scrapers.settings): such a page is an error.
+        (b'<html><head><meta http-equiv="refresh" content="0; url=/view/AFR20240619002800884">'
+         b"</head><body></body></html>", "missing: body"),
     ],
 )
 def test_unparseable_pages_never_crash(body, error):

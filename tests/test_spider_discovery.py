@@ -46,6 +46,22 @@ def test_canonicalize(raw, expected):
     assert canonicalize(raw, BASE) == expected
 
 
+@pytest.mark.parametrize("base", [BASE, "https://fr.yna.co.kr", "https://fr.yna.co.kr/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/view/AFR20240619002900884", "/view/AFR20240619002900884/", "/view/AFR20240619002900884?x=1",
+        "/view/AFR20240619002900884#top", "/view/AFR2024061900290088", "/view/AFR202406190029008845",
+        "//view/AFR20240619002900884", "/view/afr20240619002900884", "/news/2", "4/view/AFR20240619002900884",
+    ],
+)
+def test_canonicalize_shortcut_agrees_with_the_general_rules(base, path):
+    from scrapers.canonical import _canonicalize_any
+
+    for url in (base.rstrip("/") + path, path, " " + base.rstrip("/") + path):
+        assert canonicalize(url, base) == _canonicalize_any(url, base)
+
+
 def test_canonical_host_normalized_for_live_site():
     live = "https://fr.yna.co.kr"
     assert canonicalize("https://WWW.fr.yna.co.kr:443/view/AFR20240619002900884?input=feed", live) == (
