@@ -1,7 +1,7 @@
 """Crawl throughput: the full crawler (discovery, retries, WARC archive, parsing, staging
 upload) vs a bare Scrapy spider downloading the same article URLs.
 
-    .venv/bin/python -m bench.bench_crawl [--runs 3] [--concurrency 8]
+    .venv/bin/python -m bench.bench_crawl [--runs 5] [--concurrency 8]
 
 The replica (subprocess) serves a window of 2,000 articles, delay 0; S3 is a moto server over
 HTTP. One unmeasured pass warms the replica's caches, then bare and full runs alternate. Each
@@ -100,7 +100,7 @@ def _worker(kind: str, base_url: str, endpoint: str, concurrency: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)  # a shared VM: more samples, steadier median
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--one", choices=("ours", "bare"))
     parser.add_argument("--base-url")

@@ -15,7 +15,12 @@ NEWSPIDER_MODULE = "scrapers.spiders"
 
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False  # the site needs none; a cookie banner is not consent to track
+# Scrapy's two ways into a running crawl, both on by default: the telnet console and (since
+# 2.19) RemoteControl, an HTTP server on localhost that runs Python code sent to it and
+# leaves its token in a job file under ~/.local/state/scrapy. A scheduled crawler needs
+# neither; off, nothing listens and nothing is written there.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 DOWNLOAD_MAXSIZE = 5 * 1024 * 1024  # an article page is ~50 KB; anything huge is not one
 DOWNLOAD_WARNSIZE = 1024 * 1024
 DOWNLOAD_TIMEOUT = 30
@@ -37,6 +42,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapers.middlewares.TruncatedHtmlMiddleware": 560,
     # After decompression (590), before retries: every response, including those retried.
     "scrapers.middlewares.WarcArchiveMiddleware": 585,
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,  # COOKIES_ENABLED is off anyway
 }
 # Spider middlewares that only add work per yielded object here: depth and URL length (we
 # follow canonical article links only), Referer headers (the site needs none) and a developer

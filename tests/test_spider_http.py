@@ -288,3 +288,20 @@ def test_redesigned_site_over_http(replica, s3_endpoint):
     assert {i["layout"] for i in old} == {"unrecognized"}
     assert all(i["field_sources"].get("paragraphs") == "generic" for i in old)
     assert stats.scrapy_stats["yonhap/field_source/paragraphs/generic"] == len(old)
+
+
+def test_crawl_opens_no_console_or_remote_control(replica, s3_endpoint, caplog, tmp_path, monkeypatch):
+    """Scrapy 2.19 starts a code-running HTTP server (RemoteControl) and a telnet console unless
+    told not to; the crawler's log says whether either listened, and RemoteControl's job file
+    would land under XDG_STATE_HOME."""
+    import logging
+
+    site = replica(start=date(2024, 6, 1), end=date(2024, 6, 2), per_day=5)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    with caplog.at_level(logging.INFO, logger="scrapers.crawl"):
+        stats = stage.crawl(_settings(s3_endpoint, site.base_url), "quiet1",
+                            Window.for_dates(date(2024, 6, 1), date(2024, 6, 1)), timeout=120)
+    log = "\n".join(r.getMessage() for r in caplog.records if r.name == "scrapers.crawl")
+    assert stats.items == 5 and "Spider opened" in log  # the crawler's own log was captured
+    assert "Remote control" not in log and "Telnet console listening" not in log
+    assert not (tmp_path / "state" / "scrapy").exists()

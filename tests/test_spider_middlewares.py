@@ -44,6 +44,9 @@ def test_settings_identity_and_bounds():
                                          out_dir="/tmp/x")
     assert s["USER_AGENT"] == "ua (+https://x)" and s["ROBOTSTXT_OBEY"] is True
     assert s["DOWNLOAD_DELAY"] == 1.5 and s["CONCURRENT_REQUESTS_PER_DOMAIN"] == 3
+    # No way into a running crawl: Scrapy turns both on unless told not to.
+    assert s.get("TELNETCONSOLE_ENABLED") is False and s.get("REMOTE_CONTROL_ENABLED") is False
+    assert s.get("REDIRECT_ENABLED", True) is True  # HTTP redirects still followed (meta refresh is off)
     assert s["AUTOTHROTTLE_ENABLED"] is True and s["DOWNLOAD_MAXSIZE"] == 5 * 1024 * 1024
     assert crawler_settings.scrapy_settings(user_agent="u", download_delay=0, concurrency=2,
                                             out_dir="/tmp/x")["AUTOTHROTTLE_ENABLED"] is False
