@@ -46,7 +46,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 # Spider middlewares that only add work per yielded object here: depth and URL length (we
 # follow canonical article links only), Referer headers (the site needs none) and a developer
-# check on copied meta keys. Off, they save ~4% of crawl CPU (bench_crawl).
+# check on copied meta keys. Off, they save a few % of crawl CPU (bench_crawl).
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
@@ -54,7 +54,7 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 # The site's pages carry no <meta http-equiv="refresh">, and scanning every page for one cost
-# ~7% of crawl CPU (bench_crawl). HTTP redirects are still followed; a page that did redirect
+# several % of crawl CPU (bench_crawl). HTTP redirects are still followed; a page that did redirect
 # by meta tag would fail extraction and be quarantined with its reasons, not lost.
 METAREFRESH_ENABLED = False
 ITEM_PIPELINES = {

@@ -24,7 +24,7 @@ from yonhap.timeutil import KST, article_date
 _TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 _PARTITION_RE = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})\.warc\.gz$")
 # warcio's own gzip runs zlib at level 9, several calls per record; level 6 (zlib's default),
-# once per record, gives files within 0.1% of that size for about half the CPU (bench_crawl).
+# once per record, gives files within 0.1% of that size for about a quarter less CPU.
 GZIP_LEVEL = 6
 
 
