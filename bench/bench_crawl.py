@@ -79,7 +79,9 @@ def _bare(base_url: str, ids: list[str], concurrency: int) -> dict:
     process = CrawlerProcess({
         "LOG_LEVEL": "WARNING", "CONCURRENT_REQUESTS": concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency, "DOWNLOAD_DELAY": 0,
-        "USER_AGENT": "yonhap-pipeline-bench (+https://example.invalid)", "TELNETCONSOLE_ENABLED": False,
+        "USER_AGENT": "yonhap-pipeline-bench (+https://example.invalid)",
+        # Both consoles off, as in ours (scrapers.settings): neither side pays for a listener.
+        "TELNETCONSOLE_ENABLED": False, "REMOTE_CONTROL_ENABLED": False,
     })
     process.crawl(BareSpider)
     process.start()

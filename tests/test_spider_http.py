@@ -6,6 +6,7 @@ its fault plan; what was requested comes from the replica's access log.
 
 from __future__ import annotations
 
+import logging
 import math
 import shutil
 import tempfile
@@ -294,8 +295,6 @@ def test_crawl_opens_no_console_or_remote_control(replica, s3_endpoint, caplog, 
     """Scrapy 2.19 starts a code-running HTTP server (RemoteControl) and a telnet console unless
     told not to; the crawler's log says whether either listened, and RemoteControl's job file
     would land under XDG_STATE_HOME."""
-    import logging
-
     site = replica(start=date(2024, 6, 1), end=date(2024, 6, 2), per_day=5)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     with caplog.at_level(logging.INFO, logger="scrapers.crawl"):
