@@ -3,6 +3,7 @@ requests, edits, the redesign layout, bad parameters, determinism."""
 
 from __future__ import annotations
 
+import html
 import http.client
 import json
 import re
@@ -17,8 +18,9 @@ from lxml import html as lxml_html
 
 from tests.fixtures_replica import start_replica
 from yonhap.replica import Corpus
-from yonhap.schema import SECTIONS, USAGE_NOTICE
-from yonhap.timeutil import KST
+from yonhap.replica.markup import SITE_NAME
+from yonhap.schema import NEWS_LIST_LABEL, SECTIONS, USAGE_NOTICE
+from yonhap.timeutil import KST, id_parts
 
 SMALL = dict(seed=7, start="2024-06-18", end="2024-06-20", per_day=24)
 
@@ -51,87 +53,180 @@ def site(tmp_path_factory):
     handle.stop()
 
 
-def body_paragraphs(doc) -> list[str]:
-    out = []
-    for p in doc.cssselect("article.story-news > p"):
-        if "txt-copyright" in (p.get("class") or ""):
-            continue
-        # older pages: one block, paragraphs split by <br><br>
-        chunks, current = [], [p.text or ""]
-        for child in p:
-            if child.tag == "br":
-                chunks.append("".join(current))
-                current = [child.tail or ""]
+def p_lines(p) -> list[str]:
+    """The <br/>-separated lines of a <p>, normalized, empty ones dropped."""
+    chunks, current = [], [p.text or ""]
+    for child in p:
+        if child.tag == "br":
+            chunks.append("".join(current))
+            current = [child.tail or ""]
+        else:
+            current.append(child.text_content() + (child.tail or ""))
+    chunks.append("".join(current))
+    return [norm(c) for c in chunks if norm(c)]
+
+
+def read_story(doc) -> dict:
+    """A minimal reading of article.story-news by the spec's rules (yna-cms layout)."""
+    ps = doc.cssselect("article.story-news > p")
+    out = {"note": None, "byline": None, "email": None, "email_form": None}
+    if ps and "(Yonhap) --" not in norm(ps[0].text_content()):
+        for line in p_lines(ps[0]):
+            if line.startswith("Par "):
+                out["byline"] = line[4:]
             else:
-                current.append(child.text_content() + (child.tail or ""))
-        chunks.append("".join(current))
-        out += [norm(c) for c in chunks if norm(c)]
-    assert out and out[-1] == "(FIN)"
-    return out[:-1]
+                assert line.startswith("(") and line.endswith(")"), line
+                out["note"] = line[1:-1]
+        ps = ps[1:]
+    end = ps[-1]
+    end_lines = p_lines(end)
+    out["marker"] = end_lines[-1]
+    mails = end.cssselect("a.__cf_email__")
+    if mails:
+        assert mails[0].get("href") == "/cdn-cgi/l/email-protection"
+        assert mails[0].text_content() == "[email\xa0protected]"
+        out["email"], out["email_form"] = decode_cfemail(mails[0].get("data-cfemail")), "cf"
+    elif len(end_lines) == 2:
+        out["email"], out["email_form"] = end_lines[0], "plain"
+    else:
+        assert len(end_lines) == 1
+    out["paragraphs"] = [line for p in ps[:-1] for line in p_lines(p)]
+    return out
+
+
+def content_data(doc) -> dict:
+    script = doc.cssselect("script#contentJsonData")[0].text
+    m = re.fullmatch(r"var CONTENT_DATA = JSON\.stringify\((.*)\);", script.strip(), re.S)
+    return json.loads(m.group(1))
+
+
+def meta_of(doc) -> dict[str, str]:
+    out = {}
+    for m in doc.cssselect("head meta"):
+        key = m.get("property") or m.get("name") or m.get("itemprop")
+        if key:
+            out[key] = m.get("content")
+    return out
 
 
 # ---------------------------------------------------------------- article markup
-def test_article_pages_follow_the_site_doc_and_match_the_truth(site):
-    ids = site.corpus.ids_on("2024-06-19")
-    assert len(ids) >= 15
-    seen = {"br_body": 0, "photos": 0, "jsonld": 0, "no_og": 0, "email": 0, "entities": 0}
+def test_article_pages_follow_the_real_template_and_match_the_truth(site):
+    ids = [i for d in ("2024-06-18", "2024-06-19", "2024-06-20") for i in site.corpus.ids_on(d)]
+    assert len(ids) >= 45
+    seen = {"photos": 0, "email_plain": 0, "email_cf": 0, "no_email": 0, "entities": 0,
+            "byline": 0, "note": 0, "no_keywords": 0, "empty_caption": 0, "yonhap_caption": 0,
+            "not_for_sale": 0, "tit_cap": 0, "empty_section_path": 0, "continued": 0}
     for article_id in ids:
         truth = site.corpus.truth(article_id)
         status, headers, body = fetch(site.base_url, f"/view/{article_id}")
         assert status == 200 and headers["content-type"].startswith("text/html")
         text = body.decode("utf-8")
         doc = lxml_html.fromstring(body)
+        # head: the title carries the site suffix everywhere
+        meta = meta_of(doc)
+        full = f"{truth.title_raw} | {SITE_NAME}"
+        assert norm(doc.cssselect("head title")[0].text_content()) == full
+        assert meta["og:title"] == meta["twitter:title"] == meta["title"] == meta["headline"] == full
+        assert meta["og:site_name"] == SITE_NAME
+        # og:description / description: a ~90-char cut of the body, never the lead
+        desc = meta["og:description"]
+        body_text = " ".join(truth.paragraphs)
+        assert desc == meta["description"] and desc != truth.lead
+        if len(body_text) > 90:  # (a one-line flash is shorter than the cut)
+            assert desc.endswith("...") and len(desc) <= 93 and body_text.startswith(desc[:-3])
+        else:
+            assert desc == body_text
+        assert datetime.fromisoformat(meta["article:published_time"]) == truth.published_at
+        assert meta["article:published_time"].endswith(":00+09:00")
+        assert datetime.fromisoformat(meta["article:modified_time"]) == truth.published_at
+        assert meta["article:section"] == truth.section and truth.section in SECTIONS
+        assert meta["yna:content_id"] == article_id
+        assert meta["yna:mobile_url"] == f"https://m-fr.yna.co.kr/view/{article_id}"
+        assert re.fullmatch(r"[\uac00-\ud7a3]{2,4}", meta["author"])  # Hangul, not a byline
         assert doc.cssselect('link[rel="canonical"]')[0].get("href") == truth.url
         assert truth.url == f"https://fr.yna.co.kr/view/{article_id}"
-        for block in ("div.skip-nav", "div.cookie-banner", "header", "div.writer-zone01",
-                      "div.related-group", "footer"):
+        # JSON-LD: Organization + BreadcrumbList valid, Person invalid (// comments), no NewsArticle
+        types, invalid = [], []
+        for script in doc.cssselect('script[type="application/ld+json"]'):
+            try:
+                types.append(json.loads(script.text)["@type"])
+            except json.JSONDecodeError:
+                invalid.append(script.text)
+        assert types == ["Organization", "BreadcrumbList"] and "NewsArticle" not in text
+        assert len(invalid) == 1 and '"@type": "Person"' in invalid[0] and "//" in invalid[0]
+        # CONTENT_DATA agrees with the truth; BODY is a cut
+        data = content_data(doc)
+        assert data["CID"] == article_id
+        assert html.unescape(data["TITLE"]) == truth.title_raw
+        assert ("'" not in data["TITLE"]) and ("&apos;" in data["TITLE"]) == ("'" in truth.title_raw)
+        assert [k for k in data["KEYWORD"].split(";") if k] == truth.keywords
+        assert data["DATETIME"] == f"{truth.published_at:%Y%m%d%H%M%S}"
+        assert data["SECTION_NAME"] == truth.section
+        assert data["SECTION"] in ("", data["SECTION"].split(";")[0] + ";" + truth.section)
+        seen["empty_section_path"] += data["SECTION"] == ""
+        assert len(data["BODY"]) <= 1000 and norm(" ".join(truth.paragraphs)).startswith(norm(data["BODY"]))
+        # body chrome
+        for block in ("div.skip-nav", "div.cookie-banner", "header#header", "div.aside-box01",
+                      "div.related-group", "footer#footer"):
             assert doc.cssselect(block), block
-        assert norm(doc.cssselect(".title-article01 h1.tit")[0].text_content()) == truth.title_raw
-        assert doc.cssselect(".info-con span.sect")[0].text_content() == truth.section
-        assert truth.section in SECTIONS
-        when = datetime.strptime(doc.cssselect(".info-con span.txt-time")[0].text_content(),
-                                 "%d.%m.%Y à %Hh%M").replace(tzinfo=KST)
-        assert when == truth.published_at
-        assert article_id[3:11] == f"{truth.published_at:%Y%m%d}"
+        assert norm(doc.cssselect("header.title-article01 > h1.tit")[0].text_content()) == truth.title_raw
+        link = doc.cssselect("div.info-con > span.txt > strong > a")[0]
+        assert link.text_content() == NEWS_LIST_LABEL != truth.section  # the news list, not the section
+        assert link.get("href") == "//fr.yna.co.kr/news" and NEWS_LIST_LABEL not in SECTIONS
+        line = norm(doc.cssselect("div.info-con > span.txt")[0].text_content())
+        assert line == f"{NEWS_LIST_LABEL} {truth.published_at:%d.%m.%Y} à {truth.published_at:%H}h{truth.published_at:%M}"
         assert not doc.cssselect(".txt-update")  # edits are off
-        assert body_paragraphs(doc) == truth.paragraphs
+        assert article_id[3:11] == f"{truth.published_at:%Y%m%d}"
+        # article.story-news: credits, paragraphs with a leading space, e-mail + end marker
+        story = read_story(doc)
+        assert story["paragraphs"] == truth.paragraphs
         assert truth.paragraphs[0].startswith(truth.dateline + " -- ")
-        photos = doc.cssselect("article.story-news div.photo-group figure")
+        assert truth.lead == truth.paragraphs[0].split(" -- ", 1)[1]
+        assert (story["byline"], story["note"]) == (truth.byline, truth.editor_note)
+        assert story["email"] == truth.author_email
+        assert story["marker"] == truth.variations["end_marker"]
+        assert re.search(r"<p> " + re.escape(truth.dateline), text)
+        seen["byline"] += bool(truth.byline)
+        seen["note"] += bool(truth.editor_note)
+        seen["email_" + (story["email_form"] or "") if story["email"] else "no_email"] += 1
+        seen["continued"] += truth.kind == "continued"
+        if truth.kind == "continued":  # the table: one <p>, one line per <br/>
+            table = doc.cssselect("article.story-news > p")[-2]
+            assert p_lines(table) == truth.paragraphs[1:] and len(truth.paragraphs) > 3
+        # photos
+        photos = doc.cssselect("article.story-news div.comp-box.photo-group > figure.image-zone")
         assert len(photos) == len(truth.images)
         for fig, image in zip(photos, truth.images, strict=True):
-            img = fig.cssselect(".img-con img")[0]
-            assert (img.get("src"), img.get("alt")) == (image["url"], image["alt"])
-            desc = norm(fig.cssselect("p.desc")[0].text_content())
-            assert desc == f"{image['caption']} {USAGE_NOTICE}"
-        mails = doc.cssselect("p.txt-copyright a.__cf_email__")
-        assert [decode_cfemail(a.get("data-cfemail")) for a in mails] == (
-            [truth.author_email] if truth.author_email else [])
-        assert all(a.text_content() == "[email\xa0protected]" for a in mails)
+            img = fig.cssselect("div.img-con span.img img")[0]
+            assert img.get("src").startswith("//img") and "https:" + img.get("src") == image["url"]
+            assert img.get("alt") == image["alt"]
+            assert fig.get("data-mapping-filename") == img.get("src").rsplit("/", 1)[1]
+            assert fig.cssselect("figcaption.desc-con p.txt-link")
+            cap = norm(fig.cssselect("figcaption.desc-con strong.tit-cap")[0].text_content())
+            assert cap in ("", image["alt"])
+            seen["tit_cap"] += bool(cap)
+            desc_text = norm(fig.cssselect("figcaption.desc-con p.txt-desc")[0].text_content())
+            if image["caption"] is None:
+                assert desc_text == "" and image["notice"] is None
+                seen["empty_caption"] += 1
+                continue
+            assert image["notice"] in (USAGE_NOTICE, "(PHOTO NOT FOR SALE)")
+            seen["not_for_sale"] += image["notice"] == "(PHOTO NOT FOR SALE)"
+            if image["caption"].endswith(" (Yonhap)"):
+                core = image["caption"][: -len(" (Yonhap)")]
+                assert desc_text == f"{core} {image['notice']} (Yonhap)"
+                seen["yonhap_caption"] += 1
+            else:
+                assert desc_text == f"{image['caption']} {image['notice']}"
+        # tags after the article
+        tags = [a.text_content() for a in doc.cssselect("div.keyword-zone01 > div.list > span > a")]
+        assert tags == ["#" + k for k in truth.keywords]
+        assert all(a.get("href").startswith("/search/")
+                   for a in doc.cssselect("div.keyword-zone01 > div.list > span > a"))
+        seen["no_keywords"] += not truth.keywords
         related = [a.get("href") for a in doc.cssselect("div.related-group a")]
-        assert any(h.startswith("/view/AFR") for h in related) and any(h.startswith("/search") for h in related)
-        v = truth.variations
-        og = {m.get("property"): m.get("content") for m in doc.cssselect("meta[property]")}
-        if v["og"]:
-            assert og["og:title"] == truth.title_raw and og["og:url"] == truth.url
-            assert og["og:description"] == truth.lead
-        else:
-            assert "og:title" not in og
-            seen["no_og"] += 1
-        if v["published_meta"]:
-            assert datetime.fromisoformat(og["article:published_time"]) == truth.published_at
-        else:
-            assert "article:published_time" not in og
-        scripts = doc.cssselect('script[type="application/ld+json"]')
-        if v["jsonld"]:
-            data = json.loads(scripts[0].text)
-            assert data["@type"] == "NewsArticle" and data["headline"] == truth.title_raw
-            assert datetime.fromisoformat(data["datePublished"]) == truth.published_at
-            seen["jsonld"] += 1
-        else:
-            assert not scripts
-        seen["br_body"] += v["br_body"] and len(truth.paragraphs) > 1
+        assert any(h.startswith("/view/AFR") for h in related)
         seen["photos"] += bool(truth.images)
-        seen["email"] += bool(truth.author_email)
         seen["entities"] += "&#160;" in text.split("<article", 1)[1].replace("[email&#160;protected]", "") or "&laquo;" in text
     # the variations really occur in a 3-day corpus
     assert all(seen.values()), seen
@@ -267,10 +362,11 @@ def test_keep_alive_serves_many_requests_on_one_connection(site):
 
 # ---------------------------------------------------------------- edits and layouts
 def test_edit_switch_serves_the_edited_version_with_new_validators(replica):
-    handle = replica(seed=11, start="2024-06-10", end="2024-06-12", per_day=40)
+    handle = replica(seed=11, start="2024-06-10", end="2024-06-14", per_day=40)
     corpus = handle.corpus
-    edited_id = next(i for d in ("2024-06-10", "2024-06-11", "2024-06-12")
-                     for i in corpus.ids_on(d) if corpus.truth(i).has_edit)
+    edited = [i for i in corpus.ids_newest_first() if corpus.truth(i).has_edit]
+    edited_id = next(i for i in edited if corpus.truth(i).variations["show_update"])
+    hidden_id = next(i for i in edited if not corpus.truth(i).variations["show_update"])
     plain_id = next(i for i in corpus.ids_on("2024-06-11") if not corpus.truth(i).has_edit)
     path = f"/view/{edited_id}"
     _, before_headers, before = fetch(handle.base_url, path)
@@ -282,7 +378,13 @@ def test_edit_switch_serves_the_edited_version_with_new_validators(replica):
     doc = lxml_html.fromstring(after)
     update = doc.cssselect(".info-con span.txt-update")[0].text_content()
     assert update == f"Mis à jour {truth.updated_at:%d.%m.%Y} à {truth.updated_at:%H}h{truth.updated_at:%M}"
-    assert body_paragraphs(doc) == truth.paragraphs != corpus.truth(edited_id, edited=False).paragraphs
+    assert read_story(doc)["paragraphs"] == truth.paragraphs != corpus.truth(edited_id, edited=False).paragraphs
+    assert datetime.fromisoformat(meta_of(doc)["article:modified_time"]) == truth.updated_at
+    assert datetime.fromisoformat(meta_of(doc)["article:published_time"]) == truth.published_at
+    # about half the edited pages show no "Mis à jour" line: only article:modified_time tells
+    hidden = lxml_html.fromstring(fetch(handle.base_url, f"/view/{hidden_id}")[2])
+    assert not hidden.cssselect(".txt-update")
+    assert datetime.fromisoformat(meta_of(hidden)["article:modified_time"]) == corpus.truth(hidden_id).updated_at
     assert headers["etag"] != before_headers["etag"]
     assert parsedate_to_datetime(headers["last-modified"]) == truth.updated_at
     # a validator from before the edit no longer matches: the crawler gets the new content
@@ -295,37 +397,55 @@ def test_edit_switch_serves_the_edited_version_with_new_validators(replica):
 
 
 def test_apply_edits_flag_starts_with_edits_on(replica):
-    handle = replica(seed=11, start="2024-06-10", end="2024-06-12", per_day=40, apply_edits=True)
+    handle = replica(seed=11, start="2024-06-10", end="2024-06-14", per_day=40, apply_edits=True)
     assert handle.admin("edits") == {"edits": True}
-    edited_id = next(i for i in handle.corpus.ids_newest_first() if handle.corpus.truth(i).has_edit)
+    edited_id = next(i for i in handle.corpus.ids_newest_first() if handle.corpus.truth(i).has_edit
+                     and handle.corpus.truth(i).variations["show_update"])
     assert b"txt-update" in fetch(handle.base_url, f"/view/{edited_id}")[2]
 
 
-def test_redesign_layout_breaks_reference_selectors_but_keeps_metadata(replica):
+def test_redesign_layout_breaks_yna_cms_selectors_but_keeps_head_and_data(replica):
     handle = replica(**SMALL)
     corpus = handle.corpus
     ids = corpus.ids_on("2024-06-19")
-    _, ref_headers, _ = fetch(handle.base_url, f"/view/{ids[0]}")
+    _, ref_headers, ref_body = fetch(handle.base_url, f"/view/{ids[0]}")
     handle.set_layout("redesign")
-    for article_id in ids[:12]:
+    seen = {"byline": 0, "note": 0, "continued": 0}
+    for article_id in ids:
         truth = corpus.truth(article_id)
         status, headers, body = fetch(handle.base_url, f"/view/{article_id}")
         assert status == 200
         doc = lxml_html.fromstring(body)
-        for selector in (".title-article01 h1.tit", "article.story-news", "span.txt-time",
-                         "div.photo-group", "p.txt-copyright"):
+        for selector in ("header.title-article01", "article.story-news", "div.info-con",
+                         "div.photo-group", "div.keyword-zone01", "p.txt-desc"):
             assert not doc.cssselect(selector), selector
         assert norm(doc.cssselect("main.article-view h2.headline")[0].text_content()) == truth.title_raw
         stamp = doc.cssselect("header.article-head time")[0].get("datetime")
         assert datetime.fromisoformat(stamp) == truth.published_at
         paragraphs = [norm(p.text_content()) for p in doc.cssselect("#articleBody div.paragraph")]
-        assert paragraphs[:-1] == truth.paragraphs and paragraphs[-1] == "(FIN)"
+        assert paragraphs[:-1] == truth.paragraphs and paragraphs[-1] == truth.variations["end_marker"]
         assert len(doc.cssselect(".media-block img")) == len(truth.images)
+        byline = doc.cssselect("header.article-head p.byline")
+        note = doc.cssselect("header.article-head p.editor-note")
+        assert [norm(p.text_content()) for p in byline] == ([f"Par {truth.byline}"] if truth.byline else [])
+        assert [norm(p.text_content()) for p in note] == (
+            [f"({truth.editor_note})"] if truth.editor_note else [])
+        seen["byline"] += bool(byline)
+        seen["note"] += bool(note)
+        seen["continued"] += truth.kind == "continued"
+        tags = [a.text_content() for a in doc.cssselect("nav.article-tags a.tag")]
+        assert tags == ["#" + k for k in truth.keywords]
+        # the same head and CONTENT_DATA as the default layout
         assert doc.cssselect('link[rel="canonical"]')[0].get("href") == truth.url
-        if truth.variations["og"]:
-            assert doc.cssselect('meta[property="og:title"]')[0].get("content") == truth.title_raw
-    assert fetch(handle.base_url, f"/view/{ids[0]}")[1]["etag"] != ref_headers["etag"]
-    handle.set_layout("reference")
+        meta = meta_of(doc)
+        assert meta["og:title"] == f"{truth.title_raw} | {SITE_NAME}"
+        assert meta["article:section"] == truth.section
+        assert html.unescape(content_data(doc)["TITLE"]) == truth.title_raw
+    assert all(seen.values()), seen
+    redesigned = fetch(handle.base_url, f"/view/{ids[0]}")
+    assert redesigned[1]["etag"] != ref_headers["etag"]
+    assert redesigned[2].split(b"</head>")[0] == ref_body.split(b"</head>")[0]
+    handle.set_layout("yna-cms")
     assert fetch(handle.base_url, f"/view/{ids[0]}")[1]["etag"] == ref_headers["etag"]
 
 
@@ -334,6 +454,55 @@ def test_redesign_flag_at_start(replica):
     article_id = handle.corpus.ids_on("2024-06-18")[0]
     assert b'class="article-view"' in fetch(handle.base_url, f"/view/{article_id}")[2]
     assert handle.admin("layout") == {"layout": "redesign"}
+
+
+# ---------------------------------------------------------------- ids
+def listed_ids(handle) -> list[str]:
+    out = []
+    for n in range(1, handle.corpus.page_count() + 1):
+        out += [urlsplit(h).path.rsplit("/", 1)[1] for h, _ in list_items(fetch(handle.base_url, f"/news/{n}")[2])]
+    return out
+
+
+def test_versioned_ids_share_serials_for_lds_on_the_same_day(site):
+    ids = listed_ids(site)
+    assert ids == list(site.corpus.ids_newest_first())
+    by_serial: dict[tuple[str, int], list[str]] = {}
+    for article_id in ids:
+        ymd, serial, version, desk = id_parts(article_id)
+        assert desk == "884" and version in (0, 51, 52, 53)
+        by_serial.setdefault((ymd, serial), []).append(article_id)
+    shared = [group for group in by_serial.values() if len(group) > 1]
+    assert shared
+    for group in shared:
+        titles = {}
+        for article_id in group:
+            doc = lxml_html.fromstring(fetch(site.base_url, f"/view/{article_id}")[2])
+            assert meta_of(doc)["yna:content_id"] == article_id
+            titles[id_parts(article_id)[2]] = norm(doc.cssselect("header.title-article01 > h1.tit")[0].text_content())
+        for version, title in titles.items():
+            prefix = {0: "", 51: "(LD) ", 52: "(2e LD) ", 53: "(3e LD) "}[version]
+            assert title.startswith(prefix)
+            if not version:
+                assert not title.startswith(("(LD)", "(2e LD)", "(3e LD)", "(URGENT)"))
+        assert len({site.corpus.truth(i).story_id for i in group}) == 1
+    # a neighbour of a real id (other version digits) is unknown
+    ymd, serial = next(iter(k for k, g in by_serial.items() if len(g) == 1))
+    assert fetch(site.base_url, f"/view/AFR{ymd}{serial:04d}51884")[0] == 404
+
+
+def test_sequential_id_scheme_gives_00_everywhere(replica):
+    handle = replica(**SMALL, id_scheme="sequential")
+    assert handle.admin("config")["id_scheme"] == "sequential"
+    ids = listed_ids(handle)
+    assert ids == list(handle.corpus.ids_newest_first())
+    for day in ("20240618", "20240619", "20240620"):
+        mine = sorted(id_parts(i)[1] for i in ids if i[3:11] == day)
+        assert mine == list(range(1, len(mine) + 1))
+    assert all(id_parts(i)[2] == 0 for i in ids)
+    article_id = ids[3]
+    doc = lxml_html.fromstring(fetch(handle.base_url, f"/view/{article_id}")[2])
+    assert meta_of(doc)["yna:content_id"] == article_id == content_data(doc)["CID"]
 
 
 # ---------------------------------------------------------------- determinism
@@ -363,6 +532,9 @@ def test_console_script_serves_and_rejects_bad_options(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "yonhap.replica", "--fault-rate", "2"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--fault-rate" in bad.stderr
+    bad = subprocess.run([sys.executable, "-m", "yonhap.replica", "--id-scheme", "random"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--id-scheme" in bad.stderr
     proc = subprocess.Popen([str(exe), "replica", "--port", "0", "--per-day", "5", "--start",
                              "2024-06-01", "--end", "2024-06-01"], stdout=subprocess.PIPE, text=True)
     try:

@@ -10,8 +10,9 @@ from datetime import date, timedelta
 import pytest
 
 from yonhap.replica import Corpus, ReplicaConfig, ReplicaConfigError, UnknownArticle
-from yonhap.replica.text import ROUTINE_NAMES
-from yonhap.timeutil import KST, article_date
+from yonhap.replica.text import CONTINUED_TITLE, ROUTINE_NAMES
+from yonhap.schema import NEWS_LIST_LABEL, SECTIONS, USAGE_NOTICE
+from yonhap.timeutil import KST, article_date, id_parts
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +76,7 @@ def test_routine_items_recur_daily_as_distinct_stories(corpus, truths):
         by_title[t.title].append(t)
         assert t.story_id == t.article_id and t.version_label is None
     assert set(by_title) == set(ROUTINE_NAMES)
+    assert {t.section for t in routine} == {"Economie", "Société", "Culture"}
     kospi = by_title["KOSPI-clôture"]
     assert len({t.published_at.date() for t in kospi}) == len(kospi) == 10  # weekdays of 2 weeks
     a, b = kospi[0].paragraphs, kospi[1].paragraphs
@@ -108,14 +110,133 @@ def test_lengths_and_clean_text(truths):
     words = sorted(t.word_count for t in stories)
     assert words[0] >= 120 and words[-1] <= 1000
     assert 250 <= words[len(words) // 2] <= 600
+    notices = defaultdict(int)
     for t in truths:
         assert t.paragraphs[0].startswith(t.dateline + " -- ")
         assert re.fullmatch(r"[A-Z]+, (1er|\d{1,2}) [a-zéû]+ \(Yonhap\)", t.dateline)
         assert all(p == " ".join(p.split()) for p in t.paragraphs)
-        assert t.lead and t.lead in t.paragraphs[0]
+        # the lead is the WHOLE first paragraph minus the dateline prefix
+        assert t.lead and t.paragraphs[0] == f"{t.dateline} -- {t.lead}"
+        assert t.section in SECTIONS and t.section != NEWS_LIST_LABEL
         for image in t.images:
-            assert image["notice"] == "(Utilisation en Corée du Sud uniquement et redistribution interdite)"
+            assert image["url"].startswith("https://img") and image["alt"]
+            notices[image["notice"]] += 1
+            if image["caption"] is None:
+                assert image["notice"] is None
+                continue
+            assert image["notice"] in (USAGE_NOTICE, "(PHOTO NOT FOR SALE)")
             assert image["notice"] not in image["caption"]
+            notices["(Yonhap)"] += image["caption"].endswith(" (Yonhap)")
+    assert all(notices[k] for k in (USAGE_NOTICE, "(PHOTO NOT FOR SALE)", None, "(Yonhap)")), notices
+    assert notices[USAGE_NOTICE] > 5 * notices["(PHOTO NOT FOR SALE)"]
+
+
+def test_bylines_notes_and_keywords(truths):
+    stories = [t for t in truths if t.kind == "story" and t.version_label != "URGENT"]
+    with_byline = sum(bool(t.byline) for t in stories) / len(stories)
+    with_note = sum(bool(t.editor_note) for t in stories) / len(stories)
+    assert 0.2 <= with_byline <= 0.4 and 0.08 <= with_note <= 0.25, (with_byline, with_note)
+    assert any(t.byline and t.editor_note for t in stories)
+    assert any(t.byline and " et " in t.byline for t in stories)
+    for t in truths:
+        if t.byline:
+            assert re.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]+-[a-z]+( et [A-Z][a-z]+ [A-Z][a-z]+-[a-z]+)?", t.byline)
+            assert not t.byline.startswith(("Par ", "By "))
+        if t.editor_note:
+            assert re.match(r"(ATTN ?:|NDLR :) ", t.editor_note) and not t.editor_note.startswith("(")
+        if t.kind in ("routine", "continued") or t.version_label == "URGENT":
+            assert t.byline is None and t.editor_note is None
+        assert len(t.keywords) == len(set(t.keywords)) <= 5
+        assert all(k and not k.startswith("#") and ";" not in k for k in t.keywords)
+    notes = {t.editor_note.split(" ")[0] for t in truths if t.editor_note}
+    assert {"ATTN", "NDLR"} <= notes
+    counts = [len(t.keywords) for t in stories]
+    assert 0 < counts.count(0) < len(counts) * 0.2 and max(counts) == 5
+    # versions of one story share the reporter
+    by_story = defaultdict(set)
+    for t in stories:
+        by_story[t.story_id].add(t.byline)
+    assert all(len(b) == 1 for b in by_story.values())
+
+
+def test_continued_items_are_parts_with_markers():
+    corpus = Corpus(seed=3, start="2024-06-03", end="2024-06-14", per_day=60)  # two work weeks
+    parts = defaultdict(list)
+    for article_id in corpus.ids_newest_first():
+        t = corpus.truth(article_id)
+        if t.kind == "continued":
+            parts[t.published_at.date()].append(t)
+    assert 5 <= len(parts) <= 10 and all(d.weekday() < 5 for d in parts)
+    markers = set()
+    for items in parts.values():
+        items.sort(key=lambda t: t.published_at)
+        assert 2 <= len(items) <= 3
+        assert [t.title_raw for t in items] == [f"{CONTINUED_TITLE}-{n}" for n in range(1, len(items) + 1)]
+        for n, t in enumerate(items, 1):
+            assert t.story_id == t.article_id and not t.is_routine and t.version_label is None
+            assert id_parts(t.article_id)[2] == 0
+            assert t.section == "Economie" and t.title == t.title_raw
+            assert t.paragraphs[0].startswith(t.dateline + " -- ") and len(t.paragraphs) >= 6
+            assert all(re.fullmatch(r".+ \(.+\) : [\d.]+ wons \([+-]\d+,\d%\)", p) for p in t.paragraphs[1:])
+            marker = t.variations["end_marker"]
+            if n < len(items):
+                assert marker in ("(A SUIVRE)", "(MORE)")
+                markers.add(marker)
+            else:
+                assert marker == "(FIN)"
+        assert len({t.variations["end_marker"] for t in items[:-1]}) == 1
+    assert markers == {"(A SUIVRE)", "(MORE)"}
+
+
+def test_versioned_ids_share_the_serial_of_a_story_on_one_day(corpus, truths):
+    by_id = {t.article_id: t for t in truths}
+    groups = defaultdict(list)
+    for t in truths:
+        ymd, serial, version, desk = id_parts(t.article_id)
+        assert desk == "884" and ymd == t.article_id[3:11]
+        groups[(ymd, serial)].append(t)
+        expected = {None: 0, "LD": 51, "2e LD": 52, "3e LD": 53, "URGENT": 0}[t.version_label]
+        if t.kind != "story":  # duplicates (re-sent LDs too), routine, continued: 00
+            expected = 0
+        assert version == expected, (t.article_id, t.version_label)
+    shared = 0
+    for members in groups.values():
+        assert len({t.story_id for t in members}) == 1
+        assert len({id_parts(t.article_id)[2] for t in members}) == len(members)
+        if len(members) > 1:
+            shared += 1
+            assert all(t.kind == "story" and t.version_label != "URGENT" for t in members)
+    assert shared > 10
+    # every main version published on the same day as an earlier one of its story shares its serial
+    for t in truths:
+        if t.kind != "story" or t.version_label in (None, "URGENT"):
+            continue
+        same_day = [o for o in truths if o.story_id == t.story_id and o.kind == "story"
+                    and o.version_label != "URGENT" and o.published_at.date() == t.published_at.date()]
+        assert len({id_parts(o.article_id)[1] for o in same_day}) == 1
+    # a version landing the next day takes a new serial there, with its label's digits
+    late = [t for t in truths if t.kind == "story" and t.version_label in ("LD", "2e LD", "3e LD")
+            and by_id[t.story_id].published_at.date() < t.published_at.date()]
+    assert late and all(id_parts(t.article_id)[2] >= 51 for t in late)
+    # serials count up from 1 in publication order of their first article
+    for d in range(1, 15):
+        firsts = {}
+        for article_id in corpus.ids_on(date(2024, 6, d)):
+            firsts.setdefault(id_parts(article_id)[1], article_id)
+        assert list(firsts) == list(range(1, len(firsts) + 1))
+
+
+def test_sequential_scheme_gives_every_article_its_serial_and_00():
+    versioned = Corpus(seed=3, start="2024-06-01", end="2024-06-03", per_day=60)
+    sequential = Corpus(seed=3, start="2024-06-01", end="2024-06-03", per_day=60, id_scheme="sequential")
+    for day in ("2024-06-01", "2024-06-02", "2024-06-03"):
+        ids = sequential.ids_on(day)
+        assert [id_parts(i)[1:3] for i in ids] == [(n, 0) for n in range(1, len(ids) + 1)]
+        # the same articles, only the ids differ
+        assert [sequential.truth(i).title_raw for i in ids] == [
+            versioned.truth(i).title_raw for i in versioned.ids_on(day)]
+        assert all(sequential.exists(i) for i in ids)
+    assert any(id_parts(i)[2] for i in versioned.ids_on("2024-06-02"))
 
 
 def test_listing_arithmetic(corpus):
@@ -131,7 +252,11 @@ def test_listing_arithmetic(corpus):
 
 
 def test_unknown_ids(corpus):
-    for bad in ("AFR20240601999900884", "AFR20240601000150884", "AFR20240601000100885",
+    known = set(corpus.ids_on("2024-06-01"))
+    near = [f"AFR20240601{s:04d}{v:02d}884" for s in (1, 2, 3) for v in (0, 1, 51, 52, 53, 99)]
+    near = [i for i in near if i not in known]
+    assert len(near) >= 10
+    for bad in ("AFR20240601999900884", "AFR20240601000100885", *near,
                 "AFR20240231000100884", "AFR20250101000100884", "XYZ", ""):
         assert not corpus.exists(bad)
         with pytest.raises(UnknownArticle):
@@ -142,7 +267,7 @@ def test_same_config_same_corpus_and_spans_any_range():
     a = Corpus(seed=9, start="2019-12-30", end="2020-01-02", per_day=15)
     b = Corpus(ReplicaConfig(seed=9, start=date(2019, 12, 30), end=date(2020, 1, 2), per_day=15))
     assert list(a.ids_newest_first()) == list(b.ids_newest_first())
-    some = a.ids_on("2020-01-01")[2]
+    some = [i for i in a.ids_on("2020-01-01") if a.truth(i).kind != "duplicate"][2]
     assert a.render_article(some) == b.render_article(some)
     assert a.truth(some).dateline.endswith("1er janvier (Yonhap)")
     assert list(Corpus(seed=10, start="2019-12-30", end="2020-01-02", per_day=15).ids_newest_first()) != []
@@ -151,20 +276,39 @@ def test_same_config_same_corpus_and_spans_any_range():
 @pytest.mark.parametrize("bad", [
     dict(start="2024-02-30"), dict(start="2024-06-10", end="2024-06-01"), dict(per_day=0),
     dict(fault_rate=1.5), dict(fault_kinds="503,meteor"), dict(layout="retro"),
-    dict(canonical_base="fr.yna.co.kr"), dict(persistent_rate=-0.1),
+    dict(canonical_base="fr.yna.co.kr"), dict(persistent_rate=-0.1), dict(layout="reference"),
+    dict(id_scheme="random"),
 ])
 def test_bad_config_is_a_clear_error(bad):
-    with pytest.raises(ReplicaConfigError):
+    with pytest.raises(ReplicaConfigError) as err:
         ReplicaConfig(**bad)
+    if "id_scheme" in bad:
+        assert "--id-scheme" in str(err.value)
+
+
+def test_defaults_are_the_real_template_and_versioned_ids():
+    cfg = ReplicaConfig()
+    assert (cfg.layout, cfg.id_scheme) == ("yna-cms", "versioned")
+    from yonhap.replica.config import LAYOUTS
+
+    assert LAYOUTS == ("yna-cms", "redesign")
+
+
+def test_id_parts():
+    assert id_parts("AFR20240619002951884") == ("20240619", 29, 51, "884")
+    assert id_parts("AFR20240619002900884") == ("20240619", 29, 0, "884")
+    for bad in ("AFR2024061900290088", "AEN20230419003851320", "AFR20240231002900884", "", None):
+        assert id_parts(bad) is None
 
 
 def test_config_round_trips_through_cli_args():
     from yonhap.replica.__main__ import main  # noqa: F401  (importable without side effects)
 
     cfg = ReplicaConfig(seed=4, fault_rate=0.25, fault_kinds="503,dead", apply_edits=True, hostile=True,
-                        layout="redesign", canonical_base="https://example.org/")
+                        layout="redesign", canonical_base="https://example.org/", id_scheme="sequential")
     args = cfg.to_args()
     values = dict(zip(args[::2], args[1::2], strict=False))
     assert values["--fault-kinds"] == "503,dead" and "--apply-edits" in args and "--hostile" in args
+    assert values["--id-scheme"] == "sequential" and values["--layout"] == "redesign"
     assert cfg.canonical_base == "https://example.org"
     assert Corpus(cfg).truth(Corpus(cfg).ids_on("2024-06-01")[0]).url.startswith("https://example.org/view/AFR")

@@ -43,6 +43,19 @@ def test_hostile_pages_are_listed(hostile_site):
     assert all(f"/view/{i}".encode() in listed for i in ids.values())
 
 
+def test_hostile_pages_use_the_default_template(hostile_site):
+    for kind, article_id in hostile_ids(hostile_site).items():
+        if kind == "huge":
+            continue
+        body = get(hostile_site, article_id).decode("utf-8", errors="replace")
+        doc = lxml_html.fromstring(body)
+        truth = hostile_site.corpus.truth(article_id)
+        assert doc.cssselect("header.title-article01 > h1.tit") and doc.cssselect("script#contentJsonData")
+        assert doc.cssselect('meta[property="article:section"]')[0].get("content") == truth.section
+        assert truth.lead == truth.paragraphs[0].split(" -- ", 1)[1]
+        assert (truth.byline, truth.editor_note, truth.keywords) == (None, None, [])
+
+
 def test_huge_page_is_twenty_megabytes(hostile_site):
     body = get(hostile_site, hostile_ids(hostile_site)["huge"])
     assert len(body) >= HUGE_BYTES and body.rstrip().endswith(b"</html>")
@@ -66,7 +79,11 @@ def test_script_injected_in_title(hostile_site):
     assert h1.cssselect("script") and SCRIPT in body
     for script in h1.cssselect("script"):
         script.drop_tree()
-    assert " ".join(h1.text_content().split()) == hostile_site.corpus.truth(article_id).title_raw
+    title_raw = hostile_site.corpus.truth(article_id).title_raw
+    assert " ".join(h1.text_content().split()) == title_raw
+    # only the h1 carries the element: the head and CONTENT_DATA keep the clean title
+    assert body.count(SCRIPT) == 1 and doc.cssselect("head title")[0].text_content().startswith(title_raw + " | ")
+    assert f'"TITLE": "{title_raw}"' in doc.cssselect("script#contentJsonData")[0].text
 
 
 def test_ten_thousand_paragraphs(hostile_site):
@@ -80,7 +97,10 @@ def test_page_date_does_not_match_the_id(hostile_site):
     article_id = hostile_ids(hostile_site)["date_mismatch"]
     truth = hostile_site.corpus.truth(article_id)
     doc = lxml_html.fromstring(get(hostile_site, article_id))
-    shown = doc.cssselect("span.txt-time")[0].text_content()
-    assert shown.startswith(f"{truth.published_at:%d.%m.%Y}")
+    shown = " ".join(doc.cssselect("div.info-con > span.txt")[0].text_content().split())
+    assert shown.startswith(f"Actualités {truth.published_at:%d.%m.%Y}")
+    published = doc.cssselect('meta[property="article:published_time"]')[0].get("content")
+    assert published == truth.published_at.isoformat()
+    assert doc.cssselect('meta[property="yna:content_id"]')[0].get("content") == article_id
     assert article_id[3:11] != f"{truth.published_at:%Y%m%d}"
     assert truth.variations["id_date"] == "2024-06-01"

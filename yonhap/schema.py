@@ -32,8 +32,9 @@ LAYER_SELECTOR = "selector"  # the layout-versioned site parser
 LAYER_GENERIC = "generic"  # trafilatura fallback
 LAYERS = (LAYER_JSONLD, LAYER_META, LAYER_SELECTOR, LAYER_GENERIC)
 
+# Desk labels of `article:section` (French labels [inference] in shared/yonhap-fr-site.md).
+# "Actualités" is not one of them: it is the news-list link shown on every page.
 SECTIONS = (
-    "Actualités",
     "Nord-Corée",
     "Politique",
     "Economie",
@@ -43,6 +44,8 @@ SECTIONS = (
     "Monde",
     "Sciences/Technologie",
 )
+
+NEWS_LIST_LABEL = "Actualités"
 
 USAGE_NOTICE = "(Utilisation en Corée du Sud uniquement et redistribution interdite)"
 
@@ -113,11 +116,15 @@ class CrawledArticle(_Record):
     images: list[dict[str, Any]] = field(default_factory=list)  # ImageInfo.to_dict()
     author_email: str | None = None
     lead: str | None = None
+    byline: str | None = None  # "Kim Min-ji" from a "Par Kim Min-ji" line before the dateline
+    editor_note: str | None = None  # "ATTN : …" / "NDLR : …" before the dateline, no parentheses
+    keywords: list[str] = field(default_factory=list)  # page tags, without "#", page order
     etag: str | None = None
     last_modified: str | None = None
     layout: str | None = None  # parser that handled the page, e.g. "reference-v1"
     field_sources: dict[str, str] = field(default_factory=dict)  # field -> LAYER_*
     parse_errors: list[str] = field(default_factory=list)  # non-empty -> quarantined
+    parse_warnings: list[str] = field(default_factory=list)  # recorded, never a reason to refuse
     raw_uri: str | None = None  # s3://bucket/raw/dt=…/<run_id>.warc.gz#offset=N
 
 
@@ -148,6 +155,9 @@ class CrawlStats(_Record):
     errors: int = 0
     retries: int = 0
     robots_denied: int = 0
+    archive_missing: int = 0  # stored articles fetched in full: their archived page was gone
+    # reprocess: KST days with stored articles but no archived 200 page -> articles expected
+    archive_missing_days: dict[str, int] = field(default_factory=dict)
     bytes: int = 0
     started_at: str | None = None
     finished_at: str | None = None
@@ -161,6 +171,8 @@ ARTICLE_COLUMNS = (
     "images", "word_count", "content_hash", "first_seen_at", "last_seen_at", "raw_uri", "run_id",
     # additions
     "is_routine", "layout", "field_sources", "etag", "last_modified", "fetched_at",
+    # round 2 (contracts.md): migration 0004
+    "byline", "editor_note", "keywords",
 )
 
 
@@ -196,6 +208,9 @@ class ArticleRow(_Record):
     etag: str | None = None
     last_modified: str | None = None
     fetched_at: str | None = None
+    byline: str | None = None
+    editor_note: str | None = None
+    keywords: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -30,6 +30,24 @@ def article_date(article_id: str) -> date | None:
         return None
 
 
+_ID_PARTS_RE = re.compile(r"^AFR(\d{8})(\d{4})(\d{2})(\d{3})$")
+
+
+def id_parts(article_id: str) -> tuple[str, int, int, str] | None:
+    """``AFR<YYYYMMDD><serial 4><version 2><desk 3>`` -> ``(date 'YYYYMMDD', serial, version, desk)``.
+
+    ``AFR20240619002951884`` -> ``("20240619", 29, 51, "884")``; version digits 00 = first,
+    51 = LD, 52 = 2e LD, … (shared/yonhap-fr-site.md, "Article ids"). None for anything else
+    (an impossible date too). On the replica ("versioned" ids, docs/replica.md) the main
+    versions of a story published on one KST day share the serial; flashes, routine items,
+    duplicates and continued parts have their own serial and 00.
+    """
+    m = _ID_PARTS_RE.match(article_id or "") if isinstance(article_id, str) else None
+    if not m or article_date(article_id) is None:
+        return None
+    return m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -1,4 +1,4 @@
-"""Replica of fr.yna.co.kr: deterministic corpus + truth, reference and redesign markup, HTTP
+"""Replica of fr.yna.co.kr: deterministic corpus + truth, yna-cms (real template) and redesign markup, HTTP
 server with seeded faults. See docs/replica.md. Importing this package is cheap."""
 
 from yonhap.replica.config import ReplicaConfig, ReplicaConfigError

@@ -19,7 +19,9 @@ def replica(
     persistent_rate: float = typer.Option(0.0, "--persistent-rate", help="Fraction of faulty paths that never recover."),
     slow_delay: float = typer.Option(0.2, "--slow-delay", help="Seconds of delay of the 'slow' fault."),
     retry_after: int = typer.Option(1, "--retry-after", help="Retry-After seconds of the 429 fault."),
-    layout: str = typer.Option("reference", "--layout", help="reference | redesign"),
+    layout: str = typer.Option("yna-cms", "--layout", help="yna-cms (the real template) | redesign"),
+    id_scheme: str = typer.Option("versioned", "--id-scheme",
+                                  help="versioned (LDs share the serial: 00/51/52/53) | sequential"),
     apply_edits: bool = typer.Option(False, "--apply-edits", help="Serve edited versions of articles."),
     hostile: bool = typer.Option(False, "--hostile", help="Add hostile pages on the first day."),
     canonical_base: str = typer.Option("https://fr.yna.co.kr", "--canonical-base", help="Host used in canonical/og:url links."),
@@ -35,7 +37,7 @@ def replica(
         config = ReplicaConfig(
             seed=seed, start=start, end=end, per_day=per_day, fault_rate=fault_rate,
             fault_kinds=fault_kinds, persistent_rate=persistent_rate, slow_delay=slow_delay,
-            retry_after=retry_after, layout=layout, apply_edits=apply_edits, hostile=hostile,
+            retry_after=retry_after, layout=layout, id_scheme=id_scheme, apply_edits=apply_edits, hostile=hostile,
             canonical_base=canonical_base,
         )
     except ReplicaConfigError as err:

@@ -6,7 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
-LAYOUTS = ("reference", "redesign")
+# "yna-cms" = the real template (shared/yonhap-fr-site.md), "redesign" = a simulated redesign.
+LAYOUTS = ("yna-cms", "redesign")
+DEFAULT_LAYOUT = "yna-cms"
+# "versioned": the main versions of a story on one KST day share a serial, digits 00/51/52/53;
+# "sequential": every article its own serial, digits 00 (the first-round scheme).
+ID_SCHEMES = ("versioned", "sequential")
 # Transient kinds clear on retry; "dead" is a persistent 404 (articles only).
 TRANSIENT_FAULTS = ("503", "429", "reset", "slow", "truncated")
 FAULT_KINDS = TRANSIENT_FAULTS + ("dead",)
@@ -68,7 +73,8 @@ class ReplicaConfig:
     persistent_rate: float = 0.0  # fraction of faulty paths whose transient fault never clears
     slow_delay: float = 0.2  # seconds, for the "slow" fault
     retry_after: int = 1  # seconds, Retry-After of the 429 fault
-    layout: str = "reference"
+    layout: str = DEFAULT_LAYOUT
+    id_scheme: str = "versioned"
     apply_edits: bool = False  # serve the edited version of articles that have one
     hostile: bool = False  # add a few hostile pages on the first day
     canonical_base: str = "https://fr.yna.co.kr"  # host of canonical / og:url links
@@ -99,6 +105,9 @@ class ReplicaConfig:
             raise ReplicaConfigError(f"--retry-after {self.retry_after} must be between 0 and 3600")
         if self.layout not in LAYOUTS:
             raise ReplicaConfigError(f"--layout {self.layout!r} must be one of {', '.join(LAYOUTS)}")
+        if self.id_scheme not in ID_SCHEMES:
+            raise ReplicaConfigError(
+                f"--id-scheme {self.id_scheme!r} must be one of {', '.join(ID_SCHEMES)}")
         set_(self, "canonical_base", str(self.canonical_base).rstrip("/"))
         if not self.canonical_base.startswith(("http://", "https://")):
             raise ReplicaConfigError(f"--canonical-base {self.canonical_base!r} must be an http(s) URL")
@@ -126,7 +135,8 @@ class ReplicaConfig:
             "--fault-rate", repr(self.fault_rate), "--fault-kinds", ",".join(self.fault_kinds),
             "--persistent-rate", repr(self.persistent_rate),
             "--slow-delay", repr(self.slow_delay), "--retry-after", str(self.retry_after),
-            "--layout", self.layout, "--canonical-base", self.canonical_base,
+            "--layout", self.layout, "--id-scheme", self.id_scheme,
+            "--canonical-base", self.canonical_base,
         ]
         if self.apply_edits:
             args.append("--apply-edits")

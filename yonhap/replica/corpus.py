@@ -3,7 +3,9 @@
 Nothing is precomputed for the whole range. A day's *plan* (routine items, story chains,
 re-sent duplicates, edits) is drawn from `(seed, day)`; the articles *published* on a day are
 its own plan's entries plus the versions of the previous day's stories that landed after
-midnight. Ids are assigned in publication order within the KST day. Text is generated only
+midnight. Ids are assigned in publication order within the KST day (`id_scheme`: "versioned"
+shares a serial between the main versions of a story on one day, version digits 00/51/52/53;
+"sequential" gives every article its own serial and 00). Text is generated only
 when an article is asked for (truth or page), from a seed per story, and cached in small LRUs.
 Per-day counts are computed once, lazily, so list pages are a bisect over prefix sums.
 """
@@ -23,13 +25,20 @@ from typing import Any
 from yonhap.replica import text as T
 from yonhap.replica.config import LAYOUTS, ReplicaConfig
 from yonhap.schema import SECTIONS, USAGE_NOTICE
-from yonhap.timeutil import KST
+from yonhap.timeutil import KST, id_parts
 
 PAGE_SIZE = 20
 RSS_ITEMS = 50
 ID_SUFFIX = "884"
 # Section weights: the French service leans on North Korea and general news.
-SECTION_WEIGHTS = (3, 3, 2, 2, 2, 1, 1, 2, 1)
+SECTION_WEIGHTS = (3, 2, 2, 2, 1, 1, 2, 1)
+# Desk of the routine items that are not market reports ("Actualités" is never a section).
+ROUTINE_SECTIONS = {"Les principaux titres des quotidiens coréens": "Société",
+                    "Un jour dans l'histoire de la Corée": "Culture"}
+# Version digits of the "versioned" id scheme.
+VERSION_DIGITS = {None: 0, "LD": 51, "2e LD": 52, "3e LD": 53}
+PHOTO_NOT_FOR_SALE = "(PHOTO NOT FOR SALE)"
+CONTINUED_TAGS = ["prix", "agriculture", "consommation"]
 TRACKING_QUERIES = ("?input=1195m", "?section=nk/index", "?section=politics/index",
                     "?input=feed", "?site=popup_newsflash")
 HOSTILE_KINDS = ("huge", "bad_utf8", "script_title", "many_paragraphs", "date_mismatch")
@@ -57,7 +66,7 @@ class Entry:
     origin: int  # ordinal of the day whose plan created it
     index: int  # position in that plan
     minute: int  # publication time: minutes after the origin day's KST midnight (< 2880)
-    kind: str  # "story" | "routine" | "duplicate" | "hostile"
+    kind: str  # "story" | "routine" | "duplicate" | "hostile" | "continued"
     story: int = -1  # story number within the origin day
     version: int = 0  # position in the story chain
     label: str | None = None  # "URGENT", "LD", "2e LD", ...
@@ -66,6 +75,8 @@ class Entry:
     dup_of: tuple[int, int] | None = None
     edit_minutes: int | None = None
     hostile: str | None = None
+    part: int = 0  # continued items: 1.. of `parts`
+    parts: int = 0
 
     @property
     def key(self) -> tuple[int, int]:
@@ -96,14 +107,17 @@ class ArticleTruth:
     dateline: str
     paragraphs: list[str]  # clean text; the first starts with dateline + " -- "
     lead: str
-    images: list[dict[str, str]]  # {url, alt, caption (no notice), notice}
+    images: list[dict[str, str | None]]  # {url, alt, caption (no notice, or None), notice}
     author_email: str | None
     story_id: str
     duplicate_of: str | None
     is_routine: bool
     has_edit: bool  # an edited version exists (served when edits are on)
-    kind: str = "story"  # story | routine | duplicate | hostile
+    kind: str = "story"  # story | routine | duplicate | hostile | continued
     hostile: str | None = None
+    byline: str | None = None  # "Kim Min-ji" (the page shows "Par Kim Min-ji")
+    editor_note: str | None = None  # "ATTN : ..." / "NDLR : ..." (the page adds parentheses)
+    keywords: list[str] = field(default_factory=list)  # page tags, no "#", page order
     variations: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -142,6 +156,7 @@ class _Day:
     entries: list[Entry]  # publication order
     ids: list[str]
     id_by_key: dict[tuple[int, int], str]
+    index_by_id: dict[str, int]  # reverse map: id -> position in `entries`
 
 
 @dataclass
@@ -212,6 +227,14 @@ class Corpus:
         if budget - n_dup < 1:
             n_dup = 0
         left = budget - n_dup
+        # On most weekdays, a price list sent as a continued item in 2-3 parts ("...-1", "-2").
+        if d.weekday() < 5 and left >= 8 and rng.random() < 0.6:
+            n_parts = 2 if rng.random() < 0.6 else 3
+            minute = 11 * 60 + rng.randint(0, 40)
+            for part in range(1, n_parts + 1):
+                add(minute, kind="continued", part=part, parts=n_parts)
+                minute += rng.randint(1, 3)
+            left -= n_parts
         story = 0
         while left > 0:
             r = rng.random()
@@ -251,32 +274,43 @@ class Corpus:
 
     def _make_day(self, ordinal: int) -> _Day:
         if not self._first <= ordinal <= self._last:
-            return _Day([], [], {})
+            return _Day([], [], {}, {})
         entries = [e for e in self._plan(ordinal) if e.minute < 1440]
         if ordinal > self._first:
             entries += [e for e in self._plan(ordinal - 1) if e.minute >= 1440]
         entries.sort(key=lambda e: (e.origin * 1440 + e.minute, e.origin, e.index))
         ymd = date.fromordinal(ordinal).strftime("%Y%m%d")
-        ids = [f"AFR{ymd}{(i + 1) * 100:06d}{ID_SUFFIX}" for i in range(len(entries))]
-        return _Day(entries, ids, {e.key: i for e, i in zip(entries, ids, strict=True)})
+        if self.config.id_scheme == "sequential":
+            ids = [f"AFR{ymd}{i + 1:04d}00{ID_SUFFIX}" for i in range(len(entries))]
+        else:
+            # Main versions of one story published this day share a serial (00/51/52/53);
+            # everything else (flashes, routine, duplicates, continued parts) gets its own, 00.
+            serials: dict[tuple, int] = {}
+            ids = []
+            for e in entries:
+                if e.kind == "story" and e.label != "URGENT":
+                    group, digits = ("s", e.origin, e.story), VERSION_DIGITS[e.label]
+                else:
+                    group, digits = ("e", e.origin, e.index), 0
+                serial = serials.setdefault(group, len(serials) + 1)
+                ids.append(f"AFR{ymd}{serial:04d}{digits:02d}{ID_SUFFIX}")
+        return _Day(entries, ids, {e.key: i for e, i in zip(entries, ids, strict=True)},
+                    {i: n for n, i in enumerate(ids)})
 
     def _id_of(self, key: tuple[int, int]) -> str | None:
         entry = self._plan(key[0])[key[1]]
         return self._day(entry.day).id_by_key.get(key)
 
     def _locate(self, article_id: str) -> Entry:
-        if (len(article_id) != 20 or not article_id.startswith("AFR")
-                or not article_id[3:].isdigit() or not article_id.endswith(ID_SUFFIX)):
+        parts = id_parts(article_id) if isinstance(article_id, str) else None
+        if parts is None or parts[3] != ID_SUFFIX:
             raise UnknownArticle(article_id)
-        try:
-            ordinal = date(int(article_id[3:7]), int(article_id[7:9]), int(article_id[9:11])).toordinal()
-        except ValueError:
-            raise UnknownArticle(article_id) from None
-        seq = int(article_id[11:17])
-        day = self._day(ordinal)
-        if seq % 100 or not 1 <= seq // 100 <= len(day.entries):
+        ymd = parts[0]
+        day = self._day(date(int(ymd[:4]), int(ymd[4:6]), int(ymd[6:])).toordinal())
+        position = day.index_by_id.get(article_id)
+        if position is None:
             raise UnknownArticle(article_id)
-        return day.entries[seq // 100 - 1]
+        return day.entries[position]
 
     def exists(self, article_id: str) -> bool:
         try:
@@ -359,6 +393,8 @@ class Corpus:
         entry = self._locate(article_id)
         if entry.kind == "duplicate":
             return self._title_raw(self._id_of(entry.dup_of))
+        if entry.kind == "continued":
+            return f"{T.CONTINUED_TITLE}-{entry.part}"
         if entry.kind != "story":
             return self._truth(article_id, False).title_raw
         head = self._head(entry.origin, entry.story)
@@ -372,10 +408,6 @@ class Corpus:
         rng = T.FastRandom(derive(self.config.seed, "flags", entry.origin, entry.index))
         n_photos = rng.choices((0, 1, 2, 3), weights=(3, 4, 2, 1))[0]
         return {
-            "og": rng.random() < 0.85,
-            "published_meta": rng.random() < 0.4,
-            "jsonld": rng.random() < 0.5,
-            "br_body": rng.random() < 0.2,
             "list_lead": rng.random() < 0.5,
             "tracking": rng.choice(TRACKING_QUERIES) if rng.random() < 0.3 else None,
             "entities": rng.choice(("numeric", "named", "plain")),
@@ -383,6 +415,14 @@ class Corpus:
             "photo_after": sorted(rng.sample(range(0, 6), 3)),  # paragraph index of each photo
             "cf_key": rng.randint(1, 255),
             "related": rng.randint(2, 4),
+            # yna-cms page details (not in the truth's fields)
+            "email_form": "plain" if rng.random() < 0.5 else "cf",  # when there is an e-mail
+            "section_path": rng.random() < 0.8,  # CONTENT_DATA SECTION "path;Name", else ""
+            "show_update": rng.random() < 0.5,  # edited pages: visible "Mis à jour" line
+            "trailing_br": rng.random() < 0.25,  # last body <p> ends with <br/>
+            "tit_cap": [rng.random() < 0.4 for _ in range(3)],  # photo title shown in strong.tit-cap
+            "author_ko": T.hangul_name(rng),  # meta name=author
+            "end_marker": T.END_MARKER,
         }
 
     def truth(self, article_id: str, edited: bool | None = None) -> ArticleTruth:
@@ -394,7 +434,8 @@ class Corpus:
 
     def _make_truth(self, article_id: str, edited: bool) -> ArticleTruth:
         entry = self._locate(article_id)
-        base = self.config.canonical_base
+        cfg = self.config
+        base = cfg.canonical_base
         if entry.kind == "duplicate":
             orig_id = self._id_of(entry.dup_of)
             orig = self._make_truth(orig_id, False)
@@ -402,37 +443,64 @@ class Corpus:
                 **{**orig.__dict__, "article_id": article_id, "url": f"{base}/view/{article_id}",
                    "published_at": entry.pub, "updated_at": None, "duplicate_of": orig_id,
                    "has_edit": False, "kind": "duplicate", "images": [dict(i) for i in orig.images],
-                   "paragraphs": list(orig.paragraphs), "variations": dict(orig.variations)})
+                   "paragraphs": list(orig.paragraphs), "keywords": list(orig.keywords),
+                   "variations": dict(orig.variations)})
         if entry.kind == "hostile":
             from yonhap.replica.hostile import hostile_truth
 
             return hostile_truth(self, entry, article_id)
         d = entry.pub.date()
-        city = "SEOUL" if entry.kind == "routine" else T.CITIES[
-            derive(self.config.seed, "city", *entry.key) % len(T.CITIES)]
+        city = "SEOUL" if entry.kind in ("routine", "continued") else T.CITIES[
+            derive(cfg.seed, "city", *entry.key) % len(T.CITIES)]
         dl = T.dateline(city, d)
+        byline = note = None
+        end_marker = T.END_MARKER
+        label = None
+        story_id = article_id
+        photos: list[tuple[str, str]] = []
         if entry.kind == "routine":
-            rng = T.FastRandom(derive(self.config.seed, "routine", entry.origin, entry.routine))
+            rng = T.FastRandom(derive(cfg.seed, "routine", entry.origin, entry.routine))
             paragraphs = T.routine_paragraphs(rng, entry.routine, d, dl)
-            section = "Economie" if entry.routine in T.MARKET_ROUTINES else "Actualités"
+            section = ROUTINE_SECTIONS.get(entry.routine, "Economie")
             title = title_raw = entry.routine
-            label = None
-            story_id = article_id
-            photos: list[tuple[str, str]] = []
             email = "economie-fr@yna.co.kr" if rng.random() < 0.5 else None
-            lead = paragraphs[0].split(" -- ", 1)[1]
             edit_extra = "Les données ont été corrigées après publication."
             max_photos = 0
+            keywords = next((list(tags) for prefix, tags in T.ROUTINE_TAGS.items()
+                             if entry.routine.startswith(prefix)), [])
+        elif entry.kind == "continued":
+            # One price list per day, cut into `parts` articles; each its own id and story.
+            rng = T.FastRandom(derive(cfg.seed, "continued", entry.origin))
+            goods = rng.sample(T.CONTINUED_GOODS, rng.randint(6 * entry.parts, len(T.CONTINUED_GOODS)))
+            lines = T.price_lines(rng, goods)
+            marker = T.CONTINUATION_MARKERS[1] if rng.random() < 0.25 else T.CONTINUATION_MARKERS[0]
+            size = -(-len(lines) // entry.parts)
+            mine = lines[(entry.part - 1) * size:entry.part * size]
+            wd = T.WEEKDAYS[d.weekday()]
+            if entry.part == 1:
+                first = (f"{dl} -- Voici les prix de gros relevés ce {wd} sur les principaux marchés "
+                         "de la capitale, par unité de vente, avec leur variation sur une semaine.")
+            else:
+                first = f"{dl} -- Suite de la liste des prix de gros relevés ce {wd} ({entry.part}e partie)."
+            paragraphs = [first, *mine]
+            section = "Economie"
+            title = title_raw = f"{T.CONTINUED_TITLE}-{entry.part}"
+            last = entry.part == entry.parts
+            end_marker = T.END_MARKER if last else marker
+            email = "economie-fr@yna.co.kr" if last and rng.random() < 0.5 else None
+            edit_extra = ""
+            max_photos = 0
+            keywords = list(CONTINUED_TAGS)
         else:
             head = self._head(entry.origin, entry.story)
             topic = head.topic
             section = head.section
             label = entry.label
             story_id = self._id_of((entry.origin, entry.index - entry.version)) or article_id
+            keywords = T.keywords(self._story_rng(entry, "keywords"), section, topic.keyword)
             if label == "URGENT":
                 title = head.flash
-                lead = head.flash + "."
-                paragraphs = [f"{dl} -- {lead}"]
+                paragraphs = [f"{dl} -- {head.flash}."]
                 max_photos = 0
                 email = None
             else:
@@ -455,20 +523,36 @@ class Corpus:
                 email = None
                 if rng.random() < 0.8:
                     email = f"{rng.choice(T.GIVEN).lower().replace('-', '')}.{rng.choice(T.FAMILY).lower()}@yna.co.kr"
+                rng = self._story_rng(entry, "byline")  # one reporter for all versions
+                if rng.random() < 0.3:
+                    byline = T.person(rng)
+                    if rng.random() < 0.2:
+                        byline = f"{byline} et {T.person(rng)}"
+                rng = T.FastRandom(derive(cfg.seed, "note", *entry.key))
+                if rng.random() < (0.25 if k else 0.1):
+                    note = T.editor_note(rng)
             title_raw = f"({label}) {title}" if label else title
             photo_rng = self._story_rng(entry, "photos")
             photos = [topic.caption(photo_rng) for _ in range(3)]
             edit_extra = topic.paragraph(self._story_rng(entry, "edit"), 2)
         v = self._variations(entry, max_photos)
+        v["end_marker"] = end_marker
         images = []
         ymd = d.strftime("%Y/%m/%d")
         for i in range(v["n_photos"]):
             ptitle, caption = photos[i]
-            num = derive(self.config.seed, "img", *entry.key, i) % 10**6
-            images.append({
-                "url": f"https://img.yna.co.kr/photo/yna/YH/{ymd}/PYH{d:%Y%m%d}{num:06d}88400_P4.jpg",
-                "alt": ptitle, "caption": caption, "notice": USAGE_NOTICE,
-            })
+            num = derive(cfg.seed, "img", *entry.key, i)
+            prng = T.FastRandom(num)
+            src = (f"//img{num % 9 + 1}.yna.co.kr/photo/yna/YH/{ymd}/"
+                   f"PYH{d:%Y%m%d}{num % 10**6:06d}88400_P4.jpg")
+            r = prng.random()
+            if r < 0.08:  # a photo without caption
+                caption, notice = None, None
+            else:
+                notice = PHOTO_NOT_FOR_SALE if prng.random() < 0.1 else USAGE_NOTICE
+                if prng.random() < 0.35:
+                    caption = f"{caption} (Yonhap)"  # the page shows "CAPTION (NOTICE) (Yonhap)"
+            images.append({"url": "https:" + src, "alt": ptitle, "caption": caption, "notice": notice})
         updated_at = None
         if edited:
             updated_at = entry.pub + timedelta(minutes=entry.edit_minutes)
@@ -480,9 +564,10 @@ class Corpus:
         return ArticleTruth(
             article_id=article_id, url=f"{base}/view/{article_id}", title=title, title_raw=title_raw,
             version_label=label, section=section, published_at=entry.pub, updated_at=updated_at,
-            dateline=dl, paragraphs=paragraphs, lead=lead, images=images, author_email=email,
-            story_id=story_id, duplicate_of=None, is_routine=entry.kind == "routine",
-            has_edit=entry.edit_minutes is not None, kind=entry.kind, variations=v,
+            dateline=dl, paragraphs=paragraphs, lead=paragraphs[0].split(" -- ", 1)[1], images=images,
+            author_email=email, story_id=story_id, duplicate_of=None,
+            is_routine=entry.kind == "routine", has_edit=entry.edit_minutes is not None,
+            kind=entry.kind, byline=byline, editor_note=note, keywords=keywords, variations=v,
         )
 
     def related_ids(self, article_id: str, count: int) -> list[str]:

@@ -1,5 +1,6 @@
 """Hostile article pages (`--hostile`), for reliability tests. They are listed like any
-other article on the corpus's first day (23:30–23:34 KST).
+other article on the corpus's first day (23:30–23:34 KST), in the default "yna-cms" template
+(full head, CONTENT_DATA; no photos, byline, note, e-mail or tags).
 
 - huge: a ~20 MB page (valid markup, one paragraph repeated)
 - bad_utf8: invalid UTF-8 byte sequences inside a paragraph (truth: decoded with U+FFFD)
@@ -33,7 +34,7 @@ def hostile_truth(corpus, entry, article_id: str):
     if kind == "date_mismatch":
         pub = pub - timedelta(days=400)
     rng = T.FastRandom(hash_seed(corpus, article_id))
-    topic = T.Topic(rng, "Actualités", pub.date())
+    topic = T.Topic(rng, "Société", pub.date())
     dl = T.dateline("SEOUL", pub.date())
     lead = topic.lead_sentence(rng)
     paragraphs = [f"{dl} -- {lead}", *(topic.paragraph(rng) for _ in range(3))]
@@ -47,14 +48,15 @@ def hostile_truth(corpus, entry, article_id: str):
         paragraphs += [f"Paragraphe {i} : {topic.keyword}." for i in range(1, MANY - len(paragraphs) + 1)]
     elif kind == "bad_utf8":
         paragraphs[1] = f"{paragraphs[1]} {_BAD_MARK} fin."
-    variations = {"og": False, "published_meta": False, "jsonld": False, "br_body": False,
-                  "list_lead": False, "tracking": None, "entities": "plain", "n_photos": 0,
-                  "photo_after": [0, 0, 0], "cf_key": 1, "related": 0, "edited": False,
-                  "id_date": entry.pub.date().isoformat()}
+    variations = {"list_lead": False, "tracking": None, "entities": "plain", "n_photos": 0,
+                  "photo_after": [0, 0, 0], "cf_key": 1, "related": 0, "email_form": "cf",
+                  "section_path": True, "show_update": True, "trailing_br": False,
+                  "tit_cap": [False] * 3, "author_ko": "연합", "end_marker": T.END_MARKER,
+                  "edited": False, "id_date": entry.pub.date().isoformat()}
     truth = ArticleTruth(
         article_id=article_id, url=f"{corpus.config.canonical_base}/view/{article_id}", title=title,
-        title_raw=title, version_label=None, section="Actualités", published_at=pub, updated_at=None,
-        dateline=dl, paragraphs=paragraphs, lead=lead, images=[], author_email=None,
+        title_raw=title, version_label=None, section="Société", published_at=pub, updated_at=None,
+        dateline=dl, paragraphs=paragraphs, lead=paragraphs[0].split(" -- ", 1)[1], images=[], author_email=None,
         story_id=article_id, duplicate_of=None, is_routine=False, has_edit=False, kind="hostile",
         hostile=kind, variations=variations,
     )
@@ -75,12 +77,14 @@ def hostile_page(corpus, truth) -> bytes:
     if kind == "bad_utf8":
         raw = replace(truth, paragraphs=[p.replace(BAD_BYTES.decode("utf-8", errors="replace"), _BAD_MARK)
                                          for p in truth.paragraphs])
-        return markup.reference_article(corpus, raw).encode("utf-8").replace(
+        return markup.yna_cms_article(corpus, raw).encode("utf-8").replace(
             _BAD_MARK.encode("utf-8"), BAD_BYTES)
     if kind == "script_title":
         raw = replace(truth, title_raw=f"Alerte {_SCRIPT_MARK}sur la péninsule")
-        html = markup.reference_article(corpus, raw)
-        head, body = html.split("<body>", 1)
-        head = head.replace(_SCRIPT_MARK, "")
-        return (head + "<body>" + body.replace(_SCRIPT_MARK, SCRIPT)).encode("utf-8")
-    return markup.reference_article(corpus, truth).encode("utf-8")
+        html = markup.yna_cms_article(corpus, raw)
+        # the element goes into h1.tit only (head meta and CONTENT_DATA keep the clean title)
+        before, after = html.split('<header class="title-article01">', 1)
+        after = after.replace(_SCRIPT_MARK, SCRIPT, 1).replace(_SCRIPT_MARK, "")
+        return (before.replace(_SCRIPT_MARK, "") + '<header class="title-article01">'
+                + after).encode("utf-8")
+    return markup.yna_cms_article(corpus, truth).encode("utf-8")

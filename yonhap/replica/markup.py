@@ -1,5 +1,5 @@
-"""HTML/XML of the replica: article pages (reference and redesign layouts), list pages, RSS,
-robots.txt. Pure functions of the truth and its variation flags."""
+"""HTML/XML of the replica: article pages ("yna-cms" = the real template, and "redesign"), list
+pages, RSS, robots.txt. Pure functions of the truth and its variation flags."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
+from urllib.parse import quote, urlsplit
 
-from yonhap.schema import SECTIONS
+from yonhap.schema import NEWS_LIST_LABEL, SECTIONS
 from yonhap.timeutil import UTC
 
 SITE_NAME = "AGENCE DE PRESSE YONHAP"
@@ -97,40 +98,107 @@ FOOTER = ('<footer id="footer"><a href="/">Accueil</a> <a href="#header">Haut de
           "</footer>\n</body>\n</html>\n")
 
 
-def _meta(t, v) -> str:
-    out = [f'<link rel="canonical" href="{attr(t.url)}">\n']
-    edited = v.get("edited")
-    if v["og"]:
-        image = t.images[0]["url"] if t.images else LOGO
-        out += [
-            '<meta property="og:type" content="article">\n',
-            f'<meta property="og:site_name" content="{SITE_NAME}">\n',
-            f'<meta property="og:title" content="{attr(t.title_raw)}">\n',
-            f'<meta property="og:description" content="{attr(t.lead)}">\n',
-            f'<meta property="og:url" content="{attr(t.url)}">\n',
-            f'<meta property="og:image" content="{attr(image)}">\n',
-        ]
-    if v["published_meta"]:
-        out.append(f'<meta property="article:published_time" content="{t.published_at.isoformat()}">\n')
-        out.append(f'<meta property="article:section" content="{attr(t.section)}">\n')
-    if edited and (v["og"] or v["published_meta"]):
-        out.append(f'<meta property="article:modified_time" content="{t.updated_at.isoformat()}">\n')
-    if v["jsonld"]:
-        data = {
-            "@context": "https://schema.org", "@type": "NewsArticle",
-            "headline": t.title_raw, "description": t.lead,
-            "datePublished": t.published_at.isoformat(),
-            "dateModified": (t.updated_at or t.published_at).isoformat(),
-            "articleSection": t.section, "url": t.url, "inLanguage": "fr",
-            "mainEntityOfPage": {"@type": "WebPage", "@id": t.url},
-            "image": [i["url"] for i in t.images],
-            "author": {"@type": "Organization", "name": "Agence de presse Yonhap"},
-            "publisher": {"@type": "Organization", "name": "Agence de presse Yonhap",
-                          "logo": {"@type": "ImageObject", "url": LOGO}},
-        }
-        text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
-        out.append(f'<script type="application/ld+json">{text}</script>\n')
-    return "".join(out)
+# CONTENT_DATA SECTION paths ("path;Name") of the desks.
+SECTION_PATHS = {"Nord-Corée": "nk", "Politique": "politics", "Economie": "economy",
+                 "Société": "society", "Culture": "culture", "Sports": "sports",
+                 "Monde": "international", "Sciences/Technologie": "science"}
+MOBILE_BASE = "https://m-fr.yna.co.kr"
+
+
+def _host(corpus) -> str:
+    return urlsplit(corpus.config.canonical_base).netloc
+
+
+def _src(image: dict) -> str:
+    """The page's protocol-relative src ("//img..."): truth url minus its "https:"."""
+    url = image["url"]
+    return url[len("https:"):] if url.startswith("https://") else url
+
+
+def _script_json(data) -> str:
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+def _title_entities(text: str) -> str:
+    """CONTENT_DATA TITLE spelling: HTML entities, ' as &apos;."""
+    return html.escape(text, quote=True).replace("&#x27;", "&apos;")
+
+
+def description(t) -> str:
+    """og:description / description: the first ~90 characters of the body, cut with "..."."""
+    text = " ".join(t.paragraphs)
+    return text if len(text) <= 90 else text[:90].rstrip() + "..."
+
+
+def article_head(corpus, t) -> str:
+    """<head> of an article page (yna-cms and redesign): suffixed titles, article:* meta,
+    Organization + invalid Person + BreadcrumbList JSON-LD, no NewsArticle."""
+    v = t.variations
+    full = f"{t.title_raw} | {SITE_NAME}"
+    base = corpus.config.canonical_base
+    image = "https:" + _src(t.images[0]) if t.images else LOGO
+    modified = t.updated_at or t.published_at
+    desc = description(t)
+    path = SECTION_PATHS.get(t.section, "news")
+    org = {"@context": "https://schema.org", "@type": "Organization", "name": SITE_NAME,
+           "url": base + "/", "logo": {"@type": "ImageObject", "url": LOGO}}
+    crumbs = {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": [
+        {"@type": "ListItem", "position": 1, "name": "Accueil", "item": base + "/"},
+        {"@type": "ListItem", "position": 2, "name": t.section, "item": f"{base}/{path}/index"}]}
+    person = (
+        '{\n  "@context": "https://schema.org",\n  "@type": "Person",\n'
+        f'  "name": {_script_json(v.get("author_ko", "연합"))},\n'
+        f'  "worksFor": {{"@type": "Organization", "name": {_script_json(SITE_NAME)}}},\n'
+        '  "sameAs": [\n'
+        "    // pages de profil du journaliste (désactivées sur le service français)\n"
+        f'    "{base}/"\n'
+        '    // , "https://www.facebook.com/"\n'
+        "  ]\n}"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(full)}</title>\n"
+        f'<meta name="title" content="{attr(full)}">\n'
+        f'<meta name="description" content="{attr(desc)}">\n'
+        f'<meta name="author" content="{attr(v.get("author_ko", "연합"))}">\n'
+        f'<meta itemprop="headline" content="{attr(full)}">\n'
+        f'<link rel="canonical" href="{attr(t.url)}">\n'
+        '<meta property="og:type" content="article">\n'
+        f'<meta property="og:site_name" content="{SITE_NAME}">\n'
+        f'<meta property="og:title" content="{attr(full)}">\n'
+        f'<meta property="og:description" content="{attr(desc)}">\n'
+        f'<meta property="og:url" content="{attr(t.url)}">\n'
+        f'<meta property="og:image" content="{attr(image)}">\n'
+        '<meta name="twitter:card" content="summary_large_image">\n'
+        f'<meta name="twitter:title" content="{attr(full)}">\n'
+        f'<meta name="twitter:description" content="{attr(desc)}">\n'
+        f'<meta property="article:published_time" content="{t.published_at.isoformat()}">\n'
+        f'<meta property="article:modified_time" content="{modified.isoformat()}">\n'
+        f'<meta property="article:section" content="{attr(t.section)}">\n'
+        f'<meta property="yna:content_id" content="{t.article_id}">\n'
+        f'<meta property="yna:mobile_url" content="{MOBILE_BASE}/view/{t.article_id}">\n'
+        f'<script type="application/ld+json">\n{_script_json(org)}\n</script>\n'
+        f'<script type="application/ld+json">\n{person}\n</script>\n'
+        f'<script type="application/ld+json">\n{_script_json(crumbs)}\n</script>\n'
+        '<link rel="stylesheet" href="/static/css/fr.css">\n</head>\n'
+    )
+
+
+def content_data(t) -> str:
+    """<script id="contentJsonData">: the CMS's own data (BODY cut at 1,000 characters)."""
+    v = t.variations
+    path = SECTION_PATHS.get(t.section, "news")
+    data = {
+        "CID": t.article_id, "TITLE": _title_entities(t.title_raw),
+        "BODY": " ".join(t.paragraphs)[:1000],
+        "SECTION": f"{path};{t.section}" if v.get("section_path", True) else "",
+        "SECTION_NAME": t.section, "KEYWORD": ";".join(t.keywords),
+        "DATETIME": f"{t.published_at:%Y%m%d%H%M%S}",
+        "IMG": _src(t.images[0]) if t.images else "",
+    }
+    return (f'<script id="contentJsonData">var CONTENT_DATA = JSON.stringify({_script_json(data)});'
+            "</script>\n")
 
 
 def _related(corpus, t, style: str) -> list[tuple[str, str]]:
@@ -140,57 +208,106 @@ def _related(corpus, t, style: str) -> list[tuple[str, str]]:
     return links
 
 
-def _photo_slots(t) -> dict[int, list[dict]]:
-    """Paragraph index -> photos placed just before it."""
-    slots: dict[int, list[dict]] = {}
+def _photo_slots(t) -> dict[int, list[tuple[int, dict]]]:
+    """Paragraph index -> (photo number, photo) placed just before it."""
+    slots: dict[int, list[tuple[int, dict]]] = {}
     last = max(0, len(t.paragraphs) - 1)
     positions = t.variations["photo_after"]
     for i, image in enumerate(t.images):
-        at = 0 if t.variations["br_body"] else min(positions[i], last)
-        slots.setdefault(at, []).append(image)
+        slots.setdefault(min(positions[i], last), []).append((i, image))
     return slots
 
 
-def reference_article(corpus, t) -> str:
+def _caption_text(image: dict, style: str) -> str:
+    """p.txt-desc: "CAPTION (NOTICE)" or "CAPTION (NOTICE) (Yonhap)"; empty without caption."""
+    caption = image["caption"]
+    if not caption:
+        return ""
+    tail = ""
+    if caption.endswith(" (Yonhap)"):
+        caption, tail = caption[: -len(" (Yonhap)")], " (Yonhap)"
+    notice = f" {esc(image['notice'])}" if image.get("notice") else ""
+    return f"{esc(caption, style)}{notice}{tail}"
+
+
+def _search_href(tag: str) -> str:
+    return "/search/index?query=" + quote(tag)
+
+
+def credit_lines(t) -> list[str]:
+    """The page's note/byline lines (before the dateline): "(ATTN : ...)", "Par Kim Min-ji"."""
+    out = []
+    if t.editor_note:
+        out.append(f"({t.editor_note})")
+    if t.byline:
+        out.append(f"Par {t.byline}")
+    return out
+
+
+def yna_cms_article(corpus, t) -> str:
+    """The real template (shared/yonhap-fr-site.md "Article page: the real template")."""
     v = t.variations
     style = v["entities"]
-    parts = [_head(t.title_raw, _meta(t, v)), _chrome_top(), '<div id="container">\n']
+    parts = [article_head(corpus, t), _chrome_top(), '<div id="container">\n', content_data(t)]
     parts.append(
-        f'<div class="title-article01">\n<h1 class="tit">{esc(t.title_raw, style)}</h1>\n'
-        f'<div class="info-con"><span class="sect">{esc(t.section)}</span>\n'
-        f'<span class="txt-time">{time_line(t.published_at)}</span>'
+        '<header class="title-article01">\n'
+        f'<h1 class="tit" data-cid="">{esc(t.title_raw, style)}</h1>\n</header>\n'
+        f'<div class="info-con"><span class="txt"><strong><a href="//{_host(corpus)}/news">'
+        f"{NEWS_LIST_LABEL}</a></strong> {time_line(t.published_at)}</span>"
     )
-    if t.updated_at:
+    if t.updated_at and v.get("show_update", True):
         parts.append(f'\n<span class="txt-update">Mis à jour {time_line(t.updated_at)}</span>')
-    parts.append("</div>\n</div>\n<article class=\"story-news article\">\n")
-    slots = _photo_slots(t)
+    parts.append('</div>\n<article class="story-news article">\n')
+    credits = credit_lines(t)
+    if credits:
+        parts.append("<p>" + "<br/>".join(esc(c, style) for c in credits) + "</p>\n")
 
-    def photo(image: dict) -> str:
+    def photo(n: int, image: dict) -> str:
+        src = _src(image)
+        shown = v.get("tit_cap", [False] * 3)[n % 3]
         return (
-            '<div class="comp-box photo-group"><figure>\n'
-            f'<div class="img-con"><img src="{attr(image["url"])}" alt="{attr(image["alt"])}"></div>\n'
-            f'<figcaption class="desc-con"><strong class="tit">{esc(image["alt"], style)}</strong>\n'
-            f'<p class="desc">{esc(image["caption"], style)} {esc(image["notice"])}</p>\n'
+            '<div class="comp-box photo-group">'
+            f'<figure class="image-zone" data-mapping-filename="{attr(src.rsplit("/", 1)[-1])}">\n'
+            f'<div class="img-con"><span class="img"><img src="{attr(src)}" alt="{attr(image["alt"] or "")}">'
+            "</span></div>\n"
+            f'<figcaption class="desc-con"><strong class="tit-cap">'
+            f'{esc(image["alt"] or "", style) if shown else ""}</strong>\n'
+            f'<p class="txt-desc">{_caption_text(image, style)}</p>\n'
+            '<p class="txt-link" data-mapping-link=""><a href="" target="_blank"></a></p>'
             "</figcaption></figure></div>\n"
         )
 
-    if v["br_body"]:
-        parts += [photo(i) for i in slots.get(0, [])]
-        parts.append("<p>" + "<br><br>\n".join(esc(p, style) for p in t.paragraphs) + "</p>\n")
+    slots = _photo_slots(t)
+    paragraphs = t.paragraphs
+    last = len(paragraphs) - 1
+    if t.kind == "continued":  # dateline paragraph, then the table: one <p>, one line per <br/>
+        parts.append(f"<p> {esc(paragraphs[0], style)}</p>\n")
+        if last:
+            parts.append("<p> " + "<br/>".join(esc(p, style) for p in paragraphs[1:]) + "</p>\n")
     else:
-        for i, paragraph in enumerate(t.paragraphs):
-            parts += [photo(img) for img in slots.get(i, [])]
-            parts.append(f"<p>{esc(paragraph, style)}</p>\n")
-    if t.author_email:
+        for i, paragraph in enumerate(paragraphs):
+            parts += [photo(n, img) for n, img in slots.get(i, [])]
+            br = "<br/>" if i == last and v.get("trailing_br") else ""
+            parts.append(f"<p> {esc(paragraph, style)}{br}</p>\n")
+    marker = v.get("end_marker", "(FIN)")
+    if t.author_email and v.get("email_form") == "plain":
+        parts.append(f"<p> {esc(t.author_email)}<br/>{marker}</p>\n")
+    elif t.author_email:
         parts.append(
-            '<p class="txt-copyright adrs"><a href="/cdn-cgi/l/email-protection" class="__cf_email__" '
-            f'data-cfemail="{cf_email(t.author_email, v["cf_key"])}">[email&#160;protected]</a></p>\n'
+            '<p> <a href="/cdn-cgi/l/email-protection" class="__cf_email__" '
+            f'data-cfemail="{cf_email(t.author_email, v["cf_key"])}">[email&#160;protected]</a>'
+            f"<br/>{marker}</p>\n"
         )
-    parts.append("<p>(FIN)</p>\n</article>\n")
-    parts.append('<div class="writer-zone01"><strong class="tit">Rédaction</strong>'
-                 '<p>Service français de l\'agence Yonhap</p></div>\n')
+    else:
+        parts.append(f"<p>{marker}</p>\n")
+    parts.append("</article>\n")
+    parts.append('<div class="aside-box01"><div class="ad-area" data-ad="article-right">'
+                 "<span>Publicité</span></div></div>\n")
+    tags = "".join(f'<span><a href="{attr(_search_href(k))}">#{esc(k)}</a></span>' for k in t.keywords)
+    parts.append(f'<div class="keyword-zone01"><strong class="tit">Mots-clés</strong>'
+                 f'<div class="list">{tags}</div></div>\n')
     related = "".join(f'<li><a href="{h}">{txt}</a></li>' for h, txt in _related(corpus, t, style))
-    keyword = html.escape(t.section.split("/")[0])
+    keyword = quote(t.section.split("/")[0])
     parts.append(
         f'<div class="related-group"><strong class="tit">Articles liés</strong><ul>{related}'
         f'<li><a href="/search?query={keyword}">Plus de résultats</a></li></ul></div>\n'
@@ -201,12 +318,15 @@ def reference_article(corpus, t) -> str:
 
 
 def redesign_article(corpus, t) -> str:
-    """The same content after a simulated site redesign: new classes and structure."""
+    """The same content after a simulated site redesign: same <head> and CONTENT_DATA,
+    new classes and structure in the body."""
     v = t.variations
     style = v["entities"]
-    parts = [_head(t.title_raw, _meta(t, v)), _chrome_top()]
+    parts = [article_head(corpus, t), _chrome_top()]
+    parts.append('<main class="article-view" id="container">\n')
+    parts.append(content_data(t))
     parts.append(
-        '<main class="article-view" id="container">\n<header class="article-head">\n'
+        '<header class="article-head">\n'
         f'<h2 class="headline">{esc(t.title_raw, style)}</h2>\n'
         f'<div class="meta-line"><a class="category" href="/news">{esc(t.section)}</a>\n'
         f'<time datetime="{t.published_at.isoformat()}">{t.published_at:%Y-%m-%d %H:%M}</time>'
@@ -214,25 +334,38 @@ def redesign_article(corpus, t) -> str:
     if t.updated_at:
         parts.append(f'\n<time class="modified" datetime="{t.updated_at.isoformat()}">'
                      f'modifié {t.updated_at:%Y-%m-%d %H:%M}</time>')
-    parts.append('</div>\n</header>\n<section class="article-body" id="articleBody">\n')
+    parts.append("</div>\n")
+    if t.editor_note:
+        parts.append(f'<p class="editor-note">({esc(t.editor_note, style)})</p>\n')
+    if t.byline:
+        parts.append(f'<p class="byline">Par {esc(t.byline, style)}</p>\n')
+    parts.append('</header>\n<section class="article-body" id="articleBody">\n')
     slots = _photo_slots(t)
     for i, paragraph in enumerate(t.paragraphs):
-        for image in slots.get(i, []):
+        for _, image in slots.get(i, []):
+            caption = ""
+            if image["caption"]:
+                caption = f'<span class="media-text">{esc(image["caption"], style)}</span>'
+                if image.get("notice"):
+                    caption += f' <span class="media-notice">{esc(image["notice"])}</span>'
             parts.append(
-                f'<div class="media-block"><picture><img data-src="{attr(image["url"])}" '
-                f'src="{attr(image["url"])}" alt="{attr(image["alt"])}"></picture>\n'
-                f'<div class="media-caption"><em class="media-title">{esc(image["alt"], style)}</em>\n'
-                f'<span class="media-text">{esc(image["caption"], style)}</span> '
-                f'<span class="media-notice">{esc(image["notice"])}</span></div></div>\n'
+                f'<div class="media-block"><picture><img data-src="{attr(_src(image))}" '
+                f'src="{attr(_src(image))}" alt="{attr(image["alt"] or "")}"></picture>\n'
+                f'<div class="media-caption"><em class="media-title">{esc(image["alt"] or "", style)}</em>\n'
+                f"{caption}</div></div>\n"
             )
         parts.append(f'<div class="paragraph">{esc(paragraph, style)}</div>\n')
-    if t.author_email:
+    if t.author_email and v.get("email_form") == "plain":
+        parts.append(f'<address class="reporter-mail">{esc(t.author_email)}</address>\n')
+    elif t.author_email:
         parts.append(
             '<address class="reporter-mail"><a href="/cdn-cgi/l/email-protection#'
             f'{cf_email(t.author_email, v["cf_key"])}" class="__cf_email__">'
             "[email&#160;protected]</a></address>\n"
         )
-    parts.append('<div class="paragraph end-mark">(FIN)</div>\n</section>\n')
+    parts.append(f'<div class="paragraph end-mark">{v.get("end_marker", "(FIN)")}</div>\n</section>\n')
+    tags = "".join(f'<a class="tag" href="{attr(_search_href(k))}">#{esc(k)}</a>' for k in t.keywords)
+    parts.append(f'<nav class="article-tags">{tags}</nav>\n')
     related = "".join(f'<li><a href="{h}">{txt}</a></li>' for h, txt in _related(corpus, t, style))
     parts.append(
         '<aside class="reporter-card"><span>Rédaction</span></aside>\n'
@@ -255,7 +388,7 @@ def article_page(corpus, t, layout: str) -> Page:
     elif layout == "redesign":
         body = redesign_article(corpus, t).encode("utf-8")
     else:
-        body = reference_article(corpus, t).encode("utf-8")
+        body = yna_cms_article(corpus, t).encode("utf-8")
     return make_page(body, t.updated_at or t.published_at)
 
 

@@ -139,11 +139,53 @@ TOPICS = {
         "keywords": ("IA", "puce", "fusée", "6G", "robot", "batterie", "données", "brevet"),
     },
 }
-TOPICS["Actualités"] = {
-    "subjects": tuple(s for t in ("Politique", "Société", "Monde") for s in TOPICS[t]["subjects"][:4]),
-    "objects": tuple(o for t in ("Politique", "Société", "Monde") for o in TOPICS[t]["objects"][:4]),
-    "keywords": ("actualité", "annonce", "décision", "réaction", "bilan", "mesure"),
+# Page tags (CONTENT_DATA KEYWORD, div.keyword-zone01): proper names and themes per desk.
+SECTION_TAGS = {
+    "Nord-Corée": ("Corée du Nord", "Kim Jong-un", "relations intercoréennes", "défense",
+                   "essai balistique", "zone démilitarisée"),
+    "Politique": ("Assemblée nationale", "gouvernement", "élections", "partis politiques",
+                  "président de la République", "diplomatie"),
+    "Economie": ("économie", "commerce extérieur", "Bourse de Séoul", "semi-conducteurs",
+                 "politique monétaire", "industrie"),
+    "Société": ("société", "météo", "santé publique", "éducation", "justice", "démographie"),
+    "Culture": ("culture", "K-pop", "cinéma coréen", "patrimoine", "littérature", "Hallyu"),
+    "Sports": ("sport", "football", "Jeux olympiques", "baseball", "équipe nationale", "athlétisme"),
+    "Monde": ("relations internationales", "Etats-Unis", "Chine", "Japon", "Union européenne",
+              "alliance"),
+    "Sciences/Technologie": ("technologie", "intelligence artificielle", "espace", "recherche",
+                             "télécommunications", "innovation"),
 }
+ROUTINE_TAGS = {
+    "KOSPI": ("Bourse de Séoul", "KOSPI", "marchés"), "KOSDAQ": ("Bourse de Séoul", "KOSDAQ", "marchés"),
+    "FOREX": ("won", "change", "marchés"), "Les principaux": ("presse", "revue de presse"),
+    "Un jour": ("histoire", "éphéméride"),
+}
+# Editorial notes before the dateline (truth: the text without its parentheses).
+EDITOR_NOTES = (
+    "ATTN : ajout de précisions aux paragraphes {a} à {b}",
+    "ATTN : nouveau titre, ajout d'éléments au {a}e paragraphe",
+    "ATTN : mise à jour du bilan au paragraphe {a}",
+    "NDLR : cet article reprend des informations diffusées par des médias étrangers",
+    "NDLR : les propos ont été traduits du coréen par la rédaction",
+    "ATTN: UPDATES with details in paras {a}-{b}",
+)
+# Hangul staff names for `meta name=author` (not a byline).
+HANGUL_FAMILY = ("김", "이", "박", "최", "정", "강", "조", "윤", "장", "임", "한", "오")
+HANGUL_GIVEN = ("민준", "서연", "지호", "하은", "도윤", "수아", "재원", "은지", "현우", "예진",
+                "성민", "다은", "태훈", "유나")
+# Continued items: one price list sent in 2-3 parts ("...-1", "...-2").
+CONTINUED_TITLE = "Prix de gros des produits agricoles et de la mer"
+CONTINUED_GOODS = (
+    ("Riz", "20 kg"), ("Chou napa", "10 kg"), ("Radis", "20 kg"), ("Piment rouge séché", "600 g"),
+    ("Ail", "1 kg"), ("Oignon", "15 kg"), ("Pomme de terre", "20 kg"), ("Patate douce", "10 kg"),
+    ("Pomme", "10 kg"), ("Poire", "15 kg"), ("Mandarine", "5 kg"), ("Fraise", "2 kg"),
+    ("Concombre", "10 kg"), ("Courgette", "8 kg"), ("Laitue", "4 kg"), ("Carotte", "20 kg"),
+    ("Maquereau", "1 pièce"), ("Calmar", "1 pièce"), ("Lieu jaune", "1 pièce"), ("Anchois séché", "1,5 kg"),
+    ("Algue séchée", "100 feuilles"), ("Oeufs", "30 pièces"), ("Boeuf (longe)", "1 kg"),
+    ("Porc (poitrine)", "1 kg"), ("Poulet", "1 kg"), ("Soja", "35 kg"), ("Sésame", "30 kg"),
+)
+CONTINUATION_MARKERS = ("(A SUIVRE)", "(MORE)")
+END_MARKER = "(FIN)"
 
 VERBS = ("a annoncé", "a confirmé", "a dévoilé", "a évoqué", "a présenté", "a défendu",
          "a critiqué", "a salué", "a rejeté", "a examiné", "prépare", "envisage", "a proposé",
@@ -328,6 +370,37 @@ class Topic:
                    f"s'exprime lors d'un événement consacré à {self.object}, le "
                    f"{french_day(self.day)} {MONTHS[self.day.month - 1]} {self.day.year}.")
         return title, caption
+
+
+def keywords(rng: random.Random, section: str, topic_keyword: str | None = None) -> list[str]:
+    """0-5 page tags, in page order, no duplicates (about 1 in 10 articles has none)."""
+    if rng.random() < 0.1:
+        return []
+    pool = SECTION_TAGS[section]
+    count = rng.randint(1, 5)
+    tags = [topic_keyword] if topic_keyword and rng.random() < 0.6 else []
+    tags += rng.sample(pool, min(len(pool), count))
+    return list(dict.fromkeys(tags))[:count]
+
+
+def editor_note(rng: random.Random) -> str:
+    a = rng.randint(2, 6)
+    return rng.choice(EDITOR_NOTES).format(a=a, b=a + rng.randint(1, 3))
+
+
+def hangul_name(rng: random.Random) -> str:
+    return rng.choice(HANGUL_FAMILY) + rng.choice(HANGUL_GIVEN)
+
+
+def price_lines(rng: random.Random, goods) -> list[str]:
+    """Table lines of a price list: 'Ail (1 kg) : 9.870 wons (+1,4%)'."""
+    out = []
+    for name, unit in goods:
+        price = rng.randint(8, 9000) * 10
+        change = rng.uniform(-6, 6)
+        sign = "+" if change >= 0 else "-"
+        out.append(f"{name} ({unit}) : {fr_number(price, 0)} wons ({sign}{fr_number(abs(change), 1)}%)")
+    return out
 
 
 def routine_paragraphs(rng: random.Random, name: str, d: date, city_line: str) -> list[str]:
