@@ -13,10 +13,11 @@ $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
 
-# Install the pinned, resolved set (constraints.txt), then the project itself (editable).
+# Install the pinned, resolved set (constraints.txt) with the `local` extra (embedded PostgreSQL
+# and S3 endpoint, requirements-local.txt), then the project itself (editable).
 setup: $(BIN)/uv
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode -c constraints.txt \
-	    -r requirements.txt -r requirements-dev.txt
+	    -r requirements.txt -r requirements-local.txt -r requirements-dev.txt
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
 	$(BIN)/uv pip check --python $(BIN)/python
 
@@ -50,7 +51,7 @@ lint: setup
 # Re-resolve the full pinned set from the direct pins.
 lock: $(BIN)/uv
 	$(BIN)/uv pip compile --python-version 3.11 --quiet --no-header \
-	    requirements.txt requirements-dev.txt -o constraints.txt
+	    requirements.txt requirements-local.txt requirements-dev.txt -o constraints.txt
 
 clean: stop
 	rm -rf $(VENV) .local

@@ -1,9 +1,12 @@
-"""The embedded local stack: real PostgreSQL and moto servers, started and stopped for real."""
+"""The embedded local stack: real PostgreSQL and the durable S3 server (moto written through
+to files), started, killed and stopped for real."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -59,8 +62,14 @@ def test_ports_are_settings_with_one_line_errors():
 
 def test_postgres_starts_reuses_survives_restart_and_stops(local_dir):
     settings = _local_settings(local_dir)
-    url = db.database_url(settings)  # DATABASE_URL unset -> the embedded server starts
+    # DATABASE_URL unset: opening a connection never starts a server; it names the setting
+    with pytest.raises(stack.StackNotRunning) as err:
+        db.connect(settings)
+    assert "DATABASE_URL" in str(err.value) and "stack up" in str(err.value) and "\n" not in str(err.value)
+    assert stack.status(settings)["postgres"]["running"] is False
+    url = stack.ensure_postgres(settings)
     assert url == f"postgresql://postgres@127.0.0.1:{settings.pg_port}/yonhap"
+    assert db.database_url(settings) == url
     assert stack.ensure_postgres(settings) == url  # idempotent: reused, not restarted
     pid = stack.status(settings)["postgres"]["pid"]
     conn = db.connect(settings)
@@ -100,8 +109,11 @@ def test_port_taken_gives_a_one_line_message(local_dir, listening_socket):
 
 def test_s3_endpoint_round_trip_over_http(local_dir):
     settings = _local_settings(local_dir)
-    endpoint = s3.endpoint_url(settings)  # S3_ENDPOINT_URL unset -> moto server starts
-    assert endpoint == f"http://127.0.0.1:{settings.s3_port}"
+    with pytest.raises(stack.StackNotRunning, match="S3_ENDPOINT_URL is unset .*stack up"):
+        s3.endpoint_url(settings)  # never started as a side effect
+    assert stack.status(settings)["s3"]["running"] is False
+    endpoint = stack.ensure_s3(settings)
+    assert endpoint == f"http://127.0.0.1:{settings.s3_port}" == s3.endpoint_url(settings)
     assert stack.ensure_s3(settings) == endpoint  # reused
     s3.ensure_bucket(settings)
     s3.ensure_bucket(settings)  # idempotent
@@ -116,6 +128,47 @@ def test_s3_endpoint_round_trip_over_http(local_dir):
     assert status["running"] and status["endpoint"] == endpoint
     assert stack.stop(settings)["s3"] is True
     assert stack.status(settings)["s3"]["running"] is False
+
+
+def _objects(settings) -> dict[str, str]:
+    """key -> sha256 of every object in the bucket, read over HTTP."""
+    return {key: hashlib.sha256(s3.get_bytes(settings, key)).hexdigest() for key in s3.list_keys(settings, "")}
+
+
+def test_s3_objects_survive_stop_start_and_kill_9(local_dir):
+    settings = _local_settings(local_dir)
+    stack.ensure_s3(settings)
+    s3.ensure_bucket(settings)
+    written = {
+        "raw/dt=2024-06-18/run_a.warc.gz": os.urandom(300_000),
+        "curated/articles/dt=2024-06-18/run_a.parquet": os.urandom(5_000),
+        "quality/run_a/index.html": "<html><body>Résultats</body></html>".encode(),
+        "odd keys/../été ~x/a+b=c": b"kept as written",
+    }
+    for key, data in written.items():
+        s3.put_bytes(settings, key, data, "text/html" if key.endswith(".html") else "application/octet-stream")
+    s3.put_bytes(settings, "raw/gone.bin", b"deleted before the stop")
+    s3.client(settings).delete_object(Bucket=settings.s3_bucket, Key="raw/gone.bin")
+    before = _objects(settings)
+    assert before == {k: hashlib.sha256(v).hexdigest() for k, v in written.items()}
+    # the archive is plain files, readable without the server
+    assert (local_dir / "s3" / settings.s3_bucket / "raw" / "dt=2024-06-18" / "run_a.warc.gz").read_bytes() == \
+        written["raw/dt=2024-06-18/run_a.warc.gz"]
+
+    assert stack.stop(settings)["s3"] is True  # make stop
+    stack.ensure_s3(settings)
+    assert _objects(settings) == before
+    head = s3.client(settings).head_object(Bucket=settings.s3_bucket, Key="quality/run_a/index.html")
+    assert head["ContentType"] == "text/html"  # Data Docs links still render as pages
+
+    pid = stack.status(settings)["s3"]["pid"]
+    s3.put_bytes(settings, "raw/dt=2024-06-19/run_b.warc.gz", b"answered, so on disk")
+    os.kill(pid, signal.SIGKILL)  # no shutdown hook runs
+    stack._wait_gone(pid, 10)
+    assert stack.status(settings)["s3"]["running"] is False
+    stack.ensure_s3(settings)
+    after = _objects(settings)
+    assert after == {**before, "raw/dt=2024-06-19/run_b.warc.gz": hashlib.sha256(b"answered, so on disk").hexdigest()}
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -8,12 +8,13 @@ APPLICATION_NAME = "yonhap-pipeline"
 
 
 def database_url(settings: Settings) -> str:
-    """``DATABASE_URL``, or the embedded local PostgreSQL (started on demand) when it is unset."""
+    """``DATABASE_URL``, or the running local stack's PostgreSQL when it is unset (never
+    started here: :class:`yonhap.stack.StackNotRunning` names the setting instead)."""
     if settings.database_url:
         return settings.database_url
     from yonhap import stack
 
-    return stack.ensure_postgres(settings)
+    return stack.running_postgres_url(settings)
 
 
 def connect(settings: Settings, **kwargs):

@@ -1,7 +1,7 @@
 """S3 access (boto3) for every stage: one client factory, bucket creation, small helpers.
 
-When ``S3_ENDPOINT_URL`` is unset the embedded local endpoint (yonhap.stack) is started and
-used; an explicitly empty value means AWS itself.
+When ``S3_ENDPOINT_URL`` is unset the running local stack's endpoint (yonhap.stack) is used;
+it is never started here (`stack up` does). An explicitly empty value means AWS itself.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ def endpoint_url(settings: Settings) -> str | None:
         return None
     if settings.s3_endpoint_url:
         return settings.s3_endpoint_url
-    from yonhap import stack  # started on demand, only when no endpoint is configured
+    from yonhap import stack  # only when no endpoint is configured
 
-    return stack.ensure_s3(settings)
+    return stack.running_s3_endpoint(settings)
 
 
 @lru_cache(maxsize=8)

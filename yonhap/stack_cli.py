@@ -39,6 +39,10 @@ def up(
 
     settings = load_settings()
     try:
+        if settings.needs_local_postgres:
+            stack.ensure_postgres(settings)
+        if settings.needs_local_s3:
+            stack.ensure_s3(settings)
         url = db.database_url(settings)
         applied = migrate.upgrade(settings)
         endpoint = s3.endpoint_url(settings)
@@ -92,6 +96,6 @@ def status() -> None:
         typer.echo(f"postgres  external  {_masked(settings.database_url or '')}")
     if settings.needs_local_s3:
         state = f"running pid {s3['pid']}  {s3['endpoint']}" if s3["running"] else "stopped"
-        typer.echo(f"s3        {state}  ({s3['note']})")
+        typer.echo(f"s3        {state}  (data {s3['data_dir']})")
     else:
         typer.echo(f"s3        external  {settings.s3_endpoint_url or 'AWS'}")

@@ -1,0 +1,355 @@
+"""The local stack's durable S3 endpoint: moto's S3 server, written through to plain files.
+
+    python -m yonhap.s3_server --host 127.0.0.1 --port 9000 --data .local/s3
+
+moto implements the S3 protocol (signatures, listings, ranges, multipart, presigned URLs) but
+keeps objects only in memory. This wraps its WSGI application so that every successful write
+is on disk, fsync'ed, *before* the client gets its answer, and restores the files into moto
+when the server starts (through the same S3 requests a client would send). So objects survive
+``make stop``, a ``kill -9`` of this process and a reboot; the pipeline still talks to it only
+over HTTP. Why this and not another server: docs/architecture.md ("The local S3 endpoint").
+
+On disk, under ``--data``: ``<bucket>/<key>`` is the object's bytes (a key's ``/`` makes
+folders, so ``yonhap-fr/raw/dt=2024-06-18/<run>.warc.gz`` is the WARC file itself), and
+``.meta/<bucket>/<key>.json`` its content type and user metadata. What is kept: buckets (with
+their region), objects, content types, ``x-amz-meta-*``. Not kept: ACLs, tags, versions,
+lifecycle rules (the pipeline uses none of them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote
+
+META_DIR = ".meta"
+BUCKET_META = ".bucket.json"
+_SAFE = "!$&'()+,;=@-_.~ "  # kept as is in file names (besides letters and digits)
+_MUTATING = ("PUT", "POST", "DELETE")
+# Sub-resources whose writes change no object bytes (tagging, ACL, …): not mirrored.
+_OBJECT_SUBRESOURCES_IGNORED = ("tagging", "acl", "retention", "legal-hold", "partNumber", "uploads")
+
+
+# ---------------------------------------------------------------- key <-> file name
+
+
+def _segment(seg: str) -> str:
+    """One key segment as a file name: percent-encoded; names a file system cannot hold
+    ('', '.', '..', very long ones) and names starting with '~' become '~' + hex."""
+    encoded = quote(seg, safe=_SAFE)
+    if seg in ("", ".", "..") or seg.startswith("~") or len(encoded) > 200:
+        return "~" + seg.encode("utf-8").hex()
+    return encoded
+
+
+def _unsegment(name: str) -> str:
+    if name.startswith("~"):
+        return bytes.fromhex(name[1:]).decode("utf-8")
+    return unquote(name)
+
+
+def key_path(root: Path, bucket: str, key: str) -> Path:
+    return root.joinpath(_segment(bucket), *(_segment(s) for s in key.split("/")))
+
+
+def meta_path(root: Path, bucket: str, key: str) -> Path:
+    path = key_path(root / META_DIR, bucket, key)
+    return path.with_name(path.name + ".json")
+
+
+def key_of(root: Path, bucket: str, path: Path) -> str:
+    rel = path.relative_to(root / _segment(bucket))
+    return "/".join(_unsegment(part) for part in rel.parts)
+
+
+# ---------------------------------------------------------------- durable writes
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_durably(path: Path, data: bytes) -> None:
+    """Write, fsync, rename into place, fsync the folder: the bytes are there or the old ones are."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _remove(path: Path, stop: Path) -> None:
+    """Delete a file and the folders it leaves empty, up to ``stop``."""
+    path.unlink(missing_ok=True)
+    parent = path.parent
+    while parent != stop and parent.is_dir():
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+        parent = parent.parent
+    _fsync_dir(parent if parent.is_dir() else stop)
+
+
+# ---------------------------------------------------------------- in-process S3 calls
+
+
+def _call(app, method: str, path: str, query: str = "", body: bytes = b"", headers: dict[str, str] | None = None):
+    """One S3 request straight into the WSGI app (no socket): (status code, headers, body)."""
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path.encode("utf-8").decode("latin-1"),  # WSGI strings are bytes as latin-1
+        "RAW_URI": quote(path) + (f"?{query}" if query else ""),
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        # moto picks its S3 backend by the signed service name: sign as s3, like boto3 does
+        "HTTP_AUTHORIZATION": "AWS4-HMAC-SHA256 Credential=local/20240101/us-east-1/s3/aws4_request, "
+                              "SignedHeaders=host, Signature=0",
+    }
+    for name, value in (headers or {}).items():
+        key = name.upper().replace("-", "_")
+        environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"] = value
+    captured: dict[str, Any] = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        captured["status"] = int(status.split()[0])
+        captured["headers"] = {k.lower(): v for k, v in response_headers}
+        return lambda chunk: None
+
+    result = app(environ, start_response)
+    try:
+        data = b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    return captured["status"], captured["headers"], data
+
+
+# ---------------------------------------------------------------- the write-through layer
+
+
+class DurableS3:
+    """WSGI middleware: mirror every successful bucket/object write of ``app`` into ``root``."""
+
+    def __init__(self, app, root: Path):
+        self.app = app
+        self.root = root
+        self.lock = threading.Lock()  # one mirror write at a time: a PUT's bytes, then its meta
+
+    # -- restore -------------------------------------------------------------------------
+    def restore(self) -> tuple[int, int]:
+        """Load every stored bucket and object into the app; (buckets, objects)."""
+        buckets = objects = 0
+        if not self.root.is_dir():
+            return 0, 0
+        for bucket_dir in sorted(p for p in self.root.iterdir() if p.is_dir() and p.name != META_DIR):
+            bucket = _unsegment(bucket_dir.name)
+            region = self._bucket_region(bucket)
+            body = b""
+            if region and region != "us-east-1":
+                body = (f'<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+                        f"<LocationConstraint>{region}</LocationConstraint></CreateBucketConfiguration>").encode()
+            status, _, data = _call(self.app, "PUT", f"/{bucket}", body=body)
+            if status >= 300 and b"BucketAlreadyOwnedByYou" not in data:
+                raise RuntimeError(f"restore: bucket {bucket!r}: HTTP {status}: {data[:200]!r}")
+            buckets += 1
+            for dirpath, _dirs, files in os.walk(bucket_dir):
+                for name in files:
+                    if name.startswith(".tmp-"):  # a write that never completed
+                        Path(dirpath, name).unlink(missing_ok=True)
+                        continue
+                    path = Path(dirpath, name)
+                    key = key_of(self.root, bucket, path)
+                    meta = self._meta(bucket, key)
+                    headers = {"Content-Type": meta.get("content_type") or "application/octet-stream"}
+                    headers.update({f"x-amz-meta-{k}": v for k, v in (meta.get("metadata") or {}).items()})
+                    status, _, data = _call(self.app, "PUT", f"/{bucket}/{key}", body=path.read_bytes(),
+                                            headers=headers)
+                    if status >= 300:
+                        raise RuntimeError(f"restore: s3://{bucket}/{key}: HTTP {status}: {data[:200]!r}")
+                    objects += 1
+        return buckets, objects
+
+    def _meta(self, bucket: str, key: str) -> dict[str, Any]:
+        try:
+            return json.loads(meta_path(self.root, bucket, key).read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def _bucket_region(self, bucket: str) -> str | None:
+        try:
+            path = self.root / META_DIR / _segment(bucket) / BUCKET_META
+            return json.loads(path.read_text(encoding="utf-8")).get("region")
+        except (FileNotFoundError, ValueError):
+            return None
+
+    # -- mirror --------------------------------------------------------------------------
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in _MUTATING:
+            return self.app(environ, start_response)
+        captured: dict[str, Any] = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda chunk: None
+
+        result = self.app(environ, capture)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        status, headers = captured["status"], captured["headers"]
+        if status.startswith("2"):
+            try:
+                self._mirror(method, environ)
+            except OSError as err:
+                # Not on disk means not durable: the client must not take it as stored.
+                body = (f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>InternalError</Code>"
+                        f"<Message>local S3: could not write to disk: {err}</Message></Error>").encode()
+                status, headers = "500 Internal Server Error", [("Content-Type", "application/xml")]
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body))))
+        start_response(status, headers)
+        return [body]
+
+    def _mirror(self, method: str, environ) -> None:
+        path = environ.get("PATH_INFO", "")
+        path = path.decode("utf-8") if isinstance(path, bytes) else path.encode("latin-1").decode("utf-8")
+        bucket, _, key = path.lstrip("/").partition("/")
+        if not bucket:
+            return
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        with self.lock:
+            if not key:
+                if method == "PUT" and not query:
+                    self._mirror_bucket(bucket)
+                elif method == "DELETE" and not query:
+                    _remove(self.root / META_DIR / _segment(bucket) / BUCKET_META, self.root / META_DIR)
+                    with contextlib.suppress(FileNotFoundError):
+                        (self.root / _segment(bucket)).rmdir()  # moto refuses to delete a non-empty bucket
+                elif method == "POST" and "delete" in query:  # DeleteObjects: resync the bucket
+                    self._resync_deleted(bucket)
+                return
+            if any(name in query for name in _OBJECT_SUBRESOURCES_IGNORED):
+                return  # a part upload, or a write that changes no bytes
+            if method == "DELETE":
+                if "uploadId" not in query:  # aborting a multipart upload deletes nothing stored
+                    _remove(key_path(self.root, bucket, key), self.root / _segment(bucket))
+                    _remove(meta_path(self.root, bucket, key), self.root / META_DIR)
+                return
+            if method == "POST" and "uploadId" not in query:
+                return
+            self._mirror_object(bucket, key)  # PUT (plain or copy), or a completed multipart upload
+
+    def _mirror_bucket(self, bucket: str) -> None:
+        status, _, data = _call(self.app, "GET", f"/{bucket}", "location")
+        region = "us-east-1"
+        if status == 200 and b"<LocationConstraint" in data:
+            text = data.decode("utf-8", "replace")
+            inner = text.split("<LocationConstraint", 1)[1].split(">", 1)[1].split("<", 1)[0].strip()
+            region = inner or "us-east-1"
+        (self.root / _segment(bucket)).mkdir(parents=True, exist_ok=True)
+        _fsync_dir(self.root)
+        write_durably(self.root / META_DIR / _segment(bucket) / BUCKET_META,
+                      json.dumps({"bucket": bucket, "region": region}).encode())
+
+    def _mirror_object(self, bucket: str, key: str) -> None:
+        status, headers, data = _call(self.app, "GET", f"/{bucket}/{key}")
+        if status != 200:
+            raise OSError(f"s3://{bucket}/{key} not readable after its write (HTTP {status})")
+        meta = {
+            "key": key,
+            "content_type": headers.get("content-type"),
+            "metadata": {k[len("x-amz-meta-"):]: v for k, v in headers.items() if k.startswith("x-amz-meta-")},
+            "etag": headers.get("etag"),
+        }
+        write_durably(key_path(self.root, bucket, key), data)
+        write_durably(meta_path(self.root, bucket, key), json.dumps(meta, ensure_ascii=False).encode())
+
+    def _resync_deleted(self, bucket: str) -> None:
+        """After a DeleteObjects: remove the files whose keys the app no longer has."""
+        live: set[str] = set()
+        token = None
+        while True:
+            query = "list-type=2" + (f"&continuation-token={quote(token, safe='')}" if token else "")
+            status, _, data = _call(self.app, "GET", f"/{bucket}", query)
+            if status != 200:
+                raise OSError(f"s3://{bucket}: listing failed after DeleteObjects (HTTP {status})")
+            from xml.etree import ElementTree
+
+            tree = ElementTree.fromstring(data)
+            ns = tree.tag.split("}")[0] + "}" if tree.tag.startswith("{") else ""
+            live.update(el.text or "" for el in tree.iter(f"{ns}Key"))
+            token_el = tree.find(f"{ns}NextContinuationToken")
+            if token_el is None or not token_el.text:
+                break
+            token = token_el.text
+        bucket_dir = self.root / _segment(bucket)
+        for dirpath, _dirs, files in os.walk(bucket_dir):
+            for name in files:
+                path = Path(dirpath, name)
+                key = key_of(self.root, bucket, path)
+                if key not in live:
+                    _remove(path, bucket_dir)
+                    _remove(meta_path(self.root, bucket, key), self.root / META_DIR)
+
+
+def build_app(root: Path) -> DurableS3:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    return DurableS3(DomainDispatcherApplication(create_backend_app), root)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--data", type=Path, required=True, help="folder the objects are kept in")
+    args = parser.parse_args(argv)
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import run_simple
+
+    args.data.mkdir(parents=True, exist_ok=True)
+    app = build_app(args.data)
+    started = time.monotonic()
+    buckets, objects = app.restore()  # before the port opens: a client never sees a partial store
+    print(f"restored {buckets} bucket(s), {objects} object(s) from {args.data} in "
+          f"{time.monotonic() - started:.2f} s", flush=True)
+    run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+
+
+if __name__ == "__main__":
+    main()
