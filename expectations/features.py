@@ -17,19 +17,32 @@ from yonhap.schema import LAYER_GENERIC, USAGE_NOTICE, parse_time
 
 # Boilerplate that must never reach a stored body: page chrome and the markers the cleaner
 # strips. Each entry: (label shown to operators, regex).
+# Paragraph bounds inside a body (paragraphs are joined by a blank line).
+_P_START = r"(?:^|\n\n)"
+_P_END = r"(?:\n\n|$)"
+_NAME = r"[A-ZÀ-ÖØ-Þ][\w'.-]*(?: [A-ZÀ-ÖØ-Þ][\w'.-]*){0,4}"
 BOILERPLATE = (
     ("skip links 'Go to Contents'", r"Go to (?:Contents|Navigation)"),
     ("footer 'Accueil Haut de page'", r"Accueil\s+Haut de page"),
     ("cookie banner", r"(?i:(?:utilise|utilisons) des cookies|politique (?:de|en matière de) cookies|acceptez l'usage)"),
     ("end marker '(FIN)'", r"\(FIN\)"),
+    ("end marker '(END)'", r"\(END\)"),
+    ("continuation marker '(A SUIVRE)'/'(MORE)'", r"\((?:MORE|[AÀ] SUIVRE)\)"),
     ("usage notice", re.escape(USAGE_NOTICE.strip("()"))),
+    ("photo notice '(PHOTO NOT FOR SALE)'", r"\(PHOTO NOT FOR SALE\)"),
+    ("photo notice '(For Use Only in the Republic of Korea…)'", r"For Use Only in the Republic of Korea"),
     ("obfuscated e-mail '[email protected]'", r"\[email(?:\xa0|&#160;|\s)protected\]"),
+    ("e-mail line", _P_START + r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+" + _P_END),
+    ("byline paragraph 'Par …'", _P_START + rf"(?:Par|By) {_NAME}(?:(?:, | et | and | & ){_NAME}){{0,3}}" + _P_END),
+    ("editor's note '(ATTN …)'/'(NDLR …)'", _P_START + r"\((?:ATTN|NDLR)\b"),
 )
 BOILERPLATE_REGEXES = [pattern for _label, pattern in BOILERPLATE]
 NOTICE_REGEX = re.escape(USAGE_NOTICE.strip("()"))
 EMAIL_REGEX = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 ARTICLE_ID_REGEX = r"^AFR\d{17}$"
 VERSION_PREFIX_REGEX = r"^\s*\((?:\d+e\s+)?LD\)|^\s*\(URGENT\)"
+# A lead cut like a meta description ("… ont re...") instead of the whole first paragraph.
+CUT_LEAD_REGEX = r"(?:\.\.\.|\u2026)\s*$"
 _URL_ID = re.compile(r"/view/(AFR\d{17})/?$")
 
 # Common French function words; English/Korean text contains almost none of them. Words that
@@ -56,7 +69,7 @@ NO_LAYOUT = frozenset({"", "unrecognized"})
 
 FRAME_COLUMNS = (
     "row_index", "article_id", "url", "url_article_id", "title", "title_len", "body", "body_len",
-    "body_min_len", "item_kind", "published_ts", "section", "french_share", "captions",
+    "body_min_len", "item_kind", "published_ts", "section", "lead", "french_share", "captions",
     "author_email", "word_count", "duplicate_of", "layout",
     *(f"{name}_source" for name in GATED_FIELDS),
 )
@@ -150,6 +163,7 @@ def frame_record(index: int, row: dict[str, Any]) -> dict[str, Any]:
         "item_kind": kind,
         "published_ts": published,
         "section": _blank_to_none(row.get("section")),
+        "lead": _blank_to_none(row.get("lead")),
         # the body is what loads; a short body is judged with the title and lead; no body,
         # no verdict (a title alone is too short, and the body checks already reject it)
         "french_share": None if not body else round(

@@ -23,7 +23,7 @@ from expectations import thresholds as t
 from yonhap.schema import LAYER_GENERIC, LAYER_JSONLD, LAYER_META, LAYER_SELECTOR, SECTIONS
 
 SUITE_NAME = "yonhap_fr_articles"
-SUITE_VERSION = "1.0.0"  # bump when a check or a threshold changes meaning
+SUITE_VERSION = "1.1.0"  # bump when a check or a threshold changes meaning
 
 CRITICAL = "critical"
 WARNING = "warning"
@@ -180,11 +180,27 @@ def _rows() -> list[Check]:
             reason=lambda r, b: f"published_at {_kst(r['published_ts'])} is in the future",
         ),
         Check(
-            "section_known", ROW, CRITICAL, "section",
-            "section is one of yonhap.schema.SECTIONS",
+            "section_present", ROW, CRITICAL, "section",
+            "section (the page's article:section desk label) is not empty",
+            lambda gxe, meta: gxe.ExpectColumnValuesToNotBeNull(column="section", meta=meta),
+            reason=lambda r, b: "section is empty (no article:section on the page?)",
+        ),
+        Check(
+            # A warning, not a rejection: the French desk labels are an inference, and a new
+            # desk on the site must not quarantine real articles.
+            "section_known", ROW, WARNING, "section",
+            "section is one of yonhap.schema.SECTIONS (warning: a new desk label loads)",
             lambda gxe, meta: gxe.ExpectColumnValuesToBeInSet(
                 column="section", value_set=list(SECTIONS), meta=meta),
             reason=lambda r, b: f"section {r['section']!r} is not a known section",
+        ),
+        Check(
+            "lead_not_cut", ROW, CRITICAL, "lead",
+            "lead does not end with \"...\" (a cut meta description instead of the first paragraph)",
+            lambda gxe, meta: gxe.ExpectColumnValuesToNotMatchRegex(
+                column="lead", regex=f.CUT_LEAD_REGEX, meta=meta),
+            reason=lambda r, b: (f"lead ends with \"...\" ({(r['lead'] or '')[-40:]!r}): a cut meta "
+                                 "description, not the first paragraph"),
         ),
         Check(
             "text_looks_french", ROW, CRITICAL, "body",
@@ -196,7 +212,7 @@ def _rows() -> list[Check]:
         ),
         Check(
             "body_without_boilerplate", ROW, CRITICAL, "body",
-            "body has no page chrome: " + ", ".join(label for label, _ in f.BOILERPLATE),
+            "body has no page chrome or article furniture: " + ", ".join(label for label, _ in f.BOILERPLATE),
             lambda gxe, meta: gxe.ExpectColumnValuesToNotMatchRegexList(
                 column="body", regex_list=f.BOILERPLATE_REGEXES, meta=meta),
             reason=lambda r, b: "body contains " + (", ".join(f.boilerplate_found(r["body"])) or "boilerplate"),

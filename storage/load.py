@@ -62,6 +62,7 @@ LOADER_MAINTAINED = ("first_seen_at", "last_seen_at")
 STAGED_ARTICLE_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c not in LOADER_MAINTAINED)
 # Compared to decide whether an existing row changes (everything we write).
 COMPARED_COLUMNS = STAGED_ARTICLE_COLUMNS
+ARRAY_COLUMNS = ("keywords",)  # text[] (migration 0004): COPY gets array literals
 STAGE_ARTICLES = "yonhap_load.stage_articles"  # migration 0002
 SEARCH_INDEX = "yonhap.articles_search_idx"
 GIN_PENDING_LIST_LIMIT = "1GB"  # > any batch's entries (50k articles: ~200 MB)
@@ -242,13 +243,37 @@ def _new_revisions(revisions: Iterable[RevisionRow], current: dict[str, str]) ->
     return (r for r in revisions if current.get(r.article_id) != r.content_hash)
 
 
+def _array_literal(values: Any) -> str:
+    """A text[] value as a PostgreSQL array literal (``{"a","b \\"c\\""}``): every element
+    quoted, backslash and double quote escaped inside (COPY's own escaping applies on top)."""
+    if not values:
+        return "{}"
+    if not isinstance(values, (list, tuple)) or not all(type(v) is str for v in values):
+        raise LoadError(f"keywords must be a list of strings, not {values!r}")
+    parts = []
+    for value in values:
+        if "\\" in value:
+            value = value.replace("\\", "\\\\")
+        if '"' in value:
+            value = value.replace('"', '\\"')
+        parts.append(value)
+    return '{"' + '","'.join(parts) + '"}'
+
+
 def _staged_values(articles: Iterable[ArticleRow], run_id: str) -> Iterator[list[Any]]:
-    """Each article's STAGED_ARTICLE_COLUMNS values, with the batch's run id."""
+    """Each article's STAGED_ARTICLE_COLUMNS values, with the batch's run id (text[] columns as
+    array literals: COPY reads them as text)."""
     values = operator.attrgetter(*STAGED_ARTICLE_COLUMNS)
     at = STAGED_ARTICLE_COLUMNS.index("run_id")
+    arrays = [STAGED_ARTICLE_COLUMNS.index(c) for c in ARRAY_COLUMNS]
     for row in articles:
         staged = list(values(row))
         staged[at] = run_id
+        for i in arrays:
+            try:
+                staged[i] = _array_literal(staged[i])
+            except LoadError as err:
+                raise LoadError(f"run {run_id}: article {row.article_id} {err}") from None
         yield staged
 
 

@@ -4,7 +4,8 @@ Key: ``curated/articles/dt=YYYY-MM-DD/<run_id>.parquet``; ``dt`` is the KST publ
 (the date in the article id when published_at is missing). One file per date the run
 touched; a rewrite replaces the file (idempotent). Columns: yonhap.schema.ARTICLE_COLUMNS in
 that order; times are ``timestamp[us, UTC]``; ``images`` and ``field_sources`` are JSON text
-(readable as-is by DuckDB, pandas, Spark). zstd-compressed.
+(readable as-is by DuckDB, pandas, Spark); ``keywords`` is a ``list<string>`` (empty list when
+the article has no tags). zstd-compressed.
 
 Put after the load commits (read and encoded inside its transaction, EncodedBeforeCommit); a
 run whose row says loaded but ``curated_written`` is false (crash in between) is written by
@@ -30,6 +31,7 @@ _TIME_COLUMNS = {"published_at", "updated_at", "first_seen_at", "last_seen_at", 
 _JSON_COLUMNS = {"images", "field_sources"}
 _INT_COLUMNS = {"word_count"}
 _BOOL_COLUMNS = {"is_routine"}
+_LIST_COLUMNS = {"keywords"}  # text[] in PostgreSQL, list<string> in Parquet
 
 
 def schema():
@@ -42,6 +44,8 @@ def schema():
             return pa.int32()
         if name in _BOOL_COLUMNS:
             return pa.bool_()
+        if name in _LIST_COLUMNS:
+            return pa.list_(pa.string())
         return pa.string()
 
     return pa.schema([pa.field(c, arrow_type(c)) for c in ARTICLE_COLUMNS])
@@ -71,12 +75,16 @@ def copy_rows_csv(cur, where: str, params: tuple = ()) -> bytes:
     psycopg2 as in execute()) as CSV, ordered by article_id: PostgreSQL writes it (COPY) and
     Arrow parses it in C++ (table_from_csv; building Python tuples first took twice as long).
     Runs on ``cur``'s transaction, so a load can read its own rows before its commit. Times
-    are written in UTC whatever the session's TimeZone; jsonb columns as their JSON text."""
+    are written in UTC whatever the session's TimeZone; jsonb columns as their JSON text;
+    text[] columns as a JSON array, NULL (nothing) when empty, the common case."""
     from psycopg2 import sql
 
     def column(name: str):
         if name in _JSON_COLUMNS:
             return sql.SQL("{}::text").format(sql.Identifier(name))
+        if name in _LIST_COLUMNS:
+            return sql.SQL("CASE WHEN cardinality({0}) > 0 THEN array_to_json({0})::text END").format(
+                sql.Identifier(name))
         if name in _TIME_COLUMNS:
             return sql.SQL("""to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""").format(
                 sql.Identifier(name))
@@ -98,12 +106,14 @@ def table_from_csv(data: bytes):
 
     if not data:
         return schema().empty_table()  # Arrow refuses an empty CSV file
-    return csv.read_csv(
+    target = schema()
+    as_read = pa.schema([pa.field(f.name, pa.string()) if f.name in _LIST_COLUMNS else f for f in target])
+    table = csv.read_csv(
         pa.BufferReader(data),
         read_options=csv.ReadOptions(column_names=list(ARTICLE_COLUMNS)),
         parse_options=csv.ParseOptions(newlines_in_values=True),
         convert_options=csv.ConvertOptions(
-            column_types=schema(),
+            column_types=as_read,
             null_values=[""],  # COPY writes NULL as nothing and an empty string as ""
             strings_can_be_null=True,
             quoted_strings_can_be_null=False,
@@ -111,6 +121,21 @@ def table_from_csv(data: bytes):
             false_values=["f"],
         ),
     )
+    for name in _LIST_COLUMNS:
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, target.field(name), _json_lists(table.column(index)))
+    return table
+
+
+def _json_lists(column):
+    """A string column of JSON arrays (null = empty) as list<string>: one msgspec decode for
+    the whole column (most rows have no tags: null, skipped cheaply)."""
+    import msgspec
+    import pyarrow as pa
+
+    texts = column.to_pylist()
+    decoded = msgspec.json.decode("[" + ",".join(t if t is not None else "[]" for t in texts) + "]") if texts else []
+    return pa.chunked_array([pa.array(decoded, type=pa.list_(pa.string()))])
 
 
 def fetch_table(conn, article_ids: list[str]):

@@ -33,18 +33,32 @@ def _dicts(cur) -> list[dict[str, Any]]:
 
 
 def validators_for(conn, window: Window) -> dict[str, dict]:
-    """{article_id: {"etag", "last_modified"}} for stored articles published in the window
-    (for conditional requests)."""
+    """{article_id: {"etag", "last_modified", "raw_uri"}} for stored articles published in the
+    window (for conditional requests; scrapers.archive checks the raw_uri is still readable)."""
     with conn.cursor() as cur:
         cur.execute(
             """
-            SELECT article_id, etag, last_modified FROM yonhap.articles
+            SELECT article_id, etag, last_modified, raw_uri FROM yonhap.articles
             WHERE published_at >= %s AND published_at < %s
               AND (etag IS NOT NULL OR last_modified IS NOT NULL)
             """,
             (window.start, window.end),
         )
-        return {aid: {"etag": etag, "last_modified": lm} for aid, etag, lm in cur.fetchall()}
+        return {aid: {"etag": etag, "last_modified": lm, "raw_uri": raw} for aid, etag, lm, raw in cur.fetchall()}
+
+
+def articles_per_day(conn, window: Window) -> dict[str, int]:
+    """{KST date 'YYYY-MM-DD': stored articles published that day} inside the window (what a
+    reprocess of the window should find in the raw archive)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            SELECT to_char(published_at AT TIME ZONE 'Asia/Seoul', 'YYYY-MM-DD') AS day, count(*)
+            FROM yonhap.articles WHERE published_at >= %s AND published_at < %s GROUP BY 1
+            """,
+            (window.start, window.end),
+        )
+        return dict(cur.fetchall())
 
 
 def articles_for_linking(conn, start: datetime, end: datetime) -> list[dict]:

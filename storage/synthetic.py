@@ -25,6 +25,14 @@ WORDS = (
 ).split()
 
 
+# Made-up tags and staff names (plausible shapes only).
+TAGS = (
+    "Corée du Nord", "économie", "exportations", "semi-conducteurs", "diplomatie", "Japon",
+    "Chine", "Etats-Unis", "culture", "K-pop", "football", "climat", "énergie", "santé",
+)
+NAMES = ("Kim Min-ji", "Park Jae-ho", "Lee Soo-jin", "Choi Dong-hyun", "Jung Ha-eun")
+
+
 def content_hash(title_raw: str, body: str) -> str:
     return hashlib.sha256(f"{title_raw}\n{body}".encode()).hexdigest()
 
@@ -56,6 +64,11 @@ def make_article(
         body = "\n\n".join(paras)
     aid = article_id(day, n)
     fetched = fetched_at or datetime(2024, 6, 20, 1, 0, tzinfo=UTC)
+    first = body.split("\n\n", 1)[0]
+    lead = first.split(" -- ", 1)[1] if " -- " in first else first
+    byline = rng.choice(NAMES) if rng.random() < 0.4 else None
+    note = "ATTN : ajout de précisions aux paragraphes 2 et 3" if rng.random() < 0.1 else None
+    keywords = rng.sample(TAGS, rng.randint(0, 4))
     values = dict(
         article_id=aid,
         url=f"https://fr.yna.co.kr/view/{aid}",
@@ -68,7 +81,7 @@ def make_article(
         published_at=published.isoformat(),
         updated_at=None,
         dateline="SEOUL, 19 juin (Yonhap)",
-        lead=body.split("\n\n", 1)[0][:200],
+        lead=lead,
         body=body,
         author_email="redaction@example.org",
         images=[{"url": f"https://img.example.org/{aid}.jpg", "caption": "Une photo", "alt": None}],
@@ -77,11 +90,14 @@ def make_article(
         raw_uri=f"s3://bucket/raw/dt={day:%Y-%m-%d}/{run_id}.warc.gz#offset={n * 1000}",
         run_id=run_id,
         is_routine=False,
-        layout="reference-v1",
+        layout="yna-cms-v1",
         field_sources={"title": "jsonld", "body": "selector"},
         etag=f'"{n:x}"',
         last_modified="Wed, 19 Jun 2024 02:00:00 GMT",
         fetched_at=fetched.isoformat(),
+        byline=byline,
+        editor_note=note,
+        keywords=keywords,
     )
     values.update(overrides)
     if "content_hash" not in overrides and ("body" in overrides or "title_raw" in overrides):

@@ -26,7 +26,7 @@ RUN = "test_gate"
 
 
 def row_from_truth(truth, run_id: str = RUN) -> dict:
-    """The ArticleRow the pipeline should produce for a replica article (reference layout)."""
+    """The ArticleRow the pipeline should produce for a replica article (yna-cms layout)."""
     body = truth.body
     return ArticleRow(
         article_id=truth.article_id,
@@ -49,7 +49,10 @@ def row_from_truth(truth, run_id: str = RUN) -> dict:
         raw_uri=None,
         run_id=run_id,
         is_routine=truth.is_routine,
-        layout="reference-v1",
+        layout="yna-cms-v1",
+        byline=getattr(truth, "byline", None),
+        editor_note=getattr(truth, "editor_note", None),
+        keywords=list(getattr(truth, "keywords", None) or []),
         field_sources={"title_raw": "jsonld", "paragraphs": "selector", "published_at": "selector",
                        "section": "selector", "images": "selector"},
     ).to_dict()
@@ -94,7 +97,7 @@ def test_unrecognized_layout_counts_as_fallback_except_metadata():
     assert features.field_source(row, "body") == "generic"
     assert features.field_source(row, "section") == "generic"  # present, but no layer claims it
     assert features.field_source(row, "published_at") is None  # missing: the null rate covers it
-    ok = {"layout": "reference-v1", "field_sources": {"paragraphs": "selector"}}
+    ok = {"layout": "yna-cms-v1", "field_sources": {"paragraphs": "selector"}}
     assert features.field_source(ok, "body") == "selector"
     assert features.field_source(ok, "section") is None
 
@@ -193,7 +196,20 @@ CASES = {
     "footer": (lambda r: r.update(body=r["body"] + "\n\nAccueil Haut de page"), {"body_without_boilerplate"}),
     "email_placeholder_in_body": (lambda r: r.update(body=r["body"] + "\n\n[email\xa0protected]"), {"body_without_boilerplate"}),
     "notice_in_body": (lambda r: r.update(body=r["body"] + " " + USAGE_NOTICE), {"body_without_boilerplate"}),
-    "bad_section": (lambda r: r.update(section="Divertissement"), {"section_known"}),
+    "missing_section": (lambda r: r.update(section=None), {"section_present"}),
+    "byline_in_body": (lambda r: r.update(body="Par Kim Min-ji\n\n" + r["body"]), {"body_without_boilerplate"}),
+    "note_in_body": (lambda r: r.update(body="(ATTN : ajout de précisions au paragraphe 3)\n\n" + r["body"]),
+                     {"body_without_boilerplate"}),
+    "email_line_in_body": (lambda r: r.update(body=r["body"] + "\n\nkim.minji@yna.co.kr"), {"body_without_boilerplate"}),
+    "end_marker_en": (lambda r: r.update(body=r["body"] + " (END)"), {"body_without_boilerplate"}),
+    "more_marker": (lambda r: r.update(body=r["body"] + "\n\n(MORE)"), {"body_without_boilerplate"}),
+    "a_suivre_marker": (lambda r: r.update(body=r["body"] + " (A SUIVRE)"), {"body_without_boilerplate"}),
+    "photo_not_for_sale_in_body": (lambda r: r.update(body=r["body"] + "\n\nUne vue du port. (PHOTO NOT FOR SALE) (Yonhap)"),
+                                   {"body_without_boilerplate"}),
+    "english_notice_in_body": (
+        lambda r: r.update(body=r["body"] + "\n\nUne vue. (For Use Only in the Republic of Korea. No Redistribution)"),
+        {"body_without_boilerplate"}),
+    "cut_lead": (lambda r: r.update(lead=r["body"].split(" -- ", 1)[1][:80] + "..."), {"lead_not_cut"}),
     "not_french": (lambda r: r.update(body=ENGLISH), {"text_looks_french"}),
     "caption_with_notice": (
         lambda r: r.update(images=[{"url": "https://img.yna.co.kr/p.jpg", "alt": "x",
@@ -227,11 +243,13 @@ def broken_batch(clean_rows):
     rows[url_b]["url"] = rows[url_a]["url"]  # same url twice
     prefixed = regular[len(CASES) + 4]
     rows[prefixed]["title"] = "(LD) " + rows[prefixed]["title"]  # warning only
+    new_desk = regular[len(CASES) + 5]
+    rows[new_desk]["section"] = "Divertissement"  # a desk label we do not know yet: warning only
     result = gate.check_batch(rows, WINDOW, [], RUN)
     return rows, cases, result, {
         "dup_id": rows[dup_a]["article_id"], "dup_url": rows[url_a]["url"],
         "url_b_id": rows[url_b]["article_id"], "url_a_id": rows[url_a]["article_id"],
-        "prefixed": rows[prefixed]["article_id"],
+        "prefixed": rows[prefixed]["article_id"], "new_desk": rows[new_desk]["article_id"],
     }
 
 
@@ -268,6 +286,9 @@ def test_good_rows_of_a_broken_batch_still_pass(broken_batch):
     assert not rejected_ids & set(passed_ids)
     assert extra["prefixed"] in passed_ids  # a warning does not reject
     assert any("title_without_version_prefix" in w and extra["prefixed"] in w for w in result.summary.warnings)
+    assert extra["new_desk"] in passed_ids  # an unknown section is a finding, not a rejection
+    assert any(w.startswith("section: 1 row(s) fail") and "section_known" in w and extra["new_desk"] in w
+               for w in result.summary.warnings), result.summary.warnings
     assert result.summary.success, result.summary.failed_critical  # ~15% rejected: the run goes on
     assert any(w.startswith(f"rows: {len(result.rejected)} of {len(rows)} rejected") for w in result.summary.warnings)
 
@@ -348,7 +369,7 @@ def test_fallback_share_alone_fails_the_run(clean_rows):
     assert len(result.summary.failed_critical) == 1
     line = result.summary.failed_critical[0]
     assert line.startswith(f"body: {drifted / len(rows):.0%} from fallback layer 'generic' (max 30%)")
-    assert "check parser for layout 'reference-v1'" in line
+    assert "check parser for layout 'yna-cms-v1'" in line
     assert len(result.passed) == len(rows)  # rows themselves are fine: the gate blocks the load
 
 
@@ -456,15 +477,15 @@ def _crawled_rows(layout: str, parsers: list[str] | None) -> tuple[list[dict], l
 
 
 def test_replica_redesign_without_its_parser_fails_on_fallback_share():
-    """The crawler meets the redesigned markup with only the reference parser: trafilatura
+    """The crawler meets the redesigned markup with only the yna-cms parser: trafilatura
     still finds plausible bodies, so every row passes its own checks — the fallback share
     is what turns the run red, naming the body."""
-    rows, truth_ids = _crawled_rows("reference", ["reference-v1"])
+    rows, truth_ids = _crawled_rows("yna-cms", ["yna-cms-v1"])
     ok = gate.check_batch(rows, WINDOW, [], RUN)
     assert ok.summary.success, ok.summary.failed_critical
     assert sorted(r["article_id"] for r in ok.passed) == sorted(truth_ids)
 
-    rows, _ = _crawled_rows("redesign", ["reference-v1"])
+    rows, _ = _crawled_rows("redesign", ["yna-cms-v1"])
     red = gate.check_batch(rows, WINDOW, [], RUN)
     assert not red.summary.success
     assert any(line.startswith("body: 100% from fallback layer 'generic'") and "no layout parser recognized" in line

@@ -76,14 +76,20 @@ def test_schema_contract_columns_keys_and_indexes(db_conn):
     cols = rows(db_conn, "SELECT column_name, data_type FROM information_schema.columns "
                          "WHERE table_schema = 'yonhap' AND table_name = 'articles' ORDER BY ordinal_position")
     names = [c for c, _ in cols]
-    assert tuple(names[: len(ARTICLE_COLUMNS)]) == ARTICLE_COLUMNS
+    # search_vector (ours, not a contract column) sits where 0001 created it, before the
+    # columns later migrations appended
+    assert tuple(n for n in names if n != "search_vector") == ARTICLE_COLUMNS
     types = dict(cols)
     for col in ("published_at", "updated_at", "first_seen_at", "last_seen_at", "fetched_at"):
         assert types[col] == "timestamp with time zone"
     assert types["images"] == types["field_sources"] == "jsonb"
+    assert types["byline"] == types["editor_note"] == "text" and types["keywords"] == "ARRAY"
+    assert one(db_conn, "SELECT is_nullable, column_default FROM information_schema.columns WHERE "
+                        "table_schema = 'yonhap' AND table_name = 'articles' AND column_name = 'keywords'") == (
+        "NO", "'{}'::text[]")
     indexes = {r[0] for r in rows(db_conn, "SELECT indexdef FROM pg_indexes WHERE schemaname = 'yonhap'")}
     joined = "\n".join(indexes)
-    for fragment in ("(published_at)", "(story_id)", "(section, published_at)", "gin (search_vector)",
+    for fragment in ("(published_at)", "(story_id)", "(section, published_at)", "gin (search_vector)", "gin (keywords)",
                      "UNIQUE INDEX articles_url_key", "(article_id, content_hash)"):
         assert fragment in joined
     fks = rows(db_conn, "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
@@ -102,6 +108,32 @@ def test_stories_view_latest_non_duplicate_version_with_count(settings, db_conn)
     stage.load(settings, "r1")
     got = rows(db_conn, "SELECT story_id, article_id, versions, version_label FROM yonhap.stories ORDER BY story_id")
     assert got == [(base.article_id, ld.article_id, 2, "LD"), (other.article_id, other.article_id, 1, None)]
+    # the view carries every article column, the round-2 ones included
+    view_cols = [c for (c,) in rows(db_conn, "SELECT column_name FROM information_schema.columns WHERE "
+                                            "table_schema = 'yonhap' AND table_name = 'stories' ORDER BY ordinal_position")]
+    from yonhap.schema import ARTICLE_COLUMNS
+
+    assert set(ARTICLE_COLUMNS) <= set(view_cols) and view_cols[-3:] == ["byline", "editor_note", "keywords"]
+    assert rows(db_conn, "SELECT byline, editor_note, keywords FROM yonhap.stories WHERE article_id = %s",
+                (ld.article_id,)) == [(ld.byline, ld.editor_note, ld.keywords)]
+
+
+def test_keywords_filter_uses_the_gin_index(settings, db_conn):
+    tagged = synthetic.make_article(1, "r1", keywords=["Corée du Nord", "missile"], byline="Kim Min-ji",
+                                    editor_note="NDLR : précision")
+    untagged = synthetic.make_article(2, "r1", keywords=[], byline=None, editor_note=None)
+    stage_batch(settings, "r1", [tagged, untagged])
+    stage.load(settings, "r1")
+    assert rows(db_conn, "SELECT article_id, byline, editor_note, keywords FROM yonhap.articles "
+                         "WHERE keywords @> ARRAY['Corée du Nord'] ORDER BY 1") == [
+        (tagged.article_id, "Kim Min-ji", "NDLR : précision", ["Corée du Nord", "missile"])]
+    assert one(db_conn, "SELECT keywords FROM yonhap.articles WHERE article_id = %s", (untagged.article_id,)) == ([],)
+    with db_conn.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        cur.execute("EXPLAIN SELECT article_id FROM yonhap.articles WHERE keywords @> ARRAY['missile']")
+        plan = "\n".join(r for (r,) in cur.fetchall())
+    db_conn.rollback()
+    assert "articles_keywords_idx" in plan
 
 
 def test_french_full_text_search_uses_stemming(settings, db_conn):
@@ -204,7 +236,8 @@ def test_read_helpers(settings, db_conn):
 
     window = Window(day, day + timedelta(days=1))
     validators = queries.validators_for(db_conn, window)
-    assert validators == {r.article_id: {"etag": r.etag, "last_modified": r.last_modified} for r in batch[:3]}
+    assert validators == {r.article_id: {"etag": r.etag, "last_modified": r.last_modified, "raw_uri": r.raw_uri}
+                          for r in batch[:3]}
 
     linked = queries.articles_for_linking(db_conn, day, day + timedelta(days=2))
     assert [r["article_id"] for r in linked] == sorted(r.article_id for r in batch)
@@ -268,7 +301,8 @@ def test_every_example_query_in_the_analysts_guide_runs_as_reader(settings, db_c
     text = (ROOT / "docs" / "analysts.md").read_text(encoding="utf-8")
     examples = re.findall(r"```sql\n(.*?)```", text, flags=re.S)
     assert len(examples) >= 6
-    story = synthetic.make_article(1, "r1", body="Les exportations de semi-conducteurs progressent.")
+    story = synthetic.make_article(1, "r1", body="Les exportations de semi-conducteurs progressent.",
+                                   keywords=["Corée du Nord", "exportations"])
     stage_batch(settings, "r1", [story, synthetic.make_article(2, "r1", story_id=story.article_id)],
                 rejects=[synthetic_reject()], errors=[CrawlError("r1", "https://fr.yna.co.kr/x", "HTTP 500", 3,
                                                                   "2024-06-20T00:50:00+00:00", 500)])

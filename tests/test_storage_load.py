@@ -86,6 +86,28 @@ def test_new_content_wins_keeps_first_seen_and_appends_revision(settings, db_con
     assert one(db_conn, "SELECT body FROM yonhap.articles WHERE article_id = %s", (edited.article_id,)) == (edited.body,)
 
 
+def test_tag_or_byline_only_edit_updates_in_place_without_a_revision(settings, db_conn):
+    row = synthetic.make_article(1, "r1", keywords=["Japon"], byline=None)
+    stage_batch(settings, "r1", [row])
+    stage.load(settings, "r1")
+    retagged = synthetic.make_article(1, "r2", keywords=["Japon", "diplomatie"], byline="Kim Min-ji",
+                                      fetched_at=LATER)
+    assert retagged.content_hash == row.content_hash  # the hash is the text's (transforms.clean)
+    stage_batch(settings, "r2", [retagged])
+    counts = stage.load(settings, "r2")
+    assert (counts["updated"], counts["revisions_added"]) == (1, 0)
+    assert one(db_conn, "SELECT keywords, byline FROM yonhap.articles WHERE article_id = %s", (row.article_id,)) == (
+        ["Japon", "diplomatie"], "Kim Min-ji")
+
+
+def test_keywords_that_are_not_a_list_of_strings_are_a_clear_error(settings, db_conn):
+    bad = synthetic.make_article(1, "r1", keywords=["ok", 3])
+    stage_batch(settings, "r1", [bad])
+    with pytest.raises(LoadError, match=f"article {bad.article_id} keywords must be a list of strings"):
+        stage.load(settings, "r1")
+    assert one(db_conn, "SELECT count(*) FROM yonhap.articles") == (0,)
+
+
 STALE_VECTORS = "SELECT count(*) FROM yonhap.articles WHERE search_vector IS DISTINCT FROM yonhap.search_vector_of(title, body)"
 
 
@@ -243,7 +265,8 @@ def test_hostile_strings_round_trip_byte_exact(settings, db_conn, tmp_path):
         batch.append(synthetic.make_article(
             n, "rh", title=text, body=text + "\n\n" + text, lead=text, dateline=text,
             images=[{"url": "https://img.example.org/a.jpg", "caption": text, "alt": text}],
-            field_sources={"title": text}, etag=text, section=text,
+            field_sources={"title": text}, etag=text, section=text, byline=text, editor_note=text,
+            keywords=[text, "", 'a"b\\c', "{x,y}", "NULL", text],
         ))
     # empty strings are not NULLs, anywhere (the curated file is read from CSV, where they differ by quoting)
     batch.append(synthetic.make_article(98, "rh", lead="", dateline="", etag="", version_label=None,
@@ -253,10 +276,11 @@ def test_hostile_strings_round_trip_byte_exact(settings, db_conn, tmp_path):
     counts = stage.load(settings, "rh")
     assert counts["loaded"] == len(batch)
     for row in batch:
-        got = one(db_conn, "SELECT title, body, lead, dateline, images, field_sources, etag, section "
-                           "FROM yonhap.articles WHERE article_id = %s", (row.article_id,))
+        got = one(db_conn, "SELECT title, body, lead, dateline, images, field_sources, etag, section, "
+                           "byline, editor_note, keywords FROM yonhap.articles WHERE article_id = %s",
+                  (row.article_id,))
         assert got == (row.title, row.body, row.lead, row.dateline, row.images, row.field_sources, row.etag,
-                       row.section)
+                       row.section, row.byline, row.editor_note, row.keywords)
     rev = one(db_conn, "SELECT body FROM yonhap.article_revisions WHERE article_id = %s", (batch[-1].article_id,))
     assert rev == (big,)
 

@@ -8,9 +8,13 @@ from datetime import datetime
 import pytest
 
 from transforms.clean import (
+    ENGLISH_NOTICE,
+    PHOTO_NOT_FOR_SALE,
     Unusable,
     clean_item,
     clean_paragraphs,
+    continued_part,
+    derive_lead,
     extract_dateline,
     is_routine,
     split_title,
@@ -236,6 +240,99 @@ def test_clean_item_refuses_what_cannot_become_a_row(overrides, reason):
 def test_clean_item_keeps_an_empty_body_for_the_gate():
     row = clean_item(make_item(paragraphs=["(FIN)"]))
     assert row.body == "" and row.word_count == 0 and row.dateline is None
+
+
+# --- round 2: byline, editor's note, keywords, lead, markers -----------------------------------
+
+
+def test_clean_item_carries_byline_note_and_keywords_normalized():
+    row = clean_item(make_item(
+        byline="Par Kim\u00a0Min-ji", editor_note="(ATTN : ajout de précisions aux paragraphes 4 à 6)",
+        keywords=["#Corée du Nord", "missile", "Corée\u00a0du Nord", " ", "#", "missile", "Séoul"],
+    ))
+    assert row.byline == "Kim Min-ji"
+    assert row.editor_note == "ATTN : ajout de précisions aux paragraphes 4 à 6"
+    assert row.keywords == ["Corée du Nord", "missile", "Séoul"]  # deduplicated, page order kept
+    bare = clean_item(make_item())
+    assert (bare.byline, bare.editor_note, bare.keywords) == (None, None, [])
+
+
+def test_leading_note_and_byline_paragraphs_move_out_of_the_body():
+    paragraphs = [
+        "(ATTN : ajout de précisions aux paragraphes 4 à 6)",
+        "Par Kim Min-ji et Park Jae-ho",
+        *make_item().paragraphs,
+        "kim.minji@yna.co.kr",
+        "(FIN)",
+    ]
+    row = clean_item(make_item(paragraphs=paragraphs))
+    assert row.body.startswith("SEOUL, 19 juin (Yonhap) -- Les deux voisins")
+    assert row.byline == "Kim Min-ji et Park Jae-ho"
+    assert row.editor_note == "ATTN : ajout de précisions aux paragraphes 4 à 6"
+    assert row.author_email == "kim.minji@yna.co.kr"
+    # both on one line (a <br/> lost by a fallback extractor), English form
+    body = clean_paragraphs(["(ATTN: ADDS details in paras 4-6) By Lee Jong-seok", "SEOUL, 19 juin (Yonhap) -- Texte."])
+    assert (body.editor_note, body.byline) == ("ATTN: ADDS details in paras 4-6", "Lee Jong-seok")
+    assert body.paragraphs == ["SEOUL, 19 juin (Yonhap) -- Texte."]
+    # the item's own values win; the body is cleaned all the same
+    row = clean_item(make_item(paragraphs=paragraphs, byline="Kim Min-ji", editor_note=None))
+    assert row.byline == "Kim Min-ji" and row.editor_note.startswith("ATTN")
+    assert "Par Kim" not in row.body and "(ATTN" not in row.body
+
+
+def test_text_that_merely_looks_like_a_byline_stays():
+    kept = ["Par ailleurs, le ministère a démenti toute fuite.", "Par Kim Min-ji"]
+    assert clean_paragraphs(kept).paragraphs == kept  # not leading: the second is body text
+    later = ["SEOUL, 19 juin (Yonhap) -- Texte.", "(NDLR : une précision) suit le texte."]
+    assert clean_paragraphs(later).paragraphs == later
+
+
+@pytest.mark.parametrize("marker", ["(FIN)", "(END)", "(MORE)", "(A SUIVRE)", "(À SUIVRE)"])
+def test_end_and_continuation_markers_are_dropped(marker):
+    body = clean_paragraphs(["SEOUL, 19 juin (Yonhap) -- Texte.", f"Dernière phrase. {marker}",
+                             f"kim.minji@yna.co.kr {marker}", marker])
+    assert body.paragraphs == ["SEOUL, 19 juin (Yonhap) -- Texte.", "Dernière phrase."]
+    assert body.emails == ["kim.minji@yna.co.kr"]
+
+
+@pytest.mark.parametrize("notice", [USAGE_NOTICE, PHOTO_NOT_FOR_SALE, ENGLISH_NOTICE])
+def test_captions_with_any_notice_are_dropped_from_the_body_and_cleaned_in_images(notice):
+    body = clean_paragraphs(["SEOUL, 19 juin (Yonhap) -- Texte.", f"Une vue du port de Busan. {notice} (Yonhap)"])
+    assert body.paragraphs == ["SEOUL, 19 juin (Yonhap) -- Texte."]
+    row = clean_item(make_item(images=[{"url": "https://img.yna.co.kr/p.jpg", "caption": f"Une vue. {notice} (Yonhap)"}]))
+    assert row.images[0]["caption"] == "Une vue. (Yonhap)"
+
+
+def test_lead_is_the_first_paragraph_without_its_dateline():
+    first = "Les deux voisins ont repris mercredi un dialogue suspendu."
+    assert derive_lead(f"SEOUL, 19 juin (Yonhap) -- {first}") == first
+    assert derive_lead("Pas de dateline ici.") == "Pas de dateline ici."
+    assert clean_item(make_item()).lead == first  # derived when the item has none
+    assert clean_item(make_item(lead="Un chapeau donné par le crawler.")).lead == "Un chapeau donné par le crawler."
+    # a cut meta description ("...") that is only the start of the paragraph gives way to it
+    assert clean_item(make_item(lead="Les deux voisins ont repris mer...")).lead == first
+    assert clean_item(make_item(paragraphs=["(FIN)"])).lead is None
+
+
+def test_content_hash_counts_title_and_body_only():
+    plain = clean_item(make_item())
+    tagged = clean_item(make_item(byline="Kim Min-ji", editor_note="NDLR : x", keywords=["Japon", "dialogue"]))
+    assert tagged.content_hash == plain.content_hash
+    assert plain.content_hash == hashlib.sha256(f"{plain.title_raw}\n\n{plain.body}".encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("title", "part"),
+    [
+        ("Cours des principales devises-1", 1),
+        ("Prix à la production - 2", 2),
+        ("Football : la Corée bat le Japon 2-1", None),
+        ("Football : la Corée bat le Japon 2 - 1", None),
+        ("Séoul et Tokyo relancent leur dialogue", None),
+    ],
+)
+def test_continued_part(title, part):
+    assert continued_part(title) == part
 
 
 def test_cli_and_stage_modules_import_nothing_heavy():

@@ -130,3 +130,102 @@ def test_shingles_are_deterministic_and_case_insensitive():
     assert np.array_equal(shingle_hashes(text), shingle_hashes(text.upper()))
     assert shingle_hashes(text).dtype == np.uint32 and len(shingle_hashes(text)) > 50
     assert len(shingle_hashes("court")) == 1 and len(shingle_hashes("")) == 0
+
+
+# --- story linking: the article id's serial first, text similarity otherwise ----------------
+
+OTHER_BODY = [
+    "SEOUL, 19 juin (Yonhap) -- Les députés de la majorité réclament un vote rapide sur le texte "
+    "avant la fin de la session parlementaire, a-t-on appris mercredi soir.",
+    "L'opposition dénonce une procédure précipitée et menace de saisir la Cour constitutionnelle, "
+    "estimant que les consultations prévues par la loi n'ont pas eu lieu.",
+    "Un compromis reste possible sur le calendrier des débats, selon plusieurs sources au sein "
+    "des deux camps interrogées par l'agence.",
+]
+TABLE = [f"{name} : {rate} wons" for name, rate in (
+    ("Dollar américain", "1 380,50"), ("Yen japonais (100)", "872,10"), ("Euro", "1 482,30"),
+    ("Yuan chinois", "190,20"), ("Livre sterling", "1 752,80"), ("Dollar de Hong Kong", "176,70"),
+)]
+
+
+def stories(result):
+    return {a.article_id: (a.story_id, a.duplicate_of) for a in result.articles}
+
+
+def test_versioned_ids_link_same_day_versions_by_serial_even_when_the_text_changed():
+    first, ld, ld2 = "AFR20240619002900884", "AFR20240619002951884", "AFR20240619002952884"
+    batch = [
+        item(first, "2024-06-19T10:00:00+09:00"),
+        # the LD rewrites the story: text similarity alone would not link it
+        item(ld, "2024-06-19T13:00:00+09:00", paragraphs=OTHER_BODY,
+             title="(LD) Le plan de soutien aux PME divise l'Assemblée"),
+        item(ld2, "2024-06-19T16:00:00+09:00", paragraphs=OTHER_BODY[:1] + BODY[1:2],
+             title="(2e LD) Le plan de soutien aux PME adopté en commission"),
+        item("AFR20240619003000884", "2024-06-19T14:00:00+09:00", paragraphs=OTHER_BODY,
+             title="Les députés réclament un vote rapide"),  # another serial: its own story
+    ]
+    expected = {first: (first, None), ld: (first, None), ld2: (first, None),
+                "AFR20240619003000884": ("AFR20240619003000884", None)}
+    assert stories(transform_batch(batch, [])) == expected
+    assert stories(transform_batch(batch[::-1], [])) == expected  # input order never matters
+    # a version crawled one run later joins the stored story through its serial
+    run1 = transform_batch(batch[:1], [])
+    (row,) = transform_batch(batch[1:2], stored_rows(run1.articles)).articles
+    assert row.story_id == first
+
+
+def test_ids_without_a_shared_serial_fall_back_to_text_similarity():
+    # a sequential numbering (every id its own serial, version digits 00), and a next-day LD
+    # with a new serial: the LD repeats the text it updates, so similarity links it
+    original, seq_ld = "AFR20240619002900884", "AFR20240619003000884"
+    next_day = "AFR20240620000151884"
+    longer = BODY + ["Le ministère publiera un premier bilan des demandes dans un mois."]
+    batch = [
+        item(original, "2024-06-19T10:00:00+09:00"),
+        item(seq_ld, "2024-06-19T13:00:00+09:00", paragraphs=longer,
+             title="(LD) Séoul présente un plan de soutien aux PME"),
+        item(next_day, "2024-06-20T09:00:00+09:00", paragraphs=longer + ["Les premiers dossiers arrivent."],
+             title="(2e LD) Séoul présente un plan de soutien aux PME"),
+        # sequential id, rewritten text: nothing says it belongs to the story
+        item("AFR20240619003100884", "2024-06-19T15:00:00+09:00", paragraphs=OTHER_BODY,
+             title="(LD) Les députés réclament un vote rapide"),
+    ]
+    got = stories(transform_batch(batch, []))
+    assert got[seq_ld] == got[next_day] == (original, None)
+    assert got["AFR20240619003100884"] == ("AFR20240619003100884", None)
+
+
+def test_flash_then_original_then_ld_sharing_the_originals_serial():
+    flash, first, ld = "AFR20240619002800884", "AFR20240619002900884", "AFR20240619002951884"
+    batch = [
+        item(flash, "2024-06-19T09:40:00+09:00", paragraphs=["SEOUL, 19 juin (Yonhap) -- Séoul présente un plan de soutien aux PME."],
+             title="(URGENT) Séoul présente un plan de soutien aux PME"),
+        item(first, "2024-06-19T10:00:00+09:00"),
+        item(ld, "2024-06-19T13:00:00+09:00", paragraphs=OTHER_BODY, title="(LD) Le plan de soutien divise"),
+    ]
+    assert {k: s for k, (s, _) in stories(transform_batch(batch, [])).items()} == {flash: flash, first: flash, ld: flash}
+
+
+def test_routine_items_and_continued_parts_never_link_through_a_shared_serial():
+    kospi = ["SEOUL, 19 juin (Yonhap) -- Le Kospi a ouvert en hausse de 0,4 % ce mercredi à la Bourse de Séoul.",
+             "Les valeurs technologiques mènent la progression dans un marché encore calme."]
+    parts = [("AFR20240619004000884", "Cours des principales devises-1", TABLE[:3] + TABLE[3:] ),
+             ("AFR20240619004051884", "Cours des principales devises-2", TABLE[:3] + TABLE[3:5] + ["Rouble : 15,10 wons"]),
+             ("AFR20240619004052884", "Cours des principales devises-3", TABLE)]
+    batch = [
+        item("AFR20240619003500884", "2024-06-19T09:00:00+09:00", paragraphs=kospi, title="KOSPI-ouverture"),
+        item("AFR20240619003551884", "2024-06-19T09:05:00+09:00", paragraphs=kospi,
+             title="(LD) Séoul présente un plan de soutien aux PME"),  # shares the routine item's serial
+        *(item(aid, f"2024-06-19T15:3{n}:00+09:00", paragraphs=["SEOUL, 19 juin (Yonhap) -- Cours de clôture.", *table],
+               title=title) for n, (aid, title, table) in enumerate(parts)),
+        # a plain article on a part's serial, with a part's text
+        item("AFR20240619004053884", "2024-06-19T16:00:00+09:00",
+             paragraphs=["SEOUL, 19 juin (Yonhap) -- Cours de clôture.", *TABLE], title="(LD) Les devises"),
+    ]
+    got = stories(transform_batch(batch, []))
+    assert got == {aid: (aid, None) for aid in got}, got  # every one its own story, no duplicate
+    # exact re-send of one part under a new id is still a duplicate of that part
+    resend = item("AFR20240619009900884", "2024-06-19T15:50:00+09:00",
+                  paragraphs=["SEOUL, 19 juin (Yonhap) -- Cours de clôture.", *TABLE], title=parts[2][1])
+    again = stories(transform_batch([*batch, resend], []))
+    assert again["AFR20240619009900884"] == (parts[2][0], parts[2][0])

@@ -30,7 +30,10 @@ def item_from_truth(truth: ArticleTruth, fetched_at: datetime | None = None, run
         images=[dict(i) for i in truth.images],
         author_email=truth.author_email,
         lead=truth.lead,
-        layout="reference-v1",
+        byline=getattr(truth, "byline", None),
+        editor_note=getattr(truth, "editor_note", None),
+        keywords=list(getattr(truth, "keywords", None) or []),
+        layout="yna-cms-v1",
     )
 
 

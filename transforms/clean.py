@@ -4,10 +4,15 @@
   bracketed tags such as ``(Interview)`` stay in the title.
 * :func:`clean_paragraphs` — the second line of defense against page furniture that reached
   the body (the parsers remove it first): skip links, cookie banner, photo captions and their
-  usage notice, the obfuscated e-mail line, ``(FIN)``, the section/date line, the footer.
+  usage notices, the e-mail line (plain or obfuscated), end and continuation markers
+  (``(FIN)``, ``(END)``, ``(MORE)``, ``(A SUIVRE)``), the section/date line, the footer, and a
+  leading byline (``Par …``) or editor's note (``(ATTN : …)``, ``(NDLR : …)``) paragraph before
+  the dateline (kept aside as ``byline`` / ``editor_note``).
 * :func:`extract_dateline` — ``SEOUL, 19 juin (Yonhap)`` from the first paragraph (the
   paragraph itself keeps it: the body starts with the dateline).
-* :func:`is_routine` — the daily templated items (market openings/closings, press review, …).
+* :func:`derive_lead` — the first body paragraph without its dateline prefix.
+* :func:`is_routine` — the daily templated items (market openings/closings, press review, …);
+  :func:`continued_part` — ``"…-1"``, ``"…-2"``: the parts of a continued item.
 
 All text goes through :func:`transforms.normalize.normalize_text` first.
 """
@@ -91,11 +96,26 @@ def is_routine(title: str) -> bool:
     return any(key == r or key.startswith(r + " ") for r in _ROUTINE_KEYS)
 
 
+# "Cours des changes-1", "Prix à la production - 2": a continued item split in parts (each part
+# ends "(A SUIVRE)"/"(MORE)", the last "(FIN)"). Not a score such as "2-1" or "2 - 1".
+_CONTINUED_RE = re.compile(r"(?<!\d)(?<!\d )-\s?(\d{1,2})$")
+
+
+def continued_part(title: str | None) -> int | None:
+    """Part number of a continued item's title (``"…-2"`` -> 2), else None."""
+    if not title or title[-1] not in "0123456789":
+        return None
+    m = _CONTINUED_RE.search(title)
+    return int(m.group(1)) if m else None
+
+
 # --- body --------------------------------------------------------------------------------
 
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _EMAIL_PLACEHOLDER_RE = re.compile(r"\[\s*email\s+protected\s*\]", re.IGNORECASE)
-_FIN_RE = re.compile(r"\s*\(\s*FIN\s*\)\s*$")
+# End markers "(FIN)" (fr) / "(END)" (en) and continuation markers "(A SUIVRE)" / "(MORE)".
+_END_MARKER_RE = re.compile(r"\s*\(\s*(?:FIN|END|MORE|[AÀ] SUIVRE)\s*\)\s*$", re.IGNORECASE)
+_FIN_RE = _END_MARKER_RE  # former name
 _SKIP_LINKS_RE = re.compile(r"^(?:go to (?:contents|navigation)\s*)+$")
 _FOOTER_RE = re.compile(r"^(?:accueil\s*)?(?:haut de page)$|^accueil$")
 # The same furniture glued to real text when a fallback extractor merged blocks.
@@ -105,13 +125,30 @@ _GLUED_FOOTER_RE = re.compile(r"\s*Accueil\s+Haut de page\s*$", re.IGNORECASE)
 _INFO_LINE_RE = re.compile(r"^[\w/ -]{0,40}\d{2}\.\d{2}\.\d{4} a \d{1,2}h\d{2}$")
 _COOKIE_WORDS = ("accept", "politique", "voir en detail", "continuant", "parametr")
 _USAGE_KEY = fold(USAGE_NOTICE)
+# Photo usage notices (inside captions; a caption that reached the body carries one).
+PHOTO_NOT_FOR_SALE = "(PHOTO NOT FOR SALE)"
+ENGLISH_NOTICE = "(For Use Only in the Republic of Korea. No Redistribution)"
+NOTICES = (USAGE_NOTICE, PHOTO_NOT_FOR_SALE, ENGLISH_NOTICE)
+_NOTICE_RES = tuple(re.compile(r"\s*" + re.escape(n), re.IGNORECASE) for n in NOTICES)
+# A byline paragraph: "Par Kim Min-ji", "By Kim Min-ji", "Par Kim Min-ji et Park Jae-ho" (names
+# only: capitalized words; "Par ailleurs, …" is text).
+_NAME = r"[A-ZÀ-ÖØ-Þ][\w'.-]*(?: [A-ZÀ-ÖØ-Þ][\w'.-]*){0,4}"
+_BYLINE_TEXT = rf"{_NAME}(?:(?:, | et | and | & ){_NAME}){{0,3}}"
+_BYLINE_RE = re.compile(rf"^(?:Par|By|PAR|BY) (?P<byline>{_BYLINE_TEXT})$")
+# An editor's note "(ATTN : ajout …)", "(NDLR : …)", "(ATTN: ADDS …)", optionally followed by
+# the byline when both were one line: "(ATTN : …) Par Kim Min-ji".
+_NOTE_RE = re.compile(
+    rf"^\((?P<note>(?:ATTN|NDLR)\b(?:[^()]|\([^()]*\))*)\)(?: (?:Par|By) (?P<byline>{_BYLINE_TEXT}))?$"
+)
 
 # Why a paragraph was removed (reported in the cleaning counters).
 DROP_SKIP_LINKS = "skip links"
 DROP_COOKIES = "cookie banner"
 DROP_CAPTION = "photo caption"
 DROP_EMAIL = "e-mail line"
-DROP_FIN = "(FIN)"
+DROP_FIN = "(FIN)"  # end or continuation marker
+DROP_BYLINE = "byline"
+DROP_NOTE = "editor note"
 DROP_FOOTER = "footer"
 DROP_INFO_LINE = "section/date line"
 
@@ -120,6 +157,8 @@ DROP_INFO_LINE = "section/date line"
 class CleanBody:
     paragraphs: list[str]
     emails: list[str] = field(default_factory=list)  # addresses found on e-mail-only lines
+    byline: str | None = None  # from a leading "Par …" paragraph
+    editor_note: str | None = None  # from a leading "(ATTN : …)" paragraph, no parentheses
     dropped: dict[str, int] = field(default_factory=dict)  # reason -> count
 
 
@@ -145,6 +184,8 @@ def _drop_reason(paragraph: str, image_texts: set[str]) -> str | None:
         if any(w in folded for w in _COOKIE_WORDS):
             return DROP_COOKIES
     if "edistribution" in paragraph and _USAGE_KEY in fold(paragraph):
+        return DROP_CAPTION
+    if "(" in paragraph and any(r.search(paragraph) for r in _NOTICE_RES[1:]):
         return DROP_CAPTION
     if len(paragraph) <= _SHORT:
         folded = fold(paragraph)
@@ -176,8 +217,8 @@ def clean_paragraphs(paragraphs: list[str], images: list[dict] | None = None) ->
         if "rotected" in paragraph and _EMAIL_PLACEHOLDER_RE.search(paragraph):
             paragraph = normalize_text(_EMAIL_PLACEHOLDER_RE.sub(" ", paragraph))
             reason = DROP_EMAIL
-        if "FIN" in paragraph and _FIN_RE.search(paragraph):
-            paragraph = _FIN_RE.sub("", paragraph)
+        while paragraph and paragraph[-1] == ")" and _END_MARKER_RE.search(paragraph):
+            paragraph = _END_MARKER_RE.sub("", paragraph)
             reason = DROP_FIN
         if not paragraph:  # nothing but furniture
             drop(reason or DROP_FIN)
@@ -186,18 +227,78 @@ def clean_paragraphs(paragraphs: list[str], images: list[dict] | None = None) ->
             out.emails.append(paragraph)
             drop(DROP_EMAIL)
             continue
+        if not out.paragraphs:  # before the dateline paragraph: a byline or editor's note?
+            reason = _leading_note(paragraph, out)
+            if reason:
+                drop(reason)
+                continue
         out.paragraphs.append(paragraph)
     return out
 
 
+def _leading_note(paragraph: str, out: CleanBody) -> str | None:
+    """A byline or editor's-note paragraph (before any body text): recorded on ``out``; returns
+    the drop reason, None for body text."""
+    if len(paragraph) > 400 or paragraph[0] not in "(PB":
+        return None
+    m = _BYLINE_RE.match(paragraph)
+    if m:
+        out.byline = out.byline or m.group("byline")
+        return DROP_BYLINE
+    m = _NOTE_RE.match(paragraph)
+    if m:
+        out.editor_note = out.editor_note or normalize_text(m.group("note"))
+        if m.group("byline"):
+            out.byline = out.byline or m.group("byline")
+        return DROP_NOTE
+    return None
+
+
+def clean_byline(byline: str | None) -> str | None:
+    """Names only: normalized, without a leading "Par "/"By "."""
+    text = normalize_text(byline)
+    m = _BYLINE_PREFIX_RE.match(text)
+    return (text[m.end():] if m else text) or None
+
+
+def clean_editor_note(note: str | None) -> str | None:
+    """The note's text, normalized, without its enclosing parentheses."""
+    text = normalize_text(note)
+    if text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    return text or None
+
+
+def clean_keywords(keywords: list[str] | None) -> list[str]:
+    """Tags normalized, without "#", empty ones dropped, first occurrence kept (page order)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for tag in keywords or ():
+        text = normalize_text(tag if isinstance(tag, str) else None).lstrip("#").strip()
+        if text and text not in seen:
+            seen.add(text)
+            out.append(text)
+    return out
+
+
+_BYLINE_PREFIX_RE = re.compile(r"^(?:par|by)\s+", re.IGNORECASE)
+
+
+def _without_notices(text: str) -> str:
+    if "(" in text:
+        for notice in _NOTICE_RES:
+            text = notice.sub(" ", text)
+        text = normalize_text(text)
+    return text
+
+
 def clean_lead(lead: str | None) -> str | None:
-    text = normalize_text(lead)
-    text = normalize_text(text.replace(USAGE_NOTICE, " "))
+    text = _without_notices(normalize_text(lead))
     return text or None
 
 
 def clean_caption(caption: str | None) -> str | None:
-    """Captions are stored without the usage notice."""
+    """Captions are stored without the usage notice (any of NOTICES)."""
     return clean_lead(caption)
 
 
@@ -216,6 +317,45 @@ def extract_dateline(first_paragraph: str | None) -> str | None:
     return m.group("dateline") if m else None
 
 
+# What follows the dateline: " -- " (also an en/em dash). A looser form catches datelines the
+# strict pattern does not know ("SÉOUL, 19 JUIN (Yonhap) --").
+_DATELINE_SEP_RE = re.compile(r"^\s*(?:--|–|—)\s*")
+_LOOSE_DATELINE_RE = re.compile(r"^[^\n]{0,80}?\(Yonhap\)\s*(?:--|–|—)\s*")
+
+
+def derive_lead(first_paragraph: str | None) -> str | None:
+    """The lead: the whole first body paragraph without its dateline prefix."""
+    if not first_paragraph:
+        return None
+    m = _DATELINE_RE.match(first_paragraph)
+    if m:
+        text = _DATELINE_SEP_RE.sub("", first_paragraph[m.end():], count=1)
+    else:
+        text = _LOOSE_DATELINE_RE.sub("", first_paragraph, count=1)
+    return text.strip() or None
+
+
+def _cut(lead: str) -> str | None:
+    """The kept part of a cut lead ("Les deux voisins ont re..." -> "Les deux voisins ont re")."""
+    for tail in ("...", "\u2026"):
+        if lead.endswith(tail):
+            return lead[: -len(tail)].rstrip()
+    return None
+
+
+def choose_lead(item_lead: str | None, first_paragraph: str | None) -> str | None:
+    """The item's lead when given, else the one derived from the body; a given lead that is
+    only the cut start of the derived one (a meta description ending "...") gives way to it."""
+    given = clean_lead(item_lead)
+    derived = derive_lead(first_paragraph)
+    if given is None:
+        return derived
+    stem = _cut(given)
+    if derived and stem is not None and derived != given and derived.startswith(stem):
+        return derived
+    return given
+
+
 # --- one item -> one row -----------------------------------------------------------------
 
 
@@ -228,7 +368,15 @@ class Unusable(ValueError):
 
 
 def content_hash(title_raw: str, body: str) -> str:
-    """sha256 hex of the normalized title (as published) and the clean body."""
+    """sha256 hex of the normalized title (as published) and the clean body.
+
+    Only the text counts: byline, editor_note and keywords are left out on purpose. (1) Every
+    stored row's hash stays what it was, so reloading and refetching stay idempotent (no
+    revision per article the day this column set grew). (2) article_revisions keeps the history
+    of the *text* (title_raw + body); a tag-only or byline-only edit would add a revision
+    identical to the previous one. Such an edit is not lost: the loader compares every column
+    and updates the row in place. (3) A re-sent text with other tags is still an exact
+    duplicate."""
     return hashlib.sha256(f"{title_raw}\n\n{body}".encode()).hexdigest()
 
 
@@ -292,6 +440,7 @@ def clean_item(item: CrawledArticle, run_id: str | None = None) -> ArticleRow:
             images.append({**image, "caption": clean_caption(image.get("caption")),
                            "alt": normalize_text(image.get("alt")) or None})
     author_email = normalize_text(item.author_email) or (body.emails[0] if body.emails else None)
+    first = body.paragraphs[0] if body.paragraphs else None
     fetched_utc = fetched.astimezone(UTC)
     return ArticleRow(
         article_id=item.article_id,
@@ -304,8 +453,8 @@ def clean_item(item: CrawledArticle, run_id: str | None = None) -> ArticleRow:
         section=normalize_text(item.section) or None,
         published_at=format_time(published),
         updated_at=format_time(updated),
-        dateline=extract_dateline(body.paragraphs[0] if body.paragraphs else None),
-        lead=clean_lead(item.lead),
+        dateline=extract_dateline(first),
+        lead=choose_lead(item.lead, first),
         body=text,
         author_email=author_email,
         images=images,
@@ -319,4 +468,7 @@ def clean_item(item: CrawledArticle, run_id: str | None = None) -> ArticleRow:
         etag=item.etag,
         last_modified=item.last_modified,
         fetched_at=format_time(fetched_utc),
+        byline=clean_byline(item.byline) or body.byline,
+        editor_note=clean_editor_note(item.editor_note) or body.editor_note,
+        keywords=clean_keywords(item.keywords),
     )

@@ -11,6 +11,9 @@ Rules (docs/transforms.md):
   Candidates come from a datasketch MinHash LSH index (near-linear: no pairwise loop); every
   candidate pair is then verified on the exact shingle sets.
 * Routine daily items and empty bodies are never duplicates (templated / nothing to compare).
+* Parts of a continued item ("…-1", "…-2" titles: price tables split in parts) are never
+  near duplicates of each other, however alike their tables read: a part only duplicates an
+  article with the same title (a re-sent part).
 * Duplicates form groups (union-find); in each group the first article (earliest published,
   then smallest id; stored rows included) is the original and every later one gets
   ``duplicate_of`` = that original's id — or the original's own ``duplicate_of`` if a stored
@@ -90,6 +93,8 @@ def _near_pairs(docs: list[Doc], queries: list[Doc]) -> list[tuple[Doc, Doc]]:
                 continue
             if abs(other.ts - doc.ts) > window:
                 continue
+            if (doc.part is not None or other.part is not None) and doc.title != other.title:
+                continue  # another part of a continued item (or a plain article): not a copy
             if jaccard(doc.shingles, other.shingles) >= NEAR_DUPLICATE_JACCARD:
                 pairs.append((doc, other))
     return pairs

@@ -20,7 +20,7 @@ import numpy as np
 
 from transforms.normalize import words
 from yonhap.schema import ArticleRow, parse_time
-from yonhap.timeutil import KST, article_date
+from yonhap.timeutil import KST, article_date, id_parts
 
 _DATELINE_PREFIX_RE = re.compile(r"^[^\n]{0,80}?\(Yonhap\)\s*(?:--|–|—)?\s*")
 
@@ -139,10 +139,28 @@ class Doc:
     _title_tokens: frozenset[str] | None = field(default=None, repr=False)
     _shingles: np.ndarray | None = field(default=None, repr=False)
     _lead_tokens: frozenset[str] | None = field(default=None, repr=False)
+    part: int | None = None  # continued item: the part number of a "…-1", "…-2" title
+    # From the id (AFR<date><serial><version><desk>): the story key (date, serial, desk) shared
+    # by the same-day versions of a story on a versioned-id site, and the version digits.
+    serial_key: tuple[str, int, str] | None = None
+    id_version: int = 0
 
     def __post_init__(self) -> None:
         when = self.published or id_time(self.article_id)
         self.ts = when.timestamp() if when else 0.0
+        parts = id_parts(self.article_id)
+        if parts is not None:
+            day, serial, self.id_version, desk = parts
+            self.serial_key = (day, serial, desk)
+
+    @property
+    def is_continued(self) -> bool:
+        return self.part is not None
+
+    @property
+    def standalone(self) -> bool:
+        """Routine items and parts of continued items: each its own story, linked to nothing."""
+        return self.is_routine or self.part is not None
 
     @property
     def order_key(self) -> tuple[float, str]:

@@ -21,7 +21,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from transforms.clean import Unusable, clean_item, is_routine, split_title, version_rank
+from transforms.clean import (
+    Unusable,
+    clean_item,
+    continued_part,
+    is_routine,
+    split_title,
+    version_rank,
+)
 from transforms.dedupe import claim_urls, find_duplicates
 from transforms.features import Doc, to_datetime
 from transforms.revisions import collapse
@@ -52,6 +59,7 @@ def _row_doc(row: ArticleRow, stored: dict[str, Any] | None) -> Doc:
         body=row.body,
         stored=stored is not None,
         row=row,
+        part=continued_part(row.title),
     )
     if stored is not None:  # a refetch: the stored story and duplicate status stay
         doc.story_id = stored.get("story_id") or row.article_id
@@ -78,6 +86,7 @@ def _stored_doc(data: dict[str, Any]) -> Doc:
         stored=True,
         story_id=data.get("story_id") or data["article_id"],
         duplicate_of=data.get("duplicate_of"),
+        part=continued_part(title),
     )
 
 

@@ -4,6 +4,14 @@ Rules (docs/transforms.md):
 
 * ``story_id`` is the id of the story's first article (earliest published). A stored row's
   story_id is never changed; a new version joins it, in this run or any later one.
+* First signal, the article id: ids ``AFR<date><serial 4><version 2><desk>`` that share date,
+  serial and desk are versions of one story (version digits 00 first, 51 LD, 52 2e LD …): an
+  article joins the story of its serial's lowest-version article already placed (stored or
+  earlier in the walk). Routine items, parts of continued items ("…-1", "…-2" titles) and
+  duplicates never take part in a serial link, whatever their ids say.
+* Otherwise (no earlier article shares the serial: URGENT flashes have their own serial, a
+  next-day LD gets a new one, a site/replica numbering ids sequentially ends every id in 00),
+  text similarity decides, as follows.
 * An article only joins an *earlier* article of lower version rank (URGENT 0 < original 1 <
   LD 2 < 2e LD 3 …): updates join what they update, two originals never merge.
 * Update link: an earlier non-flash article published at most :data:`LINK_WINDOW` (48 h)
@@ -21,8 +29,9 @@ Rules (docs/transforms.md):
 * The best update link wins (highest containment), else the best flash link (highest
   coverage); ties go to the earliest candidate (first flash, first full article), then the
   smaller id, so input order never matters.
-* Routine daily items never join anything and nothing joins them: each is its own story.
-  Duplicates take the story of their original and are not linked to.
+* Routine daily items and the parts of continued items never join anything and nothing joins
+  them: each is its own story. Duplicates take the story of their original and are not
+  linked to.
 
 Near-linear: articles are walked in publication order while two sliding-window inverted
 indexes hold the recent ones (a bottom-k sketch of each body's shingles; flash title words),
@@ -132,13 +141,20 @@ def link(batch: list[Doc], stored: list[Doc], duplicates: dict[str, str]) -> Non
     ranks: dict[str, set[int]] = defaultdict(set)  # story -> version ranks it already holds
     updates = _SlidingIndex(LINK_WINDOW.total_seconds(), _sketch, MIN_SKETCH_HITS)
     flashes = _SlidingIndex(FLASH_WINDOW.total_seconds(), lambda d: d.title_tokens)
+    # serial key -> the placed articles carrying it (stored ones first, then in walk order)
+    placed: dict[tuple, list[Doc]] = defaultdict(list)
+    for doc in (*stored, *batch):
+        if doc.stored and _serial_linkable(doc):
+            placed[doc.serial_key].append(doc)
     for doc in sorted((*stored, *batch), key=lambda d: d.order_key):
         updates.advance(doc.ts)
         flashes.advance(doc.ts)
         if not doc.stored:
-            _assign(doc, updates, flashes, story_of, ranks, duplicates)
+            _assign(doc, updates, flashes, story_of, ranks, duplicates, placed)
             story_of[doc.article_id] = doc.story_id
-        if doc.is_routine or doc.duplicate_of or not doc.has_body:
+            if _serial_linkable(doc):
+                placed[doc.serial_key].append(doc)
+        if doc.standalone or doc.duplicate_of or not doc.has_body:
             continue
         ranks[story_of[doc.article_id]].add(doc.rank)
         (flashes if doc.version_label == URGENT else updates).add(doc)
@@ -165,7 +181,7 @@ def _link_late_flashes(batch, stored, story_of, ranks) -> None:
         (
             d
             for d in (*stored, *batch)
-            if d.version_label != URGENT and not d.is_routine and not d.duplicate_of and d.has_body
+            if d.version_label != URGENT and not d.standalone and not d.duplicate_of and d.has_body
         ),
         key=lambda d: d.ts,
     )
@@ -191,6 +207,21 @@ def _later_story(flash: Doc, window: list[Doc], story_of: dict[str, str], ranks:
     return _best(window, lambda cand: flash_coverage(flash, cand), FLASH_COVERAGE, open_story)
 
 
+def _serial_linkable(doc: Doc) -> bool:
+    """May the id's serial link this article to others (and others to it)?"""
+    return doc.serial_key is not None and not doc.standalone and not doc.duplicate_of and doc.has_body
+
+
+def _serial_story(doc: Doc, placed: dict[tuple, list[Doc]], story_of: dict[str, str]) -> str | None:
+    """The story of the lowest-version placed article sharing ``doc``'s serial (then the
+    earliest, then the smallest id), or None."""
+    members = placed.get(doc.serial_key) if doc.serial_key is not None else None
+    if not members:
+        return None
+    root = min(members, key=lambda d: (d.id_version, d.ts, d.article_id))
+    return story_of.get(root.article_id, root.story_id or root.article_id)
+
+
 def _assign(
     doc: Doc,
     updates: _SlidingIndex,
@@ -198,6 +229,7 @@ def _assign(
     story_of: dict[str, str],
     ranks: dict[str, set[int]],
     duplicates: dict[str, str],
+    placed: dict[tuple, list[Doc]],
 ) -> None:
     original = duplicates.get(doc.article_id)
     if original:
@@ -206,7 +238,13 @@ def _assign(
         return
     doc.duplicate_of = None
     doc.story_id = doc.article_id
-    if doc.is_routine or doc.version_label == URGENT or not doc.has_body:
+    if doc.standalone or not doc.has_body:
+        return
+    serial = _serial_story(doc, placed, story_of)
+    if serial is not None:  # the id says it: same day, same serial -> same story
+        doc.story_id = serial
+        return
+    if doc.version_label == URGENT:
         return
 
     def open_story(cand: Doc) -> str | None:
