@@ -66,6 +66,8 @@ KNOWN = (
     Bench("gate", "quality gate (GX) cold start and validation", quick=("--rows", "2000", "--runs", "1"),
           timeout=600),
     Bench("dag_parse", "Airflow DAG file parse time", quick=("--runs", "3"), timeout=600),
+    Bench("s3", "local S3 endpoint: durable vs in-memory moto, restart with 10k objects",
+          quick=("--objects", "2000", "--runs", "1"), timeout=900),
 )
 
 

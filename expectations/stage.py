@@ -42,10 +42,12 @@ def validate(settings: Settings, run_id: str, window: Window, history: list[dict
             f"(s3://{settings.s3_bucket}/{staging.key(run_id, staging.ARTICLES)}): run transform first"
         )
     rows = staging.read_jsonl(settings, run_id, staging.ARTICLES)
-    unchanged = unchanged_count(settings, run_id)
+    stats = _crawl_stats(settings, run_id)
+    unchanged = unchanged_count(stats)
 
     with tempfile.TemporaryDirectory(prefix=f"gx-docs-{run_id}-") as docs:
-        result = gate.check_batch(rows, window, history, run_id, docs_dir=Path(docs), unchanged=unchanged)
+        result = gate.check_batch(rows, window, history, run_id, docs_dir=Path(docs), unchanged=unchanged,
+                                  from_archive=_from_archive(stats))
         summary = result.summary
         summary.results_uri, summary.report_uri = publish_evidence(
             settings, run_id, result.results, Path(docs)
@@ -63,13 +65,24 @@ def validate(settings: Settings, run_id: str, window: Window, history: list[dict
     return summary
 
 
-def unchanged_count(settings: Settings, run_id: str) -> int:
-    """Articles the crawl saw that answered 304 Not Modified (CRAWL_STATS), 0 without stats."""
+def _crawl_stats(settings: Settings, run_id: str) -> dict[str, Any]:
+    """The crawl stage's CrawlStats of the run ({} when the crawl stage left none)."""
     if not s3.exists(settings, staging.key(run_id, staging.CRAWL_STATS)):
-        return 0
-    stats = staging.read_json(settings, run_id, staging.CRAWL_STATS)
+        return {}
+    return staging.read_json(settings, run_id, staging.CRAWL_STATS)
+
+
+def unchanged_count(stats: dict[str, Any]) -> int:
+    """Articles the crawl saw that answered 304 Not Modified, 0 without stats."""
     value = stats.get("not_modified")
     return value if isinstance(value, int) and value > 0 else 0
+
+
+def _from_archive(stats: dict[str, Any]) -> bool:
+    """True when the rows were re-parsed from the raw archive (a reprocess), not fetched."""
+    from scrapers.stage import RAW_ARCHIVE
+
+    return (stats.get("scrapy_stats") or {}).get("source") == RAW_ARCHIVE
 
 
 def publish_evidence(settings: Settings, run_id: str, results: dict[str, Any], docs_dir: Path) -> tuple[str, str]:

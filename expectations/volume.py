@@ -99,6 +99,12 @@ def volume_band(history: list[dict[str, Any]], window: Window, run_id: str | Non
     )
 
 
+def archive_band() -> VolumeBand:
+    """A reprocess counts what the raw archive holds, not what the site published: no band
+    (a missing archive day is reported by the crawl stage, naming the day)."""
+    return VolumeBand(0, 2**31 - 1, "reprocess: rows come from the raw archive, not from the site", False, 0)
+
+
 def _span(days: float) -> str:
     if days >= 1:
         return f"{days:g}-day"

@@ -136,11 +136,15 @@ def crawl(
 ) -> CrawlStats:
     """Crawl every article published in ``window`` (see module doc). ``parsers`` limits the
     registered layout parsers by name; ``scrapy_overrides`` adds Scrapy settings (tests)."""
+    from scrapers.archive import trusted_validators
     from scrapers.parsers.registry import Registry
 
     Registry.from_names(parsers)  # a bad parser name fails here, not in the subprocess
     s3.ensure_bucket(settings)
     started_at = datetime.now(UTC)
+    archive = trusted_validators(settings, validators or {})
+    if archive.line():
+        _emit(f"crawl {run_id}: {archive.line()}")
     work = Path(tempfile.mkdtemp(prefix=f"yonhap-crawl-{run_id}-"))
     try:
         config = {
@@ -152,7 +156,7 @@ def crawl(
             "run_id": run_id,
             "window_start": window.start.isoformat(),
             "window_end": window.end.isoformat(),
-            "validators": _validators(validators),
+            "validators": _validators(archive.kept),
             "retry_urls": list(retry_urls or []),
             "parsers": parsers,
             "out_dir": str(work),
@@ -170,6 +174,7 @@ def crawl(
         staging.write_jsonl(settings, run_id, staging.ITEMS, (i.to_dict() for i in items))
         staging.write_jsonl(settings, run_id, staging.CRAWL_ERRORS, (e.to_dict() for e in errors))
         stats = _crawl_stats(run_id, window, spider_out, items, errors, started_at)
+        stats.archive_missing = len(archive.missing)
         staging.write_json(settings, run_id, staging.CRAWL_STATS, stats.to_dict())
         _emit(
             f"crawl {run_id}: {stats.items} items, {stats.not_modified} not modified, "
@@ -203,9 +208,19 @@ def _crawl_stats(run_id, window, spider_out, items, errors, started_at) -> Crawl
     )
 
 
-def reprocess(settings: Settings, run_id: str, window: Window, *, parsers: list[str] | None = None) -> CrawlStats:
+RAW_ARCHIVE = "raw archive"  # CrawlStats.scrapy_stats["source"] of a reprocess
+
+
+def archive_gap_line(day: str, expected: int) -> str:
+    return (f"no archived pages for {day} ({expected} expected from yonhap.articles); run "
+            f"`yonhap-pipeline run --from {day} --to {day}` to re-fetch")
+
+
+def reprocess(settings: Settings, run_id: str, window: Window, *, parsers: list[str] | None = None,
+              expected: dict[str, int] | None = None) -> CrawlStats:
     """Re-parse the raw archive for the window's KST dates (latest 200 record per article id
-    across runs) into the same staging outputs as ``crawl``; no site traffic."""
+    across runs) into the same staging outputs as ``crawl``; no site traffic. ``expected``
+    ({KST date: stored articles}) names the days whose archive is missing in the stats."""
     from scrapers.canonical import article_id_from_url
     from scrapers.parsers.registry import Registry, build_item
     from scrapers.warc import iter_responses, record_uri
@@ -251,6 +266,10 @@ def reprocess(settings: Settings, run_id: str, window: Window, *, parsers: list[
         if published is not None and not window.contains(published):
             continue  # a partial-day window owns only part of the date
         items.append(item)
+    archived_days = {article_date(aid).isoformat() for aid in latest}
+    missing_days = {day: n for day, n in sorted((expected or {}).items()) if n and day not in archived_days}
+    for day, n in missing_days.items():
+        _emit(f"reprocess {run_id}: {archive_gap_line(day, n)}")
     staging.write_jsonl(settings, run_id, staging.ITEMS, (i.to_dict() for i in items))
     staging.write_jsonl(settings, run_id, staging.CRAWL_ERRORS, [])
     stats = CrawlStats(
@@ -261,7 +280,8 @@ def reprocess(settings: Settings, run_id: str, window: Window, *, parsers: list[
         items=len(items),
         started_at=started_at.isoformat(),
         finished_at=datetime.now(UTC).isoformat(),
-        scrapy_stats={"source": "raw archive", "warc_records": records},
+        scrapy_stats={"source": RAW_ARCHIVE, "warc_records": records},
+        archive_missing_days=missing_days,
     )
     staging.write_json(settings, run_id, staging.CRAWL_STATS, stats.to_dict())
     return stats

@@ -59,3 +59,29 @@ def db_upgrade() -> None:
             typer.echo(f"applied {name}")
     else:
         typer.echo("database is up to date")
+
+
+def curated_rebuild(
+    from_: str = typer.Option(..., "--from", help="first KST publication date, YYYY-MM-DD"),
+    to: str = typer.Option(..., "--to", help="last KST publication date (inclusive), YYYY-MM-DD"),
+) -> None:
+    """Rebuild curated/ Parquet from Postgres for the days whose files miss stored articles
+    (each article once per day; complete days are left alone)."""
+    from yonhap.cli import load_settings, parse_day
+
+    first, last = parse_day(from_, "--from"), parse_day(to, "--to")
+    if first > last:
+        typer.echo(f"error: --from {first} is after --to {last}", err=True)
+        raise typer.Exit(2)
+    settings = load_settings()
+
+    from storage import curated
+    from yonhap import db
+
+    conn = db.connect(settings)
+    try:
+        report = curated.rebuild(settings, conn, first, last)
+    finally:
+        conn.close()
+    for line in report.lines():
+        typer.echo(line)

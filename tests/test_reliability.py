@@ -295,6 +295,7 @@ def test_redesign_with_only_the_reference_parser_is_blocked_then_loads_with_the_
     settings, replica, db_conn
 ):
     from scrapers.parsers.reference import ReferenceParser
+
     from scrapers.parsers.registry import PARSERS_ENV
 
     site = replica(**CORPUS, layout="redesign")
@@ -477,3 +478,115 @@ def test_postgres_restart_and_s3_outage_fail_cleanly_then_the_rerun_loads_everyt
         assert re.search(service, message), (
             f"the failure does not name the service ({service}): {message!r}"
         )
+
+
+# ---------------------------------------------------------------- 7. the raw archive is never lost
+
+
+def _archive_objects(settings) -> dict[str, str]:
+    import hashlib
+
+    from yonhap import s3
+
+    return {k: hashlib.sha256(s3.get_bytes(settings, k)).hexdigest() for k in s3.list_keys(settings, "raw/")}
+
+
+def _archived_article_ids(settings, prefix: str = "raw/") -> set[str]:
+    """Article ids with a readable 200 record in the archive (what reprocess can rebuild)."""
+    from scrapers.canonical import article_id_from_url
+    from scrapers.warc import iter_responses
+    from yonhap import s3
+
+    found = set()
+    for key in s3.list_keys(settings, prefix):
+        for resp in iter_responses(s3.get_bytes(settings, key)):
+            if resp.status == 200 and article_id_from_url(resp.url or ""):
+                found.add(article_id_from_url(resp.url))
+    return found
+
+
+def test_s3_killed_during_a_crawl_then_restarted_loses_no_archived_article(dedicated_stack, replica, spawn):
+    stack = dedicated_stack
+    site = replica(**CORPUS)
+    truth = truth_ids(site.corpus, *SHORT_WINDOW)
+    env = cli_env(stack.settings, site.base_url)
+    first = run_pipeline(env, *SHORT_WINDOW, "rel_archive_first")
+    assert first.returncode == 0, output(first)
+    kept = _archive_objects(stack.settings)
+    assert kept and _archived_article_ids(stack.settings) == truth
+
+    # kill -9 of the S3 process while a second crawl runs (it re-validates with 304s)
+    site.clear_log()
+    victim = spawn(env, *SHORT_WINDOW, "rel_archive_killed")
+    assert victim.wait_for(lambda: article_access_count(site) >= 1, poll=0.02), victim.text
+    pid = __import__("yonhap.stack", fromlist=["status"]).status(stack.settings)["s3"]["pid"]
+    import os
+    import signal
+
+    os.kill(pid, signal.SIGKILL)
+    assert victim.wait() == 1, victim.text
+    stack.start_s3()
+    # every object answered before the kill is still there, byte for byte
+    after_kill = _archive_objects(stack.settings)
+    assert {k: after_kill.get(k) for k in kept} == kept
+    rerun = run_pipeline(env, *SHORT_WINDOW, "rel_archive_rerun")
+    assert rerun.returncode == 0, output(rerun)
+    assert _archived_article_ids(stack.settings) == truth
+    conn = __import__("yonhap.db", fromlist=["connect"]).connect(stack.settings)
+    try:
+        assert {r[0] for r in rows(conn, "SELECT article_id FROM yonhap.articles")} == truth
+        assert integrity_problems(conn) == {}
+    finally:
+        conn.close()
+
+
+def test_a_lost_archive_day_is_refetched_in_full_once_and_reprocess_then_equals_the_first_load(
+    settings, replica, db_conn
+):
+    from yonhap import s3
+
+    site = replica(**CORPUS)
+    env = cli_env(settings, site.base_url)
+    first = run_pipeline(env, *WINDOW, "rel_lost_first")
+    assert first.returncode == 0, output(first)
+    loaded = snapshot(db_conn)
+    lost_day = WINDOW[0] + (WINDOW[1] - WINDOW[0]) // 2
+    day_ids = set(site.corpus.ids_on(lost_day))
+    lost_prefix = f"raw/dt={lost_day.isoformat()}/"
+    for key in s3.list_keys(settings, lost_prefix):
+        s3.client(settings).delete_object(Bucket=settings.s3_bucket, Key=key)
+    assert s3.list_keys(settings, lost_prefix) == []
+
+    # reprocess names the missing day, exits 1, and still reprocesses the other days
+    import subprocess
+
+    from tests.reliability_support import CLI, REPO
+
+    gap = subprocess.run([CLI, "reprocess", "--from", WINDOW[0].isoformat(), "--to", WINDOW[1].isoformat(),
+                          "--run-id", "rel_lost_reprocess_gap"], env=env, capture_output=True, text=True,
+                         timeout=600, cwd=str(REPO))
+    assert gap.returncode == 1, output(gap)
+    said = gap.stdout + gap.stderr
+    assert f"no archived pages for {lost_day.isoformat()} ({len(day_ids)} expected from yonhap.articles)" in said
+    assert "yonhap-pipeline run" in said and "discovery broke" not in said
+    assert snapshot(db_conn)["articles"] == loaded["articles"]  # nothing lost, nothing blocked
+
+    # the next run does not trust the validators of that day: each of its pages in full, once
+    site.clear_log()
+    again = run_pipeline(env, *WINDOW, "rel_lost_refetch")
+    assert again.returncode == 0, output(again)
+    assert "no readable archived page" in again.stdout + again.stderr
+    article_hits = [e for e in site.access_log() if e["path"].startswith("/view/")]
+    full = [e for e in article_hits if e["status"] == 200]
+    refetched = {e["path"].split("/view/", 1)[1].split("?", 1)[0] for e in full}
+    assert refetched == day_ids
+    assert len(full) == len(day_ids)  # once each
+    assert {e["status"] for e in article_hits if e not in full} <= {304}
+    assert _archived_article_ids(settings, lost_prefix) == day_ids
+
+    ok = subprocess.run([CLI, "reprocess", "--from", WINDOW[0].isoformat(), "--to", WINDOW[1].isoformat(),
+                         "--run-id", "rel_lost_reprocess"], env=env, capture_output=True, text=True,
+                        timeout=600, cwd=str(REPO))
+    assert ok.returncode == 0, output(ok)
+    assert snapshot(db_conn)["articles"] == loaded["articles"]
+    assert integrity_problems(db_conn) == {}

@@ -264,16 +264,24 @@ def run_stage(stage: str, run: dict[str, str], **kwargs) -> dict[str, Any]:
     try:
         if stage == "crawl":
             result = stages.crawl(settings, run_id, window, reprocess=kwargs.get("reprocess", False))
+            # a day partition with no archived pages: nothing to reprocess, fail it (only it)
+            stages.check_archive(result)
         elif stage == "transform":
             result = stages.transform(settings, run_id, window)
         elif stage == "validate":
             result = stages.validate(settings, run_id, window)
         elif stage == "load":
             result = stages.load_or_block(settings, run_id, kwargs["gate"])
+            if run.get("kind") == "reprocess":
+                result.update(stages.rebuild_curated(settings, window))
         else:
             raise ValueError(f"unknown stage {stage!r}")
     except stages.GateBlocked as err:
         log.error("%s", err)
+        raise AirflowFailException(str(err)) from None
+    except stages.ArchiveMissing as err:  # retrying cannot bring the archive back
+        log.error("%s", err)
+        stages.mark_failed(settings, run_id, stage, str(err))
         raise AirflowFailException(str(err)) from None
     except Exception as err:
         ti = get_current_context().get("ti")

@@ -24,8 +24,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(no_args_is_help=True, help="Database migrations.")
 stack_app = typer.Typer(no_args_is_help=True, help="The embedded local stack (Postgres, S3, Airflow).")
+curated_app = typer.Typer(no_args_is_help=True, help="Curated Parquet files (S3 curated/).")
 app.add_typer(db_app, name="db")
 app.add_typer(stack_app, name="stack")
+app.add_typer(curated_app, name="curated")
 
 
 def load_settings() -> Settings:
@@ -47,7 +49,7 @@ def parse_day(value: str, option: str) -> date:
 # Command bodies live in their component modules; each is registered below.
 from yonhap import commands  # noqa: E402  (registers the commands on `app`)
 
-commands.register(app, db_app, stack_app)
+commands.register(app, db_app, stack_app, curated_app)
 
 
 def main() -> None:

@@ -152,21 +152,53 @@ def crawl(settings: Settings, run_id: str, window: Window, *, reprocess: bool = 
     """Crawl the window (conditional requests for known articles, retry earlier failures),
     or re-parse the raw archive when ``reprocess``. Returns CrawlStats as a dict."""
     from scrapers import stage as crawl_stage
+    from storage import queries
+    from yonhap import db
 
-    if reprocess:
-        stats = crawl_stage.reprocess(settings, run_id, window)
-    else:
-        from storage import queries
-        from yonhap import db
-
-        conn = db.connect(settings)
-        try:
+    conn = db.connect(settings)
+    try:
+        if reprocess:
+            expected = queries.articles_per_day(conn, window)
+        else:
             validators = queries.validators_for(conn, window)
             retry_urls = queries.pending_error_urls(conn)
-        finally:
-            conn.close()
+    finally:
+        conn.close()
+    if reprocess:
+        stats = crawl_stage.reprocess(settings, run_id, window, expected=expected)
+    else:
         stats = crawl_stage.crawl(settings, run_id, window, validators=validators, retry_urls=retry_urls)
     return stats.to_dict()
+
+
+def rebuild_curated(settings: Settings, window: Window) -> dict[str, Any]:
+    """Rebuild the window's curated/ days whose files miss stored articles (a reprocess runs
+    it after its load: the archive came back, curated files may not have)."""
+    from storage import curated
+    from yonhap import db
+
+    dates = window.kst_dates()
+    conn = db.connect(settings)
+    try:
+        report = curated.rebuild(settings, conn, dates[0], dates[-1])
+    finally:
+        conn.close()
+    return {"curated_rebuilt": len(report.rebuilt), "curated_days": report.rebuilt}
+
+
+class ArchiveMissing(RuntimeError):
+    """A reprocess found days whose raw archive is gone: the other days were loaded; these
+    need `yonhap-pipeline run` (a fetch) to be archived again."""
+
+
+def check_archive(crawl_info: dict[str, Any]) -> None:
+    """Raise :class:`ArchiveMissing` (one line per day) when a reprocess had days without
+    archived pages. Called after the load, so those days block nothing else."""
+    from scrapers.stage import archive_gap_line
+
+    missing = crawl_info.get("archive_missing_days") or {}
+    if missing:
+        raise ArchiveMissing("; ".join(archive_gap_line(day, n) for day, n in sorted(missing.items())))
 
 
 def transform(settings: Settings, run_id: str, window: Window) -> dict[str, Any]:
@@ -269,6 +301,8 @@ def run_window(
         summary.gate = step(stage, validate, settings, run_id, window)
         stage = "load"
         summary.load = step(stage, load, settings, run_id)
+        if reprocess:
+            summary.load.update(rebuild_curated(settings, window))
     except Exception as err:  # noqa: BLE001 -- reported in the summary and the run row
         summary.status = STATUS_FAILED
         summary.failed_stage = stage
@@ -282,4 +316,13 @@ def run_window(
     summary.status = STATUS_SUCCESS if summary.gate.get("success") else STATUS_BLOCKED
     if summary.status == STATUS_BLOCKED:
         summary.error = str(GateBlocked(run_id, summary.gate))
+    try:
+        check_archive(summary.crawl)
+    except ArchiveMissing as err:
+        summary.status = STATUS_FAILED
+        summary.error = str(err)
+        try:
+            mark_failed(settings, run_id, "crawl", summary.error)
+        except Exception:  # noqa: BLE001 -- the summary reports it either way
+            pass
     return summary
