@@ -1,4 +1,4 @@
-"""Quality gate speed on a 10k-row batch (replica truth rows, reference layout).
+"""Quality gate speed on a 10k-row batch (replica truth rows, yna-cms layout).
 
     .venv/bin/python -m bench.bench_gate [--rows 10000] [--runs 3]
 
@@ -120,7 +120,7 @@ def main() -> None:
     lines = [
         "# Quality gate benchmark",
         "",
-        f"{rows} replica rows (reference layout, all valid), median of {len(trials)} fresh processes, "
+        f"{rows} replica rows (yna-cms layout, all valid), median of {len(trials)} fresh processes, "
         f"{bytecode}.",
         "",
         "| step | median s |",

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.bench_peers [--pages 1000] [--runs 3] [--quick]
 
-The pages (evenly spread over a 6-month replica corpus, alternating reference and redesign
+The pages (evenly spread over a 6-month replica corpus, alternating yna-cms (the real template) and redesign
 layout) are rendered once with ``Corpus.render_article`` into a temp dir. Each tool then runs
 ``--runs`` times, each run a fresh worker process (``bench/peers_worker.py``) pinned to one
 core: ours and trafilatura in ``.venv``, newspaper4k in ``.venv-peers`` (created on first use;
@@ -34,7 +34,7 @@ TOOLS = ("ours", "trafilatura", "newspaper4k")
 LABELS = {"ours": "ours {v} (lxml, layered)", "trafilatura": "trafilatura {v} extract",
           "newspaper4k": "newspaper4k {v} (parse, no nlp)"}
 FIELDS = ("title", "published_at", "published_date", "paragraphs", "section", "lead",
-          "author_email", "image_urls", "captions")
+          "author_email", "image_urls", "captions", "keywords")
 WORKER_TIMEOUT = 600
 
 
@@ -54,7 +54,7 @@ def render_pages(directory: Path, count: int):
     chosen, manifest = [], []
     for k in range(count):
         article_id = corpus.id_at(int(k * step))
-        layout = "reference" if k % 2 == 0 else "redesign"
+        layout = "yna-cms" if k % 2 == 0 else "redesign"
         name = f"{k:05d}_{article_id}_{layout}.html"
         (directory / name).write_bytes(corpus.render_article(article_id, layout))
         truth = corpus.truth(article_id)
@@ -106,6 +106,8 @@ def field_hits(record: dict, truth) -> dict[str, bool]:
         "image_urls": got_urls == sorted(i["url"] for i in truth.images),
         "captions": captions is not None
         and [norm(c) for c in captions] == [norm(i["caption"]) for i in truth.images],
+        # tags as a set: newspaper4k keeps no order
+        "keywords": sorted(norm(k) for k in record.get("keywords") or []) == sorted(truth.keywords),
     }
 
 
@@ -190,7 +192,7 @@ def main() -> None:
     n = len(chosen)
     lines = [
         "# Extraction side by side (bench/bench_peers.py)", "",
-        f"{n} replica pages (evenly spread over a 6-month corpus, half reference, half redesign layout), "
+        f"{n} replica pages (evenly spread over a 6-month corpus, half yna-cms (the real template), half redesign layout), "
         f"the same bytes for every tool; each run a fresh process pinned to one core; median of {args.runs} runs.",
         "",
         "| extractor | pages/s | ms/page | speed vs ours | RSS ready (MiB) | peak RSS (MiB) |",
@@ -220,7 +222,7 @@ def main() -> None:
     lines.append("| **all fields** | " + " | ".join(f"**{scores[t]['all_fields']:.3f}**" for t in TOOLS) + " |")
     lines += ["", "Body paragraphs exact, by layout:", "", "| layout | " + " | ".join(TOOLS) + " |",
               "|---|" + "---:|" * len(TOOLS)]
-    for layout in ("reference", "redesign"):
+    for layout in ("yna-cms", "redesign"):
         lines.append(f"| {layout} | " + " | ".join(
             f"{scores[t]['by_layout'][layout]['paragraphs']:.3f}" for t in TOOLS) + " |")
     lines += [

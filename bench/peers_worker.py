@@ -9,7 +9,7 @@ extraction loop (pages already in memory, after a 5-page warm-up) and reports pe
 
 Common record per page (None = the tool gave nothing; fields a tool has no API for are listed
 in ``NOT_PRODUCED``): title, published_at (ISO instant), published_date (YYYY-MM-DD),
-paragraphs (list), section, lead, author_email, image_urls (list), captions (list).
+paragraphs (list), section, lead, author_email, image_urls (list), captions (list), keywords (list).
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ def ours_extractor():
             "author_email": f.get("author_email"),
             "image_urls": [i.get("url") for i in images] if images is not None else None,
             "captions": [i.get("caption") for i in images] if images is not None else None,
+            "keywords": f.get("keywords") or [],
         }
 
     return extract
@@ -94,6 +95,7 @@ def trafilatura_extractor():
             "author_email": None,
             "image_urls": [r["image"]] if r.get("image") else [],
             "captions": None,
+            "keywords": [t.strip() for t in (r.get("tags") or "").split(",") if t.strip()],
         }
 
     return extract
@@ -120,6 +122,7 @@ def newspaper4k_extractor():
             "author_email": None,
             "image_urls": sorted(article.images),
             "captions": None,
+            "keywords": sorted(article.tags or ()) or list(article.meta_keywords or []),
         }
 
     return extract

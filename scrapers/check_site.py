@@ -1,6 +1,12 @@
 """check-site: fetch the feed, one list page and a few article pages, and report which
 extraction layers and selectors matched each field (for operators, when the live site changes).
 
+For every article page it also reports the template facts the parsers rely on
+(shared/yonhap-fr-site.md "Article page: the real template"): og:title carries the
+" | og:site_name" suffix, which JSON-LD blocks are (in)valid, CONTENT_DATA and article:section
+present, and how many nodes each layout landmark selector matched. An assumption that no
+longer holds is listed as drift (shown, not a failure: the essential fields decide that).
+
 Plain blocking HTTP (urllib) with the crawler's identity; robots.txt is obeyed. No Scrapy.
 """
 
@@ -18,13 +24,14 @@ from scrapers.parsers.base import Page
 from scrapers.parsers.generic import GenericExtractor
 from scrapers.parsers.metadata import Metadata
 from scrapers.parsers.registry import Registry
+from scrapers.parsers.yna_cms import YnaCmsParser
 from yonhap.schema import LAYER_GENERIC, LAYER_JSONLD, LAYER_META, LAYER_SELECTOR
 
 # Fields without which an article cannot be loaded: check-site fails when one is missing.
 ESSENTIAL_FIELDS = ("title_raw", "published_at", "paragraphs", "url")
 REPORTED_FIELDS = (
     "url", "title_raw", "section", "published_at", "updated_at", "paragraphs", "images",
-    "author_email", "lead",
+    "author_email", "lead", "byline", "editor_note", "keywords",
 )
 
 
@@ -36,6 +43,10 @@ class PageCheck:
     winners: dict[str, str] = field(default_factory=dict)  # field -> winning layer
     matches: dict[str, dict[str, bool]] = field(default_factory=dict)  # field -> layer -> found
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    template: dict[str, Any] = field(default_factory=dict)  # see template_facts()
+    selectors: dict[str, dict[str, int]] = field(default_factory=dict)  # layout -> probe -> node count
+    drift: list[str] = field(default_factory=list)  # template assumptions that did not hold
 
 
 @dataclass
@@ -88,8 +99,66 @@ def layer_matches(page: Page, registry: Registry) -> tuple[str | None, dict[str,
         found["paragraphs"] = {LAYER_SELECTOR: sel("paragraphs"), LAYER_GENERIC: bool(generic.paragraphs())}
         found["images"] = {**meta_layer(meta.image_urls), LAYER_SELECTOR: sel("images")}
         found["author_email"] = {**meta_layer(meta.author_email), LAYER_SELECTOR: sel("author_email")}
-        found["lead"] = {**meta_layer(meta.lead), LAYER_SELECTOR: sel("paragraphs")}
+        found["lead"] = {LAYER_SELECTOR: sel("paragraphs"), LAYER_GENERIC: bool(generic.paragraphs())}
+        found["byline"] = {LAYER_SELECTOR: sel("byline")}
+        found["editor_note"] = {LAYER_SELECTOR: sel("editor_note")}
+        found["keywords"] = {**meta_layer(meta.keywords), LAYER_SELECTOR: sel("keywords")}
     return (parser.layout if parser else None), found
+
+
+def template_facts(page: Page) -> dict[str, Any]:
+    """The head facts of the real template, as found on this page."""
+    if page.doc is None:
+        return {}
+    meta = Metadata(page.doc)
+    og_title = meta.meta.get("og:title")
+    site = meta.site_name
+    return {
+        "og_site_name": site,
+        "og_title_suffix": bool(og_title and site and og_title.strip().endswith(f" | {site}")),
+        "jsonld": [{"type": kind, "valid": valid} for kind, valid in meta.jsonld_blocks],
+        "content_data": meta.content_data is not None,
+        "content_data_keys": sorted(meta.content_data or {}),
+        "article_section": bool((meta.meta.get("article:section") or "").strip()),
+        "article_published_time": bool((meta.meta.get("article:published_time") or "").strip()),
+        "og_description_cut": bool((meta.description() or "").endswith("...")),
+    }
+
+
+def selector_matches(page: Page, registry: Registry) -> dict[str, dict[str, int]]:
+    """For each registered layout (and the yna-cms template), how many nodes each landmark
+    selector matched on the page."""
+    parsers = list(registry.parsers)
+    if YnaCmsParser not in parsers:
+        parsers.insert(0, YnaCmsParser)
+    return {p.layout: {label: len(page.xpath(expr)) for label, expr in p.probes.items()} for p in parsers}
+
+
+def template_drift(facts: dict[str, Any], selectors: dict[str, dict[str, int]], layout: str | None) -> list[str]:
+    """The template assumptions this page breaks (empty on a page of the known template)."""
+    if not facts:
+        return ["page could not be parsed"]
+    out = []
+    if not facts["og_title_suffix"]:
+        out.append("og:title has no ' | og:site_name' suffix")
+    if not facts["content_data"]:
+        out.append("no CONTENT_DATA script")
+    if not facts["article_section"]:
+        out.append("no article:section meta")
+    if not facts["article_published_time"]:
+        out.append("no article:published_time meta")
+    layout = layout or YnaCmsParser.layout
+    for label, count in selectors.get(layout, {}).items():
+        if count == 0 and label in _REQUIRED_PROBES:
+            out.append(f"{layout}: selector {label} matched nothing")
+    return out
+
+
+# Landmarks every page of a layout has (the others are optional: photos, tags, update line).
+_REQUIRED_PROBES = frozenset({
+    "header.title-article01 h1.tit", "div.info-con span.txt", "article.story-news", "article.story-news p",
+    "main.article-view", "header.article-head .headline", "section.article-body", "div.paragraph",
+})
 
 
 def check_site(
@@ -140,9 +209,14 @@ def check_site(
             report.problems.append(f"{url}: HTTP {status}")
             continue
         extraction = registry.extract(body, url, headers)
-        check.layout, check.matches = layer_matches(Page(body=body, url=url, headers=headers), registry)
+        page = Page(body=body, url=url, headers=headers)
+        check.layout, check.matches = layer_matches(page, registry)
         check.winners = dict(extraction.sources)
         check.errors = list(extraction.errors)
+        check.warnings = list(extraction.warnings)
+        check.template = template_facts(page)
+        check.selectors = selector_matches(page, registry)
+        check.drift = template_drift(check.template, check.selectors, check.layout)
         if check.layout is None:
             report.problems.append(f"{url}: no registered layout parser recognized the page")
         for name in ESSENTIAL_FIELDS:
@@ -177,12 +251,41 @@ def render(report: SiteReport, registry: Registry | None = None) -> Any:
                      (LAYER_JSONLD, LAYER_META, LAYER_SELECTOR, LAYER_GENERIC)]
             selector = parser_cls.selectors.get(name, "") if parser_cls else ""
             used = check.winners.get(name, "MISSING" if name in ESSENTIAL_FIELDS else "")
-            table.add_row(name, *cells, used, selector)
+            table.add_row(name, *cells, used, Text(selector))  # Text: XPath brackets are not markup
         parts.append(table)
+        parts.append(_template_table(check))
         if check.errors:
             parts.append(Text("parse errors: " + "; ".join(check.errors), style="yellow"))
+        if check.warnings:
+            parts.append(Text("parse warnings: " + "; ".join(check.warnings), style="yellow"))
+        if check.drift:
+            parts.append(Text("template drift:\n  " + "\n  ".join(check.drift), style="yellow"))
     if report.problems:
         parts.append(Text("PROBLEMS:\n  " + "\n  ".join(report.problems), style="bold red"))
     else:
         parts.append(Text("OK: every essential field extracted by a registered layout", style="green"))
     return Group(*parts)
+
+
+def _template_table(check: PageCheck) -> Any:
+    """The page's template facts, then each layout's landmark selectors with their match counts."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="template facts and selectors")
+    table.add_column("check")
+    table.add_column("value")
+    facts = check.template
+    if facts:
+        table.add_row("og:site_name", str(facts["og_site_name"]))
+        table.add_row("site suffix in og:title", "yes" if facts["og_title_suffix"] else "no")
+        blocks = ", ".join(f"{b['type']} ({'valid' if b['valid'] else 'INVALID'})" for b in facts["jsonld"])
+        table.add_row("JSON-LD blocks", blocks or "none")
+        table.add_row("CONTENT_DATA", ("yes: " + ", ".join(facts["content_data_keys"])) if facts["content_data"] else "no")
+        table.add_row("article:section", "yes" if facts["article_section"] else "no")
+        table.add_row("article:published_time", "yes" if facts["article_published_time"] else "no")
+        table.add_row("og:description cut with '...'", "yes" if facts["og_description_cut"] else "no")
+    for layout, probes in check.selectors.items():
+        for label, count in probes.items():
+            table.add_row(Text(f"{layout}: {label}"), f"{count} match{'es' if count != 1 else ''}")
+    return table

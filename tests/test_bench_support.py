@@ -46,7 +46,7 @@ def test_peer_scoring_rejects_what_a_generic_extractor_typically_adds():
     record["captions"] = None  # the tool has no captions
     hits = bench_peers.field_hits(record, truth)
     assert [k for k, ok in hits.items() if not ok] == ["published_at", "paragraphs", "image_urls", "captions"]
-    score = bench_peers.score([record], [(truth.article_id, "reference", truth)])
+    score = bench_peers.score([record], [(truth.article_id, "yna-cms", truth)])
     assert score["paragraph_recall"] == 1.0
     assert score["paragraph_precision"] == len(truth.paragraphs) / (len(truth.paragraphs) + 1)
 

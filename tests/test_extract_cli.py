@@ -22,9 +22,10 @@ GOLDEN = sorted((REPO / "tests" / "golden" / "yna-cms").glob("*.html"))
 DATELINE_RE = re.compile(r"^[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’ ./-]+, [^()]{3,30} \(Yonhap\) -- \S")
 # Page furniture that must never reach a stored body (the real template's facts).
 FURNITURE_RE = re.compile(
-    r"\((?:FIN|END|MORE|A SUIVRE|À SUIVRE)\)|\((?:ATTN|NDLR)\b|^(?:Par|By) [A-Z]|@|email protected"
-    r"|Utilisation en Corée du Sud|NOT FOR SALE|No Redistribution",
-    re.IGNORECASE | re.MULTILINE,
+    r"(?i:\((?:FIN|END|MORE|A SUIVRE|À SUIVRE)\)|\((?:ATTN|NDLR)\b|@|email protected"
+    r"|Utilisation en Corée du Sud|NOT FOR SALE|No Redistribution)"
+    r"|^(?:Par|By) [A-Z][a-z]+(?:-[a-z]+)? [A-Z][a-z]+(?:-[a-z]+)?$",  # a byline line: names only
+    re.MULTILINE,
 )
 NOTICE_RE = re.compile(r"Utilisation en Corée du Sud|NOT FOR SALE|No Redistribution", re.IGNORECASE)
 
@@ -78,7 +79,8 @@ def test_golden_pages_of_the_real_template_exist():
 def test_extract_on_hand_built_real_template_pages(page: Path):
     expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
     url = f"https://fr.yna.co.kr/view/{expected['article_id']}"
-    done = run_extract(str(page), "--url", url)
+    english = "english" in page.stem  # the English edition's markup: the French gate refuses its text
+    done = run_extract(str(page), "--url", url, *(["--no-gate"] if english else []))
     assert done.returncode == 0, done.stdout.decode()[-2000:] + done.stderr.decode()[-2000:]
     out = json.loads(done.stdout)
     assert out["verdict"] == "loaded" and out["reasons"] == []
@@ -90,6 +92,16 @@ def test_extract_on_hand_built_real_template_pages(page: Path):
     # broken JSON-LD is a warning, never the reason to refuse
     if b"// " in page.read_bytes() and b"ld+json" in page.read_bytes():
         assert any("jsonld" in w for w in out["warnings"])
+
+
+def test_the_french_gate_refuses_an_english_page_and_says_why():
+    page = next(p for p in GOLDEN if "english" in p.stem)
+    expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    done = run_extract(str(page), "--url", f"https://fr.yna.co.kr/view/{expected['article_id']}")
+    assert done.returncode == 1
+    out = json.loads(done.stdout)
+    assert out["verdict"] == "rejected" and any("French" in r for r in out["reasons"])
+    assert out["title_raw"] == expected["title_raw"]  # the row is still shown, as it would be stored
 
 
 def test_extract_equals_replica_truth_and_reads_stdin():

@@ -283,8 +283,8 @@ def test_redesigned_site_over_http(replica, s3_endpoint):
         assert item["layout"] == "redesign-v1" and item["parse_errors"] == []
         assert item["paragraphs"] == truth.paragraphs and item["images"] == truth.images
         assert item["author_email"] == truth.author_email
-    # With only the reference parser registered the drift is visible, not silent.
-    stats = stage.crawl(settings, "redesign2", Window.for_dates(day, day), parsers=["reference-v1"], timeout=120)
+    # With only the real template's parser registered the drift is visible, not silent.
+    stats = stage.crawl(settings, "redesign2", Window.for_dates(day, day), parsers=["yna-cms-v1"], timeout=120)
     old = staging.read_jsonl(settings, "redesign2", staging.ITEMS)
     assert {i["layout"] for i in old} == {"unrecognized"}
     assert all(i["field_sources"].get("paragraphs") == "generic" for i in old)

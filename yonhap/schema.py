@@ -121,7 +121,7 @@ class CrawledArticle(_Record):
     keywords: list[str] = field(default_factory=list)  # page tags, without "#", page order
     etag: str | None = None
     last_modified: str | None = None
-    layout: str | None = None  # parser that handled the page, e.g. "reference-v1"
+    layout: str | None = None  # parser that handled the page, e.g. "yna-cms-v1"
     field_sources: dict[str, str] = field(default_factory=dict)  # field -> LAYER_*
     parse_errors: list[str] = field(default_factory=list)  # non-empty -> quarantined
     parse_warnings: list[str] = field(default_factory=list)  # recorded, never a reason to refuse

@@ -113,5 +113,22 @@ class LayoutParser:
     def author_email(self) -> str | None:
         raise NotImplementedError
 
+    # Round-2 fields: a layout without them keeps these defaults.
+    def byline(self) -> str | None:
+        return None
+
+    def editor_note(self) -> str | None:
+        return None
+
+    def keywords(self) -> list[str]:
+        return []
+
+    def warnings(self) -> list[str]:
+        """Oddities the layout noticed (recorded, never a reason to refuse the page)."""
+        return []
+
     # What check-site prints: the selector each field method uses.
     selectors: ClassVar[dict[str, str]] = {}
+    # What check-site probes on every fetched page (label -> XPath): the layout's landmarks,
+    # so an operator sees which of them still match when the site drifts.
+    probes: ClassVar[dict[str, str]] = {}

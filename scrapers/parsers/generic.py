@@ -7,7 +7,14 @@ from datetime import datetime
 from functools import cached_property
 
 from scrapers.parsers.base import Page
-from scrapers.parsers.text import clean, is_boilerplate_paragraph, iso_datetime, split_notice
+from scrapers.parsers.text import (
+    byline_of,
+    clean,
+    editor_note_of,
+    is_boilerplate_paragraph,
+    iso_datetime,
+    split_notice,
+)
 
 
 class GenericExtractor:
@@ -53,5 +60,7 @@ class GenericExtractor:
             text, _notice = split_notice(line)
             if is_boilerplate_paragraph(text) or (title and text == title):
                 continue
+            if not out and (editor_note_of(text) or byline_of(text)):
+                continue  # an editorial note or byline before the dateline is not body text
             out.append(text)
         return out

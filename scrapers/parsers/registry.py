@@ -1,15 +1,19 @@
 """The parser registry and the layered extraction of one article page.
 
-For each field: metadata (JSON-LD, then OpenGraph/article meta) when it carries the field, then
-the layout parser that recognized the page, then the generic layer (trafilatura). The layer
-that produced each field is recorded in ``field_sources`` so a site redesign shows up as a
-shift from "selector" to "generic". Pure: bytes + url + headers in, fields out.
+For each field: metadata (JSON-LD, then OpenGraph/article meta, then the page's CONTENT_DATA,
+which counts as "meta") when it carries the field, then the layout parser that recognized the
+page, then the generic layer (trafilatura). The layer that produced each field is recorded in
+``field_sources`` so a site redesign shows up as a shift from "selector" to "generic".
+
+Errors (-> quarantine): truncated page, missing title / body / published_at (and, in
+build_item, a canonical id that is not the requested one). Warnings (recorded on the item,
+never a reason to refuse it): invalid JSON-LD, no CONTENT_DATA, titles that disagree, …
+Pure: bytes + url + headers in, fields out.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,13 +21,14 @@ from typing import Any
 from scrapers.canonical import article_id_from_url, canonicalize
 from scrapers.parsers.base import TRUNCATED, LayoutParser, Page
 from scrapers.parsers.generic import GenericExtractor
-from scrapers.parsers.metadata import Metadata
+from scrapers.parsers.metadata import Metadata, dedupe_tags, strip_site_suffix
 from scrapers.parsers.redesign import RedesignParser
-from scrapers.parsers.reference import ReferenceParser
+from scrapers.parsers.text import clean, strip_dateline
+from scrapers.parsers.yna_cms import YnaCmsParser
 from yonhap.schema import LAYER_GENERIC, LAYER_META, LAYER_SELECTOR, CrawledArticle
 
 UNRECOGNIZED = "unrecognized"
-DEFAULT_PARSERS: tuple[type[LayoutParser], ...] = (ReferenceParser, RedesignParser)
+DEFAULT_PARSERS: tuple[type[LayoutParser], ...] = (YnaCmsParser, RedesignParser)
 PARSERS_BY_NAME = {p.layout: p for p in DEFAULT_PARSERS}
 # Comma-separated layout names; unset = all parsers (see Registry.from_names).
 PARSERS_ENV = "YONHAP_PARSERS"
@@ -31,12 +36,14 @@ PARSERS_ENV = "YONHAP_PARSERS"
 
 @dataclass
 class Extraction:
-    """Extracted fields of one page (CrawledArticle field names), their layers, and errors."""
+    """Extracted fields of one page (CrawledArticle field names), their layers, errors (the
+    item is quarantined) and warnings (recorded only)."""
 
     fields: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     layout: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -76,7 +83,7 @@ class Registry:
             result.errors.append("unparseable: empty or not HTML")
             return result
         meta = Metadata(page.doc)
-        result.errors.extend(meta.jsonld_errors)
+        result.warnings.extend(meta.warnings)
         parser = self.parser_for(page)
         result.layout = parser.layout if parser else UNRECOGNIZED
         generic = GenericExtractor(page)
@@ -95,7 +102,13 @@ class Registry:
                     return
 
         sel = parser  # shorthand; None when no layout matched
-        take("title_raw", (meta.title, None), (sel and sel.title_raw, LAYER_SELECTOR), (generic.title, LAYER_GENERIC))
+        take(
+            "title_raw",
+            (meta.title, None),
+            (sel and sel.title_raw, LAYER_SELECTOR),
+            (lambda: strip_site_suffix(generic.title(), meta.site_name), LAYER_GENERIC),
+        )
+        result.warnings.extend(_title_warnings(meta, sel))
         take("section", (meta.section, None), (sel and sel.section, LAYER_SELECTOR))
         take(
             "published_at",
@@ -105,6 +118,9 @@ class Registry:
         )
         take("updated_at", (meta.updated_at, None), (sel and sel.updated_at, LAYER_SELECTOR))
         take("paragraphs", (sel and sel.paragraphs, LAYER_SELECTOR), (generic.paragraphs, LAYER_GENERIC))
+        take("byline", (sel and sel.byline, LAYER_SELECTOR))
+        take("editor_note", (sel and sel.editor_note, LAYER_SELECTOR))
+        self._keywords(result, meta, sel)
         if sel is not None:
             # The layout parser is authoritative for images: no figure means no photo (og:image
             # then is usually the site logo).
@@ -112,15 +128,13 @@ class Registry:
             result.fields["images"] = images
             if images:
                 result.sources["images"] = LAYER_SELECTOR
+            result.warnings.extend(sel.warnings())
         else:
             take("images", (lambda: _meta_images(meta), None))
         take("author_email", (meta.author_email, None), (sel and sel.author_email, LAYER_SELECTOR))
         paragraphs = result.fields.get("paragraphs") or []
-        take(
-            "lead",
-            (meta.lead, None),
-            (lambda: lead_from(paragraphs), result.sources.get("paragraphs", LAYER_SELECTOR)),
-        )
+        # The lead is the whole first paragraph minus its dateline, never og:description.
+        take("lead", (lambda: lead_from(paragraphs), result.sources.get("paragraphs", LAYER_SELECTOR)))
         take("url", (meta.url, None))
 
         for key in ("published_at", "updated_at"):
@@ -134,19 +148,41 @@ class Registry:
             result.errors.append("missing: body")
         if "published_at" not in result.fields:
             result.errors.append("missing: published_at")
+        result.warnings = list(dict.fromkeys(result.warnings))
         return result
 
+    @staticmethod
+    def _keywords(result: Extraction, meta: Metadata, sel: LayoutParser | None) -> None:
+        """CONTENT_DATA KEYWORD first (meta), then the page's tag list (selector): page order,
+        deduplicated; a disagreement between the two is a warning."""
+        from_meta, _ = meta.keywords()
+        from_page = sel.keywords() if sel is not None else []
+        tags = dedupe_tags([*from_meta, *from_page])
+        result.fields["keywords"] = tags
+        if tags:
+            result.sources["keywords"] = LAYER_META if from_meta else LAYER_SELECTOR
+        if from_meta and from_page and from_meta != from_page:
+            result.warnings.append("keywords: CONTENT_DATA KEYWORD differs from the page's tag list")
 
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?»])\s+(?=[«\"A-ZÀ-ÖØ-Þ])")
+
+def _title_warnings(meta: Metadata, sel: LayoutParser | None) -> list[str]:
+    head = meta.head_title()
+    out = []
+    cd_title = meta.content_data_title()
+    if head and cd_title and clean(head) != clean(cd_title):
+        out.append("title: CONTENT_DATA title differs from og:title")
+    page_title = sel.title_raw() if sel is not None else None
+    reference = head or cd_title
+    if reference and page_title and clean(page_title) != clean(reference):
+        out.append("title: page h1 differs from og:title")
+    return out
 
 
 def lead_from(paragraphs: list[str]) -> str | None:
-    """No summary in the head: the first sentence of the first paragraph, without its dateline
-    ("SEOUL, 19 juin (Yonhap) -- ")."""
+    """The whole first paragraph without its dateline prefix ("SEOUL, 19 juin (Yonhap) -- ")."""
     if not paragraphs:
         return None
-    text = paragraphs[0].split(" -- ", 1)[1] if " -- " in paragraphs[0] else paragraphs[0]
-    return _SENTENCE_END_RE.split(text, 1)[0].strip() or None
+    return strip_dateline(paragraphs[0]) or None
 
 
 def _meta_images(meta: Metadata) -> tuple[list[dict[str, Any]], str | None]:
@@ -194,6 +230,7 @@ def build_item(
         layout=extraction.layout,
         field_sources=dict(extraction.sources),
         parse_errors=errors,
+        parse_warnings=list(extraction.warnings),
         raw_uri=raw_uri,
         **fields,
     )
