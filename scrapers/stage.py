@@ -35,9 +35,9 @@ class CrawlFailed(RuntimeError):
     """The crawler subprocess failed; the message ends with its last log lines."""
 
 
-def _emit(line: str) -> None:
+def _emit(line: str, level: int = logging.INFO) -> None:
     if logging.getLogger().hasHandlers() or logger.hasHandlers():
-        logger.info(line)
+        logger.log(level, line)
     else:
         print(line, flush=True)
 
@@ -144,7 +144,7 @@ def crawl(
     started_at = datetime.now(UTC)
     archive = trusted_validators(settings, validators or {})
     if archive.line():
-        _emit(f"crawl {run_id}: {archive.line()}")
+        _emit(f"crawl {run_id}: {archive.line()}", logging.WARNING)  # shown by `run` too
     work = Path(tempfile.mkdtemp(prefix=f"yonhap-crawl-{run_id}-"))
     try:
         config = {
@@ -269,7 +269,7 @@ def reprocess(settings: Settings, run_id: str, window: Window, *, parsers: list[
     archived_days = {article_date(aid).isoformat() for aid in latest}
     missing_days = {day: n for day, n in sorted((expected or {}).items()) if n and day not in archived_days}
     for day, n in missing_days.items():
-        _emit(f"reprocess {run_id}: {archive_gap_line(day, n)}")
+        _emit(f"reprocess {run_id}: {archive_gap_line(day, n)}", logging.WARNING)
     staging.write_jsonl(settings, run_id, staging.ITEMS, (i.to_dict() for i in items))
     staging.write_jsonl(settings, run_id, staging.CRAWL_ERRORS, [])
     stats = CrawlStats(

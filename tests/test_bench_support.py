@@ -21,11 +21,13 @@ def _record_from_truth(truth) -> dict:
         "author_email": truth.author_email,
         "image_urls": [i["url"] for i in truth.images],
         "captions": [i["caption"] for i in truth.images],
+        "keywords": list(reversed(truth.keywords)),  # compared as a set
     }
 
 
 def _truth_with_photos(corpus: Corpus):
-    return next(t for t in map(corpus.truth, corpus.ids_on(date(2024, 6, 10))) if t.images and t.author_email)
+    return next(t for t in map(corpus.truth, corpus.ids_on(date(2024, 6, 10)))
+                if t.images and t.author_email and len(t.keywords) > 1)
 
 
 def test_peer_scoring_accepts_the_truth_spelled_with_nbsp_and_line_breaks():
@@ -44,8 +46,10 @@ def test_peer_scoring_rejects_what_a_generic_extractor_typically_adds():
     record["published_at"] = truth.published_at.date().isoformat() + "T00:00:00"  # day only
     record["image_urls"] = [truth.images[0]["url"]]
     record["captions"] = None  # the tool has no captions
+    record["keywords"] = truth.keywords[:1]  # meta keywords only partly
     hits = bench_peers.field_hits(record, truth)
-    assert [k for k, ok in hits.items() if not ok] == ["published_at", "paragraphs", "image_urls", "captions"]
+    assert [k for k, ok in hits.items() if not ok] == ["published_at", "paragraphs", "image_urls", "captions",
+                                                       "keywords"]
     score = bench_peers.score([record], [(truth.article_id, "yna-cms", truth)])
     assert score["paragraph_recall"] == 1.0
     assert score["paragraph_precision"] == len(truth.paragraphs) / (len(truth.paragraphs) + 1)
