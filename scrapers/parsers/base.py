@@ -12,6 +12,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, ClassVar
 
+from scrapers.parsers.text import norm_or_none, text_of
+
 TRUNCATED = "truncated: no </html>"
 
 
@@ -90,6 +92,14 @@ class LayoutParser:
     @classmethod
     def recognizes(cls, page: Page) -> bool:
         raise NotImplementedError
+
+    def _first_text(self, expr: str) -> str | None:
+        """The first non-empty text (whitespace collapsed) of the elements ``expr`` selects."""
+        for el in self.page.xpath(expr):
+            value = norm_or_none(text_of(el))
+            if value:
+                return value
+        return None
 
     # Fields, in CrawledArticle order.
     def title_raw(self) -> str | None:

@@ -71,13 +71,6 @@ class RedesignParser(LayoutParser):
     def recognizes(cls, page: Page) -> bool:
         return bool(page.xpath(cls.ROOT)) and bool(page.xpath(cls.BODY))
 
-    def _first_text(self, expr: str) -> str | None:
-        for el in self.page.xpath(expr):
-            value = norm_or_none(text_of(el))
-            if value:
-                return value
-        return None
-
     def _first_time(self, expr: str) -> datetime | None:
         for value in self.page.xpath(expr):
             dt = iso_datetime(str(value))

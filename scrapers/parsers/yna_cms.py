@@ -101,13 +101,6 @@ class YnaCmsParser(LayoutParser):
         return bool(page.xpath(cls.BODY))
 
     # -- shared ------------------------------------------------------------------------------
-    def _first_text(self, expr: str) -> str | None:
-        for el in self.page.xpath(expr):
-            value = norm_or_none(text_of(el))
-            if value:
-                return value
-        return None
-
     @cached_property
     def _body(self):
         found = self.page.xpath(self.BODY)
