@@ -37,7 +37,7 @@ LAST_HOURS = 6
 def _validators(settings, run_id: str) -> dict[str, dict]:
     from yonhap import staging
 
-    return {i["article_id"]: {"etag": i["etag"], "last_modified": i["last_modified"]}
+    return {i["article_id"]: {"etag": i["etag"], "last_modified": i["last_modified"], "raw_uri": i["raw_uri"]}
             for i in staging.read_jsonl(settings, run_id, staging.ITEMS)}
 
 
