@@ -574,7 +574,9 @@ def test_a_lost_archive_day_is_refetched_in_full_once_and_reprocess_then_equals_
     site.clear_log()
     again = run_pipeline(env, *WINDOW, "rel_lost_refetch")
     assert again.returncode == 0, output(again)
-    assert "no readable archived page" in again.stdout + again.stderr
+    stored = len(loaded["articles"])
+    assert f"raw archive: {len(day_ids)} of {stored} stored article(s) have no readable archived page" in \
+        again.stdout + again.stderr
     article_hits = [e for e in site.access_log() if e["path"].startswith("/view/")]
     full = [e for e in article_hits if e["status"] == 200]
     refetched = {e["path"].split("/view/", 1)[1].split("?", 1)[0] for e in full}
