@@ -10,7 +10,6 @@ whose files already cover every stored article is left alone, so a rerun writes 
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -44,12 +43,16 @@ def _day_prefix(day: date) -> str:
 
 
 def _ids_in_files(settings: Settings, keys: list[str]) -> set[str]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     found: set[str] = set()
     for key in keys:
         try:
-            table = pq.read_table(io.BytesIO(s3.get_bytes(settings, key)), columns=["article_id"])
+            # An Arrow buffer, one thread: no Arrow thread calls back into a Python file object
+            # (with io.BytesIO the CLI could abort at exit: "terminate called …").
+            table = pq.read_table(pa.BufferReader(s3.get_bytes(settings, key)), columns=["article_id"],
+                                  use_threads=False)
         except Exception as err:  # noqa: BLE001 -- an unreadable file counts as missing
             log.warning("curated: %s unreadable (%s); the day is rebuilt", key, err)
             continue

@@ -274,15 +274,15 @@ def test_kill9_at_seeded_points_then_rerun_equals_a_clean_run(
 
 def _curated_ids(settings) -> dict[str, list[str]]:
     """run id -> article ids in its curated/articles/dt=*/<run_id>.parquet files."""
-    import io
 
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from yonhap import s3
 
     found: dict[str, list[str]] = {}
     for key in s3.list_keys(settings, "curated/articles/"):
-        table = pq.read_table(io.BytesIO(s3.get_bytes(settings, key)), columns=["article_id"])
+        table = pq.read_table(pa.BufferReader(s3.get_bytes(settings, key)), columns=["article_id"])
         run_id = key.rsplit("/", 1)[-1].removesuffix(".parquet")
         found.setdefault(run_id, []).extend(table.column("article_id").to_pylist())
     return found

@@ -4,9 +4,9 @@ a real PostgreSQL and S3 over HTTP (fixtures_stack)."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from scrapers.archive import trusted_validators
@@ -21,7 +21,7 @@ DAY_1, DAY_2 = datetime(2024, 6, 18, tzinfo=KST), datetime(2024, 6, 19, tzinfo=K
 def _ids_per_file(settings, day: date) -> dict[str, list[str]]:
     out = {}
     for key in s3.list_keys(settings, f"curated/articles/dt={day:%Y-%m-%d}/"):
-        table = pq.read_table(io.BytesIO(s3.get_bytes(settings, key)))
+        table = pq.read_table(pa.BufferReader(s3.get_bytes(settings, key)))
         out[key] = table.column("article_id").to_pylist()
     return out
 
@@ -48,7 +48,7 @@ def test_rebuild_restores_lost_days_each_article_once_and_leaves_complete_days(s
     assert list(files) == [parquet.key_for("rebuild_20240618", DAY_1.date())]
     ids = next(iter(files.values()))
     assert sorted(ids) == sorted(a.article_id for a in first[:6]) and len(ids) == len(set(ids))
-    table = pq.read_table(io.BytesIO(s3.get_bytes(settings, next(iter(files)))))
+    table = pq.read_table(pa.BufferReader(s3.get_bytes(settings, next(iter(files)))))
     bodies = dict(zip(table.column("article_id").to_pylist(), table.column("body").to_pylist(), strict=True))
     assert bodies[edited[0].article_id] == edited[0].body  # the stored (latest) content
     assert _ids_per_file(settings, DAY_2.date()) == complete_day2  # untouched

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -428,6 +427,7 @@ def test_overlapping_concurrent_loads_end_consistent(settings, db_conn):
 
 def test_curated_parquet_schema_and_reconciliation(settings, db_conn, tmp_path):
     import duckdb
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from storage import parquet
@@ -449,7 +449,7 @@ def test_curated_parquet_schema_and_reconciliation(settings, db_conn, tmp_path):
     assert "read_curated" in counts["seconds"]  # encoded before the commit, put after it
     keys = sorted(s3.split_uri(u)[1] for u in counts["curated"])
     assert keys == ["curated/articles/dt=2024-06-19/r1.parquet", "curated/articles/dt=2024-06-20/r1.parquet"]
-    table = pq.read_table(io.BytesIO(s3.get_bytes(settings, keys[0])))
+    table = pq.read_table(pa.BufferReader(s3.get_bytes(settings, keys[0])))
     assert table.schema == parquet.schema() and table.num_rows == 3
     frame = table.to_pandas()
     assert list(frame["article_id"]) == [r.article_id for r in batch[:3]]
