@@ -26,7 +26,7 @@ from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from transforms.normalize import fold, normalize_text, split_paragraphs, word_count
-from yonhap.schema import USAGE_NOTICE, ArticleRow, CrawledArticle, format_time
+from yonhap.schema import END_MARKER_WORDS, USAGE_NOTICE, ArticleRow, CrawledArticle, format_time
 from yonhap.timeutil import ARTICLE_ID_RE, KST, UTC
 
 # --- title -------------------------------------------------------------------------------
@@ -114,8 +114,7 @@ def continued_part(title: str | None) -> int | None:
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _EMAIL_PLACEHOLDER_RE = re.compile(r"\[\s*email\s+protected\s*\]", re.IGNORECASE)
 # End markers "(FIN)" (fr) / "(END)" (en) and continuation markers "(A SUIVRE)" / "(MORE)".
-_END_MARKER_RE = re.compile(r"\s*\(\s*(?:FIN|END|MORE|[AÀ] SUIVRE)\s*\)\s*$", re.IGNORECASE)
-_FIN_RE = _END_MARKER_RE  # former name
+_END_MARKER_RE = re.compile(r"\s*\(\s*(?:" + END_MARKER_WORDS + r")\s*\)\s*$", re.IGNORECASE)
 _SKIP_LINKS_RE = re.compile(r"^(?:go to (?:contents|navigation)\s*)+$")
 _FOOTER_RE = re.compile(r"^(?:accueil\s*)?(?:haut de page)$|^accueil$")
 # The same furniture glued to real text when a fallback extractor merged blocks.

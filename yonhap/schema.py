@@ -47,6 +47,11 @@ SECTIONS = (
 
 NEWS_LIST_LABEL = "Actualités"
 
+# The words inside the marker that ends an item's text (a regex alternation, case-insensitive
+# where used): "(FIN)" (fr) / "(END)" (en) on the last part, "(A SUIVRE)" / "(MORE)" on
+# continued parts. The parsers and the transforms' second line of defense both build on it.
+END_MARKER_WORDS = r"FIN|END|MORE|[AÀ]\s+SUIVRE"
+
 USAGE_NOTICE = "(Utilisation en Corée du Sud uniquement et redistribution interdite)"
 
 

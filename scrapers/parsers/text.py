@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 from urllib.parse import urljoin
 
-from yonhap.schema import USAGE_NOTICE
+from yonhap.schema import END_MARKER_WORDS, USAGE_NOTICE
 from yonhap.timeutil import KST
 
 _WS_RE = re.compile(r"[ \t\n\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
@@ -22,14 +22,13 @@ _BR = "\x00"  # marker for <br> while flattening
 _PARA_SPLIT_RE = re.compile(r"\s*" + _BR + r"(?:\s*" + _BR + r")+\s*")
 _LINE_SPLIT_RE = re.compile(r"\s*" + _BR + r"\s*")
 # End markers: the last part ends "(FIN)" / "(END)"; continued items "(A SUIVRE)" / "(MORE)".
-END_MARKER_RE = re.compile(r"^\(\s*(?:FIN|END|MORE|[AÀ]\s+SUIVRE)\s*\)$", re.I)
-FIN_RE = END_MARKER_RE  # former name
+END_MARKER_RE = re.compile(r"^\(\s*(?:" + END_MARKER_WORDS + r")\s*\)$", re.I)
 EMAIL_PLACEHOLDER_RE = re.compile(r"^\[?\s*email\s*protected\s*\]?$", re.I)
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 EMAIL_LINE_RE = re.compile(r"^" + EMAIL_RE.pattern + r"$")
 # "prenom.nom@yna.co.kr (FIN)" when the <br/> between them is missing.
 _EMAIL_END_RE = re.compile(
-    r"^(?:" + EMAIL_RE.pattern + r"|\[?\s*email\s*protected\s*\]?)\s*\(\s*(?:FIN|END|MORE|[AÀ]\s+SUIVRE)\s*\)$", re.I
+    r"^(?:" + EMAIL_RE.pattern + r"|\[?\s*email\s*protected\s*\]?)\s*\(\s*(?:" + END_MARKER_WORDS + r")\s*\)$", re.I
 )
 # Photo usage notices, removed from captions (stored apart). "(Yonhap)" is not one.
 NOTICES = (
