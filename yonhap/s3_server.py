@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote
+from xml.etree import ElementTree
 
 META_DIR = ".meta"
 BUCKET_META = ".bucket.json"
@@ -308,8 +309,6 @@ class DurableS3:
             status, _, data = _call(self.app, "GET", f"/{bucket}", query)
             if status != 200:
                 raise OSError(f"s3://{bucket}: listing failed after DeleteObjects (HTTP {status})")
-            from xml.etree import ElementTree
-
             tree = ElementTree.fromstring(data)
             ns = tree.tag.split("}")[0] + "}" if tree.tag.startswith("{") else ""
             live.update(el.text or "" for el in tree.iter(f"{ns}Key"))
