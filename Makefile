@@ -7,7 +7,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # Byte-compiled caches matter: GX and Airflow import ~1,000 modules per process.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: setup test run demo stop bench lint lock clean
+.PHONY: setup test test-all test-fast run demo stop bench lint lock clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,15 @@ setup: $(BIN)/uv
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
 	$(BIN)/uv pip check --python $(BIN)/python
 
-test: setup
-	$(BIN)/ruff check .
+# The whole suite (contracts.md: `make test` runs it; .ci/run calls it). `test-all` is the same.
+test: lint
 	$(BIN)/python -m pytest
+
+test-all: test
+
+# The development loop: everything but the slow end-to-end and reliability scenarios.
+test-fast: lint
+	$(BIN)/python -m pytest -m "not slow"
 
 run: setup
 	$(BIN)/yonhap-pipeline stack up --airflow
@@ -45,8 +51,10 @@ bench: setup .venv-peers
 .venv-peers: $(BIN)/uv
 	$(BIN)/python -m bench.peers_env
 
+# Style, then the layer contracts of docs/architecture.md (import-linter, pyproject.toml).
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 # Re-resolve the full pinned set from the direct pins.
 lock: $(BIN)/uv

@@ -35,8 +35,8 @@ WINDOW = (date(2024, 6, 1), date(2024, 6, 10))  # 2,000 articles, not the newest
 
 def _ours(base_url: str, endpoint: str, concurrency: int) -> dict:
     from scrapers import stage
-    from yonhap.config import Settings
-    from yonhap.timeutil import Window
+    from yonhap.core.config import Settings
+    from yonhap.core.timeutil import Window
 
     settings = Settings.from_env({
         "YONHAP_BASE_URL": base_url, "YONHAP_DOWNLOAD_DELAY": "0", "YONHAP_CONCURRENCY": str(concurrency),
@@ -123,7 +123,7 @@ def main() -> None:
         return
 
     from tests.fixtures_replica import start_replica
-    from yonhap import stack
+    from yonhap.stack import services as stack
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
     site = start_replica(tmp, **CORPUS)

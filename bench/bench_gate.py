@@ -36,8 +36,8 @@ PER_DAY = 1000
 def _trial(rows_wanted: int) -> dict:
     """One cold run in this process; returns timings in seconds."""
     from tests.test_expectations import row_from_truth
+    from yonhap.core.timeutil import Window
     from yonhap.replica.corpus import Corpus
-    from yonhap.timeutil import Window
 
     days = -(-rows_wanted // PER_DAY) + 1  # the replica plans slightly fewer than per_day
     last = FIRST_DAY + timedelta(days=days - 1)

@@ -35,7 +35,7 @@ LAST_HOURS = 6
 
 
 def _validators(settings, run_id: str) -> dict[str, dict]:
-    from yonhap import staging
+    from yonhap.adapters import staging
 
     return {i["article_id"]: {"etag": i["etag"], "last_modified": i["last_modified"], "raw_uri": i["raw_uri"]}
             for i in staging.read_jsonl(settings, run_id, staging.ITEMS)}
@@ -69,7 +69,7 @@ def main() -> None:
     per_day = 30 if args.quick else args.per_day
 
     from bench.crawl_harness import crawler_settings, replica_site, s3_endpoint
-    from yonhap.timeutil import KST, Window
+    from yonhap.core.timeutil import KST, Window
 
     day_d, day_next = Window.for_dates(DAY, DAY), Window.for_dates(DAY + timedelta(days=1), DAY + timedelta(days=1))
     rows = []

@@ -4,7 +4,7 @@ full-text search over 100k articles.
     .venv/bin/python -m bench.bench_load [--rows 50000] [--queries 30] [--repeats 5]
 
 Starts its own throw-away PostgreSQL (durable, with the embedded server's settings from
-yonhap.stack) and moto server on free ports; prints medians and ratios against the targets
+yonhap.stack.services) and moto server on free ports; prints medians and ratios against the targets
 and writes bench/out/load.md.
 Targets: load <= 30 s, reload <= 30 s with 0 rows changed, search median <= 50 ms with the
 GIN index in the plan.
@@ -67,7 +67,7 @@ def cpu_seconds(root: Path) -> float:
     wall time on a busy shared machine says little, CPU time says what the work costs."""
     import psutil
 
-    from yonhap import stack
+    from yonhap.stack import services as stack
 
     total = time.process_time()
     pg = stack.postmaster_state(root / "pg")
@@ -119,8 +119,9 @@ def main() -> None:
     args = parser.parse_args()
 
     from storage import stage
-    from yonhap import db, s3, stack
-    from yonhap.config import Settings
+    from yonhap.adapters import db, s3
+    from yonhap.core.config import Settings
+    from yonhap.stack import services as stack
 
     reference_s = reference_loop_seconds()
     root = Path(tempfile.mkdtemp(prefix="yonhap-bench-"))

@@ -65,7 +65,7 @@ def render_pages(directory: Path, count: int):
 
 
 def _instant(iso: str | None) -> datetime | None:
-    from yonhap.timeutil import KST
+    from yonhap.core.timeutil import KST
 
     if not iso:
         return None

@@ -34,7 +34,7 @@ def bound(pages: int) -> float:
 
 def measure(site, settings, label: str, days_back: int) -> dict:
     from bench.crawl_harness import RequestCounts, list_pages_of, timed_crawl
-    from yonhap.timeutil import Window
+    from yonhap.core.timeutil import Window
 
     corpus = site.corpus
     day = CORPUS["end"] - timedelta(days=days_back)

@@ -19,7 +19,7 @@ CRAWL_TIMEOUT = 300.0
 
 @contextlib.contextmanager
 def s3_endpoint():
-    from yonhap import stack
+    from yonhap.stack import services as stack
 
     root = Path(tempfile.mkdtemp(prefix="bench-s3-"))
     try:
@@ -45,7 +45,7 @@ def replica_site(**config):
 
 def crawler_settings(base_url: str, endpoint: str, bucket: str | None = None, concurrency: int = 2):
     """The production default concurrency (2), no delay (the replica is local)."""
-    from yonhap.config import Settings
+    from yonhap.core.config import Settings
 
     return Settings.from_env({
         "YONHAP_BASE_URL": base_url, "YONHAP_DOWNLOAD_DELAY": "0", "YONHAP_CONCURRENCY": str(concurrency),

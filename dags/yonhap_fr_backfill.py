@@ -1,30 +1,11 @@
-"""yonhap_fr_backfill: crawl a range of KST days on demand, one mapped partition per day."""
-
-from __future__ import annotations
-
-from airflow.sdk import dag, task, task_group
-
-from yonhap.airflow_tasks import (
-    CRAWL_TIMEOUT_DAY,
-    DEFAULT_ARGS,
-    MAX_SPAN_DAYS,
-    SITE_POOL,
-    TAGS,
-    failure_callbacks,
-    form_params,
-    form_plan_task,
-    run_stage,
-    stage_chain,
-)
-
-DOC_MD = f"""
-### Yonhap French service: backfill
+"""
+### Yonhap French service: backfill (`yonhap_fr_backfill`)
 
 Trigger with the form: `from` / `to` are KST publication dates (inclusive), not in the future,
-at most {MAX_SPAN_DAYS} days. `plan` refuses bad values with a one-line reason (red `plan`, read
-its log). Each KST day is one mapped partition (`day` group, map index = day order) with its own
-run id and its own row in `yonhap.crawl_runs`; crawls share pool `{SITE_POOL}` with the hourly
-DAG, so the site never sees more than the pool allows.
+at most 31 days (`MAX_SPAN_DAYS`). `plan` refuses bad values with a one-line reason (red
+`plan`, read its log). Each KST day is one mapped partition (`day` group, map index = day
+order) with its own run id and its own row in `yonhap.crawl_runs`; crawls share pool
+`yonhap_site` with the hourly DAG, so the site never sees more than the pool allows.
 
 **Red?** A red `plan` means the form was refused: its log gives the reason. A red task in a
 `day` partition: open that map index's log (dag, task, run, error and quality report link are
@@ -37,6 +18,19 @@ The alternative is Airflow's native backfill of the hourly DAG:
 (each hourly interval crawls its own window). See docs/operators.md.
 """
 
+from __future__ import annotations
+
+from airflow.sdk import dag, task_group
+
+from yonhap.airflow import tasks
+from yonhap.airflow.tasks import (
+    CRAWL_TIMEOUT_DAY,
+    DEFAULT_ARGS,
+    TAGS,
+    failure_callbacks,
+    form_params,
+)
+
 
 @dag(
     dag_id="yonhap_fr_backfill",
@@ -45,19 +39,19 @@ The alternative is Airflow's native backfill of the hourly DAG:
     max_active_runs=2,
     params=form_params(),
     default_args={**DEFAULT_ARGS, "on_failure_callback": failure_callbacks()},
-    doc_md=DOC_MD,
+    doc_md=__doc__,
     tags=[*TAGS, "backfill"],
 )
 def yonhap_fr_backfill():
     @task_group(group_id="day")
     def day(run: dict[str, str]):
-        @task(pool=SITE_POOL, execution_timeout=CRAWL_TIMEOUT_DAY)
-        def crawl(run: dict[str, str]) -> dict:
-            return run_stage("crawl", run)
+        crawled = tasks.crawl.override(execution_timeout=CRAWL_TIMEOUT_DAY)(run)
+        transformed = tasks.transform(run, crawled)
+        gate = tasks.validate(run, transformed)
+        return tasks.load(run, gate)
 
-        stage_chain(run, crawl)
-
-    day.expand(run=form_plan_task("backfill")())
+    runs = tasks.plan_days("backfill")
+    day.expand(run=runs)
 
 
 yonhap_fr_backfill()

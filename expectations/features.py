@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from expectations import thresholds as t
-from yonhap.schema import LAYER_GENERIC, USAGE_NOTICE, parse_time
+from yonhap.core.schema import LAYER_GENERIC, USAGE_NOTICE, parse_time
 
 # Boilerplate that must never reach a stored body: page chrome and the markers the cleaner
 # strips. Each entry: (label shown to operators, regex).

@@ -22,8 +22,8 @@ from expectations import features as f
 from expectations import suites as s
 from expectations import thresholds as t
 from expectations.volume import VolumeBand, archive_band, volume_band
-from yonhap.schema import ArticleRow, GateSummary, RejectedItem
-from yonhap.timeutil import Window, to_kst, utcnow
+from yonhap.core.schema import ArticleRow, GateSummary, RejectedItem
+from yonhap.core.timeutil import Window, to_kst, utcnow
 
 DATASOURCE = "yonhap_batch"
 ASSET = "articles"

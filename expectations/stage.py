@@ -13,10 +13,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from yonhap import s3, staging
-from yonhap.config import Settings
-from yonhap.schema import GateSummary
-from yonhap.timeutil import Window
+from yonhap.adapters import s3, staging
+from yonhap.core.config import Settings
+from yonhap.core.schema import RAW_ARCHIVE_SOURCE, GateSummary
+from yonhap.core.timeutil import Window
 
 RESULTS_NAME = "results.json"
 REPORT_NAME = "index.html"
@@ -80,9 +80,7 @@ def unchanged_count(stats: dict[str, Any]) -> int:
 
 def _from_archive(stats: dict[str, Any]) -> bool:
     """True when the rows were re-parsed from the raw archive (a reprocess), not fetched."""
-    from scrapers.stage import RAW_ARCHIVE
-
-    return (stats.get("scrapy_stats") or {}).get("source") == RAW_ARCHIVE
+    return (stats.get("scrapy_stats") or {}).get("source") == RAW_ARCHIVE_SOURCE
 
 
 def publish_evidence(settings: Settings, run_id: str, results: dict[str, Any], docs_dir: Path) -> tuple[str, str]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from expectations import features as f
 from expectations import thresholds as t
-from yonhap.schema import LAYER_GENERIC, LAYER_JSONLD, LAYER_META, LAYER_SELECTOR, SECTIONS
+from yonhap.core.schema import LAYER_GENERIC, LAYER_JSONLD, LAYER_META, LAYER_SELECTOR, SECTIONS
 
 SUITE_NAME = "yonhap_fr_articles"
 SUITE_VERSION = "1.1.0"  # bump when a check or a threshold changes meaning
@@ -189,7 +189,7 @@ def _rows() -> list[Check]:
             # A warning, not a rejection: the French desk labels are an inference, and a new
             # desk on the site must not quarantine real articles.
             "section_known", ROW, WARNING, "section",
-            "section is one of yonhap.schema.SECTIONS (warning: a new desk label loads)",
+            "section is one of yonhap.core.schema.SECTIONS (warning: a new desk label loads)",
             lambda gxe, meta: gxe.ExpectColumnValuesToBeInSet(
                 column="section", value_set=list(SECTIONS), meta=meta),
             reason=lambda r, b: f"section {r['section']!r} is not a known section",
@@ -249,7 +249,7 @@ def _rows() -> list[Check]:
 
 
 def _kst(value: Any) -> str:
-    from yonhap.timeutil import to_kst
+    from yonhap.core.timeutil import to_kst
 
     try:
         return to_kst(value.to_pydatetime() if hasattr(value, "to_pydatetime") else value).isoformat()

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from expectations import thresholds as t
-from yonhap.timeutil import Window, to_kst
+from yonhap.core.timeutil import Window, to_kst
 
 # Statuses of runs whose counts say nothing about normal volume.
 _UNHEALTHY = ("fail", "error", "running", "blocked", "abort", "started")

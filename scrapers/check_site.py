@@ -25,7 +25,7 @@ from scrapers.parsers.generic import GenericExtractor
 from scrapers.parsers.metadata import Metadata
 from scrapers.parsers.registry import Registry
 from scrapers.parsers.yna_cms import YnaCmsParser
-from yonhap.schema import LAYER_GENERIC, LAYER_JSONLD, LAYER_META, LAYER_SELECTOR
+from yonhap.core.schema import LAYER_GENERIC, LAYER_JSONLD, LAYER_META, LAYER_SELECTOR
 
 # Fields without which an article cannot be loaded: check-site fails when one is missing.
 ESSENTIAL_FIELDS = ("title_raw", "published_at", "paragraphs", "url")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from yonhap.schema import CrawledArticle
+from yonhap.core.schema import CrawledArticle
 
 
 class StagingPipeline:

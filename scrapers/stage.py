@@ -22,10 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from yonhap import s3, staging
-from yonhap.config import Settings
-from yonhap.schema import CrawledArticle, CrawlError, CrawlStats
-from yonhap.timeutil import Window
+from yonhap.adapters import s3, staging
+from yonhap.core.config import Settings
+from yonhap.core.schema import RAW_ARCHIVE_SOURCE, CrawledArticle, CrawlError, CrawlStats
+from yonhap.core.timeutil import Window
 
 logger = logging.getLogger("scrapers.crawl")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -208,7 +208,6 @@ def _crawl_stats(run_id, window, spider_out, items, errors, started_at) -> Crawl
     )
 
 
-RAW_ARCHIVE = "raw archive"  # CrawlStats.scrapy_stats["source"] of a reprocess
 
 
 def archive_gap_line(day: str, expected: int) -> str:
@@ -224,8 +223,8 @@ def reprocess(settings: Settings, run_id: str, window: Window, *, parsers: list[
     from scrapers.canonical import article_id_from_url
     from scrapers.parsers.registry import Registry, build_item
     from scrapers.warc import iter_responses, record_uri
-    from yonhap.schema import parse_time
-    from yonhap.timeutil import article_date
+    from yonhap.core.schema import parse_time
+    from yonhap.core.timeutil import article_date
 
     s3.ensure_bucket(settings)
     started_at = datetime.now(UTC)
@@ -280,7 +279,7 @@ def reprocess(settings: Settings, run_id: str, window: Window, *, parsers: list[
         items=len(items),
         started_at=started_at.isoformat(),
         finished_at=datetime.now(UTC).isoformat(),
-        scrapy_stats={"source": RAW_ARCHIVE, "warc_records": records},
+        scrapy_stats={"source": RAW_ARCHIVE_SOURCE, "warc_records": records},
         archive_missing_days=missing_days,
     )
     staging.write_json(settings, run_id, staging.CRAWL_STATS, stats.to_dict())

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from scrapers.canonical import article_id_from_url
-from yonhap.timeutil import KST, article_date
+from yonhap.core.timeutil import KST, article_date
 
 # Headers describing the transfer, not the (already decoded) payload we store.
 _TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from storage import parquet
-from yonhap import s3
-from yonhap.config import Settings
-from yonhap.timeutil import Window
+from yonhap.adapters import s3
+from yonhap.core.config import Settings
+from yonhap.core.timeutil import Window
 
 log = logging.getLogger(__name__)
 REBUILD_PREFIX = "rebuild_"

@@ -41,7 +41,7 @@ from typing import Any
 import msgspec
 
 from storage.runs import STATUS_BLOCKED, STATUS_SUCCEEDED
-from yonhap.schema import (
+from yonhap.core.schema import (
     ARTICLE_COLUMNS,
     ArticleRow,
     CrawlError,

@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from yonhap.config import Settings
+from yonhap.core.config import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Fixed key for pg_advisory_xact_lock ("yonhapMG" as a signed 64-bit int).
@@ -135,7 +135,7 @@ def upgrade_url(url: str) -> list[str]:
 
 def upgrade(settings: Settings) -> list[str]:
     """Apply pending migrations to the configured database; returns the applied names."""
-    from yonhap import db
+    from yonhap.adapters import db
 
     conn = db.connect(settings)
     try:

@@ -2,7 +2,7 @@
 
 Key: ``curated/articles/dt=YYYY-MM-DD/<run_id>.parquet``; ``dt`` is the KST publication date
 (the date in the article id when published_at is missing). One file per date the run
-touched; a rewrite replaces the file (idempotent). Columns: yonhap.schema.ARTICLE_COLUMNS in
+touched; a rewrite replaces the file (idempotent). Columns: yonhap.core.schema.ARTICLE_COLUMNS in
 that order; times are ``timestamp[us, UTC]``; ``images`` and ``field_sources`` are JSON text
 (readable as-is by DuckDB, pandas, Spark); ``keywords`` is a ``list<string>`` (empty list when
 the article has no tags). zstd-compressed.
@@ -20,10 +20,10 @@ from collections import defaultdict
 from datetime import date
 
 from storage.runs import STATUS_SUCCEEDED
-from yonhap import s3
-from yonhap.config import Settings
-from yonhap.schema import ARTICLE_COLUMNS
-from yonhap.timeutil import KST, article_date, to_kst
+from yonhap.adapters import s3
+from yonhap.core.config import Settings
+from yonhap.core.schema import ARTICLE_COLUMNS
+from yonhap.core.timeutil import KST, article_date, to_kst
 
 log = logging.getLogger(__name__)
 PREFIX = "curated/articles"
@@ -259,7 +259,7 @@ def pending_runs(conn, exclude: str | None = None, limit: int = 20) -> list[str]
 def run_article_ids(settings: Settings, conn, run_id: str) -> list[str]:
     """The run's loaded ids: its staged PASSED rows still owned by the run, else every
     article the run last changed."""
-    from yonhap import staging
+    from yonhap.adapters import staging
 
     with conn.cursor() as cur:
         if s3.exists(settings, staging.key(run_id, staging.PASSED)):

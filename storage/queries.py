@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from yonhap.timeutil import Window
+from yonhap.core.timeutil import Window
 
 # A URL that failed in this many runs is given up on (list pages are never "resolved" by an
 # article load; without a cap they would be retried forever).

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from yonhap.timeutil import Window
+from yonhap.core.timeutil import Window
 
 STATUS_RUNNING = "running"
 STATUS_SUCCEEDED = "succeeded"

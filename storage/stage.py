@@ -1,7 +1,7 @@
 """The load stage: staging files of a run -> Postgres (one transaction) -> curated Parquet.
 
 Reads PASSED, REVISIONS, REJECTED, TRANSFORM_REJECTS, CRAWL_ERRORS, CRAWL_STATS and GATE
-from ``staging/<run_id>/`` (yonhap.staging), applies pending migrations, loads with
+from ``staging/<run_id>/`` (yonhap.adapters.staging), applies pending migrations, loads with
 storage.load, then writes ``curated/articles/dt=…/<run_id>.parquet`` after the commit and
 reconciles earlier runs whose curated files are missing.
 """
@@ -9,7 +9,6 @@ reconciles earlier runs whose curated files are missing.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,12 +17,19 @@ import msgspec
 
 from storage.load import LoadBatch, LoadError, load_batch, prepare_session
 from storage.runs import STATUS_BLOCKED, STATUS_SUCCEEDED
-from yonhap import staging
-from yonhap.config import Settings
-from yonhap.schema import ArticleRow, CrawlError, CrawlStats, GateSummary, RejectedItem, RevisionRow
+from yonhap.adapters import staging
+from yonhap.core.config import Settings
+from yonhap.core.runids import check_run_id
+from yonhap.core.schema import (
+    ArticleRow,
+    CrawlError,
+    CrawlStats,
+    GateSummary,
+    RejectedItem,
+    RevisionRow,
+)
 
 log = logging.getLogger(__name__)
-_RUN_ID_OK = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 def _records(settings: Settings, run_id: str, name: str, cls) -> list:
@@ -41,7 +47,7 @@ def _streamed_records(settings: Settings, run_id: str, name: str, cls) -> Iterat
 def _staged_lines(settings: Settings, k: str) -> Iterator[bytes]:
     """The lines of staging file ``k``, fetched now and inflating from now on; none when the
     file is missing."""
-    from yonhap import s3
+    from yonhap.adapters import s3
 
     return staging.jsonl_lines(s3.get_bytes(settings, k)) if s3.exists(settings, k) else iter(())
 
@@ -102,7 +108,7 @@ class StagedRevisions:
 
 
 def read_batch(settings: Settings, run_id: str) -> LoadBatch:
-    from yonhap import s3
+    from yonhap.adapters import s3
 
     if not s3.exists(settings, staging.key(run_id, staging.GATE)):
         raise LoadError(
@@ -132,10 +138,9 @@ def load(settings: Settings, run_id: str) -> dict[str, Any]:
     """Load one run's staged batch (see module docstring); returns counts, the curated file
     URIs, the reconciled runs and per-phase ``seconds``."""
     from storage import migrate, parquet
-    from yonhap import db, s3
+    from yonhap.adapters import db, s3
 
-    if not _RUN_ID_OK.match(run_id or ""):
-        raise LoadError(f"run id {run_id!r} must match [A-Za-z0-9_.-]+")
+    check_run_id(run_id)
     began = time.perf_counter()
     migrate.upgrade(settings)
     s3.ensure_bucket(settings)
@@ -196,7 +201,7 @@ class SearchIndexMerger:
 
     def _run(self) -> None:
         from storage.load import merge_search_index
-        from yonhap import db
+        from yonhap.adapters import db
 
         try:
             conn = db.connect(self._settings)

@@ -10,9 +10,9 @@ import hashlib
 import random
 from datetime import datetime, timedelta
 
-from yonhap import staging
-from yonhap.schema import SECTIONS, ArticleRow, CrawlStats, GateSummary, RevisionRow
-from yonhap.timeutil import KST, UTC
+from yonhap.adapters import staging
+from yonhap.core.schema import SECTIONS, ArticleRow, CrawlStats, GateSummary, RevisionRow
+from yonhap.core.timeutil import KST, UTC
 
 WORDS = (
     "gouvernement ministre économie exportations séoul pyongyang sommet réunion accord "

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from yonhap import stack
-from yonhap.config import Settings
+from yonhap.core.config import Settings
+from yonhap.stack import services as stack
 
 TEMPLATE_DB = "yonhap_template"
 
@@ -75,7 +75,7 @@ def stack_settings():
                 "AWS_DEFAULT_REGION": "us-east-1",
             }
         )
-        from yonhap import s3
+        from yonhap.adapters import s3
 
         s3.ensure_bucket(settings)
         yield settings
@@ -115,7 +115,7 @@ def _drop_database(server_url: str, name: str) -> None:
 
 @pytest.fixture
 def settings(stack_settings):
-    from yonhap import s3
+    from yonhap.adapters import s3
 
     name = f"t_{uuid.uuid4().hex[:16]}"
     server = _url_for(stack_settings.database_url, "postgres")
@@ -128,7 +128,7 @@ def settings(stack_settings):
 
 @pytest.fixture
 def db_conn(settings):
-    from yonhap import db
+    from yonhap.adapters import db
 
     conn = db.connect(settings)
     yield conn

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from yonhap.config import Settings
+from yonhap.core.config import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "yonhap-pipeline")
@@ -131,7 +131,7 @@ class PipelineProcess:
 def fresh_settings(stack_settings: Settings) -> Settings:
     """Another fresh migrated database + bucket on the session stack (cleaned up with it)."""
     from tests.fixtures_stack import TEMPLATE_DB, _create_database, _url_for
-    from yonhap import s3
+    from yonhap.adapters import s3
 
     server = _url_for(stack_settings.database_url, "postgres")
     url = _create_database(server, f"r_{uuid.uuid4().hex[:16]}", template=TEMPLATE_DB)
@@ -156,7 +156,7 @@ class DedicatedStack:
 
     @classmethod
     def start(cls) -> DedicatedStack:
-        from yonhap import stack
+        from yonhap.stack import services as stack
 
         # Not under pytest's tmp_path: the unprivileged server user must traverse it.
         root = Path(tempfile.mkdtemp(prefix="yonhap-rel-stack-"))
@@ -177,29 +177,29 @@ class DedicatedStack:
         return cls(root, pg_port, s3_port, settings)
 
     def stop_postgres(self) -> None:
-        from yonhap import stack
+        from yonhap.stack import services as stack
 
         stack.stop_postgres(self.pgdata)
 
     def start_postgres(self) -> None:
-        from yonhap import stack
+        from yonhap.stack import services as stack
 
         stack.start_postgres(self.pgdata, self.pg_port, durable=False)
 
     def stop_s3(self) -> None:
-        from yonhap import stack
+        from yonhap.stack import services as stack
 
         stack.stop_s3(self.root)
 
     def start_s3(self) -> None:
-        from yonhap import stack
+        from yonhap.stack import services as stack
 
         stack.start_s3(self.root, self.s3_port)
 
     def close(self) -> None:
         import shutil
 
-        from yonhap import stack
+        from yonhap.stack import services as stack
 
         stack.stop_postgres(self.pgdata)
         stack.stop_s3(self.root)

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures_stack import TEMPLATE_DB, _create_database, _drop_database, _url_for
-from tests.test_run_cli import cli_env, rows, truth_ids
-from yonhap import airflow_local
-from yonhap.airflow_tasks import INGEST_LOOKBACK
-from yonhap.timeutil import KST
+from tests.reliability_support import cli_env, rows, truth_ids
+from yonhap.airflow.tasks import INGEST_LOOKBACK
+from yonhap.core.timeutil import KST
+from yonhap.stack import airflow as airflow_local
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
@@ -200,7 +200,7 @@ def _log_text(home: Path, dag_id: str, run_id: str, task_id: str) -> str:
 def test_both_backfills_through_the_scheduler_match_the_truth_and_share_the_pool(
     airflow_meta, settings, stack_settings, replica, db_conn
 ):
-    from yonhap import stack
+    from yonhap.stack import services as stack
 
     site = replica(**REPLICA)
     home, sqlalchemy = airflow_meta

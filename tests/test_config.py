@@ -1,10 +1,11 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from yonhap.config import DEFAULT_USER_AGENT, Settings, SettingsError
-from yonhap.timeutil import Window, article_date
+from yonhap.core.config import DEFAULT_USER_AGENT, Settings, SettingsError
+from yonhap.core.timeutil import Window, article_date
 
 
 def test_defaults_match_contract():
@@ -63,3 +64,13 @@ def test_window_days_and_ids():
     assert article_date("AFR20240230002900884") is None  # 30 February
     with pytest.raises(ValueError):
         Window.for_dates(date(2024, 6, 20), date(2024, 6, 18))
+
+
+def test_local_dir_and_airflow_paths_are_at_the_repo_root():
+    """Modules moved deeper into packages must still find the repo root (.local/, dags/)."""
+    from yonhap.core.config import DEFAULT_LOCAL_DIR
+    from yonhap.stack import airflow as local_airflow
+
+    repo = Path(__file__).resolve().parent.parent
+    assert DEFAULT_LOCAL_DIR == repo / ".local"
+    assert local_airflow.DAGS_FOLDER == repo / "dags" and (repo / "dags" / "yonhap_fr_ingest.py").exists()

@@ -156,7 +156,7 @@ def test_parsing_imports_nothing_heavy(tmp_path):
 
 
 def test_form_accepts_a_past_range():
-    from yonhap.airflow_tasks import parse_form
+    from yonhap.airflow.tasks import parse_form
 
     assert parse_form({"from": "2024-06-18", "to": "2024-06-20"}, today=date(2024, 7, 1)) == (
         date(2024, 6, 18),
@@ -175,7 +175,7 @@ def test_form_accepts_a_past_range():
     ],
 )
 def test_form_refuses_bad_values_with_a_clear_message(form, message):
-    from yonhap.airflow_tasks import FormError, parse_form
+    from yonhap.airflow.tasks import FormError, parse_form
 
     with pytest.raises(FormError) as err:
         parse_form(form, today=date(2024, 7, 1))
@@ -186,7 +186,7 @@ def test_form_schema_refuses_a_non_date_before_any_task_runs():
     from airflow.sdk import ParamsDict
     from airflow.sdk.exceptions import ParamValidationError
 
-    from yonhap.airflow_tasks import form_params
+    from yonhap.airflow.tasks import form_params
 
     good = ParamsDict(form_params())
     good["from"], good["to"] = "2024-06-18", "2024-06-19"
@@ -197,8 +197,8 @@ def test_form_schema_refuses_a_non_date_before_any_task_runs():
 
 
 def test_partitions_one_run_per_kst_day_with_stable_safe_ids():
-    from yonhap.airflow_tasks import partitions
-    from yonhap.timeutil import KST
+    from yonhap.airflow.tasks import partitions
+    from yonhap.core.timeutil import KST
 
     runs = partitions("manual__2024-07-01T03:00:00+00:00", date(2024, 6, 18), date(2024, 6, 20), "backfill")
     assert [r["window_start"] for r in runs] == [
@@ -212,8 +212,8 @@ def test_partitions_one_run_per_kst_day_with_stable_safe_ids():
 
 
 def test_ingest_run_crawls_a_lookback_before_its_interval():
-    from yonhap.airflow_tasks import INGEST_LOOKBACK, ingest_run
-    from yonhap.timeutil import UTC
+    from yonhap.airflow.tasks import INGEST_LOOKBACK, ingest_run
+    from yonhap.core.timeutil import UTC
 
     start = datetime(2024, 6, 19, 3, tzinfo=UTC)
     run = ingest_run("scheduled__2024-06-19T03:00:00+00:00", start, start + timedelta(hours=1))
@@ -223,7 +223,7 @@ def test_ingest_run_crawls_a_lookback_before_its_interval():
 
 
 def test_connections_take_precedence_over_the_environment(monkeypatch):
-    from yonhap.airflow_tasks import task_settings
+    from yonhap.airflow.tasks import task_settings
 
     monkeypatch.setenv("DATABASE_URL", "postgresql://env@envhost:1/envdb")
     monkeypatch.setenv("S3_ENDPOINT_URL", "http://env-s3:1")
@@ -249,7 +249,7 @@ def test_connections_take_precedence_over_the_environment(monkeypatch):
 
 
 def test_failure_summary_names_dag_task_run_error_and_report():
-    from yonhap.airflow_tasks import failure_summary
+    from yonhap.airflow.tasks import failure_summary
 
     class TI:
         dag_id, task_id, map_index, try_number = "yonhap_fr_backfill", "day.load", 2, 3
@@ -277,7 +277,7 @@ def test_compose_file_is_valid_yaml_with_the_services():
         assert name in services, name
     assert services["redis"]["profiles"] == ["celery"]
     assert services["airflow-worker"]["profiles"] == ["celery"]
-    from yonhap.stack import BULK_LOAD_SETTINGS
+    from yonhap.stack.services import BULK_LOAD_SETTINGS
 
     # compose's PostgreSQL gets the embedded one's bulk-load settings
     assert " ".join(services["postgres"]["command"][1:]) == BULK_LOAD_SETTINGS

@@ -1,4 +1,4 @@
-"""yonhap.airflow_local building blocks (the full `stack up --airflow` is exercised by the
+"""yonhap.stack.airflow building blocks (the full `stack up --airflow` is exercised by the
 scheduler test in test_airflow_e2e.py, which uses these same functions)."""
 
 from __future__ import annotations
@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import sys
 
-from yonhap import airflow_local
+from yonhap.adapters.local_stack import pid_alive
+from yonhap.stack import airflow as airflow_local
 
 
 def test_metadata_database_is_created_once_on_the_same_server(stack_settings):
@@ -21,7 +22,7 @@ def test_metadata_database_is_created_once_on_the_same_server(stack_settings):
 
 
 def test_connections_given_to_airflow_round_trip_into_task_settings(settings, monkeypatch):
-    from yonhap.airflow_tasks import task_settings
+    from yonhap.airflow.tasks import task_settings
 
     url = settings.database_url.replace("postgresql://postgres@", "postgresql://postgres:s3cret@", 1)
     for name, value in airflow_local.connection_env(url, settings, settings.s3_endpoint_url).items():
@@ -60,9 +61,9 @@ def test_background_processes_start_once_and_stop_idempotently(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "AIRFLOW_HOME": str(tmp_path)}
     pid = airflow_local.start_process("sleeper", argv, env, tmp_path)
     assert airflow_local.start_process("sleeper", argv, env, tmp_path) == pid  # reused, not doubled
-    assert airflow_local._pid_alive(pid)
+    assert pid_alive(pid)
     assert airflow_local.stop_process("sleeper", tmp_path) is True
-    assert not airflow_local._pid_alive(pid)
+    assert not pid_alive(pid)
     assert not (tmp_path / "sleeper.pid").exists()
     assert airflow_local.stop_process("sleeper", tmp_path) is False
 

@@ -16,9 +16,9 @@ import pytest
 
 from expectations import features, gate, suites, thresholds
 from expectations.volume import comparable_counts, volume_band
+from yonhap.core.schema import USAGE_NOTICE, ArticleRow
+from yonhap.core.timeutil import KST, UTC, Window
 from yonhap.replica.corpus import Corpus
-from yonhap.schema import USAGE_NOTICE, ArticleRow
-from yonhap.timeutil import KST, UTC, Window
 
 DAY = date(2024, 6, 19)
 WINDOW = Window.for_dates(DAY, DAY)

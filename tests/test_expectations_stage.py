@@ -11,8 +11,8 @@ import pytest
 
 from expectations import stage
 from tests.test_expectations import DAY, WINDOW, redesigned, replica_rows
-from yonhap import s3, staging
-from yonhap.schema import GateSummary, RejectedItem
+from yonhap.adapters import s3, staging
+from yonhap.core.schema import GateSummary, RejectedItem
 
 
 def _stage_rows(settings, run_id, rows):
@@ -129,7 +129,7 @@ def _cli_env(settings, monkeypatch):
 def test_cli_validate_exit_codes(settings, monkeypatch):
     from typer.testing import CliRunner
 
-    from yonhap.cli import app
+    from yonhap.cli.app import app
 
     _cli_env(settings, monkeypatch)
     runner = CliRunner()

@@ -31,9 +31,15 @@ from scrapers.parsers.text import (
     strip_dateline,
 )
 from scrapers.parsers.yna_cms import YnaCmsParser
+from yonhap.core.schema import (
+    LAYER_GENERIC,
+    LAYER_META,
+    LAYER_SELECTOR,
+    NEWS_LIST_LABEL,
+    USAGE_NOTICE,
+)
+from yonhap.core.timeutil import KST
 from yonhap.replica.corpus import Corpus
-from yonhap.schema import LAYER_GENERIC, LAYER_META, LAYER_SELECTOR, NEWS_LIST_LABEL, USAGE_NOTICE
-from yonhap.timeutil import KST
 
 FIELDS = ("title_raw", "section", "published_at", "updated_at", "paragraphs", "lead", "byline",
           "editor_note", "keywords", "images", "author_email", "url")

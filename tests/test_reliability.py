@@ -68,8 +68,8 @@ def _fault_plans(config, ids):
 
 
 def test_faults_retried_persistent_failures_recorded_then_healed(settings, tmp_path, db_conn):
-    from yonhap import stack
     from yonhap.replica import ReplicaConfig, faults
+    from yonhap.stack import services as stack
 
     port = stack.free_port()
     site = start_replica_on_port(tmp_path, port, **FAULTS)
@@ -166,7 +166,7 @@ KILL_SEED = 20240602
 
 
 def _staged(settings, run_id: str, name: str) -> bool:
-    from yonhap import s3, staging
+    from yonhap.adapters import s3, staging
 
     return s3.exists(settings, staging.key(run_id, name))
 
@@ -175,7 +175,7 @@ def test_kill9_at_seeded_points_then_rerun_equals_a_clean_run(
     stack_settings, settings, replica, db_conn, spawn
 ):
     from storage.load import PAUSE_AFTER_COPY_ENV, PAUSE_MARKER
-    from yonhap import db, staging
+    from yonhap.adapters import db, staging
 
     site = replica(**CORPUS)
     truth = truth_ids(site.corpus, *WINDOW)
@@ -278,7 +278,7 @@ def _curated_ids(settings) -> dict[str, list[str]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from yonhap import s3
+    from yonhap.adapters import s3
 
     found: dict[str, list[str]] = {}
     for key in s3.list_keys(settings, "curated/articles/"):
@@ -410,7 +410,7 @@ def test_postgres_restart_and_s3_outage_fail_cleanly_then_the_rerun_loads_everyt
     dedicated_stack, replica, spawn
 ):
     from storage.load import PAUSE_AFTER_COPY_ENV, PAUSE_MARKER
-    from yonhap import db
+    from yonhap.adapters import db
 
     stack = dedicated_stack
     site = replica(**CORPUS)
@@ -485,7 +485,7 @@ def test_postgres_restart_and_s3_outage_fail_cleanly_then_the_rerun_loads_everyt
 def _archive_objects(settings) -> dict[str, str]:
     import hashlib
 
-    from yonhap import s3
+    from yonhap.adapters import s3
 
     return {k: hashlib.sha256(s3.get_bytes(settings, k)).hexdigest() for k in s3.list_keys(settings, "raw/")}
 
@@ -494,7 +494,7 @@ def _archived_article_ids(settings, prefix: str = "raw/") -> set[str]:
     """Article ids with a readable 200 record in the archive (what reprocess can rebuild)."""
     from scrapers.canonical import article_id_from_url
     from scrapers.warc import iter_responses
-    from yonhap import s3
+    from yonhap.adapters import s3
 
     found = set()
     for key in s3.list_keys(settings, prefix):
@@ -518,7 +518,7 @@ def test_s3_killed_during_a_crawl_then_restarted_loses_no_archived_article(dedic
     site.clear_log()
     victim = spawn(env, *SHORT_WINDOW, "rel_archive_killed")
     assert victim.wait_for(lambda: article_access_count(site) >= 1, poll=0.02), victim.text
-    pid = __import__("yonhap.stack", fromlist=["status"]).status(stack.settings)["s3"]["pid"]
+    pid = __import__("yonhap.stack.services", fromlist=["status"]).status(stack.settings)["s3"]["pid"]
     import os
     import signal
 
@@ -531,7 +531,7 @@ def test_s3_killed_during_a_crawl_then_restarted_loses_no_archived_article(dedic
     rerun = run_pipeline(env, *SHORT_WINDOW, "rel_archive_rerun")
     assert rerun.returncode == 0, output(rerun)
     assert _archived_article_ids(stack.settings) == truth
-    conn = __import__("yonhap.db", fromlist=["connect"]).connect(stack.settings)
+    conn = __import__("yonhap.adapters.db", fromlist=["connect"]).connect(stack.settings)
     try:
         assert {r[0] for r in rows(conn, "SELECT article_id FROM yonhap.articles")} == truth
         assert integrity_problems(conn) == {}
@@ -542,7 +542,7 @@ def test_s3_killed_during_a_crawl_then_restarted_loses_no_archived_article(dedic
 def test_a_lost_archive_day_is_refetched_in_full_once_and_reprocess_then_equals_the_first_load(
     settings, replica, db_conn
 ):
-    from yonhap import s3
+    from yonhap.adapters import s3
 
     site = replica(**CORPUS)
     env = cli_env(settings, site.base_url)

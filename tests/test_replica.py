@@ -17,10 +17,10 @@ import pytest
 from lxml import html as lxml_html
 
 from tests.fixtures_replica import start_replica
+from yonhap.core.schema import NEWS_LIST_LABEL, SECTIONS, USAGE_NOTICE
+from yonhap.core.timeutil import KST, id_parts
 from yonhap.replica import Corpus
 from yonhap.replica.markup import SITE_NAME
-from yonhap.schema import NEWS_LIST_LABEL, SECTIONS, USAGE_NOTICE
-from yonhap.timeutil import KST, id_parts
 
 SMALL = dict(seed=7, start="2024-06-18", end="2024-06-20", per_day=24)
 

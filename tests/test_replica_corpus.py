@@ -9,10 +9,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from yonhap.core.schema import NEWS_LIST_LABEL, SECTIONS, USAGE_NOTICE
+from yonhap.core.timeutil import KST, article_date, id_parts
 from yonhap.replica import Corpus, ReplicaConfig, ReplicaConfigError, UnknownArticle
 from yonhap.replica.text import CONTINUED_TITLE, ROUTINE_NAMES
-from yonhap.schema import NEWS_LIST_LABEL, SECTIONS, USAGE_NOTICE
-from yonhap.timeutil import KST, article_date, id_parts
 
 
 @pytest.fixture(scope="module")

@@ -76,7 +76,7 @@ def test_bad_usage_exits_2_with_one_clear_line(settings):
     env = cli_env(settings, "http://127.0.0.1:9")
     cases = [
         (("run", "--from", "2024-06-20", "--to", "2024-06-18"), "--from 2024-06-20 is after --to 2024-06-18"),
-        (("run", "--from", "18/06/2024", "--to", "2024-06-18"), "--from '18/06/2024' is not a date"),
+        (("run", "--from", "18/06/2024", "--to", "2024-06-18"), "'18/06/2024' is not a date"),
         (("run", "--from", "2024-06-18", "--to", "2024-06-18", "--run-id", "a/b"), "--run-id"),
     ]
     for args, message in cases:

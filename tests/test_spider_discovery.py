@@ -26,7 +26,7 @@ from scrapers.discovery import (
     parse_rss,
     rss_date,
 )
-from yonhap.timeutil import KST, Window
+from yonhap.core.timeutil import KST, Window
 
 BASE = "http://127.0.0.1:8123"
 

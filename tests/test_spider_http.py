@@ -19,10 +19,11 @@ import pytest
 from scrapers import stage
 from scrapers.parsers.base import TRUNCATED
 from scrapers.warc import parse_record_uri, read_record
-from yonhap import s3, stack, staging
-from yonhap.config import Settings
+from yonhap.adapters import s3, staging
+from yonhap.core.config import Settings
+from yonhap.core.timeutil import Window
 from yonhap.replica import faults
-from yonhap.timeutil import Window
+from yonhap.stack import services as stack
 
 DISALLOWED = ("/search", "/print/", "/__replica__/")
 

@@ -17,8 +17,10 @@ import psycopg2
 import pytest
 
 from storage import migrate
-from yonhap import db, s3, stack
-from yonhap.config import Settings, SettingsError
+from yonhap.adapters import db, s3
+from yonhap.core.config import Settings, SettingsError
+from yonhap.stack import services as stack
+from yonhap.stack import supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -164,7 +166,7 @@ def test_s3_objects_survive_stop_start_and_kill_9(local_dir):
     pid = stack.status(settings)["s3"]["pid"]
     s3.put_bytes(settings, "raw/dt=2024-06-19/run_b.warc.gz", b"answered, so on disk")
     os.kill(pid, signal.SIGKILL)  # no shutdown hook runs
-    stack._wait_gone(pid, 10)
+    supervisor.wait_gone(pid, 10)
     assert stack.status(settings)["s3"]["running"] is False
     stack.ensure_s3(settings)
     after = _objects(settings)

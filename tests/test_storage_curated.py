@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 from scrapers.archive import trusted_validators
 from storage import curated, parquet, stage, synthetic
 from tests.storage_helpers import stage_batch
-from yonhap import s3
-from yonhap.timeutil import KST
+from yonhap.adapters import s3
+from yonhap.core.timeutil import KST
 
 DAY_1, DAY_2 = datetime(2024, 6, 18, tzinfo=KST), datetime(2024, 6, 19, tzinfo=KST)
 

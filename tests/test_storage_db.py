@@ -16,8 +16,8 @@ from psycopg2 import errors, sql
 
 from storage import migrate, queries, runs, stage, synthetic
 from tests.storage_helpers import one, rows, stage_batch
-from yonhap.schema import CrawlError
-from yonhap.timeutil import KST, Window
+from yonhap.core.schema import CrawlError
+from yonhap.core.timeutil import KST, Window
 
 ROOT = Path(__file__).resolve().parent.parent
 ANALYST_SURFACE = ("articles", "article_revisions", "stories", "crawl_runs", "rejected_items", "crawl_errors")
@@ -71,7 +71,7 @@ def test_an_edited_applied_migration_is_refused(empty_database_url, tmp_path):
 
 
 def test_schema_contract_columns_keys_and_indexes(db_conn):
-    from yonhap.schema import ARTICLE_COLUMNS
+    from yonhap.core.schema import ARTICLE_COLUMNS
 
     cols = rows(db_conn, "SELECT column_name, data_type FROM information_schema.columns "
                          "WHERE table_schema = 'yonhap' AND table_name = 'articles' ORDER BY ordinal_position")
@@ -111,7 +111,7 @@ def test_stories_view_latest_non_duplicate_version_with_count(settings, db_conn)
     # the view carries every article column, the round-2 ones included
     view_cols = [c for (c,) in rows(db_conn, "SELECT column_name FROM information_schema.columns WHERE "
                                             "table_schema = 'yonhap' AND table_name = 'stories' ORDER BY ordinal_position")]
-    from yonhap.schema import ARTICLE_COLUMNS
+    from yonhap.core.schema import ARTICLE_COLUMNS
 
     assert set(ARTICLE_COLUMNS) <= set(view_cols) and view_cols[-3:] == ["byline", "editor_note", "keywords"]
     assert rows(db_conn, "SELECT byline, editor_note, keywords FROM yonhap.stories WHERE article_id = %s",
@@ -318,7 +318,7 @@ def test_every_example_query_in_the_analysts_guide_runs_as_reader(settings, db_c
 
 
 def synthetic_reject():
-    from yonhap.schema import RejectedItem
+    from yonhap.core.schema import RejectedItem
 
     return RejectedItem("r1", "AFR20240619000000099", None, ["body is empty"], {"body": ""}, "validate")
 

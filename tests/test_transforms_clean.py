@@ -21,7 +21,7 @@ from transforms.clean import (
     version_rank,
 )
 from transforms.normalize import normalize_text, split_paragraphs, word_count
-from yonhap.schema import USAGE_NOTICE, CrawledArticle
+from yonhap.core.schema import USAGE_NOTICE, CrawledArticle
 
 AID = "AFR20240619002900884"
 
@@ -340,7 +340,7 @@ def test_cli_and_stage_modules_import_nothing_heavy():
     import sys
 
     code = (
-        "import sys, transforms, transforms.cli, transforms.stage\n"
+        "import sys, transforms, yonhap.cli.transform, transforms.stage\n"
         "heavy = {'numpy', 'datasketch', 'boto3', 'scrapy', 'great_expectations', 'pyarrow'}\n"
         "print(sorted(heavy & set(sys.modules)))"
     )

@@ -8,7 +8,7 @@ from tests.transforms_support import corpus, item_from_truth, stored_rows, truth
 from transforms.dedupe import NUM_PERM, _template, minhash
 from transforms.features import shingle_hashes
 from transforms.pipeline import transform_batch
-from yonhap.schema import CrawledArticle
+from yonhap.core.schema import CrawledArticle
 
 BODY = [
     "SEOUL, 19 juin (Yonhap) -- Le ministère de l'Economie a présenté mercredi un plan de soutien "

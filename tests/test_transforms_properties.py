@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from transforms.clean import clean_paragraphs
 from transforms.normalize import normalize_text, split_paragraphs
 from transforms.pipeline import transform_batch
-from yonhap.schema import CrawledArticle
+from yonhap.core.schema import CrawledArticle
 
 # Text biased towards what French news pages contain: accents, combining marks, every space
 # variant, quotes, guillemets, invisible characters, plus arbitrary Unicode.

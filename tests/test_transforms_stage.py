@@ -12,9 +12,9 @@ import pytest
 
 from tests.transforms_support import corpus, item_from_truth, truths
 from transforms import stage
-from yonhap import s3, staging
-from yonhap.schema import ArticleRow, CrawlStats, GateSummary, RejectedItem, RevisionRow
-from yonhap.timeutil import Window
+from yonhap.adapters import s3, staging
+from yonhap.core.schema import ArticleRow, CrawlStats, GateSummary, RejectedItem, RevisionRow
+from yonhap.core.timeutil import Window
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = REPO / ".venv" / "bin" / "yonhap-pipeline"

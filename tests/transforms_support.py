@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from yonhap.core.schema import CrawledArticle, format_time
+from yonhap.core.timeutil import UTC
 from yonhap.replica import ArticleTruth, Corpus, ReplicaConfig
-from yonhap.schema import CrawledArticle, format_time
-from yonhap.timeutil import UTC
 
 
 def item_from_truth(truth: ArticleTruth, fetched_at: datetime | None = None, run_id: str = "test-run") -> CrawledArticle:

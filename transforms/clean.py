@@ -26,8 +26,14 @@ from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from transforms.normalize import fold, normalize_text, split_paragraphs, word_count
-from yonhap.schema import END_MARKER_WORDS, USAGE_NOTICE, ArticleRow, CrawledArticle, format_time
-from yonhap.timeutil import ARTICLE_ID_RE, KST, UTC
+from yonhap.core.schema import (
+    END_MARKER_WORDS,
+    USAGE_NOTICE,
+    ArticleRow,
+    CrawledArticle,
+    format_time,
+)
+from yonhap.core.timeutil import ARTICLE_ID_RE, KST, UTC
 
 # --- title -------------------------------------------------------------------------------
 

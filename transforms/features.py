@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from transforms.normalize import words
-from yonhap.schema import ArticleRow, parse_time
-from yonhap.timeutil import KST, article_date, id_parts
+from yonhap.core.schema import ArticleRow, parse_time
+from yonhap.core.timeutil import KST, article_date, id_parts
 
 _DATELINE_PREFIX_RE = re.compile(r"^[^\n]{0,80}?\(Yonhap\)\s*(?:--|–|—)?\s*")
 

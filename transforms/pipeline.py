@@ -33,7 +33,7 @@ from transforms.dedupe import claim_urls, find_duplicates
 from transforms.features import Doc, to_datetime
 from transforms.revisions import collapse
 from transforms.stories import link
-from yonhap.schema import ArticleRow, CrawledArticle, RejectedItem, RevisionRow, parse_time
+from yonhap.core.schema import ArticleRow, CrawledArticle, RejectedItem, RevisionRow, parse_time
 
 STAGE = "transform"
 

@@ -25,7 +25,7 @@ from scrapers.parsers.metadata import Metadata, dedupe_tags, strip_site_suffix
 from scrapers.parsers.redesign import RedesignParser
 from scrapers.parsers.text import clean, strip_dateline
 from scrapers.parsers.yna_cms import YnaCmsParser
-from yonhap.schema import LAYER_GENERIC, LAYER_META, LAYER_SELECTOR, CrawledArticle
+from yonhap.core.schema import LAYER_GENERIC, LAYER_META, LAYER_SELECTOR, CrawledArticle
 
 UNRECOGNIZED = "unrecognized"
 DEFAULT_PARSERS: tuple[type[LayoutParser], ...] = (YnaCmsParser, RedesignParser)

@@ -8,8 +8,8 @@ import re
 from datetime import datetime
 from urllib.parse import urljoin
 
-from yonhap.schema import END_MARKER_WORDS, USAGE_NOTICE
-from yonhap.timeutil import KST
+from yonhap.core.schema import END_MARKER_WORDS, USAGE_NOTICE
+from yonhap.core.timeutil import KST
 
 _WS_RE = re.compile(r"[ \t\n\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _FRENCH_TIME_RE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\s*(?:à\s*)?(\d{1,2})\s*[h:]\s*(\d{2})")

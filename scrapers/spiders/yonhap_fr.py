@@ -29,8 +29,8 @@ from scrapers.canonical import (
 )
 from scrapers.discovery import ListSeek, feed_covers, parse_list_page, parse_rss
 from scrapers.parsers.registry import Registry, build_item
-from yonhap.schema import CrawlError
-from yonhap.timeutil import Window
+from yonhap.core.schema import CrawlError
+from yonhap.core.timeutil import Window
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ CREATE TABLE yonhap.articles (
     last_seen_at   timestamptz NOT NULL,
     raw_uri        text,
     run_id         text NOT NULL,                   -- run that last changed the content
-    -- additions (yonhap.schema.ARTICLE_COLUMNS)
+    -- additions (yonhap.core.schema.ARTICLE_COLUMNS)
     is_routine     boolean NOT NULL DEFAULT false,  -- weather, exchange rates, ... bulletins
     layout         text,                            -- parser that handled the page
     field_sources  jsonb NOT NULL DEFAULT '{}'::jsonb,

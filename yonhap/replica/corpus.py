@@ -14,18 +14,22 @@ from __future__ import annotations
 
 import bisect
 import functools
-import hashlib
 import random
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from yonhap.core.schema import SECTIONS, USAGE_NOTICE
+from yonhap.core.timeutil import KST, id_parts
+from yonhap.replica import markup
 from yonhap.replica import text as T
 from yonhap.replica.config import LAYOUTS, ReplicaConfig
-from yonhap.schema import SECTIONS, USAGE_NOTICE
-from yonhap.timeutil import KST, id_parts
+from yonhap.replica.hostile import hostile_page, hostile_truth
+from yonhap.replica.truth import ArticleTruth, derive, unit
+
+__all__ = ["ArticleTruth", "Corpus", "UnknownArticle", "derive", "unit"]
 
 PAGE_SIZE = 20
 RSS_ITEMS = 50
@@ -42,17 +46,6 @@ CONTINUED_TAGS = ["prix", "agriculture", "consommation"]
 TRACKING_QUERIES = ("?input=1195m", "?section=nk/index", "?section=politics/index",
                     "?input=feed", "?site=popup_newsflash")
 HOSTILE_KINDS = ("huge", "bad_utf8", "script_title", "many_paragraphs", "date_mismatch")
-
-
-def derive(*parts: Any) -> int:
-    """Stable 64-bit integer from parts (never Python's randomized hash())."""
-    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
-
-
-def unit(*parts: Any) -> float:
-    """Stable float in [0, 1) from parts."""
-    return derive(*parts) / 2.0**64
 
 
 def article_url_path(article_id: str) -> str:
@@ -90,51 +83,6 @@ class Entry:
     @property
     def pub(self) -> datetime:
         return datetime.combine(date.fromordinal(self.origin), time(0), KST) + timedelta(minutes=self.minute)
-
-
-@dataclass
-class ArticleTruth:
-    """What an article is, for tests to compare the pipeline's output against."""
-
-    article_id: str
-    url: str  # canonical: <canonical_base>/view/<id>
-    title: str  # without the version prefix
-    title_raw: str  # as published
-    version_label: str | None
-    section: str
-    published_at: datetime  # tz-aware KST
-    updated_at: datetime | None  # set only when the edited version is being served
-    dateline: str
-    paragraphs: list[str]  # clean text; the first starts with dateline + " -- "
-    lead: str
-    images: list[dict[str, str | None]]  # {url, alt, caption (no notice, or None), notice}
-    author_email: str | None
-    story_id: str
-    duplicate_of: str | None
-    is_routine: bool
-    has_edit: bool  # an edited version exists (served when edits are on)
-    kind: str = "story"  # story | routine | duplicate | hostile | continued
-    hostile: str | None = None
-    byline: str | None = None  # "Kim Min-ji" (the page shows "Par Kim Min-ji")
-    editor_note: str | None = None  # "ATTN : ..." / "NDLR : ..." (the page adds parentheses)
-    keywords: list[str] = field(default_factory=list)  # page tags, no "#", page order
-    variations: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def body(self) -> str:
-        return "\n\n".join(self.paragraphs)
-
-    @property
-    def word_count(self) -> int:
-        return sum(len(p.split()) for p in self.paragraphs)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = dict(self.__dict__)
-        out["published_at"] = self.published_at.isoformat()
-        out["updated_at"] = self.updated_at.isoformat() if self.updated_at else None
-        out["body"] = self.body
-        out["word_count"] = self.word_count
-        return out
 
 
 @dataclass(frozen=True)
@@ -446,8 +394,6 @@ class Corpus:
                    "paragraphs": list(orig.paragraphs), "keywords": list(orig.keywords),
                    "variations": dict(orig.variations)})
         if entry.kind == "hostile":
-            from yonhap.replica.hostile import hostile_truth
-
             return hostile_truth(self, entry, article_id)
         d = entry.pub.date()
         city = "SEOUL" if entry.kind in ("routine", "continued") else T.CITIES[
@@ -593,6 +539,7 @@ class Corpus:
         return self._page(article_id, layout, bool(edited and entry.edit_minutes is not None))
 
     def _make_page(self, article_id: str, layout: str, edited: bool):
-        from yonhap.replica import markup
-
-        return markup.article_page(self, self._truth(article_id, edited), layout)
+        truth = self._truth(article_id, edited)
+        if truth.kind == "hostile":  # the hostile pages bend the template on purpose
+            return markup.make_page(hostile_page(self, truth), truth.updated_at or truth.published_at)
+        return markup.article_page(self, truth, layout)

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from yonhap.replica import markup
 from yonhap.replica import text as T
+from yonhap.replica.truth import ArticleTruth, derive
 
 HUGE_BYTES = 20 * 1024 * 1024
 MANY = 10_000
@@ -27,8 +28,6 @@ _SCRIPT_MARK = "\u2063SCRIPT\u2063"
 
 
 def hostile_truth(corpus, entry, article_id: str):
-    from yonhap.replica.corpus import ArticleTruth
-
     kind = entry.hostile
     pub = entry.pub
     if kind == "date_mismatch":
@@ -67,8 +66,6 @@ def hostile_truth(corpus, entry, article_id: str):
 
 
 def hash_seed(corpus, article_id: str) -> int:
-    from yonhap.replica.corpus import derive
-
     return derive(corpus.config.seed, "hostile", article_id)
 
 

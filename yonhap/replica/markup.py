@@ -11,8 +11,8 @@ from datetime import datetime
 from email.utils import format_datetime
 from urllib.parse import quote, urlsplit
 
-from yonhap.schema import NEWS_LIST_LABEL, SECTIONS
-from yonhap.timeutil import UTC
+from yonhap.core.schema import NEWS_LIST_LABEL, SECTIONS
+from yonhap.core.timeutil import UTC
 
 SITE_NAME = "AGENCE DE PRESSE YONHAP"
 LOGO = "https://r.yna.co.kr/global/home/v01/img/yonhapnews_logo_600x600_fr01.jpg"
@@ -381,11 +381,7 @@ def make_page(body: bytes, modified: datetime) -> Page:
 
 
 def article_page(corpus, t, layout: str) -> Page:
-    if t.kind == "hostile":
-        from yonhap.replica.hostile import hostile_page
-
-        body = hostile_page(corpus, t)
-    elif layout == "redesign":
+    if layout == "redesign":
         body = redesign_article(corpus, t).encode("utf-8")
     else:
         body = yna_cms_article(corpus, t).encode("utf-8")

@@ -1,31 +1,38 @@
 """Stage composition: the one sequence crawl -> transform -> validate -> load.
 
-The CLI (``yonhap-pipeline run`` / ``reprocess``) calls :func:`run_window`; Airflow tasks call
-the per-stage wrappers below one by one (one task each). Every wrapper fetches its own
-database inputs (storage.queries) and calls the component stage function, which does its
-own staging I/O under ``staging/<run_id>/`` -- so a wrapper can be retried on its own.
+The CLI (``yonhap-pipeline run`` / ``reprocess``) calls :func:`run_window`; the single-stage
+commands and the Airflow tasks call the per-stage functions below (one task each). Every
+function fetches its own database inputs (storage.queries) and calls the component stage
+function, which does its own staging I/O under ``staging/<run_id>/`` -- so a stage can be
+retried on its own. :func:`run_stage` is how every caller runs one: it names the failure in
+one line and, when asked, records it on the run row.
 
-Nothing heavy is imported at module level: DAG files import this module at parse time.
+The stage modules import nothing heavy at module level (Scrapy runs in a subprocess; GX,
+boto3, psycopg2 and pyarrow load inside the functions that use them).
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
-# Run statuses of yonhap.crawl_runs: storage.runs owns the names (a light module).
+from expectations import stage as gate_stage
+from scrapers import stage as crawl_stage
+from storage import curated, migrate, queries, runs
+from storage import stage as load_stage
 from storage.runs import STATUS_BLOCKED, STATUS_FAILED, STATUS_RUNNING
 from storage.runs import STATUS_SUCCEEDED as STATUS_SUCCESS
-from yonhap.config import Settings
-from yonhap.timeutil import Window, utcnow
+from transforms import stage as transform_stage
+from yonhap.adapters import db, s3
+from yonhap.core.config import Settings, SettingsError
+from yonhap.core.runids import check_run_id
+from yonhap.core.timeutil import Window
 
+NoStagedItems = transform_stage.NoStagedItems  # transform found nothing staged (the CLI says so)
 STAGES = ("crawl", "transform", "validate", "load")
-
-_RUN_ID_OK = re.compile(r"^[A-Za-z0-9_.-]+$")
-_RUN_ID_BAD_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
 
 # progress(stage, event, info): event is "start" or "done" (info: the stage summary) or
 # "failed" (info: {"error": message}).
@@ -44,8 +51,6 @@ class GateBlocked(RuntimeError):
 
 
 def _postgres_address(settings: Settings) -> str:
-    from urllib.parse import urlparse
-
     if settings.database_url is None:
         return f"embedded, 127.0.0.1:{settings.pg_port}"
     url = urlparse(settings.database_url)  # never echo the password
@@ -82,24 +87,6 @@ def describe_error(err: BaseException, settings: Settings) -> str:
     return f"{type(err).__name__}: {first}" if first else type(err).__name__
 
 
-def check_run_id(run_id: str) -> str:
-    if not _RUN_ID_OK.match(run_id or ""):
-        raise ValueError(f"run id {run_id!r} must match [A-Za-z0-9_.-]+ (it names S3 keys)")
-    return run_id
-
-
-def safe_run_id(*parts: object) -> str:
-    """A run id from arbitrary parts (e.g. an Airflow dag run id with ':' and '+')."""
-    raw = "__".join(str(p) for p in parts if p is not None and str(p) != "")
-    return check_run_id(_RUN_ID_BAD_CHARS.sub("_", raw).strip("_"))
-
-
-def cli_run_id(window: Window, now=None) -> str:
-    first, last = window.kst_dates()[0], window.kst_dates()[-1]
-    stamp = (now or utcnow()).strftime("%Y%m%dT%H%M%SZ")
-    return f"cli_{first:%Y%m%d}_{last:%Y%m%d}_{stamp}"
-
-
 @dataclass
 class RunSummary:
     run_id: str
@@ -130,11 +117,8 @@ class RunSummary:
 # --- per-stage wrappers (one Airflow task each) -------------------------------------------
 
 
-def prepare(settings: Settings, run_id: str, window: Window, kind: str) -> dict[str, Any]:
+def prepare(settings: Settings, run_id: str, window: Window, kind: str = "cli") -> dict[str, Any]:
     """Migrations, bucket, and the run row (status running). Idempotent."""
-    from storage import migrate, runs
-    from yonhap import db, s3
-
     check_run_id(run_id)
     applied = migrate.upgrade(settings)
     s3.ensure_bucket(settings)
@@ -148,13 +132,13 @@ def prepare(settings: Settings, run_id: str, window: Window, kind: str) -> dict[
     return {"migrations_applied": list(applied), "bucket": settings.s3_bucket}
 
 
-def crawl(settings: Settings, run_id: str, window: Window, *, reprocess: bool = False) -> dict[str, Any]:
+def crawl(settings: Settings, run_id: str, window: Window, *, reprocess: bool = False,
+          stored_state: bool = True) -> dict[str, Any]:
     """Crawl the window (conditional requests for known articles, retry earlier failures),
-    or re-parse the raw archive when ``reprocess``. Returns CrawlStats as a dict."""
-    from scrapers import stage as crawl_stage
-    from storage import queries
-    from yonhap import db
-
+    or re-parse the raw archive when ``reprocess``. Returns CrawlStats as a dict.
+    ``stored_state=False`` (CLI ``crawl --no-db``): fetch everything, read nothing stored."""
+    if not stored_state and not reprocess:
+        return crawl_stage.crawl(settings, run_id, window).to_dict()
     conn = db.connect(settings)
     try:
         if reprocess:
@@ -174,9 +158,6 @@ def crawl(settings: Settings, run_id: str, window: Window, *, reprocess: bool = 
 def rebuild_curated(settings: Settings, window: Window) -> dict[str, Any]:
     """Rebuild the window's curated/ days whose files miss stored articles (a reprocess runs
     it after its load: the archive came back, curated files may not have)."""
-    from storage import curated
-    from yonhap import db
-
     dates = window.kst_dates()
     conn = db.connect(settings)
     try:
@@ -194,20 +175,14 @@ class ArchiveMissing(RuntimeError):
 def check_archive(crawl_info: dict[str, Any]) -> None:
     """Raise :class:`ArchiveMissing` (one line per day) when a reprocess had days without
     archived pages. Called after the load, so those days block nothing else."""
-    from scrapers.stage import archive_gap_line
-
     missing = crawl_info.get("archive_missing_days") or {}
     if missing:
-        raise ArchiveMissing("; ".join(archive_gap_line(day, n) for day, n in sorted(missing.items())))
+        raise ArchiveMissing("; ".join(crawl_stage.archive_gap_line(day, n) for day, n in sorted(missing.items())))
 
 
-def transform(settings: Settings, run_id: str, window: Window) -> dict[str, Any]:
+def transform(settings: Settings, run_id: str, window: Window | None = None) -> dict[str, Any]:
     """Transform the staged items against the stored articles story linking and dedupe need
     (the range transforms.stage.linking_range derives from the items themselves)."""
-    from storage import queries
-    from transforms import stage as transform_stage
-    from yonhap import db
-
     span = transform_stage.linking_range(transform_stage.read_items(settings, run_id))
     stored: list[dict] = []
     if span is not None:
@@ -222,10 +197,6 @@ def transform(settings: Settings, run_id: str, window: Window) -> dict[str, Any]
 def validate(settings: Settings, run_id: str, window: Window) -> dict[str, Any]:
     """Run the quality gate; returns GateSummary as a dict (never raises on a failed gate:
     the load still records rejects and the run row)."""
-    from expectations import stage as gate_stage
-    from storage import queries
-    from yonhap import db
-
     conn = db.connect(settings)
     try:
         history = queries.run_history(conn, window.start)
@@ -235,16 +206,45 @@ def validate(settings: Settings, run_id: str, window: Window) -> dict[str, Any]:
 
 
 def load(settings: Settings, run_id: str) -> dict[str, Any]:
-    from storage import stage as load_stage
-
+    """Load the validated batch (rejects, errors and the run row load even when the gate
+    failed); returns the counts."""
     return dict(load_stage.load(settings, run_id))
 
 
-def mark_failed(settings: Settings, run_id: str, stage: str, error: str) -> None:
-    """Record a failed stage on the run row (best effort: the DB may be what failed)."""
-    from storage import runs
-    from yonhap import db
+def load_or_block(settings: Settings, run_id: str, gate: dict[str, Any], *, reprocess: bool = False,
+                  window: Window | None = None) -> dict[str, Any]:
+    """Load, then raise :class:`GateBlocked` if the gate failed (rejects, errors and the run
+    row are loaded either way, so the failure is visible in yonhap.crawl_runs). A reprocess
+    then rebuilds the window's curated days that miss stored articles."""
+    counts = load_then_rebuild(settings, run_id, window) if reprocess and window else load(settings, run_id)
+    if not gate.get("success", False):
+        raise GateBlocked(run_id, gate)
+    return counts
 
+
+def load_then_rebuild(settings: Settings, run_id: str, window: Window) -> dict[str, Any]:
+    """A reprocess's load: the load, then the curated days that miss stored articles."""
+    counts = load(settings, run_id)
+    counts.update(rebuild_curated(settings, window))
+    return counts
+
+
+def upgrade_database(settings: Settings) -> list[str]:
+    """Apply pending migrations (advisory-locked; safe concurrently); the names applied."""
+    return list(migrate.upgrade(settings))
+
+
+def rebuild_curated_days(settings: Settings, first, last) -> curated.RebuildReport:
+    conn = db.connect(settings)
+    try:
+        return curated.rebuild(settings, conn, first, last)
+    finally:
+        conn.close()
+
+
+def mark_failed(settings: Settings, run_id: str, stage: str, error: str) -> None:
+    """Record a failed stage on the run row (the DB may be what failed: callers that report
+    another error first use :func:`run_stage`, which makes this best effort)."""
     conn = db.connect(settings)
     try:
         runs.finish_run(conn, run_id, STATUS_FAILED, error=f"{stage}: {error}"[:2000])
@@ -253,13 +253,56 @@ def mark_failed(settings: Settings, run_id: str, stage: str, error: str) -> None
         conn.close()
 
 
-def load_or_block(settings: Settings, run_id: str, gate: dict[str, Any]) -> dict[str, Any]:
-    """Load, then raise :class:`GateBlocked` if the gate failed (rejects, errors and the run
-    row are loaded either way, so the failure is visible in yonhap.crawl_runs)."""
-    counts = load(settings, run_id)
-    if not gate.get("success", False):
-        raise GateBlocked(run_id, gate)
-    return counts
+# --- running one stage --------------------------------------------------------------------
+
+
+class StageFailed(RuntimeError):
+    """A stage raised: ``line`` is the one-line reason (describe_error), ``stage`` its name."""
+
+    def __init__(self, stage: str, line: str):
+        self.stage = stage
+        self.line = line
+        super().__init__(f"{stage}: {line}")
+
+
+def run_stage(fn: Callable[..., dict[str, Any]], settings: Settings, run_id: str, *args,
+              stage: str | None = None, record_failure: bool = True, **kwargs) -> dict[str, Any]:
+    """Run stage function ``fn(settings, run_id, *args, **kwargs)``: how the CLI commands,
+    :func:`run_window` and the Airflow tasks all run a stage.
+
+    :class:`GateBlocked` passes through (the load recorded it), as does a ``SettingsError``. :class:`ArchiveMissing` is
+    recorded on the run row and passes through (retrying cannot bring an archive back). Any
+    other error becomes :class:`StageFailed` with a one-line reason, recorded on the run row
+    when ``record_failure`` (Airflow: on the last try only, so a retry can still succeed).
+    ``stage`` names it on the row and in the reason (default: the function's name)."""
+    stage = stage or fn.__name__
+    try:
+        return fn(settings, run_id, *args, **kwargs)
+    except (GateBlocked, SettingsError):  # a bad setting names its variable: exit 2 in the CLI
+        raise
+    except ArchiveMissing as err:
+        _record_failure(settings, run_id, stage, str(err))
+        raise
+    except Exception as err:
+        line = describe_error(err, settings)
+        if record_failure:
+            _record_failure(settings, run_id, stage, line)
+        raise StageFailed(stage, line) from err
+
+
+def _record_failure(settings: Settings, run_id: str, stage: str, line: str) -> None:
+    try:
+        mark_failed(settings, run_id, stage, line)
+    except Exception:  # noqa: BLE001 -- the stage's own error is the one to report
+        pass
+
+
+def reparse(settings: Settings, run_id: str, window: Window) -> dict[str, Any]:
+    """The crawl stage of a reprocess: re-parse the raw archive, then fail this run (only
+    this one) when some of its days have no archived pages (:class:`ArchiveMissing`)."""
+    stats = crawl(settings, run_id, window, reprocess=True)
+    check_archive(stats)
+    return stats
 
 
 # --- composition --------------------------------------------------------------------------
@@ -275,43 +318,35 @@ def run_window(
 ) -> RunSummary:
     """Crawl (or reprocess), transform, validate and load one window. Never raises for a
     stage failure: the summary says which stage failed and why (status ``failed``), or
-    that the gate blocked the load (status ``blocked``)."""
+    that the gate blocked the load (status ``blocked``). Days of a reprocess without
+    archived pages fail the run after the other days are loaded."""
     check_run_id(run_id)
     summary = RunSummary(run_id, window.start.isoformat(), window.end.isoformat(), kind)
     notify = progress or (lambda stage, event, info: None)
 
-    def step(stage: str, fn, *args, **kwargs):
+    def step(stage: str, fn, *args, **kwargs) -> dict[str, Any]:
         notify(stage, "start", {})
         began = time.monotonic()
         try:
-            result = fn(*args, **kwargs)
+            result = run_stage(fn, settings, run_id, *args, stage=stage, **kwargs)
+        except StageFailed as err:
+            notify(stage, "failed", {"error": err.line})
+            raise
         finally:
             summary.durations[stage] = round(time.monotonic() - began, 3)
-        notify(stage, "done", result if isinstance(result, dict) else {})
+        notify(stage, "done", result)
         return result
 
-    stage = "prepare"
     try:
-        step("prepare", prepare, settings, run_id, window, kind)
-        stage = "crawl"
-        summary.crawl = step(stage, crawl, settings, run_id, window, reprocess=reprocess)
-        stage = "transform"
-        summary.transform = step(stage, transform, settings, run_id, window)
-        stage = "validate"
-        summary.gate = step(stage, validate, settings, run_id, window)
-        stage = "load"
-        summary.load = step(stage, load, settings, run_id)
-        if reprocess:
-            summary.load.update(rebuild_curated(settings, window))
-    except Exception as err:  # noqa: BLE001 -- reported in the summary and the run row
+        step("prepare", prepare, window, kind)
+        summary.crawl = step("crawl", crawl, window, reprocess=reprocess)
+        summary.transform = step("transform", transform, window)
+        summary.gate = step("validate", validate, window)
+        summary.load = step("load", load_then_rebuild if reprocess else load, *((window,) if reprocess else ()))
+    except StageFailed as err:
         summary.status = STATUS_FAILED
-        summary.failed_stage = stage
-        summary.error = describe_error(err, settings)
-        notify(stage, "failed", {"error": summary.error})
-        try:
-            mark_failed(settings, run_id, stage, summary.error)
-        except Exception:  # noqa: BLE001 -- the original error is the one to report
-            pass
+        summary.failed_stage = err.stage
+        summary.error = err.line
         return summary
     summary.status = STATUS_SUCCESS if summary.gate.get("success") else STATUS_BLOCKED
     if summary.status == STATUS_BLOCKED:
@@ -321,8 +356,5 @@ def run_window(
     except ArchiveMissing as err:
         summary.status = STATUS_FAILED
         summary.error = str(err)
-        try:
-            mark_failed(settings, run_id, "crawl", summary.error)
-        except Exception:  # noqa: BLE001 -- the summary reports it either way
-            pass
+        _record_failure(settings, run_id, "crawl", summary.error)
     return summary

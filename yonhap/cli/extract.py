@@ -12,6 +12,8 @@ from pathlib import Path
 
 import typer
 
+from yonhap.pipeline.extract import EDITIONS, LOADED, article_id_from_url, extract_page
+
 
 def extract(
     file: str = typer.Argument(..., help="saved article page (HTML), or - for standard input"),
@@ -20,9 +22,6 @@ def extract(
     gate: bool = typer.Option(True, "--gate/--no-gate", help="also apply the quality gate's row checks"),
 ):
     """Parse one saved page and print the row it would store, as one JSON object."""
-    from scrapers.canonical import article_id_from_url
-    from yonhap.extract import EDITIONS, LOADED, extract_page
-
     if edition not in EDITIONS:
         typer.echo(f"error: --edition {edition!r} is not supported; known: {', '.join(sorted(EDITIONS))}", err=True)
         raise typer.Exit(2)

@@ -14,9 +14,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from airflow.sdk import Asset
+from airflow.sdk import Asset, BaseHook, Param, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
-from yonhap.timeutil import KST, Window, utcnow
+from yonhap.core.config import Settings
+from yonhap.core.runids import safe_run_id
+from yonhap.core.timeutil import KST, DayRangeError, Window, check_day_range, utcnow
+from yonhap.pipeline import stages
 
 log = logging.getLogger("yonhap.dags")
 
@@ -69,9 +73,6 @@ def _postgres_url(conn) -> str:
 
 
 def _get_connection(conn_id: str):
-    from airflow.sdk import BaseHook
-    from airflow.sdk.exceptions import AirflowNotFoundException
-
     try:
         return BaseHook.get_connection(conn_id)
     except AirflowNotFoundException:
@@ -81,8 +82,6 @@ def _get_connection(conn_id: str):
 def task_settings():
     """Settings for a task: the environment (contracts.md), then the `yonhap_postgres` and
     `yonhap_s3` connections when they are defined. Call inside a task, never at parse time."""
-    from yonhap.config import Settings
-
     settings = Settings.from_env()
     pg = _get_connection(POSTGRES_CONN_ID)
     if pg is not None:
@@ -122,8 +121,6 @@ def window_of(run: dict[str, str]) -> Window:
 
 def ingest_run(dag_run_id: str, interval_start: datetime, interval_end: datetime) -> dict[str, str]:
     """The run an hourly interval owns: crawl [start - LOOKBACK, end)."""
-    from yonhap.stages import safe_run_id
-
     window = Window(interval_start - INGEST_LOOKBACK, interval_end)
     return run_descriptor(safe_run_id("ingest", dag_run_id), window, "airflow")
 
@@ -133,8 +130,9 @@ class FormError(ValueError):
 
 
 def parse_form(params: dict[str, Any], today: date | None = None) -> tuple[date, date]:
-    """Check the `from` / `to` form values: dates, from <= to, not in the future (KST),
-    at most MAX_SPAN_DAYS days."""
+    """Check the `from` / `to` form values: dates, then the one day-range rule
+    (yonhap.core.timeutil.check_day_range): from <= to, not in the future (KST), at most
+    MAX_SPAN_DAYS days."""
     today = today or utcnow().astimezone(KST).date()
     days = {}
     for name in ("from", "to"):
@@ -143,21 +141,16 @@ def parse_form(params: dict[str, Any], today: date | None = None) -> tuple[date,
             days[name] = date.fromisoformat(str(raw))
         except (TypeError, ValueError):
             raise FormError(f"'{name}' must be a date YYYY-MM-DD, got {raw!r}") from None
-    first, last = days["from"], days["to"]
-    if first > last:
-        raise FormError(f"'from' {first} is after 'to' {last}")
-    if last > today:
-        raise FormError(f"'to' {last} is in the future (today is {today} KST)")
-    span = (last - first).days + 1
-    if span > MAX_SPAN_DAYS:
-        raise FormError(f"{span} days requested; at most {MAX_SPAN_DAYS} per run (split the range)")
-    return first, last
+    try:
+        check_day_range(days["from"], days["to"], labels=("'from'", "'to'"), today=today,
+                        max_days=MAX_SPAN_DAYS)
+    except DayRangeError as err:
+        raise FormError(str(err)) from None
+    return days["from"], days["to"]
 
 
 def partitions(dag_run_id: str, first: date, last: date, kind: str) -> list[dict[str, str]]:
     """One run per KST day; run ids derive from the dag run id, so a retry reuses them."""
-    from yonhap.stages import safe_run_id
-
     out = []
     for day_window in Window.for_dates(first, last).days():
         day = day_window.kst_dates()[0]
@@ -167,8 +160,6 @@ def partitions(dag_run_id: str, first: date, last: date, kind: str) -> list[dict
 
 def form_params():
     """The backfill / reprocess form: two required dates (validated again in `plan`)."""
-    from airflow.sdk import Param
-
     return {
         "from": Param(
             type="string", format="date", title="From (KST date, inclusive)",
@@ -238,7 +229,7 @@ def failure_callbacks() -> list[Any]:
     return [log_failure, *FAILURE_NOTIFIERS]
 
 
-# --- task bodies (called from the @task functions of the DAG files) ------------------------
+# --- the tasks (one definition each; the DAG files compose them) ---------------------------
 
 
 def _last_try(ti) -> bool:
@@ -248,106 +239,79 @@ def _last_try(ti) -> bool:
         return True
 
 
-def run_stage(stage: str, run: dict[str, str], **kwargs) -> dict[str, Any]:
-    """Run one stage wrapper of yonhap.stages for `run` with connection-aware settings.
+def _run(fn, run: dict[str, str], *args, stage: str | None = None, **kwargs) -> dict[str, Any]:
+    """Run stage ``fn`` for ``run`` with connection-aware settings (stages.run_stage).
 
-    A blocked quality gate fails the task without retries (retrying cannot fix the data);
-    any other error is retried, and on the last try the run row is marked failed."""
-    from airflow.sdk import get_current_context
-    from airflow.sdk.exceptions import AirflowFailException
-
-    from yonhap import stages
-
+    A blocked quality gate or a missing archive fails the task without retries (retrying
+    cannot fix the data); any other error is retried, and on the last try the run row is
+    marked failed. Returns a small XCom: scalar counts and the report links, never rows."""
     settings = task_settings()
-    window = window_of(run)
-    run_id = run["run_id"]
+    ti = get_current_context().get("ti")
     try:
-        if stage == "crawl":
-            result = stages.crawl(settings, run_id, window, reprocess=kwargs.get("reprocess", False))
-            # a day partition with no archived pages: nothing to reprocess, fail it (only it)
-            stages.check_archive(result)
-        elif stage == "transform":
-            result = stages.transform(settings, run_id, window)
-        elif stage == "validate":
-            result = stages.validate(settings, run_id, window)
-        elif stage == "load":
-            result = stages.load_or_block(settings, run_id, kwargs["gate"])
-            if run.get("kind") == "reprocess":
-                result.update(stages.rebuild_curated(settings, window))
-        else:
-            raise ValueError(f"unknown stage {stage!r}")
-    except stages.GateBlocked as err:
+        result = stages.run_stage(fn, settings, run["run_id"], *args, stage=stage, **kwargs,
+                                  record_failure=ti is None or _last_try(ti))
+    except (stages.GateBlocked, stages.ArchiveMissing) as err:
         log.error("%s", err)
         raise AirflowFailException(str(err)) from None
-    except stages.ArchiveMissing as err:  # retrying cannot bring the archive back
-        log.error("%s", err)
-        stages.mark_failed(settings, run_id, stage, str(err))
-        raise AirflowFailException(str(err)) from None
-    except Exception as err:
-        ti = get_current_context().get("ti")
-        if ti is None or _last_try(ti):
-            try:
-                stages.mark_failed(settings, run_id, stage, stages.describe_error(err, settings))
-            except Exception:  # noqa: BLE001 -- keep the original error
-                log.exception("could not mark run %s failed", run_id)
-        raise
-    log_stats(stage, run, result)
-    # XCom stays small: scalar counts and the report links, never rows.
+    log_stats(stage or fn.__name__, run, result)
     return {k: v for k, v in result.items() if isinstance(v, (str, int, float, bool, type(None)))
             or k in ("failed_critical", "warnings")}
 
 
 def prepare_runs(runs: list[dict[str, str]]) -> None:
     """Migrations, bucket and a `running` row per run (idempotent)."""
-    from yonhap import stages
-
     settings = task_settings()
     for run in runs:
         stages.prepare(settings, run["run_id"], window_of(run), run["kind"])
         log.info("run %s window [%s, %s)", run["run_id"], run["window_start"], run["window_end"])
 
 
-# --- task builders shared by the DAG files (one definition of the plan and stage chain) ------
+@task(task_id="plan")
+def plan_interval() -> dict[str, str]:
+    """The run this data interval owns (crawl window = interval - LOOKBACK); its row."""
+    ctx = get_current_context()
+    run = ingest_run(ctx["dag_run"].run_id, ctx["data_interval_start"], ctx["data_interval_end"])
+    prepare_runs([run])
+    return run
 
 
-def form_plan_task(kind: str):
-    """The `plan` task of the form-driven DAGs: checks the form, one partition per KST day.
-
-    A refused form fails without retries (retrying cannot fix it), reason first in the log."""
-    from airflow.sdk import get_current_context, task
-
-    @task(task_id="plan", retries=0)
-    def plan() -> list[dict[str, str]]:
-        from airflow.sdk.exceptions import AirflowFailException
-
-        ctx = get_current_context()
-        try:
-            first, last = parse_form(dict(ctx["params"]))
-        except FormError as err:
-            raise AirflowFailException(f"form refused: {err}") from None
-        runs = partitions(ctx["dag_run"].run_id, first, last, kind)
-        prepare_runs(runs)
-        return runs
-
-    return plan
+@task(task_id="plan", retries=0)
+def plan_days(kind: str) -> list[dict[str, str]]:
+    """The form's days, one partition each; a refused form fails at once, reason first."""
+    ctx = get_current_context()
+    try:
+        first, last = parse_form(dict(ctx["params"]))
+    except FormError as err:
+        raise AirflowFailException(f"form refused: {err}") from None
+    runs = partitions(ctx["dag_run"].run_id, first, last, kind)
+    prepare_runs(runs)
+    return runs
 
 
-def stage_chain(run, first_stage):
-    """`first_stage` (crawl or reparse) → transform → validate → load for `run`; returns load.
+@task(pool=SITE_POOL)
+def crawl(run: dict[str, str]) -> dict:
+    """Fetch the window from the site (every request in pool yonhap_site's budget)."""
+    return _run(stages.crawl, run, window_of(run))
 
-    Must be called inside a DAG (or task group) context, like any @task call."""
-    from airflow.sdk import task
 
-    @task
-    def transform(run: dict[str, str], crawled: dict) -> dict:
-        return run_stage("transform", run)
+@task  # reads the archive only: no site pool
+def reparse(run: dict[str, str]) -> dict:
+    """Re-parse the raw archive for the window; days without archived pages fail it."""
+    return _run(stages.reparse, run, window_of(run))
 
-    @task
-    def validate(run: dict[str, str], transformed: dict) -> dict:
-        return run_stage("validate", run)
 
-    @task(outlets=[ARTICLES_ASSET])
-    def load(run: dict[str, str], gate: dict) -> dict:
-        return run_stage("load", run, gate=gate)
+@task
+def transform(run: dict[str, str], crawled: dict) -> dict:
+    return _run(stages.transform, run, window_of(run))
 
-    return load(run, validate(run, transform(run, first_stage(run))))
+
+@task
+def validate(run: dict[str, str], transformed: dict) -> dict:
+    return _run(stages.validate, run, window_of(run))
+
+
+@task(outlets=[ARTICLES_ASSET])
+def load(run: dict[str, str], gate: dict) -> dict:
+    """Load (rejects, errors and the run row even when blocked); a blocked gate fails it."""
+    return _run(stages.load_or_block, run, gate, stage="load",
+                reprocess=run.get("kind") == "reprocess", window=window_of(run))

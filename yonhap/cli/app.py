@@ -1,8 +1,8 @@
 """`yonhap-pipeline` console script.
 
-Commands stay thin: parse options, read settings, call the stage functions that Airflow
-tasks call too (yonhap.stages and the component packages). Heavy imports happen inside
-the commands, so `yonhap-pipeline --help` is instant.
+Commands stay thin: parse options, read settings, call yonhap.pipeline (the stage functions
+the Airflow tasks call too) and print. `yonhap-pipeline --help` stays instant because the
+stage modules load nothing heavy until a stage runs.
 
 Exit codes: 0 success; 1 the run failed or the quality gate blocked the load;
 2 bad usage or a bad setting (one line naming it).
@@ -11,11 +11,12 @@ Exit codes: 0 success; 1 the run failed or the quality gate blocked the load;
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
 
 import typer
 
-from yonhap.config import Settings, SettingsError
+from yonhap.cli import crawl, extract, load, run, stack, transform, validate
+from yonhap.core.config import SettingsError
+from yonhap.replica import cli as replica
 
 app = typer.Typer(
     add_completion=False,
@@ -29,27 +30,20 @@ app.add_typer(db_app, name="db")
 app.add_typer(stack_app, name="stack")
 app.add_typer(curated_app, name="curated")
 
-
-def load_settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except SettingsError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
-
-
-def parse_day(value: str, option: str) -> date:
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        typer.echo(f"error: {option} {value!r} is not a date (YYYY-MM-DD)", err=True)
-        raise typer.Exit(2) from None
-
-
-# Command bodies live in their component modules; each is registered below.
-from yonhap import commands  # noqa: E402  (registers the commands on `app`)
-
-commands.register(app, db_app, stack_app, curated_app)
+app.command("run")(run.run)
+app.command("reprocess")(run.reprocess)
+app.command("crawl")(crawl.crawl)
+app.command("check-site")(crawl.check_site)
+app.command("extract")(extract.extract)
+app.command("transform")(transform.transform)
+app.command("validate")(validate.validate)
+app.command("load")(load.load)
+app.command("replica")(replica.replica)
+db_app.command("upgrade")(load.db_upgrade)
+curated_app.command("rebuild")(load.curated_rebuild)
+stack_app.command("up")(stack.up)
+stack_app.command("down")(stack.down)
+stack_app.command("status")(stack.status)
 
 
 def main() -> None:

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from yonhap.schema import ARTICLE_COLUMNS, ArticleRow, CrawledArticle, parse_time
-from yonhap.timeutil import Window, to_kst, utcnow
+from expectations.gate import check_batch
+from scrapers.canonical import article_id_from_url
+from scrapers.parsers.registry import Registry, build_item
+from transforms.clean import Unusable, clean_item
+from yonhap.core.schema import ARTICLE_COLUMNS, ArticleRow, CrawledArticle, parse_time
+from yonhap.core.timeutil import Window, to_kst, utcnow
 
 EDITIONS = {"fr": "https://fr.yna.co.kr"}  # edition -> site root (issue 21 adds "en")
 RUN_ID = "extract"
@@ -17,6 +21,7 @@ LOADED = "loaded"
 REJECTED = "rejected"
 # The row as `yonhap.articles` stores it: its columns, in table order (ArticleRow covers all
 # but the loader-maintained first_seen_at / last_seen_at).
+__all__ = ["EDITIONS", "LOADED", "REJECTED", "article_id_from_url", "extract_page"]
 ROW_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c in ArticleRow.__dataclass_fields__
                     and c not in ("layout", "field_sources", "etag", "last_modified", "fetched_at"))
 
@@ -28,9 +33,6 @@ def extract_page(body: bytes, url: str, *, edition: str = "fr", headers: dict[st
     ``gate=False`` skips the quality gate's row checks (they import Great Expectations, a few
     seconds); the verdict then reflects the parser and the cleaning only.
     """
-    from scrapers.parsers.registry import Registry, build_item
-    from transforms.clean import Unusable, clean_item
-
     if edition not in EDITIONS:
         raise ValueError(f"--edition {edition!r} is not supported; known: {', '.join(sorted(EDITIONS))}")
     fetched_at = utcnow()
@@ -70,8 +72,6 @@ def _item_fields(item: CrawledArticle) -> dict[str, Any]:
 def _gate_reasons(row: ArticleRow) -> list[str]:
     """The quality gate's row-level verdict on this one row, for the KST day it was published
     (a batch-level finding on a batch of one, such as volume, is not about the page)."""
-    from expectations.gate import check_batch
-
     published = parse_time(row.published_at)
     day = to_kst(published).date() if published else to_kst(utcnow()).date()
     result = check_batch([row.to_dict()], Window.for_dates(day, day), [], RUN_ID)

@@ -145,6 +145,10 @@ class CrawlError(_Record):
     status: int | None = None
 
 
+# CrawlStats.scrapy_stats["source"] of a reprocess (re-parsed from the WARC archive, not fetched).
+RAW_ARCHIVE_SOURCE = "raw archive"
+
+
 @dataclass
 class CrawlStats(_Record):
     run_id: str

@@ -21,7 +21,7 @@ PROJECT_URL = "https://github.com/yonhap-fr-pipeline/yonhap-pipeline"
 DEFAULT_USER_AGENT = f"yonhap-pipeline/{__version__} (+{PROJECT_URL}; news archive crawler)"
 
 # Where the embedded local stack keeps its data (survives restarts); override for tests.
-DEFAULT_LOCAL_DIR = Path(__file__).resolve().parent.parent / ".local"
+DEFAULT_LOCAL_DIR = Path(__file__).resolve().parents[2] / ".local"  # the repo root
 
 # Browser and framework defaults we must never present to the site.
 _FORBIDDEN_UA_MARKERS = ("mozilla/", "chrome/", "safari/", "scrapy/")
@@ -52,7 +52,7 @@ def _float(name: str, env: dict[str, str], default: float, minimum: float = 0.0)
     return value
 
 
-def _int(name: str, env: dict[str, str], default: int, minimum: int = 1, maximum: int | None = None) -> int:
+def env_int(name: str, env: dict[str, str], default: int, minimum: int = 1, maximum: int | None = None) -> int:
     raw = _env(name, env)
     if raw is None:
         return default
@@ -66,7 +66,7 @@ def _int(name: str, env: dict[str, str], default: int, minimum: int = 1, maximum
     return value
 
 
-def _http_url(name: str, env: dict[str, str], default: str | None) -> str | None:
+def env_http_url(name: str, env: dict[str, str], default: str | None) -> str | None:
     raw = _env(name, env)
     if raw is None:
         return default
@@ -118,7 +118,7 @@ class Settings:
     download_delay: float = 1.0
     concurrency: int = 2
     user_agent: str = DEFAULT_USER_AGENT
-    # None means "start the embedded local service" (yonhap.stack).
+    # None means "start the embedded local service" (yonhap.stack.services).
     database_url: str | None = None
     s3_endpoint_url: str | None = None
     s3_bucket: str = "yonhap-fr"
@@ -137,20 +137,20 @@ class Settings:
         env = dict(os.environ if env is None else env)
         s3_raw = env.get("S3_ENDPOINT_URL")
         return cls(
-            base_url=_http_url("YONHAP_BASE_URL", env, cls.base_url) or cls.base_url,
+            base_url=env_http_url("YONHAP_BASE_URL", env, cls.base_url) or cls.base_url,
             download_delay=_float("YONHAP_DOWNLOAD_DELAY", env, cls.download_delay),
-            concurrency=_int("YONHAP_CONCURRENCY", env, cls.concurrency, 1, 64),
+            concurrency=env_int("YONHAP_CONCURRENCY", env, cls.concurrency, 1, 64),
             user_agent=_user_agent("YONHAP_USER_AGENT", env),
             database_url=_database_url("DATABASE_URL", env),
-            s3_endpoint_url=_http_url("S3_ENDPOINT_URL", env, None),
+            s3_endpoint_url=env_http_url("S3_ENDPOINT_URL", env, None),
             s3_bucket=_bucket("S3_BUCKET", env, cls.s3_bucket),
             aws_access_key_id=_env("AWS_ACCESS_KEY_ID", env) or cls.aws_access_key_id,
             aws_secret_access_key=_env("AWS_SECRET_ACCESS_KEY", env) or cls.aws_secret_access_key,
             aws_region=_env("AWS_DEFAULT_REGION", env) or cls.aws_region,
             s3_use_aws=s3_raw is not None and not s3_raw.strip(),
             local_dir=Path(_env("YONHAP_LOCAL_DIR", env) or DEFAULT_LOCAL_DIR),
-            pg_port=_int("YONHAP_PG_PORT", env, cls.pg_port, 1, 65535),
-            s3_port=_int("YONHAP_S3_PORT", env, cls.s3_port, 1, 65535),
+            pg_port=env_int("YONHAP_PG_PORT", env, cls.pg_port, 1, 65535),
+            s3_port=env_int("YONHAP_S3_PORT", env, cls.s3_port, 1, 65535),
         )
 
     def with_(self, **changes) -> Settings:

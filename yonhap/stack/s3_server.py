@@ -1,6 +1,6 @@
 """The local stack's durable S3 endpoint: moto's S3 server, written through to plain files.
 
-    python -m yonhap.s3_server --host 127.0.0.1 --port 9000 --data .local/s3
+    python -m yonhap.stack.s3_server --host 127.0.0.1 --port 9000 --data .local/s3
 
 moto implements the S3 protocol (signatures, listings, ranges, multipart, presigned URLs) but
 keeps objects only in memory. This wraps its WSGI application so that every successful write

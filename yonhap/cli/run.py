@@ -1,5 +1,5 @@
 """`yonhap-pipeline run` and `yonhap-pipeline reprocess`: one window through every stage,
-no Airflow (the same yonhap.stages composition the DAGs use).
+no Airflow (the same yonhap.pipeline.stages composition the DAGs use).
 
 Exit codes: 0 loaded; 1 a stage failed or the quality gate blocked the load; 2 bad usage.
 """
@@ -7,19 +7,27 @@ Exit codes: 0 loaded; 1 a stage failed or the quality gate blocked the load; 2 b
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 import typer
 
-FROM_HELP = "First KST publication date (YYYY-MM-DD), inclusive."
-TO_HELP = "Last KST publication date (YYYY-MM-DD), inclusive."
-RUN_ID_HELP = "Run id ([A-Za-z0-9_.-]+); default cli_<from>_<to>_<utc stamp>. Reusing one reruns it."
+from yonhap.cli.options import (
+    FromDay,
+    OptionalRunId,
+    ToDay,
+    day_window,
+    load_settings,
+)
+from yonhap.core.runids import default_run_id
+from yonhap.pipeline import stages
+
 VERBOSE_HELP = "Stream the crawler's log lines."
 
 
 def run(
-    from_: str = typer.Option(..., "--from", help=FROM_HELP),
-    to: str = typer.Option(..., "--to", help=TO_HELP),
-    run_id: str | None = typer.Option(None, "--run-id", help=RUN_ID_HELP),
+    from_: FromDay,
+    to: ToDay,
+    run_id: OptionalRunId = None,
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Crawl, transform, validate and load every article published in a KST date range."""
@@ -27,35 +35,19 @@ def run(
 
 
 def reprocess(
-    from_: str = typer.Option(..., "--from", help=FROM_HELP),
-    to: str = typer.Option(..., "--to", help=TO_HELP),
-    run_id: str | None = typer.Option(None, "--run-id", help=RUN_ID_HELP),
+    from_: FromDay,
+    to: ToDay,
+    run_id: OptionalRunId = None,
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """The same as `run`, re-parsing the S3 raw archive instead of fetching (no site traffic)."""
     _execute(from_, to, run_id, reprocess=True, verbose=verbose)
 
 
-def _execute(from_: str, to: str, run_id: str | None, *, reprocess: bool, verbose: bool) -> None:
-    from yonhap import stages
-    from yonhap.cli import load_settings, parse_day
-    from yonhap.timeutil import Window
-
+def _execute(first: date, last: date, run_id: str | None, *, reprocess: bool, verbose: bool) -> None:
+    window = day_window(first, last)
     settings = load_settings()
-    first, last = parse_day(from_, "--from"), parse_day(to, "--to")
-    if first > last:
-        typer.echo(f"error: --from {first} is after --to {last}", err=True)
-        raise typer.Exit(2)
-    window = Window.for_dates(first, last)
-    if run_id is None:
-        run_id = stages.cli_run_id(window)
-    else:
-        try:
-            stages.check_run_id(run_id)
-        except ValueError as err:
-            typer.echo(f"error: --run-id: {err}", err=True)
-            raise typer.Exit(2) from None
-
+    run_id = run_id or default_run_id(window)
     _configure_logging(verbose)
     kind = "reprocess" if reprocess else "cli"
     summary = _run_with_progress(settings, window, run_id, kind, reprocess)
@@ -65,7 +57,7 @@ def _execute(from_: str, to: str, run_id: str | None, *, reprocess: bool, verbos
 
 
 def _configure_logging(verbose: bool) -> None:
-    from rich.logging import RichHandler
+    from rich.logging import RichHandler  # lazy (as rich below): only a running command draws
 
     # The crawl stage streams Scrapy's lines to logging when a handler exists: keep them out
     # of the progress display unless asked for.
@@ -79,8 +71,6 @@ def _configure_logging(verbose: bool) -> None:
 
 def _run_with_progress(settings, window, run_id: str, kind: str, reprocess: bool):
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    from yonhap import stages
 
     labels = {"prepare": "migrations + bucket", "crawl": "reparse archive" if reprocess else "crawl"}
     with Progress(

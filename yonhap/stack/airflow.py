@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -29,9 +28,11 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from yonhap.config import Settings, SettingsError
+from yonhap.adapters import db, s3
+from yonhap.core.config import Settings, SettingsError, env_int
+from yonhap.stack import services, supervisor
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO_ROOT / "dags"
 DAG_IDS = ("yonhap_fr_ingest", "yonhap_fr_backfill", "yonhap_fr_reprocess")
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -59,9 +60,7 @@ def run_dir(home: Path) -> Path:
 
 
 def api_port(env: dict[str, str] | None = None) -> int:
-    from yonhap.config import _int
-
-    return _int("YONHAP_AIRFLOW_PORT", dict(os.environ if env is None else env), DEFAULT_PORT, 1, 65535)
+    return env_int("YONHAP_AIRFLOW_PORT", dict(os.environ if env is None else env), DEFAULT_PORT, 1, 65535)
 
 
 def _bin_dir() -> Path:
@@ -70,20 +69,8 @@ def _bin_dir() -> Path:
 
 def metadata_url(yonhap_url: str) -> str:
     """SQLAlchemy URL of database ``airflow`` on the server of ``yonhap_url`` (created if missing)."""
-    import psycopg2
-    from psycopg2 import sql
-
     parts = urlsplit(yonhap_url)
-    admin_url = urlunsplit(parts._replace(path="/postgres", query=""))
-    conn = psycopg2.connect(admin_url, application_name="yonhap-airflow-local")
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = 'airflow'")
-            if cur.fetchone() is None:
-                cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier("airflow")))
-    finally:
-        conn.close()
+    db.create_database_if_missing(urlunsplit(parts._replace(path="/postgres", query="")), "airflow")
     return urlunsplit(parts._replace(scheme="postgresql+psycopg2", path="/airflow", query=""))
 
 
@@ -159,70 +146,14 @@ def ensure_pool(env: dict[str, str], slots: int = SITE_POOL_SLOTS) -> None:
                 "fr.yna.co.kr: concurrent crawl tasks across all yonhap runs")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie child is not alive
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ", 1)[1][0] != "Z"
-    except OSError:
-        return True
-
-
-def _read_pid(pidfile: Path) -> int | None:
-    try:
-        return int(pidfile.read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
 def start_process(name: str, argv: list[str], env: dict[str, str], rundir: Path) -> int:
-    """Start `argv` in its own session with pidfile/log under `rundir`; reuse a live one."""
-    rundir.mkdir(parents=True, exist_ok=True)
-    pidfile = rundir / f"{name}.pid"
-    pid = _read_pid(pidfile)
-    if pid is not None and _pid_alive(pid):
-        return pid
-    log = open(rundir / f"{name}.log", "ab")
-    proc = subprocess.Popen(
-        argv, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True, cwd=env.get("AIRFLOW_HOME", str(rundir)),
-    )
-    log.close()
-    pidfile.write_text(str(proc.pid))
-    return proc.pid
+    """Start `argv` under the stack's supervisor (pidfile/log under `rundir`); reuse a live one."""
+    return supervisor.start(name, argv, rundir, env=env, cwd=env.get("AIRFLOW_HOME", str(rundir)))
 
 
 def stop_process(name: str, rundir: Path, timeout: float = 30) -> bool:
     """Stop the process group started under `name`; returns whether it was running."""
-    pidfile = rundir / f"{name}.pid"
-    pid = _read_pid(pidfile)
-    if pid is None:
-        return False
-    was_running = _pid_alive(pid)
-    if was_running:
-        try:
-            os.killpg(pid, signal.SIGTERM)  # its own session: the group is ours alone
-        except ProcessLookupError:
-            pass
-        deadline = time.monotonic() + timeout
-        while _pid_alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if _pid_alive(pid):
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-    try:
-        os.waitpid(pid, os.WNOHANG)  # reap when it was our child
-    except ChildProcessError:
-        pass
-    pidfile.unlink(missing_ok=True)
-    return was_running
+    return supervisor.stop(name, rundir, timeout)
 
 
 def start_components(env: dict[str, str], rundir: Path, port: int) -> dict[str, int]:
@@ -247,8 +178,7 @@ def wait_healthy(port: int, timeout: float = HEALTH_TIMEOUT, rundir: Path | None
         except (urllib.error.URLError, OSError):
             pass
         if rundir is not None:
-            pid = _read_pid(rundir / "api-server.pid")
-            if pid is not None and not _pid_alive(pid):
+            if supervisor.running(rundir, "api-server") is None:
                 raise AirflowLocalError(f"api-server exited; see {rundir / 'api-server.log'}")
         time.sleep(2)
     raise AirflowLocalError(f"Airflow API not healthy on port {port} after {timeout:.0f}s")
@@ -299,14 +229,11 @@ def _echo(message: str) -> None:
 
 
 def _start_replica(settings: Settings, rundir: Path) -> str:
-    from yonhap import stack
-
     port_file = rundir / "replica.port"
-    pid = _read_pid(rundir / "replica.pid")
-    if pid is not None and _pid_alive(pid) and port_file.exists():
+    if supervisor.running(rundir, "replica") is not None and port_file.exists():
         port = int(port_file.read_text())
     else:  # 8800 unless something else holds it
-        port = DEMO_REPLICA_PORT if stack.port_is_free(DEMO_REPLICA_PORT) else stack.free_port()
+        port = DEMO_REPLICA_PORT if services.port_is_free(DEMO_REPLICA_PORT) else services.free_port()
         rundir.mkdir(parents=True, exist_ok=True)
         port_file.write_text(str(port))
     argv = [str(_bin_dir() / "yonhap-pipeline"), "replica", "--port", str(port)]
@@ -327,8 +254,7 @@ def _check_port_free(port: int, rundir: Path) -> None:
     an api-server crash after the other components were already started."""
     import socket
 
-    pid = _read_pid(rundir / "api-server.pid")
-    if pid is not None and _pid_alive(pid):
+    if supervisor.running(rundir, "api-server") is not None:
         return  # our own api-server from an earlier `stack up`: starting again is idempotent
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         try:
@@ -341,8 +267,6 @@ def _check_port_free(port: int, rundir: Path) -> None:
 
 def up(settings: Settings, demo: bool = False) -> dict[str, object]:
     """Start local Airflow (see module doc); prints the UI URL and login."""
-    from yonhap import db, s3
-
     try:
         port = api_port()
     except SettingsError as err:

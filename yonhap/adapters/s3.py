@@ -1,6 +1,6 @@
 """S3 access (boto3) for every stage: one client factory, bucket creation, small helpers.
 
-When ``S3_ENDPOINT_URL`` is unset the running local stack's endpoint (yonhap.stack) is used;
+When ``S3_ENDPOINT_URL`` is unset the running local stack's endpoint (local_stack) is used;
 it is never started here (`stack up` does). An explicitly empty value means AWS itself.
 """
 
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from yonhap.config import Settings
+from yonhap.adapters import local_stack
+from yonhap.core.config import Settings
 
 
 def endpoint_url(settings: Settings) -> str | None:
@@ -16,9 +17,7 @@ def endpoint_url(settings: Settings) -> str | None:
         return None
     if settings.s3_endpoint_url:
         return settings.s3_endpoint_url
-    from yonhap import stack  # only when no endpoint is configured
-
-    return stack.running_s3_endpoint(settings)
+    return local_stack.running_s3_endpoint(settings)
 
 
 @lru_cache(maxsize=8)

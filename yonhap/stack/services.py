@@ -5,7 +5,7 @@
   only (no Unix socket), ``trust`` auth for local connections, database ``yonhap``. When we
   run as root (CI, containers) the server runs as the unprivileged OS user ``pgserver`` --
   PostgreSQL refuses to run as root.
-* S3: :mod:`yonhap.s3_server` (moto's S3 protocol, written through to files) in a subprocess
+* S3: :mod:`yonhap.stack.s3_server` (moto's S3 protocol, written through to files) in a subprocess
   on 127.0.0.1:``YONHAP_S3_PORT``; objects in ``<local_dir>/s3`` (survive restarts, ``kill -9``
   and reboots, as PostgreSQL's data does); pidfile and log in ``local_dir``.
 
@@ -16,36 +16,41 @@ concurrent callers (Airflow tasks, CLI) do not race. Only used when ``DATABASE_U
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import signal
 import socket
 import stat
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
-from yonhap.config import Settings, SettingsError
+from yonhap.adapters import db
+from yonhap.adapters.local_stack import (
+    HOST,
+    PG_DATABASE,
+    PG_SUPERUSER,
+    S3_NAME,
+    S3_PROCESS,
+    StackNotRunning,
+    pg_data_dir,
+    postgres_url,
+    postmaster_state,
+    s3_endpoint,
+    s3_state,
+)
+from yonhap.core.config import Settings
+from yonhap.stack import supervisor
+from yonhap.stack.supervisor import file_lock, tail, wait_gone
 
-PG_SUPERUSER = "postgres"
-PG_DATABASE = "yonhap"
 PG_SYSTEM_USER = "pgserver"  # OS user the server runs as when we are root (same as pgserver's)
-HOST = "127.0.0.1"
+
+__all__ = ["StackNotRunning", "postgres_url", "s3_endpoint", "postmaster_state", "s3_state"]
 
 
 class StackError(RuntimeError):
     """The local stack could not start; ``str(err)`` is one line saying what to do."""
-
-
-class StackNotRunning(SettingsError):
-    """A connection setting is unset and the local stack that would stand in for it is not
-    running. Opening a connection never starts a server: only `stack up` (make run / make
-    demo) and the tests do. ``str(err)`` is one line naming the setting."""
 
 
 # ---------------------------------------------------------------- helpers
@@ -66,49 +71,6 @@ def free_port(host: str = HOST) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _pid_alive(pid: int, name_part: str) -> bool:
-    """True when ``pid`` runs and its command line mentions ``name_part`` (guards pid reuse)."""
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return name_part in " ".join(proc.cmdline()) or name_part in proc.name()
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return False
-
-
-def _wait_gone(pid: int, timeout: float) -> bool:
-    import psutil
-
-    try:
-        psutil.Process(pid).wait(timeout)
-    except psutil.NoSuchProcess:
-        return True
-    except psutil.TimeoutExpired:
-        return False
-    return True
-
-
-def _tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
 
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -177,35 +139,6 @@ def _run_pg(args: list[str], user: str | None, cwd: Path, timeout: float = 120) 
         raise StackError(f"{Path(args[0]).name} failed: {detail[-1] if detail else result.returncode}")
 
 
-@dataclass(frozen=True)
-class PostmasterState:
-    pid: int
-    port: int | None
-    ready: bool
-
-
-def postmaster_state(pgdata: Path) -> PostmasterState | None:
-    """The server running on ``pgdata`` (from its postmaster.pid), or None."""
-    pgdata = pgdata.resolve()
-    try:
-        lines = (pgdata / "postmaster.pid").read_text().splitlines()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    try:
-        pid = int(lines[0])
-    except (IndexError, ValueError):
-        return None
-    if not _pid_alive(pid, str(pgdata)):
-        return None  # stale file (crash, reboot; the pid may now be another program)
-    port = int(lines[3]) if len(lines) > 3 and lines[3].strip().isdigit() else None
-    ready = len(lines) >= 8 and lines[7].strip() == "ready"
-    return PostmasterState(pid, port, ready)
-
-
-def postgres_url(port: int, database: str = PG_DATABASE) -> str:
-    return f"postgresql://{PG_SUPERUSER}@{HOST}:{port}/{database}"
-
-
 def _init_pgdata(pgdata: Path, user: str | None) -> None:
     pgdata.mkdir(parents=True, exist_ok=True)
     if user is not None:
@@ -244,7 +177,7 @@ def start_postgres(pgdata: Path, port: int, *, durable: bool = True, database: s
     user = _system_user()
     if user is not None:
         _prepare_binaries_for(user)
-    with _file_lock(pgdata.parent / f".{pgdata.name}.lock"):
+    with file_lock(pgdata.parent / f".{pgdata.name}.lock"):
         state = postmaster_state(pgdata)
         if state is None:
             if not port_is_free(port):
@@ -265,36 +198,13 @@ def start_postgres(pgdata: Path, port: int, *, durable: bool = True, database: s
                     pgdata,
                 )
             except StackError as err:
-                raise StackError(f"{err}; server log {log}: {_tail(log, 3)!r}") from None
+                raise StackError(f"{err}; server log {log}: {tail(log, 3)!r}") from None
             state = postmaster_state(pgdata)
             if state is None:
                 raise StackError(f"PostgreSQL did not start; see {log}")
         actual_port = state.port or port
-        _ensure_database(actual_port, database)
+        db.create_database_if_missing(postgres_url(actual_port, "postgres"), database, wait=30)
     return postgres_url(actual_port, database)
-
-
-def _ensure_database(port: int, database: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            conn = psycopg2.connect(postgres_url(port, "postgres"), application_name="yonhap-stack")
-            break
-        except psycopg2.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)  # just started: still recovering
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
-            if cur.fetchone() is None:
-                cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-    finally:
-        conn.close()
 
 
 def stop_postgres(pgdata: Path, timeout: float = 60) -> bool:
@@ -307,20 +217,13 @@ def stop_postgres(pgdata: Path, timeout: float = 60) -> bool:
     if state is None:
         return False
     os.kill(state.pid, signal.SIGINT)
-    if not _wait_gone(state.pid, timeout):
+    if not wait_gone(state.pid, timeout):
         os.kill(state.pid, signal.SIGQUIT)  # immediate shutdown; recovers on next start
-        _wait_gone(state.pid, 10)
+        wait_gone(state.pid, 10)
     return True
 
 
 # ---------------------------------------------------------------- S3 (durable moto server)
-
-S3_PROCESS = "yonhap.s3_server"  # what the pid check looks for in the process's command line
-
-
-def s3_endpoint(port: int) -> str:
-    return f"http://{HOST}:{port}"
-
 
 def _s3_answers(endpoint: str) -> bool:
     try:
@@ -332,26 +235,6 @@ def _s3_answers(endpoint: str) -> bool:
         return False
 
 
-def _read_pid(pidfile: Path) -> int | None:
-    try:
-        return int(pidfile.read_text().split()[0])
-    except (FileNotFoundError, ValueError, IndexError):
-        return None
-
-
-def s3_state(state_dir: Path) -> tuple[int, int] | None:
-    """(pid, port) of our S3 server in ``state_dir``, or None."""
-    pidfile = state_dir / "s3.pid"
-    pid = _read_pid(pidfile)
-    if pid is None or not _pid_alive(pid, S3_PROCESS):
-        return None
-    try:
-        port = int(pidfile.read_text().split()[1])
-    except (IndexError, ValueError):
-        return None
-    return pid, port
-
-
 def s3_data_dir(state_dir: Path) -> Path:
     return state_dir / "s3"
 
@@ -360,7 +243,7 @@ def start_s3(state_dir: Path, port: int, timeout: float = 300) -> str:
     """Start (or reuse) the durable S3 server on ``state_dir/s3``; returns its endpoint URL.
     It restores the stored objects before it listens (about 1.6 s per 1,000 objects)."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    with _file_lock(state_dir / ".s3.lock"):
+    with file_lock(state_dir / ".s3.lock"):
         state = s3_state(state_dir)
         if state is not None:
             return s3_endpoint(state[1])
@@ -369,72 +252,22 @@ def start_s3(state_dir: Path, port: int, timeout: float = 300) -> str:
                 f"port {port} on {HOST} is taken by another program; set YONHAP_S3_PORT to a free "
                 f"port, or S3_ENDPOINT_URL to use your own S3 endpoint"
             )
-        log = state_dir / "s3.log"
-        with open(log, "ab") as log_file:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", S3_PROCESS, "--host", HOST, "--port", str(port),
-                 "--data", str(s3_data_dir(state_dir))],
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # outlives the CLI command that started it
-                close_fds=True,
-            )
         endpoint = s3_endpoint(port)
-        deadline = time.monotonic() + timeout
-        while not _s3_answers(endpoint):
-            if proc.poll() is not None:
-                raise StackError(f"S3 endpoint ({S3_PROCESS}) exited at start; see {log}: {_tail(log, 3)!r}")
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise StackError(f"S3 endpoint ({S3_PROCESS}) did not answer within {timeout:.0f}s; see {log}")
-            time.sleep(0.1)
-        (state_dir / "s3.pid").write_text(f"{proc.pid} {port}\n")
+        argv = [sys.executable, "-m", S3_PROCESS, "--host", HOST, "--port", str(port),
+                "--data", str(s3_data_dir(state_dir))]
+        try:
+            supervisor.start(S3_NAME, argv, state_dir, fields=(str(port),), timeout=timeout,
+                             ready=lambda: _s3_answers(endpoint), name_part=S3_PROCESS)
+        except supervisor.ProcessFailed as err:
+            raise StackError(f"S3 endpoint ({S3_PROCESS}): {err}") from None
     return endpoint
 
 
 def stop_s3(state_dir: Path, timeout: float = 15) -> bool:
-    state = s3_state(state_dir)
-    (state_dir / "s3.pid").unlink(missing_ok=True)
-    if state is None:
-        return False
-    pid = state[0]
-    os.kill(pid, signal.SIGTERM)
-    if not _wait_gone(pid, timeout):
-        os.kill(pid, signal.SIGKILL)
-        _wait_gone(pid, 5)
-    return True
+    return supervisor.stop(S3_NAME, state_dir, timeout, name_part=S3_PROCESS)
 
 
 # ---------------------------------------------------------------- Settings-level API
-
-
-def pg_data_dir(settings: Settings) -> Path:
-    return Path(settings.local_dir) / "pg"
-
-
-def running_postgres_url(settings: Settings) -> str:
-    """URL of the local stack's PostgreSQL if it runs; never starts it."""
-    state = postmaster_state(pg_data_dir(settings))
-    if state is None:
-        raise StackNotRunning(
-            "DATABASE_URL is unset and the local PostgreSQL is not running: start the local stack "
-            "(`yonhap-pipeline stack up` or `make run`), or set DATABASE_URL (in Airflow: the "
-            "`yonhap_postgres` connection)"
-        )
-    return postgres_url(state.port or settings.pg_port)
-
-
-def running_s3_endpoint(settings: Settings) -> str:
-    """Endpoint of the local stack's S3 server if it runs; never starts it."""
-    state = s3_state(Path(settings.local_dir))
-    if state is None:
-        raise StackNotRunning(
-            "S3_ENDPOINT_URL is unset and the local S3 endpoint is not running: start the local stack "
-            "(`yonhap-pipeline stack up` or `make run`), or set S3_ENDPOINT_URL (empty for AWS; in "
-            "Airflow: the `yonhap_s3` connection)"
-        )
-    return s3_endpoint(state[1])
 
 
 def ensure_postgres(settings: Settings) -> str:

@@ -58,6 +58,25 @@ def to_kst(dt: datetime) -> datetime:
     return dt.astimezone(KST)
 
 
+class DayRangeError(ValueError):
+    """A KST day range is refused; the message is the one-line reason."""
+
+
+def check_day_range(first: date, last: date, *, labels: tuple[str, str] = ("--from", "--to"),
+                    today: date | None = None, max_days: int | None = None) -> None:
+    """The one rule for a range of KST days (CLI options and the Airflow form alike):
+    ``first <= last``; given ``today``, not in the future; given ``max_days``, at most that
+    many days. ``labels`` name the two bounds in the message."""
+    start, end = labels
+    if first > last:
+        raise DayRangeError(f"{start} {first} is after {end} {last}")
+    if today is not None and last > today:
+        raise DayRangeError(f"{end} {last} is in the future (today is {today} KST)")
+    span = (last - first).days + 1
+    if max_days is not None and span > max_days:
+        raise DayRangeError(f"{span} days requested; at most {max_days} per run (split the range)")
+
+
 @dataclass(frozen=True)
 class Window:
     """Half-open KST window [start, end) a run owns."""
@@ -74,8 +93,7 @@ class Window:
     @classmethod
     def for_dates(cls, first: date, last: date) -> Window:
         """Window covering KST days first..last inclusive."""
-        if last < first:
-            raise ValueError(f"--from {first} is after --to {last}")
+        check_day_range(first, last)
         return cls(
             datetime.combine(first, time(0), KST),
             datetime.combine(last + timedelta(days=1), time(0), KST),

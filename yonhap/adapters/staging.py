@@ -1,4 +1,4 @@
-"""Stage hand-off files under S3 ``staging/<run_id>/`` (layout documented in yonhap.schema).
+"""Stage hand-off files under S3 ``staging/<run_id>/`` (layout documented in yonhap.core.schema).
 
 Each file is written whole (one PUT), so a rerun of a stage simply replaces its outputs:
 stages are idempotent.
@@ -15,8 +15,8 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from yonhap import s3
-from yonhap.config import Settings
+from yonhap.adapters import s3
+from yonhap.core.config import Settings
 
 ITEMS = "items.jsonl.gz"
 CRAWL_ERRORS = "crawl_errors.jsonl.gz"
