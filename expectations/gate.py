@@ -53,6 +53,7 @@ class _Runtime:
 
     def __init__(self):
         _quiet_gx()
+        # lazy: Great Expectations takes seconds to import; only a validating process pays
         import great_expectations as gx
         from great_expectations.data_context.types.base import (
             DataContextConfig,
@@ -76,7 +77,7 @@ class _Runtime:
         self.lock = threading.Lock()
 
     def run(self, frame, parameters: dict[str, Any], run_name: str, docs_dir: Path | None):
-        from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.core.run_identifier import RunIdentifier  # lazy: loads GX (seconds)
 
         with self.lock, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pandas/GX deprecation chatter in task logs
@@ -195,32 +196,59 @@ def check_batch(
     now = now or utcnow()
     good, rejected = _schema_rows(rows, run_id)
     band = archive_band() if from_archive else volume_band(history, window, run_id)
-    frame = f.build_frame(good)
-    gx_result = runtime().run(frame, suite_parameters(window, band, now, unchanged), run_id, docs_dir)
+    gx_result = runtime().run(
+        f.build_frame(good), suite_parameters(window, band, now, unchanged), run_id, docs_dir
+    )
+    facts = _batch_facts(rows, good, window, band, unchanged)
+    findings = _read_results(gx_result.results, good, facts, schema_rejects=len(rejected))
+    rejected += _rejected_rows(good, findings.reasons, run_id)
+    passed = [row for i, row in enumerate(good) if i not in findings.reasons]
+    _rejected_share_note(findings, rejected, rows, facts)
+    _batch_notes(findings, rows, good, band, unchanged)
+    summary = _summary(findings, run_id, rows, passed, rejected)
+    results = _results_json(gx_result, summary, window, band, unchanged)
+    return GateResult(passed, rejected, summary, results, band, docs_dir, findings.failed_checks)
 
+
+@dataclass
+class _Findings:
+    """What the validation found, collected in suite order (that order is the report's)."""
+
+    reasons: dict[int, list[str]] = field(default_factory=dict)  # row index -> reject reasons
+    reject_counts: Counter[str] = field(default_factory=Counter)  # check -> rows rejected
+    failed_critical: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    failed_checks: dict[str, int] = field(default_factory=dict)  # check -> rows or 1 (batch)
+
+
+def _batch_facts(
+    rows: list[dict[str, Any]], good: list[dict[str, Any]], window: Window, band: VolumeBand, unchanged: int
+) -> s.BatchFacts:
+    """The batch context that check messages quote besides the GX result."""
     low, high = published_bounds(window)
-    facts = s.BatchFacts(
+    return s.BatchFacts(
         rows=len(rows), unchanged=unchanged, layout=f.main_layout(good), band_basis=_band_text(band),
         published_range=f"{to_kst(low):%Y-%m-%d %H:%M}–{to_kst(high):%Y-%m-%d %H:%M} KST",
         unrecognized_share=(sum(not f.has_layout(r) for r in good) / len(good)) if good else 0.0,
     )
-    reasons: dict[int, list[str]] = {}
-    reject_counts: Counter[str] = Counter({"schema": len(rejected)} if rejected else {})
-    failed_critical: list[str] = []
-    warnings_: list[str] = []
-    failed_checks: dict[str, int] = {}
-    records = _LazyRecords(good)
 
-    for item in gx_result.results:
+
+def _read_results(
+    items, good: list[dict[str, Any]], facts: s.BatchFacts, *, schema_rejects: int
+) -> _Findings:
+    """Turn each expectation's outcome into reasons, critical failures or warnings."""
+    # schema rejects are counted first: they lead the "top" list on a tie
+    findings = _Findings(reject_counts=Counter({"schema": schema_rejects} if schema_rejects else {}))
+    records = _LazyRecords(good)
+    for item in items:
         config = item.expectation_config
         check = s.CHECKS_BY_NAME[config.meta["check"]]
         label = _expectation_label(config)
-        error = (item.exception_info or {}).get("exception_message") if (
-            item.exception_info or {}).get("raised_exception") else None
+        error = _run_error(item)
         if error:
             # A check that cannot run must never read as passed.
-            failed_critical.append(f"{check.field}: check {check.name} could not run: {error} [{label}]")
-            failed_checks[check.name] = len(good)
+            findings.failed_critical.append(f"{check.field}: check {check.name} could not run: {error} [{label}]")
+            findings.failed_checks[check.name] = len(good)
             continue
         if item.success:
             continue
@@ -228,59 +256,107 @@ def check_batch(
             continue  # no rows: shares of a field are undefined; the volume check decides
         result = item.result or {}
         if check.level == s.ROW:
-            indexes = [int(i) for i in result.get("unexpected_index_list") or []]
-            failed_checks[check.name] = len(indexes)
-            if not indexes and check.severity == s.CRITICAL:
-                # failed without naming rows: no row can be singled out, so the run stops
-                failed_critical.append(f"{check.field}: check {check.name} failed without row indexes [{label}]")
-                continue
-            if check.severity == s.CRITICAL:
-                reject_counts[check.name] += len(indexes)
-                for i in indexes:
-                    text = check.reason(records[i], facts) if check.reason else check.summary
-                    reasons.setdefault(i, []).append(f"{check.field}: {text} [{check.name}: {label}]")
-            else:
-                ids = [str(records[i]["article_id"]) for i in indexes[:SAMPLE_IDS]]
-                more = "…" if len(indexes) > SAMPLE_IDS else ""
-                warnings_.append(
-                    f"{check.field}: {len(indexes)} row(s) fail '{check.summary}' "
-                    f"({', '.join(ids)}{more}) [{check.name}: {label}]"
-                )
+            _row_failure(findings, check, label, result, records, facts)
         else:
-            failed_checks[check.name] = 1
-            line = f"{check.message(result, facts)} [{check.name}: {label}]"
-            (failed_critical if check.severity == s.CRITICAL else warnings_).append(line)
+            _batch_failure(findings, check, label, result, facts)
+    return findings
 
-    for i in sorted(reasons):
-        row = good[i]
-        rejected.append(RejectedItem(
-            run_id=run_id, article_id=row.get("article_id"), url=row.get("url"),
-            reasons=reasons[i], payload=row, stage="validate",
-        ))
-    passed = [row for i, row in enumerate(good) if i not in reasons]
 
-    if rejected:
-        top = ", ".join(f"{name} ×{n}" for name, n in reject_counts.most_common(4))
-        share = len(rejected) / len(rows)
-        line = f"rows: {len(rejected)} of {len(rows)} rejected ({share:.0%}) — {top}"
-        if len(rows) >= t.REJECTED_SHARE_MIN_ROWS and share > t.REJECTED_SHARE_MAX:
-            failed_critical.append(f"{line} (max {t.REJECTED_SHARE_MAX:.0%} rejected) — {facts.parser_hint}")
-        else:
-            warnings_.append(line)
+def _run_error(item) -> str | None:
+    """The exception message of an expectation that raised instead of evaluating."""
+    info = item.exception_info or {}
+    return info.get("exception_message") if info.get("raised_exception") else None
+
+
+def _row_failure(findings: _Findings, check: s.Check, label: str, result: dict[str, Any],
+                 records: _LazyRecords, facts: s.BatchFacts) -> None:
+    """A failed row-level check: a reason on each failing row (critical) or one warning line."""
+    indexes = [int(i) for i in result.get("unexpected_index_list") or []]
+    findings.failed_checks[check.name] = len(indexes)
+    if check.severity != s.CRITICAL:
+        findings.warnings.append(_row_warning(check, label, indexes, records))
+        return
+    if not indexes:
+        # failed without naming rows: no row can be singled out, so the run stops
+        findings.failed_critical.append(f"{check.field}: check {check.name} failed without row indexes [{label}]")
+        return
+    findings.reject_counts[check.name] += len(indexes)
+    for i in indexes:
+        text = check.reason(records[i], facts) if check.reason else check.summary
+        findings.reasons.setdefault(i, []).append(f"{check.field}: {text} [{check.name}: {label}]")
+
+
+def _row_warning(check: s.Check, label: str, indexes: list[int], records: _LazyRecords) -> str:
+    """The warning line for a non-critical row check, quoting a few failing article ids."""
+    ids = [str(records[i]["article_id"]) for i in indexes[:SAMPLE_IDS]]
+    more = "…" if len(indexes) > SAMPLE_IDS else ""
+    return (
+        f"{check.field}: {len(indexes)} row(s) fail '{check.summary}' "
+        f"({', '.join(ids)}{more}) [{check.name}: {label}]"
+    )
+
+
+def _batch_failure(findings: _Findings, check: s.Check, label: str, result: dict[str, Any],
+                   facts: s.BatchFacts) -> None:
+    """A failed batch-level check (volume, section coverage, shares): one line for the batch."""
+    findings.failed_checks[check.name] = 1
+    line = f"{check.message(result, facts)} [{check.name}: {label}]"
+    (findings.failed_critical if check.severity == s.CRITICAL else findings.warnings).append(line)
+
+
+def _rejected_rows(good: list[dict[str, Any]], reasons: dict[int, list[str]], run_id: str) -> list[RejectedItem]:
+    """One RejectedItem per row a critical check named, in row order, so the row is kept for review."""
+    return [
+        RejectedItem(
+            run_id=run_id, article_id=good[i].get("article_id"), url=good[i].get("url"),
+            reasons=reasons[i], payload=good[i], stage="validate",
+        )
+        for i in sorted(reasons)
+    ]
+
+
+def _rejected_share_note(findings: _Findings, rejected: list[RejectedItem], rows: list[dict[str, Any]],
+                         facts: s.BatchFacts) -> None:
+    """Report rejected rows; too large a share of a real batch means a parser broke, so it is critical."""
+    if not rejected:
+        return
+    top = ", ".join(f"{name} ×{n}" for name, n in findings.reject_counts.most_common(4))
+    share = len(rejected) / len(rows)
+    line = f"rows: {len(rejected)} of {len(rows)} rejected ({share:.0%}) — {top}"
+    if len(rows) >= t.REJECTED_SHARE_MIN_ROWS and share > t.REJECTED_SHARE_MAX:
+        findings.failed_critical.append(f"{line} (max {t.REJECTED_SHARE_MAX:.0%} rejected) — {facts.parser_hint}")
+    else:
+        findings.warnings.append(line)
+
+
+def _batch_notes(findings: _Findings, rows: list[dict[str, Any]], good: list[dict[str, Any]],
+                 band: VolumeBand, unchanged: int) -> None:
+    """Warnings that explain a batch's context: an empty batch, a cold-start volume band."""
     if not good and not rows:
-        warnings_.append(f"empty batch: per-field checks not applicable ({unchanged} article(s) unchanged, 304)")
+        findings.warnings.append(
+            f"empty batch: per-field checks not applicable ({unchanged} article(s) unchanged, 304)"
+        )
     if band.cold_start:
-        warnings_.append(f"volume band: {band.basis}: {band.min_rows}–{band.max_rows} rows")
+        findings.warnings.append(f"volume band: {band.basis}: {band.min_rows}–{band.max_rows} rows")
 
-    summary = GateSummary(
+
+def _summary(findings: _Findings, run_id: str, rows: list[dict[str, Any]], passed: list[dict[str, Any]],
+             rejected: list[RejectedItem]) -> GateSummary:
+    """The GateSummary the load step reads: success means no critical failure."""
+    return GateSummary(
         run_id=run_id,
-        success=not failed_critical,
+        success=not findings.failed_critical,
         rows_in=len(rows),
         rows_passed=len(passed),
         rows_rejected=len(rejected),
-        failed_critical=failed_critical,
-        warnings=warnings_,
+        failed_critical=findings.failed_critical,
+        warnings=findings.warnings,
     )
+
+
+def _results_json(gx_result, summary: GateSummary, window: Window, band: VolumeBand,
+                  unchanged: int) -> dict[str, Any]:
+    """The published validation JSON: slimmed GX result plus our gate's metadata."""
     results = _slim(gx_result.to_json_dict())
     results.setdefault("meta", {})["yonhap_gate"] = {
         "suite_version": s.SUITE_VERSION,
@@ -289,7 +365,7 @@ def check_batch(
         "unchanged": unchanged,
         "summary": summary.to_dict(),
     }
-    return GateResult(passed, rejected, summary, results, band, docs_dir, failed_checks)
+    return results
 
 
 class _LazyRecords(dict):

@@ -9,58 +9,16 @@ for real (one context per process, see expectations.gate); cases share validatio
 from __future__ import annotations
 
 import copy
-import hashlib
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from expectations import features, gate, suites, thresholds
 from expectations.volume import comparable_counts, volume_band
-from yonhap.core.schema import USAGE_NOTICE, ArticleRow
+from tests.gate_support import DAY, RUN, WINDOW, redesigned, replica_rows
+from yonhap.core.schema import USAGE_NOTICE
 from yonhap.core.timeutil import KST, UTC, Window
 from yonhap.replica.corpus import Corpus
-
-DAY = date(2024, 6, 19)
-WINDOW = Window.for_dates(DAY, DAY)
-RUN = "test_gate"
-
-
-def row_from_truth(truth, run_id: str = RUN) -> dict:
-    """The ArticleRow the pipeline should produce for a replica article (yna-cms layout)."""
-    body = truth.body
-    return ArticleRow(
-        article_id=truth.article_id,
-        url=truth.url,
-        title=truth.title,
-        title_raw=truth.title_raw,
-        version_label=truth.version_label,
-        story_id=truth.story_id,
-        duplicate_of=truth.duplicate_of,
-        section=truth.section,
-        published_at=truth.published_at.isoformat(),
-        updated_at=truth.updated_at.isoformat() if truth.updated_at else None,
-        dateline=truth.dateline,
-        lead=truth.lead,
-        body=body,
-        author_email=truth.author_email,
-        images=[dict(img) for img in truth.images],
-        word_count=truth.word_count,
-        content_hash=hashlib.sha256(body.encode()).hexdigest(),
-        raw_uri=None,
-        run_id=run_id,
-        is_routine=truth.is_routine,
-        layout="yna-cms-v1",
-        byline=getattr(truth, "byline", None),
-        editor_note=getattr(truth, "editor_note", None),
-        keywords=list(getattr(truth, "keywords", None) or []),
-        field_sources={"title_raw": "jsonld", "paragraphs": "selector", "published_at": "selector",
-                       "section": "selector", "images": "selector"},
-    ).to_dict()
-
-
-def replica_rows(day: date = DAY, per_day: int = 60) -> list[dict]:
-    corpus = Corpus(start=day, end=day, per_day=per_day)
-    return [row_from_truth(corpus.truth(i)) for i in corpus.ids_on(day)]
 
 
 def is_regular(row) -> bool:
@@ -321,16 +279,6 @@ def test_schema_drift_rows_are_rejected_not_lost(clean_rows):
 
 
 # --- batch level --------------------------------------------------------------------------
-
-def redesigned(row: dict) -> dict:
-    """What the crawler yields after a redesign: no layout parser, body from the fallback
-    layer came back empty, metadata still fills title and date."""
-    row.update(
-        body="", word_count=0, lead=None, section=None, layout="unrecognized",
-        field_sources={"title_raw": "meta", "published_at": "meta", "paragraphs": "generic"},
-    )
-    return row
-
 
 def test_redesign_fails_the_run_naming_the_drifted_fields(clean_rows):
     rows = copy.deepcopy(clean_rows)

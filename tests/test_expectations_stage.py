@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 
 from expectations import stage
-from tests.test_expectations import DAY, WINDOW, redesigned, replica_rows
+from tests.gate_support import DAY, WINDOW, redesigned, replica_rows
 from yonhap.adapters import s3, staging
 from yonhap.core.schema import GateSummary, RejectedItem
 

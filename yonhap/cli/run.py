@@ -70,7 +70,13 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _run_with_progress(settings, window, run_id: str, kind: str, reprocess: bool):
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (  # lazy: as above
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     labels = {"prepare": "migrations + bucket", "crawl": "reparse archive" if reprocess else "crawl"}
     with Progress(
@@ -116,7 +122,7 @@ def _stage_status(stage: str, info: dict) -> str:
 
 
 def _print_summary(summary) -> None:
-    from rich.console import Console
+    from rich.console import Console  # lazy: as above
     from rich.table import Table
 
     table = Table(title=f"run {summary.run_id}", show_header=True)

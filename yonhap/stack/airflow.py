@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -186,7 +187,7 @@ def wait_healthy(port: int, timeout: float = HEALTH_TIMEOUT, rundir: Path | None
 
 def wait_dags_registered(sql_alchemy_conn: str, dag_ids=DAG_IDS, timeout: float = 240) -> None:
     """Wait until the dag-processor has written the DAGs to the metadata database."""
-    import psycopg2
+    import psycopg2  # lazy: `stack down` and `stack status` never need a driver
 
     url = sql_alchemy_conn.replace("postgresql+psycopg2://", "postgresql://", 1)
     deadline = time.monotonic() + timeout
@@ -252,8 +253,6 @@ def _start_replica(settings: Settings, rundir: Path) -> str:
 def _check_port_free(port: int, rundir: Path) -> None:
     """Refuse before migrating/starting anything: a taken port would otherwise surface only as
     an api-server crash after the other components were already started."""
-    import socket
-
     if supervisor.running(rundir, "api-server") is not None:
         return  # our own api-server from an earlier `stack up`: starting again is idempotent
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

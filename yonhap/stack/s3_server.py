@@ -327,7 +327,10 @@ class DurableS3:
 
 
 def build_app(root: Path) -> DurableS3:
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from moto.moto_server.werkzeug_app import (  # lazy: ~1 s; tests import the helpers
+        DomainDispatcherApplication,
+        create_backend_app,
+    )
 
     return DurableS3(DomainDispatcherApplication(create_backend_app), root)
 
@@ -338,7 +341,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--data", type=Path, required=True, help="folder the objects are kept in")
     args = parser.parse_args(argv)
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from moto.moto_server.werkzeug_app import MotoRequestHandler  # lazy: as in build_app
     from werkzeug.serving import run_simple
 
     args.data.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+import warnings
 from pathlib import Path
 
 from yonhap.adapters import db
@@ -78,11 +79,10 @@ def free_port(host: str = HOST) -> int:
 
 def _pgserver():
     """The pgserver wheel's modules (its import warns about XDG_RUNTIME_DIR; irrelevant to us)."""
-    import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import pgserver._commands
+        import pgserver._commands  # lazy: the `local` extra; absent in the Docker image
         import pgserver.utils
 
     return pgserver
@@ -142,7 +142,7 @@ def _run_pg(args: list[str], user: str | None, cwd: Path, timeout: float = 120) 
 def _init_pgdata(pgdata: Path, user: str | None) -> None:
     pgdata.mkdir(parents=True, exist_ok=True)
     if user is not None:
-        import pwd
+        import pwd  # lazy: only when running as root
 
         entry = pwd.getpwnam(user)
         _grant_traversal(pgdata.parent)
