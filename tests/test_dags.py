@@ -288,3 +288,14 @@ def test_compose_file_is_valid_yaml_with_the_services():
     dockerfile = (REPO / "Dockerfile").read_text()
     assert "FROM apache/airflow:3.3.2-python3.11" in dockerfile
     assert "constraints.txt" in dockerfile
+
+
+def test_dag_docs_state_the_limits_the_code_applies():
+    """The DAG docs (doc_md=__doc__, plain text) quote the look-back, the span limit and the
+    pool: they must say what yonhap.airflow.tasks enforces."""
+    from yonhap.airflow.tasks import INGEST_LOOKBACK, MAX_SPAN_DAYS, SITE_POOL
+
+    ingest = (REPO / "dags" / "yonhap_fr_ingest.py").read_text()
+    assert f"**{INGEST_LOOKBACK.seconds // 3600} hours before**" in ingest and f"`{SITE_POOL}`" in ingest
+    for name in ("yonhap_fr_backfill.py", "yonhap_fr_reprocess.py"):
+        assert f"at most {MAX_SPAN_DAYS} days" in (REPO / "dags" / name).read_text(), name
