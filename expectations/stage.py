@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from expectations import gate
 from yonhap.adapters import s3, staging
 from yonhap.core.config import Settings
 from yonhap.core.schema import RAW_ARCHIVE_SOURCE, GateSummary
@@ -33,8 +34,6 @@ def quality_prefix(run_id: str) -> str:
 
 def validate(settings: Settings, run_id: str, window: Window, history: list[dict]) -> GateSummary:
     """Run the quality gate on the run's staged articles (see expectations.gate)."""
-    from expectations import gate  # GX is imported on first use, not when this module loads
-
     s3.ensure_bucket(settings)
     if not s3.exists(settings, staging.key(run_id, staging.ARTICLES)):
         raise StagingMissing(

@@ -21,6 +21,7 @@ from typing import Any
 from expectations import features as f
 from expectations import thresholds as t
 from yonhap.core.schema import LAYER_GENERIC, LAYER_JSONLD, LAYER_META, LAYER_SELECTOR, SECTIONS
+from yonhap.core.timeutil import to_kst
 
 SUITE_NAME = "yonhap_fr_articles"
 SUITE_VERSION = "1.1.0"  # bump when a check or a threshold changes meaning
@@ -249,8 +250,6 @@ def _rows() -> list[Check]:
 
 
 def _kst(value: Any) -> str:
-    from yonhap.core.timeutil import to_kst
-
     try:
         return to_kst(value.to_pydatetime() if hasattr(value, "to_pydatetime") else value).isoformat()
     except (TypeError, ValueError, AttributeError):
@@ -332,8 +331,8 @@ if len(CHECKS_BY_NAME) != len(CHECKS):
 
 def build_suite():
     """A fresh GX ExpectationSuite holding every check (meta carries name/level/severity)."""
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
+    import great_expectations as gx  # lazy: GX takes ~2 s to import; only a gate run needs it
+    import great_expectations.expectations as gxe  # lazy: as above
 
     suite = gx.ExpectationSuite(
         name=SUITE_NAME,

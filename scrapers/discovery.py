@@ -94,7 +94,7 @@ def parse_list_page(body: bytes, base_url: str) -> list[ListEntry]:
 
     Only the list block is read, so navigation and related links never become requests.
     """
-    from lxml import html as lxml_html
+    from lxml import html as lxml_html  # lazy: only parsing needs lxml; CLI start-up loads this
 
     if not body or not body.strip():
         return []
@@ -138,7 +138,7 @@ def rss_date(text: str | None) -> datetime | None:
 
 
 def parse_rss(body: bytes, base_url: str) -> list[ListEntry]:
-    from lxml import etree
+    from lxml import etree  # lazy: as in parse_list_page()
 
     if not body or not body.strip():
         return []

@@ -14,6 +14,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_reques
 from scrapy.utils.response import response_status_message
 
 from scrapers.canonical import page_kind
+from scrapers.parsers.base import html_complete
 from scrapers.warc import LocalWarcArchive
 
 logger = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ class TruncatedHtmlMiddleware:
         ctype = response.headers.get(b"Content-Type", b"").lower()
         if response.status != 200 or b"html" not in ctype or request.meta.get("dont_retry"):
             return response
-        if b"</html>" in response.body[-4096:].lower():
+        if html_complete(response.body):
             return response
         self.crawler.stats.inc_value("yonhap/truncated_responses")
         retry = get_retry_request(

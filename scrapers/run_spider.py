@@ -12,12 +12,13 @@ import json
 import sys
 from pathlib import Path
 
+from scrapers.settings import scrapy_settings
+
 
 def run(config: dict) -> int:
-    from scrapy.crawler import CrawlerProcess
+    from scrapy.crawler import CrawlerProcess  # lazy: Scrapy loads only in the crawler subprocess
 
-    from scrapers.settings import scrapy_settings
-    from scrapers.spiders.yonhap_fr import YonhapFrSpider
+    from scrapers.spiders.yonhap_fr import YonhapFrSpider  # lazy: imports Scrapy, as above
 
     settings = scrapy_settings(
         user_agent=config["user_agent"],

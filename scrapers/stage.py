@@ -19,13 +19,25 @@ import tempfile
 import threading
 from collections import deque
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+from scrapers.archive import trusted_validators
+from scrapers.canonical import article_id_from_url
+from scrapers.parsers.base import html_complete
+from scrapers.parsers.registry import Registry, build_item
+from scrapers.warc import iter_responses, local_files, raw_key, record_uri
 from yonhap.adapters import s3, staging
 from yonhap.core.config import Settings
-from yonhap.core.schema import RAW_ARCHIVE_SOURCE, CrawledArticle, CrawlError, CrawlStats
-from yonhap.core.timeutil import Window
+from yonhap.core.schema import (
+    RAW_ARCHIVE_SOURCE,
+    CrawledArticle,
+    CrawlError,
+    CrawlStats,
+    parse_time,
+)
+from yonhap.core.timeutil import Window, article_date
 
 logger = logging.getLogger("scrapers.crawl")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -88,8 +100,6 @@ def _run_subprocess(config_path: Path, timeout: float | None) -> None:
 
 
 def _upload_archive(settings: Settings, run_id: str, warc_dir: Path) -> list[str]:
-    from scrapers.warc import local_files, raw_key
-
     keys = []
     for dt, path in local_files(warc_dir).items():
         key = raw_key(dt, run_id)
@@ -107,8 +117,6 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def _validators(raw: dict[str, dict] | None) -> dict[str, dict[str, str]]:
     """Validators as HTTP header values (a datetime Last-Modified becomes an HTTP date)."""
-    from email.utils import format_datetime
-
     out: dict[str, dict[str, str]] = {}
     for article_id, known in (raw or {}).items():
         values: dict[str, str] = {}
@@ -136,9 +144,6 @@ def crawl(
 ) -> CrawlStats:
     """Crawl every article published in ``window`` (see module doc). ``parsers`` limits the
     registered layout parsers by name; ``scrapy_overrides`` adds Scrapy settings (tests)."""
-    from scrapers.archive import trusted_validators
-    from scrapers.parsers.registry import Registry
-
     Registry.from_names(parsers)  # a bad parser name fails here, not in the subprocess
     s3.ensure_bucket(settings)
     started_at = datetime.now(UTC)
@@ -220,12 +225,6 @@ def reprocess(settings: Settings, run_id: str, window: Window, *, parsers: list[
     """Re-parse the raw archive for the window's KST dates (latest 200 record per article id
     across runs) into the same staging outputs as ``crawl``; no site traffic. ``expected``
     ({KST date: stored articles}) names the days whose archive is missing in the stats."""
-    from scrapers.canonical import article_id_from_url
-    from scrapers.parsers.registry import Registry, build_item
-    from scrapers.warc import iter_responses, record_uri
-    from yonhap.core.schema import parse_time
-    from yonhap.core.timeutil import article_date
-
     s3.ensure_bucket(settings)
     started_at = datetime.now(UTC)
     registry = Registry.from_names(parsers)
@@ -242,7 +241,7 @@ def reprocess(settings: Settings, run_id: str, window: Window, *, parsers: list[
                 if resp.status != 200 or not article_id or article_date(article_id) not in days:
                     continue
                 # Latest complete copy wins; a truncated one only when nothing better exists.
-                rank = (b"</html>" in resp.body[-4096:].lower(), resp.fetched_at, key)
+                rank = (html_complete(resp.body), resp.fetched_at, key)
                 seen = latest.get(article_id)
                 if seen is None or rank > seen[0]:
                     latest[article_id] = (rank, key, resp)

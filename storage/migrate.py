@@ -14,6 +14,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from yonhap.adapters import db
 from yonhap.core.config import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -95,7 +96,7 @@ def ensure_reader_role(cur) -> None:
     Idempotent, and run after every upgrade, so grants catch up when an administrator creates
     the role later (a database user without CREATEROLE gets a warning, not a failed upgrade).
     """
-    from psycopg2 import errors, sql
+    from psycopg2 import errors, sql  # lazy: DAG parsing and --help never need psycopg2
 
     cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (READER_ROLE,))
     if cur.fetchone() is None:
@@ -124,7 +125,7 @@ def ensure_reader_role(cur) -> None:
 
 
 def upgrade_url(url: str) -> list[str]:
-    import psycopg2
+    import psycopg2  # lazy: as in ensure_reader_role()
 
     conn = psycopg2.connect(url, application_name="yonhap-pipeline")
     try:
@@ -135,8 +136,6 @@ def upgrade_url(url: str) -> list[str]:
 
 def upgrade(settings: Settings) -> list[str]:
     """Apply pending migrations to the configured database; returns the applied names."""
-    from yonhap.adapters import db
-
     conn = db.connect(settings)
     try:
         return upgrade_conn(conn)

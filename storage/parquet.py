@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 from collections import defaultdict
 from datetime import date
 
+import msgspec
+
 from storage.runs import STATUS_SUCCEEDED
-from yonhap.adapters import s3
+from yonhap.adapters import s3, staging
 from yonhap.core.config import Settings
 from yonhap.core.schema import ARTICLE_COLUMNS
 from yonhap.core.timeutil import KST, article_date, to_kst
@@ -35,7 +38,7 @@ _LIST_COLUMNS = {"keywords"}  # text[] in PostgreSQL, list<string> in Parquet
 
 
 def schema():
-    import pyarrow as pa
+    import pyarrow as pa  # lazy: ~0.13 s; DAG parsing and --help never need it
 
     def arrow_type(name: str):
         if name in _TIME_COLUMNS:
@@ -59,8 +62,8 @@ def partition_dates(table) -> list[date]:
     """Each row's ``dt``: its KST publication date; without one, the date in its article id;
     else the KST date it was fetched (or first seen). Vectorised: the common case is a few
     Arrow kernels, not 50k Python datetimes."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    import pyarrow as pa  # lazy: as in schema()
+    import pyarrow.compute as pc  # lazy: as in schema()
 
     published = table.column("published_at").cast(pa.timestamp("us", tz=KST.key))
     days = pc.cast(pc.local_timestamp(published), pa.date32()).to_pylist()
@@ -77,7 +80,7 @@ def copy_rows_csv(cur, where: str, params: tuple = ()) -> bytes:
     Runs on ``cur``'s transaction, so a load can read its own rows before its commit. Times
     are written in UTC whatever the session's TimeZone; jsonb columns as their JSON text;
     text[] columns as a JSON array, NULL (nothing) when empty, the common case."""
-    from psycopg2 import sql
+    from psycopg2 import sql  # lazy: DAG parsing and --help never need psycopg2
 
     def column(name: str):
         if name in _JSON_COLUMNS:
@@ -101,8 +104,8 @@ def copy_rows_csv(cur, where: str, params: tuple = ()) -> bytes:
 
 def table_from_csv(data: bytes):
     """copy_rows_csv's output as an Arrow table of schema()."""
-    import pyarrow as pa
-    import pyarrow.csv as csv
+    import pyarrow as pa  # lazy: as in schema()
+    import pyarrow.csv as csv  # lazy: as in schema()
 
     if not data:
         return schema().empty_table()  # Arrow refuses an empty CSV file
@@ -130,8 +133,7 @@ def table_from_csv(data: bytes):
 def _json_lists(column):
     """A string column of JSON arrays (null = empty) as list<string>: one msgspec decode for
     the whole column (most rows have no tags: null, skipped cheaply)."""
-    import msgspec
-    import pyarrow as pa
+    import pyarrow as pa  # lazy: as in schema()
 
     texts = column.to_pylist()
     decoded = msgspec.json.decode("[" + ",".join(t if t is not None else "[]" for t in texts) + "]") if texts else []
@@ -147,7 +149,7 @@ def fetch_table(conn, article_ids: list[str]):
 
 
 def encode(table) -> bytes:
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # lazy: as in schema()
 
     sink = io.BytesIO()
     pq.write_table(table, sink, compression="zstd")
@@ -156,7 +158,7 @@ def encode(table) -> bytes:
 
 def files_of(run_id: str, table) -> list[tuple[str, bytes]]:
     """The run's curated files (key, Parquet bytes), one per publication date in ``table``."""
-    import pyarrow as pa
+    import pyarrow as pa  # lazy: as in schema()
 
     by_day: dict[date, list[int]] = defaultdict(list)
     for index, day in enumerate(partition_dates(table)):
@@ -202,9 +204,7 @@ class EncodedBeforeCommit:
     def start(self, cur, where: str) -> None:
         """Copy the rows out on the load's cursor, then encode them on a thread. A failure
         here is logged and undone (savepoint): it must not fail the load."""
-        import threading
-
-        import psycopg2
+        import psycopg2  # lazy: as in copy_rows_csv()
 
         cur.execute("SAVEPOINT curated_read")
         try:
@@ -259,8 +259,6 @@ def pending_runs(conn, exclude: str | None = None, limit: int = 20) -> list[str]
 def run_article_ids(settings: Settings, conn, run_id: str) -> list[str]:
     """The run's loaded ids: its staged PASSED rows still owned by the run, else every
     article the run last changed."""
-    from yonhap.adapters import staging
-
     with conn.cursor() as cur:
         if s3.exists(settings, staging.key(run_id, staging.PASSED)):
             ids = [r["article_id"] for r in staging.read_jsonl(settings, run_id, staging.PASSED)]

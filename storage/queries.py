@@ -61,30 +61,26 @@ def articles_per_day(conn, window: Window) -> dict[str, int]:
         return dict(cur.fetchall())
 
 
+def _select(conn, columns: tuple[str, ...], rest: str, params: tuple) -> list[dict[str, Any]]:
+    """``SELECT <columns> <rest>`` as dicts; ``rest`` is a constant FROM … clause."""
+    from psycopg2 import sql  # lazy: DAG parsing and --help never need psycopg2
+
+    query = sql.SQL("SELECT {} {}").format(sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL(rest))
+    with conn.cursor() as cur:
+        cur.execute(query, params)
+        return _dicts(cur)
+
+
 def articles_for_linking(conn, start: datetime, end: datetime) -> list[dict]:
     """Stored articles published in [start, end), for story linking and dedupe."""
-    from psycopg2 import sql
-
-    query = sql.SQL(
-        "SELECT {} FROM yonhap.articles WHERE published_at >= %s AND published_at < %s "
-        "ORDER BY published_at, article_id"
-    ).format(sql.SQL(", ").join(map(sql.Identifier, LINKING_COLUMNS)))
-    with conn.cursor() as cur:
-        cur.execute(query, (start, end))
-        return _dicts(cur)
+    return _select(conn, LINKING_COLUMNS, "FROM yonhap.articles WHERE published_at >= %s AND published_at < %s "
+                   "ORDER BY published_at, article_id", (start, end))
 
 
 def run_history(conn, before: datetime, limit: int = 200) -> list[dict]:
     """The latest ``limit`` runs whose window starts before ``before`` (newest first)."""
-    from psycopg2 import sql
-
-    query = sql.SQL(
-        "SELECT {} FROM yonhap.crawl_runs WHERE window_start < %s "
-        "ORDER BY window_start DESC, started_at DESC LIMIT %s"
-    ).format(sql.SQL(", ").join(map(sql.Identifier, RUN_COLUMNS)))
-    with conn.cursor() as cur:
-        cur.execute(query, (before, limit))
-        return _dicts(cur)
+    return _select(conn, RUN_COLUMNS, "FROM yonhap.crawl_runs WHERE window_start < %s "
+                   "ORDER BY window_start DESC, started_at DESC LIMIT %s", (before, limit))
 
 
 def pending_error_urls(conn, limit: int = 1000) -> list[str]:

@@ -64,8 +64,8 @@ def close_abandoned_runs(conn, hours: int = ABANDONED_AFTER_HOURS) -> int:
 
 def finish_run(conn, run_id: str, status: str, **fields: Any) -> None:
     """Set the final status (and any of FINISH_FIELDS; ``error=`` is an alias of ``message``)."""
-    from psycopg2 import sql
-    from psycopg2.extras import Json
+    from psycopg2 import sql  # lazy: DAG parsing and --help never need psycopg2
+    from psycopg2.extras import Json  # lazy: as above
 
     if status not in STATUSES:
         raise ValueError(f"run status {status!r} is not one of {', '.join(STATUSES)}")

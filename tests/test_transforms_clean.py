@@ -346,3 +346,47 @@ def test_cli_and_stage_modules_import_nothing_heavy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_parsers_cleaner_and_gate_share_the_byline_note_cut_and_time_rules():
+    """One rule each (yonhap.core): what the parsers take out before the dateline, the cleaner
+    drops and the gate flags; a cut lead; a zone-less site time."""
+    import re
+
+    from expectations.features import BOILERPLATE, CUT_LEAD_REGEX
+    from scrapers.parsers.text import byline_of, editor_note_of, iso_datetime
+    from transforms.clean import choose_lead, clean_paragraphs
+    from yonhap.core.schema import cut_stem
+    from yonhap.core.timeutil import KST, parse_site_time
+
+    gate = dict(BOILERPLATE)
+    for line, names in [("Par Kim Min-ji", "Kim Min-ji"), ("Par A, B & C", "A, B & C"),
+                        ("Par Kim,Lee", "Kim,Lee"), ("BY Lee Minji", "Lee Minji"),
+                        ("Par Jean Pierre Marie De La Tour", "Jean Pierre Marie De La Tour")]:
+        assert byline_of(line) == names
+        assert clean_paragraphs([line, "SEOUL, 1 juin (Yonhap) -- Texte."]).byline == names
+    assert re.search(gate["byline paragraph 'Par …'"], "Texte.\n\nPar Kim,Lee\n\nFin.")
+    assert not re.search(gate["byline paragraph 'Par …'"], "Texte.\n\nPAR SECTEUR\n\nFin.")
+    for line in ("Par ailleurs, le ministre a démenti.", "Par Kim Min-ji, le ministre a démenti."):
+        assert byline_of(line) is None
+        assert clean_paragraphs([line]).byline is None
+    for line, note in [("(ATTN : ajout (détails) au 4e paragraphe)", "ATTN : ajout (détails) au 4e paragraphe"),
+                       ("( NDLR : propos traduits )", "NDLR : propos traduits")]:
+        assert editor_note_of(line) == note
+        assert clean_paragraphs([line, "Texte."]).editor_note == note
+    glued = clean_paragraphs(["(ATTN : ajout) Par Kim Min-ji", "Texte."])
+    assert (glued.editor_note, glued.byline, glued.paragraphs) == ("ATTN : ajout", "Kim Min-ji", ["Texte."])
+
+    for lead, stem in [("Les deux voisins ont re...", "Les deux voisins ont re"), ("Fin…", "Fin"),
+                       ("Un point.", None), ("Trois points... puis la suite.", None)]:
+        assert cut_stem(lead) == stem
+        assert bool(re.search(CUT_LEAD_REGEX, lead)) is (stem is not None)
+    assert choose_lead("Les deux voisins ont re...", "SEOUL, 1 juin (Yonhap) -- Les deux voisins ont repris.") == (
+        "Les deux voisins ont repris.")
+
+    assert parse_site_time("2024-06-19T20:04") == datetime(2024, 6, 19, 20, 4, tzinfo=KST)
+    assert parse_site_time(" 2024-06-19T11:04:00Z ").utcoffset().total_seconds() == 0
+    assert iso_datetime("2024-06-19T11:04:00Z") == datetime(2024, 6, 19, 20, 4, tzinfo=KST)
+    assert iso_datetime("19 juin") is None
+    with pytest.raises(ValueError):
+        parse_site_time("19 juin")

@@ -22,18 +22,22 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from transforms.normalize import fold, normalize_text, split_paragraphs, word_count
 from yonhap.core.schema import (
+    BYLINE_NAMES,
+    BYLINE_PREFIX,
+    BYLINE_RE,
+    EDITOR_NOTE,
     END_MARKER_WORDS,
     USAGE_NOTICE,
     ArticleRow,
     CrawledArticle,
+    cut_stem,
     format_time,
 )
-from yonhap.core.timeutil import ARTICLE_ID_RE, KST, UTC
+from yonhap.core.timeutil import ARTICLE_ID_RE, KST, UTC, parse_site_time
 
 # --- title -------------------------------------------------------------------------------
 
@@ -135,16 +139,9 @@ PHOTO_NOT_FOR_SALE = "(PHOTO NOT FOR SALE)"
 ENGLISH_NOTICE = "(For Use Only in the Republic of Korea. No Redistribution)"
 NOTICES = (USAGE_NOTICE, PHOTO_NOT_FOR_SALE, ENGLISH_NOTICE)
 _NOTICE_RES = tuple(re.compile(r"\s*" + re.escape(n), re.IGNORECASE) for n in NOTICES)
-# A byline paragraph: "Par Kim Min-ji", "By Kim Min-ji", "Par Kim Min-ji et Park Jae-ho" (names
-# only: capitalized words; "Par ailleurs, …" is text).
-_NAME = r"[A-ZÀ-ÖØ-Þ][\w'.-]*(?: [A-ZÀ-ÖØ-Þ][\w'.-]*){0,4}"
-_BYLINE_TEXT = rf"{_NAME}(?:(?:, | et | and | & ){_NAME}){{0,3}}"
-_BYLINE_RE = re.compile(rf"^(?:Par|By|PAR|BY) (?P<byline>{_BYLINE_TEXT})$")
-# An editor's note "(ATTN : ajout …)", "(NDLR : …)", "(ATTN: ADDS …)", optionally followed by
-# the byline when both were one line: "(ATTN : …) Par Kim Min-ji".
-_NOTE_RE = re.compile(
-    rf"^\((?P<note>(?:ATTN|NDLR)\b(?:[^()]|\([^()]*\))*)\)(?: (?:Par|By) (?P<byline>{_BYLINE_TEXT}))?$"
-)
+# A byline paragraph (yonhap.core.schema.BYLINE_RE), or an editor's note (EDITOR_NOTE_RE) that may
+# be followed by the byline when both were one line: "(ATTN : …) Par Kim Min-ji".
+_NOTE_RE = re.compile(rf"^{EDITOR_NOTE}(?: {BYLINE_PREFIX}(?P<byline>{BYLINE_NAMES}))?$", re.S)
 
 # Why a paragraph was removed (reported in the cleaning counters).
 DROP_SKIP_LINKS = "skip links"
@@ -246,7 +243,7 @@ def _leading_note(paragraph: str, out: CleanBody) -> str | None:
     the drop reason, None for body text."""
     if len(paragraph) > 400 or paragraph[0] not in "(PB":
         return None
-    m = _BYLINE_RE.match(paragraph)
+    m = BYLINE_RE.match(paragraph)
     if m:
         out.byline = out.byline or m.group("byline")
         return DROP_BYLINE
@@ -340,14 +337,6 @@ def derive_lead(first_paragraph: str | None) -> str | None:
     return text.strip() or None
 
 
-def _cut(lead: str) -> str | None:
-    """The kept part of a cut lead ("Les deux voisins ont re..." -> "Les deux voisins ont re")."""
-    for tail in ("...", "\u2026"):
-        if lead.endswith(tail):
-            return lead[: -len(tail)].rstrip()
-    return None
-
-
 def choose_lead(item_lead: str | None, first_paragraph: str | None) -> str | None:
     """The item's lead when given, else the one derived from the body; a given lead that is
     only the cut start of the derived one (a meta description ending "...") gives way to it."""
@@ -355,7 +344,7 @@ def choose_lead(item_lead: str | None, first_paragraph: str | None) -> str | Non
     derived = derive_lead(first_paragraph)
     if given is None:
         return derived
-    stem = _cut(given)
+    stem = cut_stem(given)
     if derived and stem is not None and derived != given and derived.startswith(stem):
         return derived
     return given
@@ -385,17 +374,16 @@ def content_hash(title_raw: str, body: str) -> str:
     return hashlib.sha256(f"{title_raw}\n\n{body}".encode()).hexdigest()
 
 
-def _site_time(value: str | None, name: str, reasons: list[str], naive_tz=None):
-    """ISO string -> aware datetime; a zone-less site time is KST wall-clock (site doc)."""
-    naive_tz = naive_tz or KST
+def _site_time(value: str | None, name: str, reasons: list[str], naive_tz=KST):
+    """ISO string -> aware datetime (yonhap.core.timeutil.parse_site_time); a zone-less site
+    time is KST wall-clock (site doc). An unparseable one adds a reason and gives None."""
     if value is None or value == "":
         return None
     try:
-        dt = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        return parse_site_time(str(value), naive_tz)
     except ValueError:
         reasons.append(f"unparseable {name} {value!r}")
         return None
-    return dt.replace(tzinfo=naive_tz) if dt.tzinfo is None else dt
 
 
 def _own_url(item: CrawledArticle) -> str:

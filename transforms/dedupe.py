@@ -44,7 +44,7 @@ def _template():
     """One MinHash whose permutations every signature reuses (creating them is the slow part)."""
     global _TEMPLATE
     if _TEMPLATE is None:
-        from datasketch import MinHash
+        from datasketch import MinHash  # lazy: ~0.3 s (scipy); only near-duplicate search needs it
 
         _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32")
     return _TEMPLATE
@@ -56,7 +56,7 @@ def minhash(shingles: np.ndarray):
     Same values as ``MinHash(scheme="affine32", hashfunc=int).update_batch(shingles)`` (a test
     checks it), computed in one vectorized step instead of a Python call per shingle.
     """
-    from datasketch import MinHash
+    from datasketch import MinHash  # lazy: as in _template()
 
     template = _template()
     a, b = template.permutations
@@ -71,7 +71,7 @@ def eligible(doc: Doc) -> bool:
 
 def _near_pairs(docs: list[Doc], queries: list[Doc]) -> list[tuple[Doc, Doc]]:
     """Pairs (query, other) whose shingle Jaccard passes, found through MinHash LSH."""
-    from datasketch import MinHashLSH
+    from datasketch import MinHashLSH  # lazy: as in _template()
 
     big = [d for d in docs if len(d.shingles) >= MIN_SHINGLES_FOR_NEAR]
     if len(big) < 2:

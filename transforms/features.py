@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from transforms.normalize import words
 from yonhap.core.schema import ArticleRow, parse_time
-from yonhap.core.timeutil import KST, article_date, id_parts
+from yonhap.core.timeutil import id_parts, id_time
 
 _DATELINE_PREFIX_RE = re.compile(r"^[^\n]{0,80}?\(Yonhap\)\s*(?:--|–|—)?\s*")
 
@@ -112,12 +112,6 @@ def to_datetime(value: Any) -> datetime | None:
             raise ValueError(f"naive datetime {value!r} in stored row")
         return value
     return parse_time(str(value))
-
-
-def id_time(article_id: str) -> datetime | None:
-    """Midnight KST of the date in the id (fallback when a page shows no publication time)."""
-    day = article_date(article_id)
-    return datetime.combine(day, time(0), KST) if day else None
 
 
 @dataclass(eq=False)

@@ -9,7 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from yonhap.adapters import s3, staging
 from yonhap.core.config import Settings
+from yonhap.core.schema import parse_time
+from yonhap.core.timeutil import id_time
 
 # How far around the batch's publication times stored rows matter: the story-linking window
 # (new versions join stories up to 48 h old) and the duplicate window, whichever is larger.
@@ -23,9 +26,6 @@ class NoStagedItems(RuntimeError):
 def linking_range(items: list[dict[str, Any]]) -> tuple[datetime, datetime] | None:
     """[start, end) of publication times the ``stored`` rows should cover for these staged
     items (their times, or their id dates, widened by LOOKBACK); None for no usable item."""
-    from transforms.features import id_time
-    from yonhap.core.schema import parse_time
-
     times = []
     for item in items:
         try:
@@ -41,8 +41,6 @@ def linking_range(items: list[dict[str, Any]]) -> tuple[datetime, datetime] | No
 
 
 def read_items(settings: Settings, run_id: str) -> list[dict[str, Any]]:
-    from yonhap.adapters import s3, staging
-
     if not s3.exists(settings, staging.key(run_id, staging.ITEMS)):
         raise NoStagedItems(
             f"no staged items for run {run_id!r} (s3://{settings.s3_bucket}/"
@@ -53,8 +51,7 @@ def read_items(settings: Settings, run_id: str) -> list[dict[str, Any]]:
 
 def transform(settings: Settings, run_id: str, stored: list[dict]) -> dict:
     """Read ITEMS, write ARTICLES, REVISIONS, TRANSFORM_REJECTS; return the counts."""
-    from transforms.pipeline import transform_batch
-    from yonhap.adapters import s3, staging
+    from transforms.pipeline import transform_batch  # lazy: numpy ~0.1 s; DAG parsing loads this
 
     items = read_items(settings, run_id)
     result = transform_batch(items, stored, run_id=run_id)

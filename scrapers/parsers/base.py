@@ -17,6 +17,11 @@ from scrapers.parsers.text import norm_or_none, text_of
 TRUNCATED = "truncated: no </html>"
 
 
+def html_complete(body: bytes) -> bool:
+    """The page reached its end: ``</html>`` in its last 4 KiB (else it was cut in transit)."""
+    return b"</html>" in body[-4096:].lower()
+
+
 def _cls(name: str) -> str:
     """XPath predicate: element has CSS class ``name``."""
     return f'contains(concat(" ", normalize-space(@class), " "), " {name} ")'
@@ -37,12 +42,12 @@ class Page:
 
     @cached_property
     def truncated(self) -> bool:
-        return b"</html>" not in self.body[-4096:].lower()
+        return not html_complete(self.body)
 
     @cached_property
     def doc(self):
-        from lxml import etree
-        from lxml import html as lxml_html
+        from lxml import etree  # lazy: only parsing needs lxml; CLI start-up loads this
+        from lxml import html as lxml_html  # lazy: as above
 
         if not self.body or not self.body.strip():
             return None

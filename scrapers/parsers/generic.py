@@ -23,7 +23,7 @@ class GenericExtractor:
 
     @cached_property
     def _document(self):
-        import trafilatura
+        import trafilatura  # lazy: ~0.1 s; only pages the other layers miss need it
 
         if self.page.doc is None:
             return None

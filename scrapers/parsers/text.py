@@ -8,8 +8,8 @@ import re
 from datetime import datetime
 from urllib.parse import urljoin
 
-from yonhap.core.schema import END_MARKER_WORDS, USAGE_NOTICE
-from yonhap.core.timeutil import KST
+from yonhap.core.schema import BYLINE_RE, EDITOR_NOTE_RE, END_MARKER_WORDS, USAGE_NOTICE
+from yonhap.core.timeutil import KST, parse_site_time
 
 _WS_RE = re.compile(r"[ \t\n\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _FRENCH_TIME_RE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\s*(?:à\s*)?(\d{1,2})\s*[h:]\s*(\d{2})")
@@ -40,13 +40,7 @@ _NOTICE_RES = tuple(
     re.compile(r"\(\s*" + r"\s+".join(re.escape(w) for w in n.strip("()").split()) + r"\s*\)", re.I)
     for n in NOTICES
 )
-# Editorial note before the dateline: "(ATTN : ajout ...)", "(NDLR : ...)", "(ATTN: ADDS ...)".
-EDITOR_NOTE_RE = re.compile(r"^\(\s*((?:ATTN|NDLR)\b.*?)\s*\)$", re.S)
-# Byline before the dateline: "Par Kim Min-ji", "Par Kim Min-ji et Park Jae-ho", "By Lee Minji".
-_NAME = r"[A-ZÀ-ÖØ-Þ][\w'’.-]*"
-BYLINE_RE = re.compile(
-    r"^(?:Par|By)\s+(" + _NAME + r"(?:(?:\s+|\s*,\s*|\s+(?:et|and)\s+)" + _NAME + r")*)$"
-)
+# Editorial notes and bylines before the dateline: yonhap.core.schema.EDITOR_NOTE_RE, BYLINE_RE.
 # "SEOUL, 19 juin (Yonhap) -- ", "WASHINGTON, April 18 (Yonhap) -- ": the dateline prefix.
 DATELINE_RE = re.compile(r"^[^\n]{0,80}?\((?:Yonhap|AFP|AP|Reuters)[^)]*\)\s*(?:--|–|—)\s*")
 
@@ -79,16 +73,21 @@ def norm_or_none(text: str | None) -> str | None:
     return value or None
 
 
+def _kst_time(year: int, month: int, day: int, hour: int, minute: int, second: int = 0) -> datetime | None:
+    """The KST wall-clock time the site shows; None for an impossible date or time."""
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=KST)
+    except ValueError:
+        return None
+
+
 def french_datetime(text: str | None) -> datetime | None:
     """'19.06.2024 à 20h04' (KST) -> aware datetime; None when absent or invalid."""
     m = _FRENCH_TIME_RE.search(text or "")
     if not m:
         return None
     d, mo, y, hh, mm = (int(g) for g in m.groups())
-    try:
-        return datetime(y, mo, d, hh, mm, tzinfo=KST)
-    except ValueError:
-        return None
+    return _kst_time(y, mo, d, hh, mm)
 
 
 def english_datetime(text: str | None) -> datetime | None:
@@ -97,10 +96,7 @@ def english_datetime(text: str | None) -> datetime | None:
     if not m:
         return None
     hh, mm, month, d, y = m.groups()
-    try:
-        return datetime(int(y), _MONTHS_EN.index(month.lower()) + 1, int(d), int(hh), int(mm), tzinfo=KST)
-    except ValueError:
-        return None
+    return _kst_time(int(y), _MONTHS_EN.index(month.lower()) + 1, int(d), int(hh), int(mm))
 
 
 def compact_datetime(text: str | None) -> datetime | None:
@@ -109,24 +105,17 @@ def compact_datetime(text: str | None) -> datetime | None:
     if not m:
         return None
     y, mo, d, hh, mm, ss = (int(g) if g else 0 for g in m.groups())
-    try:
-        return datetime(y, mo, d, hh, mm, ss, tzinfo=KST)
-    except ValueError:
-        return None
+    return _kst_time(y, mo, d, hh, mm, ss)
 
 
 def iso_datetime(text: str | None) -> datetime | None:
     """ISO-8601 with an offset -> aware datetime in KST; a zone-less value is KST wall time."""
     if not text or not text.strip():
         return None
-    value = text.strip().replace("Z", "+00:00")
     try:
-        dt = datetime.fromisoformat(value)
+        return parse_site_time(text).astimezone(KST)
     except ValueError:
         return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=KST)
-    return dt.astimezone(KST)
 
 
 def decode_cfemail(hex_value: str | None) -> str | None:
@@ -193,7 +182,7 @@ def is_boilerplate_paragraph(text: str) -> bool:
 def editor_note_of(line: str) -> str | None:
     """'(ATTN : ajout de précisions)' -> 'ATTN : ajout de précisions'; None when not a note."""
     m = EDITOR_NOTE_RE.match(clean(line))
-    return clean(m.group(1)) if m else None
+    return clean(m.group("note")) if m else None
 
 
 def byline_of(line: str) -> str | None:
@@ -202,7 +191,7 @@ def byline_of(line: str) -> str | None:
     if len(value) > 120:
         return None
     m = BYLINE_RE.match(value)
-    return m.group(1) if m else None
+    return m.group("byline") if m else None
 
 
 def strip_dateline(paragraph: str) -> str:

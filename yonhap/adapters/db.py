@@ -30,7 +30,7 @@ def create_database_if_missing(server_url: str, name: str, *, wait: float = 0) -
     """CREATE DATABASE ``name`` on the server of ``server_url`` (a URL of a database that
     exists, e.g. …/postgres) unless it exists; ``wait`` seconds for a server still starting."""
     import psycopg2  # lazy: as in connect()
-    from psycopg2 import sql
+    from psycopg2 import sql  # lazy: as in connect()
 
     deadline = time.monotonic() + wait
     while True:

@@ -22,8 +22,8 @@ def endpoint_url(settings: Settings) -> str | None:
 
 @lru_cache(maxsize=8)
 def _client(endpoint: str | None, key: str, secret: str, region: str):
-    import boto3
-    from botocore.config import Config
+    import boto3  # lazy: ~0.15 s; DAG parsing and --help never need it
+    from botocore.config import Config  # lazy: as above
 
     return boto3.client(
         "s3",
@@ -56,7 +56,7 @@ def split_uri(s3_uri: str) -> tuple[str, str]:
 
 def ensure_bucket(settings: Settings) -> None:
     """Create the bucket when missing (every command that writes calls this)."""
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError  # lazy: as in _client()
 
     s3 = client(settings)
     try:
@@ -93,7 +93,7 @@ def get_range(settings: Settings, key: str, offset: int, length: int) -> bytes:
 
 
 def exists(settings: Settings, key: str) -> bool:
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError  # lazy: as in _client()
 
     try:
         client(settings).head_object(Bucket=settings.s3_bucket, Key=key)

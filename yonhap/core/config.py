@@ -39,31 +39,26 @@ def _env(name: str, env: dict[str, str]) -> str | None:
     return value or None
 
 
-def _float(name: str, env: dict[str, str], default: float, minimum: float = 0.0) -> float:
+def _number(name: str, env: dict[str, str], default, convert, kind: str, minimum, maximum=None):
     raw = _env(name, env)
     if raw is None:
         return default
     try:
-        value = float(raw)
+        value = convert(raw)
     except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a number") from None
-    if value < minimum or value != value:  # NaN check
-        raise SettingsError(f"{name}={raw!r} must be >= {minimum}")
-    return value
-
-
-def env_int(name: str, env: dict[str, str], default: int, minimum: int = 1, maximum: int | None = None) -> int:
-    raw = _env(name, env)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not an integer") from None
-    if value < minimum or (maximum is not None and value > maximum):
+        raise SettingsError(f"{name}={raw!r} is not {kind}") from None
+    if not value >= minimum or (maximum is not None and value > maximum):  # `not >=`: NaN fails too
         bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
         raise SettingsError(f"{name}={raw!r} must be {bound}")
     return value
+
+
+def _float(name: str, env: dict[str, str], default: float, minimum: float = 0.0) -> float:
+    return _number(name, env, default, float, "a number", minimum)
+
+
+def env_int(name: str, env: dict[str, str], default: int, minimum: int = 1, maximum: int | None = None) -> int:
+    return _number(name, env, default, int, "an integer", minimum, maximum)
 
 
 def env_http_url(name: str, env: dict[str, str], default: str | None) -> str | None:

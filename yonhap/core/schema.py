@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -53,6 +54,40 @@ NEWS_LIST_LABEL = "Actualités"
 END_MARKER_WORDS = r"FIN|END|MORE|[AÀ]\s+SUIVRE"
 
 USAGE_NOTICE = "(Utilisation en Corée du Sud uniquement et redistribution interdite)"
+
+# Bylines and editor's notes: the lines before the dateline that are not body text. The
+# parsers take them out of the body, the transforms' cleaner drops what still reached it and
+# the quality gate rejects a body holding one; all three build on these patterns, applied to
+# whitespace-collapsed text (runs of spaces are one U+0020).
+# A byline: "Par Kim Min-ji", "By Lee Minji", "Par Kim Min-ji et Park Jae-ho", "Par A, B & C".
+# Names only (capitalized words, the apostrophe typographic or not, joined by a space, a comma,
+# " et ", " and " or " & "): "Par ailleurs, …" is text. Before the dateline the prefix may be in
+# capitals ("PAR …", "BY …"); BYLINE_WORD alone is for text after it (the gate: a line such as
+# "PAR SECTEUR" in a price table is not a byline).
+_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’.-]*"
+BYLINE_NAMES = rf"{_NAME_WORD}(?:(?: | ?, ?| et | and | & ){_NAME_WORD})*"
+BYLINE_WORD = r"(?:Par|By)"
+BYLINE_PREFIX = r"(?:Par|By|PAR|BY) "
+# An editor's note: "(ATTN : ajout …)", "(NDLR : …)", "(ATTN: ADDS …)"; group ``note``: its text,
+# without the parentheses and the spaces inside them.
+EDITOR_NOTE_TAG = r"(?:ATTN|NDLR)\b"
+EDITOR_NOTE = rf"\(\s*(?P<note>{EDITOR_NOTE_TAG}.*?)\s*\)"
+# A whole line that is a byline (group ``byline``: the names) or an editor's note.
+BYLINE_RE = re.compile(rf"^{BYLINE_PREFIX}(?P<byline>{BYLINE_NAMES})$")
+EDITOR_NOTE_RE = re.compile(rf"^{EDITOR_NOTE}$", re.S)
+
+# A text cut short with an ellipsis, "..." or "…" (trailing spaces aside), as the site's meta
+# description is ("… ont re..."): a lead like that is not the first paragraph. The cleaner then
+# prefers the lead derived from the body; the gate rejects a stored lead that still is one.
+CUT_TEXT_REGEX = r"(?:\.\.\.|\u2026)\s*$"
+_CUT_TEXT_RE = re.compile(CUT_TEXT_REGEX)
+
+
+def cut_stem(text: str) -> str | None:
+    """The kept part of a cut text ("Les deux voisins ont re..." -> "Les deux voisins ont re");
+    None when ``text`` is not cut (see CUT_TEXT_REGEX)."""
+    m = _CUT_TEXT_RE.search(text)
+    return text[: m.start()].rstrip() if m else None
 
 
 def parse_time(value: str | None) -> datetime | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 KST = ZoneInfo("Asia/Seoul")
@@ -30,6 +30,12 @@ def article_date(article_id: str) -> date | None:
         return None
 
 
+def id_time(article_id: str) -> datetime | None:
+    """Midnight KST of the date in the id (fallback when a page shows no publication time)."""
+    day = article_date(article_id)
+    return datetime.combine(day, time(0), KST) if day else None
+
+
 _ID_PARTS_RE = re.compile(r"^AFR(\d{8})(\d{4})(\d{2})(\d{3})$")
 
 
@@ -46,6 +52,14 @@ def id_parts(article_id: str) -> tuple[str, int, int, str] | None:
     if not m or article_date(article_id) is None:
         return None
     return m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)
+
+
+def parse_site_time(text: str, naive_tz: tzinfo = KST) -> datetime:
+    """An ISO-8601 time as the site (or a crawled item) writes it -> aware datetime, its offset
+    kept; "Z" is UTC and a zone-less value is ``naive_tz`` wall-clock time (the site shows KST).
+    Raises ValueError when ``text`` is not such a time."""
+    dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return dt.replace(tzinfo=naive_tz) if dt.tzinfo is None else dt
 
 
 def utcnow() -> datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from yonhap.replica.config import FAULT_KINDS, ReplicaConfig, ReplicaConfigError
+from yonhap.replica.server import serve
 
 
 def replica(
@@ -28,8 +29,6 @@ def replica(
     access_log: str = typer.Option(None, "--access-log", help="Also append the access log (JSON lines) to FILE."),
 ) -> None:
     """Serve the bundled replica of fr.yna.co.kr over HTTP (offline tests and demos)."""
-    from yonhap.replica.server import serve
-
     if not 0 <= port <= 65535:
         typer.echo(f"error: --port {port} must be between 0 and 65535", err=True)
         raise typer.Exit(2)

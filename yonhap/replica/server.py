@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import signal
 import socket
 import struct
 import sys
@@ -64,6 +65,19 @@ def _flag(value: str, name: str) -> bool:
     if lowered in _FALSE:
         return False
     raise BadRequest(f"{name}={value!r}: expected 1/0, true/false, on/off")
+
+
+def _query_flag(query: dict[str, str], name: str, default: bool | None = False) -> bool | None:
+    return _flag(query[name], name) if name in query else default
+
+
+def _take(lock, items, copy, clear: bool):
+    """A copy of ``items`` (the access log, the attempt counts), emptied when ``clear``."""
+    with lock:
+        data = copy(items)
+        if clear:
+            items.clear()
+    return data
 
 
 class ReplicaHandler(BaseHTTPRequestHandler):
@@ -262,19 +276,9 @@ class ReplicaHandler(BaseHTTPRequestHandler):
                     corpus.layout = query["name"]
                 return self._json(200, {"layout": corpus.layout}, head)
             if name == "log":
-                clear = _flag(query["clear"], "clear") if "clear" in query else False
-                with state.lock:
-                    entries = list(state.log)
-                    if clear:
-                        state.log.clear()
-                return self._json(200, entries, head)
+                return self._json(200, _take(state.lock, state.log, list, _query_flag(query, "clear")), head)
             if name == "attempts":
-                reset = _flag(query["reset"], "reset") if "reset" in query else False
-                with state.lock:
-                    data = dict(state.attempts)
-                    if reset:
-                        state.attempts.clear()
-                return self._json(200, data, head)
+                return self._json(200, _take(state.lock, state.attempts, dict, _query_flag(query, "reset")), head)
             if name == "ids":
                 if "date" not in query:
                     raise BadRequest("date=YYYY-MM-DD is required")
@@ -283,7 +287,7 @@ class ReplicaHandler(BaseHTTPRequestHandler):
                 except ValueError:
                     raise BadRequest(f"date={query['date']!r}: expected YYYY-MM-DD") from None
             if name.startswith("truth/"):
-                edited = _flag(query["edited"], "edited") if "edited" in query else None
+                edited = _query_flag(query, "edited", None)
                 try:
                     truth = corpus.truth(name[len("truth/"):], edited)
                 except UnknownArticle:
@@ -314,8 +318,6 @@ def bound_url(server: ThreadingHTTPServer) -> str:
 def serve(config: ReplicaConfig, host: str = "127.0.0.1", port: int = 0,
           access_log: str | None = None) -> None:
     """Run until SIGTERM/SIGINT; print the bound URL first (tests read it from stdout)."""
-    import signal
-
     def stop(signum, frame):
         raise KeyboardInterrupt
 
