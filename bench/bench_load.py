@@ -2,23 +2,33 @@
 full-text search over 100k articles.
 
     .venv/bin/python -m bench.bench_load [--rows 50000] [--queries 30] [--repeats 5]
+    .venv/bin/python -m bench.bench_load --ablate all [--repeats 5]   # or --ablate index_merger,...
 
 Starts its own throw-away PostgreSQL (durable, with the embedded server's settings from
 yonhap.stack.services) and moto server on free ports; prints medians and ratios against the targets
 and writes bench/out/load.md.
 Targets: load <= 30 s, reload <= 30 s with 0 rows changed, search median <= 50 ms with the
 GIN index in the plan.
+
+``--ablate`` measures instead what each optimisation of the load path saves (_ablations()): every
+repeat loads the batch once as it is and once with each named optimisation undone (in-process
+patches), in alternating order, each into a fresh database; writes bench/out/load_ablation.md
+(median of the per-repeat differences = seconds saved). No reload, no search.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
 import statistics
 import tempfile
 import time
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -111,11 +121,150 @@ def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
+# ---------------------------------------------------------------- --ablate
+
+
+@contextmanager
+def _replaced(owner, name: str, value) -> Iterator[None]:
+    saved = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, saved)
+
+
+def _statement_first(owner, name: str, statement: str):
+    """``owner.name(cur, ...)`` made to run ``statement`` on ``cur`` first (inside the load)."""
+    real = getattr(owner, name)
+
+    def wrapped(cur, *args, **kwargs):
+        cur.execute(statement)
+        return real(cur, *args, **kwargs)
+
+    return _replaced(owner, name, wrapped)
+
+
+class _MergeAfterCommitOnly:
+    """stage.SearchIndexMerger without its thread: one pending-list merge after the commit."""
+
+    def __init__(self, settings) -> None:
+        self._settings, self.pages = settings, 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        from storage.load import merge_search_index
+        from yonhap.adapters import db
+
+        conn = db.connect(self._settings)
+        try:
+            self.pages = merge_search_index(conn)
+        finally:
+            conn.close()
+
+
+def _inflated_inline(data: bytes) -> Iterator[bytes]:
+    """staging.jsonl_lines without its helper thread: inflated block by block as read."""
+    inflater, tail = zlib.decompressobj(wbits=31), b""
+    for start in range(0, len(data), 1 << 20):
+        lines = (tail + inflater.decompress(data[start:start + (1 << 20)])).split(b"\n")
+        tail = lines.pop()
+        yield from (line for line in lines if line.strip())
+    lines = (tail + inflater.flush()).split(b"\n")
+    yield from (line for line in lines if line.strip())
+
+
+class _JsonLoads:
+    decode = staticmethod(json.loads)
+
+
+def _ablations() -> dict[str, tuple[str, Callable]]:
+    """name -> (the optimisation, a context manager factory that undoes it in this process)."""
+    from storage import load, parquet, stage
+    from yonhap.adapters import staging
+
+    return {
+        "index_merger": ("GIN pending list merged on a second connection during the load "
+                         "(stage.SearchIndexMerger); undone: one merge after the commit",
+                         lambda: _replaced(stage, "SearchIndexMerger", _MergeAfterCommitOnly)),
+        "parallel_vectors": ("search vectors computed by one parallel CREATE TABLE AS; undone: "
+                             "max_parallel_workers_per_gather = 0",
+                             lambda: _statement_first(load, "_compute_search_vectors",
+                                                      "SET LOCAL max_parallel_workers_per_gather = 0")),
+        "vectors_inline": ("stage_vectors WITH (toast_tuple_target = 8160); undone: default",
+                           lambda: _replaced(load, "SEARCH_VECTORS_SQL", load.SEARCH_VECTORS_SQL.replace(
+                               " WITH (toast_tuple_target = 8160)", ""))),
+        "curated_before_commit": ("curated rows read and encoded inside the transaction "
+                                  "(parquet.EncodedBeforeCommit); undone: made after the commit",
+                                  lambda: _replaced(parquet.EncodedBeforeCommit, "start", lambda *a: None)),
+        "msgspec_decode": ("staging lines decoded with msgspec; undone: json.loads",
+                           lambda: _replaced(stage, "_JSON", _JsonLoads)),
+        "threaded_inflate": ("staging files inflated on a helper thread (staging.jsonl_lines); "
+                             "undone: inflated inline", lambda: _replaced(staging, "jsonl_lines", _inflated_inline)),
+        "bulk_settings": ("server started with yonhap.stack.services.BULK_LOAD_SETTINGS; undone: "
+                          "a second server without them", None),  # a server setting: see ablate()
+    }
+
+
+def ablate(args, settings, root: Path, pg_port: int, names: list[str]) -> None:
+    from storage import stage
+    from yonhap.stack import services as stack
+
+    table = _ablations()
+    unknown = [n for n in names if n not in table]
+    if unknown:
+        raise SystemExit(f"--ablate: unknown {', '.join(unknown)}; known: {', '.join(table)}")
+    plain_port = None
+    if "bulk_settings" in names:
+        plain_port = stack.free_port()
+        with _replaced(stack, "BULK_LOAD_SETTINGS", ""):
+            stack.start_postgres(root / "pg_plain", plain_port)
+    stage.load(settings.with_(database_url=stack.start_postgres(root / "pg", pg_port, database="ablate_0")),
+               "bench_1")  # untimed: imports and caches would otherwise count against the first load
+    walls: dict[str, list[float]] = {n: [] for n in ["baseline", *names]}
+    count = 0
+    for repeat in range(args.repeats):
+        order = ["baseline", *names]
+        for name in order if repeat % 2 == 0 else reversed(order):
+            count += 1
+            plain = name == "bulk_settings"
+            fresh = stack.start_postgres(root / ("pg_plain" if plain else "pg"), plain_port if plain else pg_port,
+                                         database=f"ablate_{count}")
+            with nullcontext() if name == "baseline" or plain else table[name][1]():
+                began = time.perf_counter()
+                result = stage.load(settings.with_(database_url=fresh), "bench_1")
+                walls[name].append(time.perf_counter() - began)
+            assert result["inserted"] == args.rows, result
+            print(f"repeat {repeat + 1}: {name} {walls[name][-1]:.1f} s", flush=True)
+    base = walls["baseline"]
+    lines = [
+        "# Load benchmark: what each optimisation saves (bench/bench_load.py --ablate)",
+        "",
+        f"Rows: {args.rows:,} new articles; {args.repeats} repeats, each loading the batch as it is and with "
+        "each optimisation undone, in alternating order, into fresh databases. *Saved* = median over the repeats "
+        "of (without - with) in the same repeat.",
+        "",
+        "| optimisation | undone | median with (s) | median without (s) | saved (s) |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for name in names:
+        saved = statistics.median(w - b for w, b in zip(walls[name], base, strict=True))
+        lines.append(f"| `{name}` | {table[name][0]} | {statistics.median(base):.1f} "
+                     f"| {statistics.median(walls[name]):.1f} | {saved:+.2f} |")
+    lines += ["", f"Baseline loads: {', '.join(f'{w:.1f}' for w in base)} s. "
+              f"Machine load average at the end: {os.getloadavg()[0]:.1f} (2 shared cores)."]
+    write_markdown(OUT.with_name("load_ablation.md"), lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--queries", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=5)  # a shared VM: more samples, steadier median
+    parser.add_argument("--ablate", metavar="NAMES", help="'all' or a comma-separated subset of "
+                        "the load's optimisations: measure what each saves instead (see the docstring)")
     args = parser.parse_args()
 
     from storage import stage
@@ -136,6 +285,10 @@ def main() -> None:
 
         rows = make_rows(args.rows, "bench_1", day1, seed=1)
         synthetic.stage_batch(settings, "bench_1", rows)
+        if args.ablate:
+            names = list(_ablations()) if args.ablate == "all" else args.ablate.split(",")
+            ablate(args, settings, root, pg_port, names)
+            return
         # Each repeat loads the same staged batch into a fresh database, then reloads it.
         samples = []
         for repeat in range(args.repeats):
@@ -190,6 +343,7 @@ def main() -> None:
         conn.close()
     finally:
         stack.stop_postgres(root / "pg")
+        stack.stop_postgres(root / "pg_plain")  # --ablate bulk_settings
         stack.stop_s3(root)
         shutil.rmtree(root, ignore_errors=True)
 

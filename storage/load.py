@@ -22,23 +22,27 @@ set-based merge per table:
 When the gate failed, no articles/revisions load; rejects, errors and the run row do.
 All loads are serialised by a transaction-scoped advisory lock (revision numbering and the
 URL check need a stable view). Values are always bound parameters or COPY data.
+
+The transaction runs on a psycopg 3 connection that load_batch opens to the database of the
+psycopg2 connection it is given (psycopg2 stays the project's driver): the stage tables are
+filled with psycopg 3's ``cursor.copy()``, whose C row formatter replaced a hand-written COPY
+text encoder.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import operator
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-
-import msgspec
 
 from storage.runs import STATUS_BLOCKED, STATUS_SUCCEEDED
 from yonhap.core.schema import (
@@ -53,7 +57,6 @@ from yonhap.core.schema import (
 )
 
 LOAD_LOCK_KEY = int.from_bytes(b"yonhapLD", "big", signed=True)
-COPY_BLOCK_CHARS = 1 << 20  # characters handed to the server per block
 # Test hook: seconds to sleep after the COPYs, before the merges (crash-safety test).
 PAUSE_AFTER_COPY_ENV = "YONHAP_TEST_PAUSE_AFTER_COPY"
 PAUSE_MARKER = "yonhap-load: paused after COPY"
@@ -62,10 +65,12 @@ LOADER_MAINTAINED = ("first_seen_at", "last_seen_at")
 STAGED_ARTICLE_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c not in LOADER_MAINTAINED)
 # Compared to decide whether an existing row changes (everything we write).
 COMPARED_COLUMNS = STAGED_ARTICLE_COLUMNS
-ARRAY_COLUMNS = ("keywords",)  # text[] (migration 0004): COPY gets array literals
+# Stage tables' columns (by name) whose COPY values are not text: psycopg 3 picks each column's
+# dumper by them. Times are ISO strings, parsed by PostgreSQL like any COPY text.
+COPY_TYPES = {"images": "jsonb", "field_sources": "jsonb", "keywords": "text[]", "word_count": "int4",
+              "is_routine": "bool", "reasons": "jsonb", "payload": "jsonb", "status": "int4", "attempts": "int4"}
 STAGE_ARTICLES = "yonhap_load.stage_articles"  # migration 0002
 SEARCH_INDEX = "yonhap.articles_search_idx"
-GIN_PENDING_LIST_LIMIT = "1GB"  # > any batch's entries (50k articles: ~200 MB)
 # Vectors of the staged rows that are new or whose title or body changed (parallel-capable).
 # toast_tuple_target: a vector barely compresses, so rows up to a page stay as they are (no
 # failed pglz attempt per row); yonhap.articles stores it uncompressed too (migration 0003).
@@ -97,105 +102,63 @@ class LoadBatch:
     stats: CrawlStats | None = None
 
 
-# ---------------------------------------------------------------- COPY encoding
+# ---------------------------------------------------------------- COPY
 
 
-_ESCAPES = (("\\", "\\\\"), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
-# JSON for the jsonb columns (images, field_sources, reasons, payloads): keys sorted, so a value
-# always reads the same; about 6x faster than json.dumps, which cost 0.8 s per 50k articles.
-_JSON_TEXT = msgspec.json.Encoder(order="sorted")
+NUL_MESSAGE = "contains a NUL character (PostgreSQL cannot store it)"
+# A NUL escape in JSON text (not an escaped backslash followed by "u0000").
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
 class _Unstorable(ValueError):
     """A value PostgreSQL cannot store; _copy names the record and column."""
 
 
-def _text(value: Any) -> str:
-    """One field in COPY text format (\\N = NULL; backslash, newline, CR, tab escaped)."""
-    if value is None:
-        return r"\N"
-    if type(value) is not str:
-        if isinstance(value, bool):
-            return "t" if value else "f"
-        if isinstance(value, (dict, list)):
-            try:
-                value = _JSON_TEXT.encode(value).decode()
-            except (TypeError, ValueError, msgspec.EncodeError):  # e.g. int keys: json decides
-                value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-            if "\\u0000" in value:
-                raise _Unstorable("JSON contains a NUL character (PostgreSQL cannot store it)")
-        else:
-            value = str(value)
-    if "\x00" in value:
-        raise _Unstorable("contains a NUL character (PostgreSQL cannot store it)")
-    for char, escaped in _ESCAPES:
-        if char in value:  # scanning is much cheaper than an unconditional replace (or translate)
-            value = value.replace(char, escaped)
-    return value
+def _json_dumps(value: Any) -> str:
+    """The jsonb columns' JSON (images, field_sources, reasons, payloads): psycopg 3 calls it
+    for each value. PostgreSQL cannot store a NUL even escaped, so one is refused here."""
+    text = json.dumps(value, ensure_ascii=False)
+    if "\\u0000" in text and _JSON_NUL.search(text):
+        raise _Unstorable("JSON " + NUL_MESSAGE)
+    return text
 
 
-class _CopySource(io.TextIOBase):
-    """A file-like view of COPY lines made on demand: psycopg2 streams one COPY while this
-    process encodes the next block, so the server parses rows as they are produced."""
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, (dict, list, tuple)):
+        return bool(_JSON_NUL.search(json.dumps(value, ensure_ascii=False, default=str)))
+    return False
 
-    def __init__(self, lines: Iterator[str]) -> None:
-        self._lines = lines
-        self._pending = ""
 
-    def readable(self) -> bool:
-        return True
+def _quoted(name: str) -> str:
+    """An SQL identifier (``schema.table`` for a qualified one), quoted; names here are constants."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in name.split("."))
 
-    def read(self, size: int = -1) -> str:
-        parts, have = [self._pending], len(self._pending)
-        for line in self._lines:
-            parts.append(line)
-            have += len(line)
-            if 0 <= size <= have:
-                break
-        data = "".join(parts)
-        if size < 0:
-            self._pending = ""
-            return data
-        self._pending = data[size:]
-        return data[:size]
+
+def _column_list(columns: Sequence[str], prefix: str = "") -> str:
+    return ", ".join(prefix + _quoted(c) for c in columns)
 
 
 def _copy(cur, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], what: str) -> int:
-    """COPY ``rows`` into ``table`` (one statement, streamed); returns the row count. A value
-    PostgreSQL cannot store is a LoadError naming the record and column."""
-    from psycopg2 import sql
+    """COPY ``rows`` into ``table`` (one statement, streamed: the server parses rows while the
+    next are made); returns the row count. A value PostgreSQL cannot store is a LoadError
+    naming the record and column."""
+    import psycopg  # lazy: psycopg is not needed for --help / DAG parsing
 
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(*table.split(".")), sql.SQL(", ").join(map(sql.Identifier, columns))
-    ).as_string(cur)
     count = 0
-    failure: list[LoadError] = []
-
-    def lines() -> Iterator[str]:
-        nonlocal count
-        try:
-            for row in rows:
-                try:
-                    line = "\t".join(map(_text, row)) + "\n"
-                except _Unstorable:
-                    for column, value in zip(columns, row, strict=True):
-                        try:
-                            _text(value)
-                        except _Unstorable as err:
-                            raise LoadError(f"{what} #{count + 1} ({row[0]}) {column}: {err}") from None
-                    raise
-                count += 1
-                yield line
-        except LoadError as err:  # also from ``rows`` itself (checks, lazy decoding)
-            failure.append(err)
-            raise
-
-    try:
-        cur.copy_expert(statement, _CopySource(lines()), size=COPY_BLOCK_CHARS)
-    except Exception:
-        if failure:  # psycopg2 reports it as a cancelled COPY; say what was wrong instead
-            raise failure[0] from None
-        raise
+    with cur.copy(f"COPY {_quoted(table)} ({_column_list(columns)}) FROM STDIN") as copy:
+        copy.set_types([COPY_TYPES.get(c, "text") for c in columns])
+        write_row = copy.write_row
+        for row in rows:  # a LoadError from ``rows`` itself (checks, lazy decoding) cancels the COPY
+            try:
+                write_row(row)
+            except (psycopg.DataError, _Unstorable):
+                for column, value in zip(columns, row, strict=True):
+                    if _has_nul(value):
+                        raise LoadError(f"{what} #{count + 1} ({row[0]}) {column}: {NUL_MESSAGE}") from None
+                raise
+            count += 1
     return count
 
 
@@ -235,45 +198,23 @@ def _checked(run_id: str, rows: Iterable[ArticleRow], current: dict[str, str]) -
 
 def _new_revisions(revisions: Iterable[RevisionRow], current: dict[str, str]) -> Iterator[RevisionRow]:
     """The revisions to stage: not those equal to their article's loaded content (``current``,
-    filled by the time they stream), which _merge_revisions adds from stage_articles anyway.
-    Staged files (stage.StagedRevisions) skip those lines without decoding them."""
-    excluding = getattr(revisions, "excluding", None)
-    if excluding is not None:
-        return excluding(current)
+    filled by the time they stream), which _merge_revisions adds from stage_articles anyway."""
     return (r for r in revisions if current.get(r.article_id) != r.content_hash)
 
 
-def _array_literal(values: Any) -> str:
-    """A text[] value as a PostgreSQL array literal (``{"a","b \\"c\\""}``): every element
-    quoted, backslash and double quote escaped inside (COPY's own escaping applies on top)."""
-    if not values:
-        return "{}"
-    if not isinstance(values, (list, tuple)) or not all(type(v) is str for v in values):
-        raise LoadError(f"keywords must be a list of strings, not {values!r}")
-    parts = []
-    for value in values:
-        if "\\" in value:
-            value = value.replace("\\", "\\\\")
-        if '"' in value:
-            value = value.replace('"', '\\"')
-        parts.append(value)
-    return '{"' + '","'.join(parts) + '"}'
-
-
 def _staged_values(articles: Iterable[ArticleRow], run_id: str) -> Iterator[list[Any]]:
-    """Each article's STAGED_ARTICLE_COLUMNS values, with the batch's run id (text[] columns as
-    array literals: COPY reads them as text)."""
+    """Each article's STAGED_ARTICLE_COLUMNS values, with the batch's run id (keywords checked:
+    psycopg 3 dumps them as a text[])."""
     values = operator.attrgetter(*STAGED_ARTICLE_COLUMNS)
     at = STAGED_ARTICLE_COLUMNS.index("run_id")
-    arrays = [STAGED_ARTICLE_COLUMNS.index(c) for c in ARRAY_COLUMNS]
+    tags = STAGED_ARTICLE_COLUMNS.index("keywords")
     for row in articles:
         staged = list(values(row))
         staged[at] = run_id
-        for i in arrays:
-            try:
-                staged[i] = _array_literal(staged[i])
-            except LoadError as err:
-                raise LoadError(f"run {run_id}: article {row.article_id} {err}") from None
+        keywords = staged[tags]
+        if keywords and not (isinstance(keywords, (list, tuple)) and all(type(v) is str for v in keywords)):
+            raise LoadError(f"run {run_id}: article {row.article_id} keywords must be a list of strings, "
+                            f"not {keywords!r}")
         yield staged
 
 
@@ -284,23 +225,19 @@ def _run_time(batch: LoadBatch) -> datetime | None:
     return parse_time(batch.stats.finished_at) or parse_time(batch.stats.started_at)
 
 
+_CREATE_STAGE_ARTICLES_SQL = f"""
+    CREATE TABLE {_quoted(STAGE_ARTICLES)}
+    AS SELECT {_column_list(STAGED_ARTICLE_COLUMNS)} FROM yonhap.articles WITH NO DATA
+"""  # noqa: S608 (fixed names)
+
+
 def _create_stage_tables(cur) -> None:
-    """Staging tables for this transaction. The articles one is an UNLOGGED table in schema
-    yonhap_load, not a temp table, so that parallel workers can compute its search vectors;
+    """Staging tables for this transaction. The articles one is a table in schema yonhap_load,
+    not a temp table, so that parallel workers can compute its search vectors;
     it is created inside the load transaction (invisible to others, gone on rollback) and
     dropped before the commit."""
-    from psycopg2 import sql
-
     cur.execute(f"DROP TABLE IF EXISTS {STAGE_ARTICLES}")
-    cur.execute(
-        sql.SQL(
-            "CREATE UNLOGGED TABLE {} WITH (autovacuum_enabled = false) "
-            "AS SELECT {} FROM yonhap.articles WITH NO DATA"
-        ).format(
-            sql.Identifier(*STAGE_ARTICLES.split(".")),
-            sql.SQL(", ").join(map(sql.Identifier, STAGED_ARTICLE_COLUMNS)),
-        )
-    )
+    cur.execute(_CREATE_STAGE_ARTICLES_SQL)
     cur.execute(
         """
         CREATE TEMP TABLE stage_revisions (
@@ -330,14 +267,66 @@ class LoadResult:
     seconds: dict[str, float]  # per phase, for operators and bench/bench_load
 
 
-def prepare_session(conn) -> None:
-    """Session settings for a connection that will run load_batch, set before it touches any
-    temporary table (PostgreSQL refuses temp_buffers after that): the batch's search vectors
-    (about 130 MB per 50k articles) then stay in memory between the parallel query that makes
-    them and the INSERT that reads them, instead of going through temporary files."""
-    with conn.cursor() as cur:
-        cur.execute("SET temp_buffers = '256MB'")  # allocated only as the temp tables grow
-    conn.commit()
+def _load_connection(conn):
+    """A psycopg 3 connection to the database of ``conn`` (psycopg2), as the same role, in
+    autocommit (load_batch opens its one transaction on it); the caller closes it."""
+    import psycopg  # lazy: psycopg is not needed for --help / DAG parsing
+    from psycopg.types.json import set_json_dumps  # lazy: as above
+
+    params = conn.info.dsn_parameters  # all but the password
+    if conn.info.password:
+        params["password"] = conn.info.password
+    load = psycopg.connect(**params, client_encoding="UTF8", autocommit=True)
+    set_json_dumps(_json_dumps, load)
+    return load
+
+
+@contextmanager
+def _as_psycopg2_errors() -> Iterator[None]:
+    """psycopg 3 errors raised as the psycopg2 ones the project's callers handle (e.g. an outage
+    named as such: yonhap.pipeline.stages.describe_error): by SQLSTATE, and a lost or refused
+    connection (class 08, 57P0x, none) as psycopg2 reports it, a plain OperationalError."""
+    import psycopg  # lazy: psycopg is not needed for --help / DAG parsing
+    import psycopg2.errors  # lazy: as above
+
+    try:
+        yield
+    except psycopg.Error as err:
+        code = err.sqlstate or ""
+        if isinstance(err, psycopg.InterfaceError):
+            cls = psycopg2.InterfaceError
+        elif isinstance(err, psycopg.OperationalError) and (not code or code.startswith(("08", "57P0"))):
+            cls = psycopg2.OperationalError
+        else:
+            try:
+                cls = psycopg2.errors.lookup(code) if code else psycopg2.Error
+            except KeyError:
+                cls = psycopg2.Error
+        raise cls(str(err)) from err
+
+
+class _Psycopg2Cursor:
+    """The load's psycopg 3 cursor with the psycopg2 cursor API that ``after_articles`` hooks
+    use (parquet.EncodedBeforeCommit: execute, mogrify, copy_expert of a ``COPY … TO STDOUT``
+    into a binary file): statements are rendered client-side by psycopg2 on the caller's
+    connection, run on the load's transaction, and fail with psycopg2's errors. Only until
+    storage/parquet.py reads on a psycopg 3 cursor itself."""
+
+    def __init__(self, cur, conn) -> None:
+        self._cur, self._conn = cur, conn
+
+    def mogrify(self, query, params=None) -> bytes:
+        with self._conn.cursor() as cur:
+            return cur.mogrify(query, params)
+
+    def execute(self, query, params=None) -> None:
+        with _as_psycopg2_errors():
+            self._cur.execute(self.mogrify(query, params).decode())
+
+    def copy_expert(self, statement: str, file, size: int = 8192) -> None:
+        with _as_psycopg2_errors(), self._cur.copy(statement) as copy:
+            for block in copy:
+                file.write(block)
 
 
 # Inside load_batch: the batch's loaded rows (conflicting URLs removed), as a condition on yonhap.articles.
@@ -345,12 +334,14 @@ LOADED_ROWS_SQL = "article_id IN (SELECT article_id FROM yonhap_load.stage_artic
 
 
 def load_batch(conn, batch: LoadBatch, *, after_articles: Callable[[Any, str], None] | None = None) -> LoadResult:
-    """Load ``batch`` in one transaction on ``conn`` (committed on success, rolled back on
-    any error). The crawl_runs row must exist or ``batch.stats`` be given.
+    """Load ``batch`` into the database of ``conn`` (a psycopg2 connection, left as it is) in one
+    transaction, on a psycopg 3 connection opened for it (committed on success, rolled back on
+    any error, closed before returning; its errors are raised as psycopg2's). The crawl_runs
+    row must exist or ``batch.stats`` be given.
 
     ``after_articles(cur, LOADED_ROWS_SQL)`` is called inside the transaction once the
-    articles are merged and final, when some were inserted or updated (the curated files
-    are read there: parquet.EncodedBeforeCommit)."""
+    articles are merged and final, when some were inserted or updated, with a psycopg2-style
+    cursor on it (the curated files are read there: parquet.EncodedBeforeCommit)."""
     load_articles = batch.gate.success
     run_time = _run_time(batch)
     counts: dict[str, int] = {}
@@ -366,16 +357,10 @@ def load_batch(conn, batch: LoadBatch, *, after_articles: Callable[[Any, str], N
     current: dict[str, str] = {}  # filled while the articles stream into COPY
     articles = _checked(batch.run_id, batch.articles if load_articles else (), current)
     revisions = _new_revisions(batch.revisions if load_articles else (), current)
-    conn.set_client_encoding("UTF8")
-    with conn:
-        with conn.cursor() as cur:
+    conn.set_client_encoding("UTF8")  # what the hook's statements are rendered in
+    with _as_psycopg2_errors(), _load_connection(conn) as load, load.transaction():
+        with load.cursor() as cur:
             cur.execute("SET LOCAL statement_timeout = 0")
-            cur.execute("SET LOCAL work_mem = '64MB'")  # the merges' sorts and hashes stay in memory
-            # New search-index entries go to the GIN pending list (appended, cheap) instead of
-            # being merged into the index row by row inside the transaction; another connection
-            # merges them meanwhile and after the commit (merge_search_index, driven by
-            # stage.SearchIndexMerger). Searches stay correct: PostgreSQL scans the list too.
-            cur.execute("SET LOCAL gin_pending_list_limit = %s", (GIN_PENDING_LIST_LIMIT,))
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOAD_LOCK_KEY,))
             lap("lock")
             _create_stage_tables(cur)
@@ -400,9 +385,7 @@ def load_batch(conn, batch: LoadBatch, *, after_articles: Callable[[Any, str], N
                 ((e.url, e.status, e.error, e.attempts, e.at) for e in batch.errors),
                 "crawl error",
             )
-            # New tables have no statistics otherwise; only the join keys need them (all columns,
-            # bodies included, took most of a second per 50k rows).
-            cur.execute("ANALYZE yonhap_load.stage_articles (article_id, url, content_hash)")
+            cur.execute("ANALYZE yonhap_load.stage_articles")  # a new table has no statistics otherwise
             lap("copy")
             _pause_for_tests()
             _ensure_run_row(cur, batch)
@@ -414,7 +397,7 @@ def load_batch(conn, batch: LoadBatch, *, after_articles: Callable[[Any, str], N
             counts["touched_not_modified"] = _touch_not_modified(cur, batch, run_time)
             lap("merge_articles")
             if after_articles is not None and (inserted or updated):
-                after_articles(cur, LOADED_ROWS_SQL)
+                after_articles(_Psycopg2Cursor(cur, conn), LOADED_ROWS_SQL)
                 lap("read_curated")
             counts["revisions_added"] = _merge_revisions(cur, batch.run_id, run_time)
             lap("merge_revisions")
@@ -443,7 +426,6 @@ def merge_search_index(conn) -> int:
     with conn:
         with conn.cursor() as cur:
             cur.execute("SET LOCAL statement_timeout = 0")
-            cur.execute("SET LOCAL maintenance_work_mem = '256MB'")  # fewer, larger merge passes
             cur.execute("SELECT gin_clean_pending_list(%s::regclass)", (SEARCH_INDEX,))
             (pages,) = cur.fetchone()
     return int(pages)
@@ -504,46 +486,33 @@ def _compute_search_vectors(cur) -> int:
     return count
 
 
+_UPDATE_ARTICLES_SQL = f"""
+    UPDATE yonhap.articles a SET {", ".join(f"{c} = s.{c}" for c in map(_quoted, STAGED_ARTICLE_COLUMNS))},
+        search_vector = coalesce(v.search_vector, a.search_vector),
+        last_seen_at = greatest(a.last_seen_at, coalesce(s.fetched_at, %(run_time)s, now()))
+    FROM yonhap_load.stage_articles s LEFT JOIN stage_vectors v ON v.article_id = s.article_id
+    WHERE a.article_id = s.article_id
+      AND (a.fetched_at IS NULL OR s.fetched_at IS NULL OR s.fetched_at >= a.fetched_at)
+      AND ({_column_list(COMPARED_COLUMNS, "a.")}) IS DISTINCT FROM ({_column_list(COMPARED_COLUMNS, "s.")})
+"""  # noqa: S608 (fixed names)
+_INSERT_ARTICLES_SQL = f"""
+    INSERT INTO yonhap.articles ({_column_list(STAGED_ARTICLE_COLUMNS)}, first_seen_at, last_seen_at, search_vector)
+    SELECT {_column_list(STAGED_ARTICLE_COLUMNS, "s.")}, coalesce(s.fetched_at, %(run_time)s, now()),
+           coalesce(s.fetched_at, %(run_time)s, now()), v.search_vector
+    FROM yonhap_load.stage_articles s LEFT JOIN stage_vectors v ON v.article_id = s.article_id
+    WHERE NOT EXISTS (SELECT 1 FROM yonhap.articles a WHERE a.article_id = s.article_id)
+"""  # noqa: S608 (fixed names)
+
+
 def _merge_articles(cur, run_time: datetime | None) -> tuple[int, int]:
     """(inserted, updated). Existing ids are UPDATEd first, only when the fetch is not older and
     some column differs, so identical rows are never rewritten (and the rows the INSERT below
     adds are never compared); new ids are then a plain INSERT (no speculative-insertion
     overhead; the load lock keeps other loads out). search_vector comes from stage_vectors
     (new rows, changed title/body) or stays as stored."""
-    from psycopg2 import sql
-
-    updates = sql.SQL(", ").join(sql.SQL("{0} = s.{0}").format(sql.Identifier(c)) for c in STAGED_ARTICLE_COLUMNS)
-    stored_row = sql.SQL(", ").join(sql.SQL("a.{}").format(sql.Identifier(c)) for c in COMPARED_COLUMNS)
-    staged_row = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in COMPARED_COLUMNS)
-    cur.execute(
-        sql.SQL(
-            """
-            UPDATE yonhap.articles a SET {updates},
-                search_vector = coalesce(v.search_vector, a.search_vector),
-                last_seen_at = greatest(a.last_seen_at, coalesce(s.fetched_at, %(run_time)s, now()))
-            FROM yonhap_load.stage_articles s LEFT JOIN stage_vectors v ON v.article_id = s.article_id
-            WHERE a.article_id = s.article_id
-              AND (a.fetched_at IS NULL OR s.fetched_at IS NULL OR s.fetched_at >= a.fetched_at)
-              AND ({stored_row}) IS DISTINCT FROM ({staged_row})
-            """
-        ).format(updates=updates, stored_row=stored_row, staged_row=staged_row),
-        {"run_time": run_time},
-    )
+    cur.execute(_UPDATE_ARTICLES_SQL, {"run_time": run_time})
     updated = cur.rowcount
-    cols = sql.SQL(", ").join(map(sql.Identifier, STAGED_ARTICLE_COLUMNS))
-    staged_cols = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in STAGED_ARTICLE_COLUMNS)
-    cur.execute(
-        sql.SQL(
-            """
-            INSERT INTO yonhap.articles ({cols}, first_seen_at, last_seen_at, search_vector)
-            SELECT {staged_cols}, coalesce(s.fetched_at, %(run_time)s, now()),
-                   coalesce(s.fetched_at, %(run_time)s, now()), v.search_vector
-            FROM yonhap_load.stage_articles s LEFT JOIN stage_vectors v ON v.article_id = s.article_id
-            WHERE NOT EXISTS (SELECT 1 FROM yonhap.articles a WHERE a.article_id = s.article_id)
-            """
-        ).format(cols=cols, staged_cols=staged_cols),
-        {"run_time": run_time},
-    )
+    cur.execute(_INSERT_ARTICLES_SQL, {"run_time": run_time})
     return cur.rowcount, updated
 
 
@@ -664,7 +633,7 @@ def _resolve_errors(cur, batch: LoadBatch, run_time: datetime | None) -> int:
 
 
 def _finish_run_row(cur, batch: LoadBatch, counts: dict[str, int]) -> bool:
-    from psycopg2.extras import Json
+    from psycopg.types.json import Jsonb  # lazy: psycopg is not needed for --help / DAG parsing
 
     gate, stats = batch.gate, batch.stats
     status = STATUS_SUCCEEDED if gate.success else STATUS_BLOCKED
@@ -683,7 +652,7 @@ def _finish_run_row(cur, batch: LoadBatch, counts: dict[str, int]) -> bool:
         "quality_success": gate.success,
         "quality_report_uri": gate.report_uri,
         "message": message,
-        "stats": Json({"crawl": stats.to_dict() if stats else None, "gate": gate.to_dict()}),
+        "stats": Jsonb({"crawl": stats.to_dict() if stats else None, "gate": gate.to_dict()}),
     }
     # Changing the run's content invalidates its curated file (rewritten after the commit).
     cur.execute(
