@@ -35,7 +35,7 @@ PER_DAY = 1000
 
 def _trial(rows_wanted: int) -> dict:
     """One cold run in this process; returns timings in seconds."""
-    from tests.test_expectations import row_from_truth
+    from tests.gate_support import row_from_truth
     from yonhap.core.timeutil import Window
     from yonhap.replica.corpus import Corpus
 
