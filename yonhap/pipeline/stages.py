@@ -159,11 +159,7 @@ def rebuild_curated(settings: Settings, window: Window) -> dict[str, Any]:
     """Rebuild the window's curated/ days whose files miss stored articles (a reprocess runs
     it after its load: the archive came back, curated files may not have)."""
     dates = window.kst_dates()
-    conn = db.connect(settings)
-    try:
-        report = curated.rebuild(settings, conn, dates[0], dates[-1])
-    finally:
-        conn.close()
+    report = rebuild_curated_days(settings, dates[0], dates[-1])
     return {"curated_rebuilt": len(report.rebuilt), "curated_days": report.rebuilt}
 
 
@@ -342,7 +338,10 @@ def run_window(
         summary.crawl = step("crawl", crawl, window, reprocess=reprocess)
         summary.transform = step("transform", transform, window)
         summary.gate = step("validate", validate, window)
-        summary.load = step("load", load_then_rebuild if reprocess else load, *((window,) if reprocess else ()))
+        if reprocess:
+            summary.load = step("load", load_then_rebuild, window)
+        else:
+            summary.load = step("load", load)
     except StageFailed as err:
         summary.status = STATUS_FAILED
         summary.failed_stage = err.stage
