@@ -1,13 +1,20 @@
 """
-### Yonhap French service: hourly ingest (`yonhap_fr_ingest`)
+### Yonhap French service: ingest (`yonhap_fr_ingest`), event-driven with an hourly safety net
 
-Each run owns its **data interval** `[start, end)` (one hour, Asia/Seoul). Articles are
-sometimes listed late, so the crawl window starts **2 hours before** the interval
-(`INGEST_LOOKBACK`); dedupe and idempotent upserts make the overlap harmless.
+Two kinds of run, one DAG:
+- **event runs** (run type *asset_triggered*): the feed watcher in the triggerer polls the site
+  every `YONHAP_POLL_SECONDS` (one conditional request) and announces new or changed article
+  ids as events of the asset `yonhap_fr_feed`; the run fetches **exactly those ids** in the
+  one-task fast lane `fresh` (crawl, transform, gate, load in one process).
+- **hourly runs**: each owns its **data interval** `[start, end)` (one hour, Asia/Seoul) and
+  crawls from **2 hours before** it (`INGEST_LOOKBACK`) through list pages and the feed: the
+  safety net for anything the feed missed. Dedupe and idempotent upserts make overlaps harmless.
 
 | task | what it does |
 |---|---|
-| `plan` | computes the run id and crawl window, applies DB migrations, creates the bucket, writes the `running` row in `yonhap.crawl_runs` |
+| `plan` | computes the run id and what it owns (interval or announced ids), applies DB migrations, creates the bucket, writes the `running` row in `yonhap.crawl_runs` |
+| `lane` | event run → `fresh`; hourly run → `crawl` (the other lane shows *skipped*) |
+| `fresh` | event runs: fetch the announced ids, transform, validate, load (the seconds per stage in its log) |
 | `crawl` | Scrapy in its own process, pool `yonhap_site`: list pages + RSS, conditional requests, retries earlier failed URLs; raw WARC to `raw/` |
 | `transform` | clean, normalize, dedupe, story linking, revisions (S3 staging) |
 | `validate` | Great Expectations gate; report under `quality/<run_id>/` (link in the log) |
@@ -24,26 +31,39 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from airflow.sdk import CronDataIntervalTimetable, dag
+from airflow.sdk import AssetOrTimeSchedule, CronDataIntervalTimetable, dag
 
 from yonhap.airflow import tasks
-from yonhap.airflow.tasks import CRAWL_TIMEOUT_HOURLY, DEFAULT_ARGS, TAGS, failure_callbacks
+from yonhap.airflow.tasks import (
+    CRAWL_TIMEOUT_EVENT,
+    CRAWL_TIMEOUT_HOURLY,
+    DEFAULT_ARGS,
+    FEED_ASSET,
+    TAGS,
+    failure_callbacks,
+)
 from yonhap.core.timeutil import KST
 
 
 @dag(
     dag_id="yonhap_fr_ingest",
-    schedule=CronDataIntervalTimetable("0 * * * *", timezone="Asia/Seoul"),
+    # Runs on every feed event, and every hour on the interval timetable (real intervals).
+    schedule=AssetOrTimeSchedule(
+        timetable=CronDataIntervalTimetable("0 * * * *", timezone="Asia/Seoul"), assets=[FEED_ASSET]
+    ),
     start_date=datetime(2024, 6, 1, tzinfo=KST),
     catchup=False,
-    max_active_runs=3,
+    max_active_runs=4,
     default_args={**DEFAULT_ARGS, "on_failure_callback": failure_callbacks()},
     doc_md=__doc__,
-    tags=[*TAGS, "hourly"],
+    tags=[*TAGS, "hourly", "event-driven"],
 )
 def yonhap_fr_ingest():
     run = tasks.plan_interval()
+    lane = tasks.choose_lane(run)
+    lane >> tasks.fresh.override(execution_timeout=CRAWL_TIMEOUT_EVENT)(run)
     crawled = tasks.crawl.override(execution_timeout=CRAWL_TIMEOUT_HOURLY)(run)
+    lane >> crawled
     transformed = tasks.transform(run, crawled)
     gate = tasks.validate(run, transformed)
     tasks.load(run, gate)

@@ -21,7 +21,7 @@ from typing import Any
 from expectations import features as f
 from expectations import suites as s
 from expectations import thresholds as t
-from expectations.volume import VolumeBand, archive_band, volume_band
+from expectations.volume import VolumeBand, archive_band, targeted_band, volume_band
 from yonhap.core.schema import ArticleRow, GateSummary, RejectedItem
 from yonhap.core.timeutil import Window, to_kst, utcnow
 
@@ -182,6 +182,7 @@ def check_batch(
     docs_dir: Path | None = None,
     unchanged: int = 0,
     from_archive: bool = False,
+    targets: int = 0,
 ) -> GateResult:
     """Validate ``rows`` (ArticleRow dicts) for the run owning ``window``.
 
@@ -191,11 +192,17 @@ def check_batch(
     ``unchanged``: articles the crawl saw but that answered 304 (not in ``rows``); they
     count towards the volume band. ``from_archive``: the rows were re-parsed from the raw
     archive (reprocess): the site's volume is not being measured, so the band is open (days
-    without archived pages are named by the crawl stage instead).
+    without archived pages are named by the crawl stage instead). ``targets``: an event run
+    fetched that many announced ids; the band is [0, targets] (expectations.volume).
     """
     now = now or utcnow()
     good, rejected = _schema_rows(rows, run_id)
-    band = archive_band() if from_archive else volume_band(history, window, run_id)
+    if from_archive:
+        band = archive_band()
+    elif targets:
+        band = targeted_band(targets)
+    else:
+        band = volume_band(history, window, run_id)
     gx_result = runtime().run(
         f.build_frame(good), suite_parameters(window, band, now, unchanged), run_id, docs_dir
     )

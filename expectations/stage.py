@@ -46,7 +46,7 @@ def validate(settings: Settings, run_id: str, window: Window, history: list[dict
 
     with tempfile.TemporaryDirectory(prefix=f"gx-docs-{run_id}-") as docs:
         result = gate.check_batch(rows, window, history, run_id, docs_dir=Path(docs), unchanged=unchanged,
-                                  from_archive=_from_archive(stats))
+                                  from_archive=_from_archive(stats), targets=int(stats.get("targets") or 0))
         summary = result.summary
         summary.results_uri, summary.report_uri = publish_evidence(
             settings, run_id, result.results, Path(docs)
@@ -62,6 +62,12 @@ def validate(settings: Settings, run_id: str, window: Window, history: list[dict
         print(f"  browse (valid 7 days): {http_link(settings, page)}")
     sys.stdout.flush()
     return summary
+
+
+def warm() -> None:
+    """Import Great Expectations and build the gate's context now (seconds), e.g. in a thread
+    while the crawl runs, so the validation itself starts warm."""
+    gate.runtime()
 
 
 def _crawl_stats(settings: Settings, run_id: str) -> dict[str, Any]:

@@ -69,6 +69,8 @@ def comparable_counts(history: list[dict[str, Any]], window: Window, run_id: str
         count = _count(run)
         if run_start is None or run_end is None or count is None or not _healthy(run):
             continue
+        if run.get("kind") == "event":
+            continue  # a handful of announced ids says nothing about an hour's volume
         if run_start >= window.start:
             continue  # only the past teaches what is normal
         kst = to_kst(run_start)
@@ -103,6 +105,13 @@ def archive_band() -> VolumeBand:
     """A reprocess counts what the raw archive holds, not what the site published: no band
     (a missing archive day is reported by the crawl stage, naming the day)."""
     return VolumeBand(0, 2**31 - 1, "reprocess: rows come from the raw archive, not from the site", False, 0)
+
+
+def targeted_band(targets: int) -> VolumeBand:
+    """An event run fetches the ids the feed announced: it can find at most that many, and
+    the site's volume is measured by the hourly runs, not by these small batches."""
+    return VolumeBand(0, max(1, targets), f"event run: {targets} announced id(s); volume is checked by the hourly runs",
+                      False, 0)
 
 
 def _span(days: float) -> str:

@@ -138,11 +138,13 @@ def crawl(
     *,
     validators: dict[str, dict] | None = None,
     retry_urls: list[str] | None = None,
+    targets: list[str] | None = None,
     parsers: list[str] | None = None,
     scrapy_overrides: dict[str, Any] | None = None,
     timeout: float | None = None,
 ) -> CrawlStats:
-    """Crawl every article published in ``window`` (see module doc). ``parsers`` limits the
+    """Crawl every article published in ``window`` (see module doc), or only the article ids
+    ``targets`` (an event run: no feed, no list walk, no retries). ``parsers`` limits the
     registered layout parsers by name; ``scrapy_overrides`` adds Scrapy settings (tests)."""
     Registry.from_names(parsers)  # a bad parser name fails here, not in the subprocess
     s3.ensure_bucket(settings)
@@ -163,13 +165,15 @@ def crawl(
             "window_end": window.end.isoformat(),
             "validators": _validators(archive.kept),
             "retry_urls": list(retry_urls or []),
+            "targets": list(targets or []),
             "parsers": parsers,
             "out_dir": str(work),
             "scrapy_settings": scrapy_overrides or {},
         }
         config_path = work / "config.json"
         config_path.write_text(json.dumps(config), encoding="utf-8")
-        _emit(f"crawl {run_id}: {settings.base_url} window {window}")
+        what = f"{len(targets)} announced ids" if targets else f"window {window}"
+        _emit(f"crawl {run_id}: {settings.base_url} {what}")
         _run_subprocess(config_path, timeout)
 
         spider_out = json.loads((work / "spider.json").read_text(encoding="utf-8"))
@@ -180,6 +184,7 @@ def crawl(
         staging.write_jsonl(settings, run_id, staging.CRAWL_ERRORS, (e.to_dict() for e in errors))
         stats = _crawl_stats(run_id, window, spider_out, items, errors, started_at)
         stats.archive_missing = len(archive.missing)
+        stats.targets = len(targets or [])
         staging.write_json(settings, run_id, staging.CRAWL_STATS, stats.to_dict())
         _emit(
             f"crawl {run_id}: {stats.items} items, {stats.not_modified} not modified, "

@@ -8,7 +8,8 @@ set-based merge per table:
   than the stored one AND some column differs (``IS DISTINCT FROM``), so reloading a batch
   is a true no-op. ``first_seen_at`` is kept; ``last_seen_at`` moves forward to the fetch
   time (never back). Articles answered 304 (CrawlStats.not_modified_ids) get ``last_seen_at``
-  touched to the crawl's finish time.
+  touched to the crawl's finish time. ``loaded_at`` (the load transaction's time) and
+  ``loaded_by_run`` are set when a row is inserted, never after (migration 0005).
 * canonical URL already owned by ANOTHER article id: that row is not loaded; it becomes a
   rejected item (stage ``load``). The article id is the identity (the site's URLs embed it),
   so a second id on one URL means a canonicalisation problem to look at, not the same article.
@@ -17,7 +18,10 @@ set-based merge per table:
 * rejected_items / crawl_errors: keyed per run (item_key / url), so a rerun of a run_id
   replaces that run's rows without duplicating or rewriting unchanged ones.
 * crawl_errors of earlier fetches of a URL that now loaded get ``resolved_at``.
-* crawl_runs: counts, status, quality result; updated only when something differs.
+* crawl_runs: counts, status, quality result, freshness figures; updated only when something
+  differs. The freshness figures (``fresh_articles``, ``freshness_p50_s``, ``freshness_p95_s``)
+  are over the articles the run FIRST loaded (loaded_by_run), whichever load of it did: a
+  rerun reports the same figures, and an article an earlier run loaded is not fresh for it.
 
 When the gate failed, no articles/revisions load; rejects, errors and the run row do.
 All loads are serialised by a transaction-scoped advisory lock (revision numbering and the
@@ -62,6 +66,8 @@ PAUSE_AFTER_COPY_ENV = "YONHAP_TEST_PAUSE_AFTER_COPY"
 PAUSE_MARKER = "yonhap-load: paused after COPY"
 
 LOADER_MAINTAINED = ("first_seen_at", "last_seen_at")
+# Set by the loader when it inserts a row, never changed (migration 0005; not ARTICLE_COLUMNS).
+LOADER_SET_ON_INSERT = ("loaded_at", "loaded_by_run")
 STAGED_ARTICLE_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c not in LOADER_MAINTAINED)
 # Compared to decide whether an existing row changes (everything we write).
 COMPARED_COLUMNS = STAGED_ARTICLE_COLUMNS
@@ -262,7 +268,7 @@ def _pause_for_tests() -> None:
 
 @dataclass
 class LoadResult:
-    counts: dict[str, int]
+    counts: dict[str, Any]  # ints, but freshness_p50_s / freshness_p95_s: float seconds or None
     loaded_ids: list[str]  # article ids this run loaded (written to the curated files)
     seconds: dict[str, float]  # per phase, for operators and bench/bench_load
 
@@ -392,9 +398,10 @@ def load_batch(conn, batch: LoadBatch, *, after_articles: Callable[[Any, str], N
             counts["url_conflicts"] = _reject_url_conflicts(cur, batch.run_id)
             counts["search_vectors"] = _compute_search_vectors(cur)
             lap("search_vectors")
-            inserted, updated = _merge_articles(cur, run_time)
+            inserted, updated = _merge_articles(cur, batch.run_id, run_time)
             counts["inserted"], counts["updated"] = inserted, updated
             counts["touched_not_modified"] = _touch_not_modified(cur, batch, run_time)
+            counts.update(_freshness_of_run(cur, batch.run_id))
             lap("merge_articles")
             if after_articles is not None and (inserted or updated):
                 after_articles(_Psycopg2Cursor(cur, conn), LOADED_ROWS_SQL)
@@ -496,24 +503,50 @@ _UPDATE_ARTICLES_SQL = f"""
       AND ({_column_list(COMPARED_COLUMNS, "a.")}) IS DISTINCT FROM ({_column_list(COMPARED_COLUMNS, "s.")})
 """  # noqa: S608 (fixed names)
 _INSERT_ARTICLES_SQL = f"""
-    INSERT INTO yonhap.articles ({_column_list(STAGED_ARTICLE_COLUMNS)}, first_seen_at, last_seen_at, search_vector)
+    INSERT INTO yonhap.articles ({_column_list(STAGED_ARTICLE_COLUMNS)}, first_seen_at, last_seen_at, search_vector,
+                                 {_column_list(LOADER_SET_ON_INSERT)})
     SELECT {_column_list(STAGED_ARTICLE_COLUMNS, "s.")}, coalesce(s.fetched_at, %(run_time)s, now()),
-           coalesce(s.fetched_at, %(run_time)s, now()), v.search_vector
+           coalesce(s.fetched_at, %(run_time)s, now()), v.search_vector, now(), %(run_id)s
     FROM yonhap_load.stage_articles s LEFT JOIN stage_vectors v ON v.article_id = s.article_id
     WHERE NOT EXISTS (SELECT 1 FROM yonhap.articles a WHERE a.article_id = s.article_id)
 """  # noqa: S608 (fixed names)
 
 
-def _merge_articles(cur, run_time: datetime | None) -> tuple[int, int]:
+def _merge_articles(cur, run_id: str, run_time: datetime | None) -> tuple[int, int]:
     """(inserted, updated). Existing ids are UPDATEd first, only when the fetch is not older and
     some column differs, so identical rows are never rewritten (and the rows the INSERT below
     adds are never compared); new ids are then a plain INSERT (no speculative-insertion
     overhead; the load lock keeps other loads out). search_vector comes from stage_vectors
-    (new rows, changed title/body) or stays as stored."""
+    (new rows, changed title/body) or stays as stored. Only the INSERT sets loaded_at (the
+    transaction's time) and loaded_by_run."""
     cur.execute(_UPDATE_ARTICLES_SQL, {"run_time": run_time})
     updated = cur.rowcount
-    cur.execute(_INSERT_ARTICLES_SQL, {"run_time": run_time})
+    cur.execute(_INSERT_ARTICLES_SQL, {"run_time": run_time, "run_id": run_id})
     return cur.rowcount, updated
+
+
+# The lag is yonhap.freshness's lag_seconds (migration 0005); percentile_cont skips rows
+# without published_at. Rounded to milliseconds (the run row stores the same values).
+_FRESHNESS_OF_RUN_SQL = """
+    SELECT count(*),
+           round(percentile_cont(0.5) WITHIN GROUP (ORDER BY f.lag_seconds)::numeric, 3)::double precision,
+           round(percentile_cont(0.95) WITHIN GROUP (ORDER BY f.lag_seconds)::numeric, 3)::double precision
+    FROM (
+        SELECT (extract(epoch FROM a.loaded_at) - extract(epoch FROM a.published_at))::double precision
+               AS lag_seconds
+        FROM yonhap.articles a
+        WHERE a.loaded_by_run = %(run_id)s
+    ) f
+"""
+
+
+def _freshness_of_run(cur, run_id: str) -> dict[str, Any]:
+    """``fresh_articles`` (articles the run first loaded, by any load of it: a rerun finds the
+    same) and the p50 / p95 of their publication -> load lag in seconds (None when it first
+    loaded none, or none of them has a published_at). One aggregate (index on loaded_by_run)."""
+    cur.execute(_FRESHNESS_OF_RUN_SQL, {"run_id": run_id})
+    fresh, p50, p95 = cur.fetchone()
+    return {"fresh_articles": fresh, "freshness_p50_s": p50, "freshness_p95_s": p95}
 
 
 def _touch_not_modified(cur, batch: LoadBatch, run_time: datetime | None) -> int:
@@ -632,7 +665,7 @@ def _resolve_errors(cur, batch: LoadBatch, run_time: datetime | None) -> int:
     return cur.rowcount
 
 
-def _finish_run_row(cur, batch: LoadBatch, counts: dict[str, int]) -> bool:
+def _finish_run_row(cur, batch: LoadBatch, counts: dict[str, Any]) -> bool:
     from psycopg.types.json import Jsonb  # lazy: psycopg is not needed for --help / DAG parsing
 
     gate, stats = batch.gate, batch.stats
@@ -653,6 +686,8 @@ def _finish_run_row(cur, batch: LoadBatch, counts: dict[str, int]) -> bool:
         "quality_report_uri": gate.report_uri,
         "message": message,
         "stats": Jsonb({"crawl": stats.to_dict() if stats else None, "gate": gate.to_dict()}),
+        "freshness_p50_s": counts["freshness_p50_s"],
+        "freshness_p95_s": counts["freshness_p95_s"],
     }
     # Changing the run's content invalidates its curated file (rewritten after the commit).
     cur.execute(
@@ -662,14 +697,16 @@ def _finish_run_row(cur, batch: LoadBatch, counts: dict[str, int]) -> bool:
             loaded = %(loaded)s, rejected = %(rejected)s, duplicates = %(duplicates)s,
             errors = %(errors)s, not_modified = %(not_modified)s,
             quality_success = %(quality_success)s, quality_report_uri = %(quality_report_uri)s,
-            message = %(message)s, stats = %(stats)s, curated_written = false
+            message = %(message)s, stats = %(stats)s, freshness_p50_s = %(freshness_p50_s)s::double precision,
+            freshness_p95_s = %(freshness_p95_s)s::double precision, curated_written = false
         WHERE run_id = %(run_id)s
           AND (status, pages, items, loaded, rejected, duplicates, errors, not_modified,
-               quality_success, quality_report_uri, message, stats)
+               quality_success, quality_report_uri, message, stats, freshness_p50_s, freshness_p95_s)
               IS DISTINCT FROM
               (%(status)s, %(pages)s, %(items)s, %(loaded)s, %(rejected)s, %(duplicates)s,
                %(errors)s, %(not_modified)s, %(quality_success)s, %(quality_report_uri)s,
-               %(message)s, %(stats)s::jsonb)
+               %(message)s, %(stats)s::jsonb, %(freshness_p50_s)s::double precision,
+               %(freshness_p95_s)s::double precision)
         """,
         {**values, "run_id": batch.run_id},
     )

@@ -24,7 +24,8 @@ _NAME_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 # Read-only analysts' role and what it may read (nothing else: not schema_migrations).
 READER_ROLE = "yonhap_reader"
-READER_SURFACE = ("articles", "article_revisions", "stories", "crawl_runs", "rejected_items", "crawl_errors")
+READER_SURFACE = ("articles", "article_revisions", "stories", "crawl_runs", "rejected_items", "crawl_errors",
+                  "freshness", "freshness_hourly")  # the views of migration 0005
 
 _BOOTSTRAP = """
 CREATE SCHEMA IF NOT EXISTS yonhap;

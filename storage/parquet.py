@@ -2,8 +2,9 @@
 
 Key: ``curated/articles/dt=YYYY-MM-DD/<run_id>.parquet``; ``dt`` is the KST publication date
 (the date in the article id when published_at is missing). One file per date the run
-touched; a rewrite replaces the file (idempotent). Columns: yonhap.core.schema.ARTICLE_COLUMNS in
-that order; times are ``timestamp[us, UTC]``; ``images`` and ``field_sources`` are JSON text
+touched; a rewrite replaces the file (idempotent). Columns: :data:`COLUMNS` (yonhap.core.schema.ARTICLE_COLUMNS,
+then the loader's ``loaded_at`` and ``loaded_by_run``: the table's columns but search_vector, in
+table order); times are ``timestamp[us, UTC]``; ``images`` and ``field_sources`` are JSON text
 (readable as-is by DuckDB, pandas, Spark); ``keywords`` is a ``list<string>`` (empty list when
 the article has no tags). zstd-compressed.
 
@@ -22,6 +23,7 @@ from datetime import date
 
 import msgspec
 
+from storage.load import LOADER_SET_ON_INSERT
 from storage.runs import STATUS_SUCCEEDED
 from yonhap.adapters import s3, staging
 from yonhap.core.config import Settings
@@ -30,7 +32,8 @@ from yonhap.core.timeutil import KST, article_date, to_kst
 
 log = logging.getLogger(__name__)
 PREFIX = "curated/articles"
-_TIME_COLUMNS = {"published_at", "updated_at", "first_seen_at", "last_seen_at", "fetched_at"}
+COLUMNS = (*ARTICLE_COLUMNS, *LOADER_SET_ON_INSERT)  # migration 0005 appended loaded_at, loaded_by_run
+_TIME_COLUMNS = {"published_at", "updated_at", "first_seen_at", "last_seen_at", "fetched_at", "loaded_at"}
 _JSON_COLUMNS = {"images", "field_sources"}
 _INT_COLUMNS = {"word_count"}
 _BOOL_COLUMNS = {"is_routine"}
@@ -51,7 +54,7 @@ def schema():
             return pa.list_(pa.string())
         return pa.string()
 
-    return pa.schema([pa.field(c, arrow_type(c)) for c in ARTICLE_COLUMNS])
+    return pa.schema([pa.field(c, arrow_type(c)) for c in COLUMNS])
 
 
 def key_for(run_id: str, day: date) -> str:
@@ -95,7 +98,7 @@ def copy_rows_csv(cur, where: str, params: tuple = ()) -> bytes:
 
     query = sql.SQL(
         "COPY (SELECT {} FROM yonhap.articles WHERE {} ORDER BY article_id) TO STDOUT WITH (FORMAT csv)"
-    ).format(sql.SQL(", ").join(map(column, ARTICLE_COLUMNS)), sql.SQL(where))
+    ).format(sql.SQL(", ").join(map(column, COLUMNS)), sql.SQL(where))
     sink = io.BytesIO()
     # COPY takes no server-side parameters: psycopg2 binds them client-side, as execute() does.
     cur.copy_expert(cur.mogrify(query, params).decode(), sink, size=1 << 20)
@@ -113,7 +116,7 @@ def table_from_csv(data: bytes):
     as_read = pa.schema([pa.field(f.name, pa.string()) if f.name in _LIST_COLUMNS else f for f in target])
     table = csv.read_csv(
         pa.BufferReader(data),
-        read_options=csv.ReadOptions(column_names=list(ARTICLE_COLUMNS)),
+        read_options=csv.ReadOptions(column_names=list(COLUMNS)),
         parse_options=csv.ParseOptions(newlines_in_values=True),
         convert_options=csv.ConvertOptions(
             column_types=as_read,

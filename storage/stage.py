@@ -103,8 +103,9 @@ def read_batch(settings: Settings, run_id: str) -> LoadBatch:
 
 
 def load(settings: Settings, run_id: str) -> dict[str, Any]:
-    """Load one run's staged batch (see module docstring); returns counts, the curated file
-    URIs, the reconciled runs and per-phase ``seconds``."""
+    """Load one run's staged batch (see module docstring); returns counts, the run's freshness
+    figures (``fresh_articles``, ``freshness_p50_s``, ``freshness_p95_s``: storage.load), the
+    curated file URIs, the reconciled runs and per-phase ``seconds``."""
     from storage import migrate, parquet
     from yonhap.adapters import db, s3
 

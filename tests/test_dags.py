@@ -30,9 +30,16 @@ out = {"import_errors": bag.import_errors, "dags": {},
        "file_warnings": {s.file: s.warning_num for s in bag.dagbag_stats}}
 for dag_id, dag in bag.dags.items():
     check_cycle(dag)
-    tt = dag.timetable
+    outer = dag.timetable
+    tt = getattr(outer, "timetable", outer)  # AssetOrTimeSchedule wraps the time part
+    condition = getattr(outer, "asset_condition", None)
+    assets = list(getattr(condition, "objects", []) or ([condition] if condition is not None else []))
     out["dags"][dag_id] = {
+        "schedule": type(outer).__name__,
         "timetable": type(tt).__name__,
+        "assets": [{"uri": getattr(a, "uri", None),
+                    "watchers": [{"name": w.name, "trigger": type(w.trigger).__module__ + "." + type(w.trigger).__name__}
+                                 for w in getattr(a, "watchers", [])]} for a in assets],
         "expression": getattr(tt, "_expression", getattr(tt, "expression", None)),
         "timezone": str(getattr(tt, "_timezone", getattr(tt, "timezone", ""))),
         "catchup": dag.catchup, "max_active_runs": dag.max_active_runs,
@@ -94,8 +101,11 @@ def test_dagbag_loads_every_dag_without_errors_or_warnings(dagbag):
     assert all(n == 0 for n in dagbag["file_warnings"].values()), dagbag["file_warnings"]
 
 
-def test_ingest_is_hourly_in_seoul_with_data_intervals(dagbag):
+def test_ingest_is_hourly_in_seoul_with_data_intervals_and_runs_on_feed_events(dagbag):
     ingest = dagbag["dags"]["yonhap_fr_ingest"]
+    assert ingest["schedule"] == "AssetOrTimeSchedule"
+    assert ingest["assets"] == [{"uri": "x-yonhap://feed", "watchers": [
+        {"name": "yonhap_fr_feed_watcher", "trigger": "yonhap.airflow.feed_trigger.SiteFeedTrigger"}]}]
     assert ingest["timetable"] == "CronDataIntervalTimetable"
     assert ingest["expression"] == "0 * * * *"
     assert "Seoul" in ingest["timezone"]
@@ -121,11 +131,15 @@ def test_chain_ends_in_load_that_publishes_the_articles_asset(dagbag, dag_id):
     tasks = dagbag["dags"][dag_id]["tasks"]
     prefix = "" if dag_id == "yonhap_fr_ingest" else "day."
     first = "crawl" if dag_id != "yonhap_fr_reprocess" else "reparse"
-    assert tasks[f"{prefix}{first}"]["upstream"] == ["plan"]
+    assert tasks[f"{prefix}{first}"]["upstream"] == (["lane", "plan"] if not prefix else ["plan"])
     assert set(tasks[f"{prefix}transform"]["upstream"]) == {f"{prefix}{first}", "plan"}
     assert set(tasks[f"{prefix}validate"]["upstream"]) == {f"{prefix}transform", "plan"}
     assert set(tasks[f"{prefix}load"]["upstream"]) == {f"{prefix}validate", "plan"}
     assert tasks[f"{prefix}load"]["outlets"] == ["x-yonhap://articles"]
+    if dag_id == "yonhap_fr_ingest":  # the event lane: one task after the branch, same asset
+        assert tasks["lane"]["upstream"] == ["plan"]
+        assert tasks["fresh"]["upstream"] == ["lane", "plan"]
+        assert tasks["fresh"]["outlets"] == ["x-yonhap://articles"]
     if prefix:  # one mapped partition per day
         assert all(t["mapped"] for tid, t in tasks.items() if tid.startswith("day."))
 
@@ -133,11 +147,12 @@ def test_chain_ends_in_load_that_publishes_the_articles_asset(dagbag, dag_id):
 def test_site_traffic_runs_in_the_site_pool_and_reprocess_does_not(dagbag):
     dags = dagbag["dags"]
     assert dags["yonhap_fr_ingest"]["tasks"]["crawl"]["pool"] == "yonhap_site"
+    assert dags["yonhap_fr_ingest"]["tasks"]["fresh"]["pool"] == "yonhap_site"
     assert dags["yonhap_fr_backfill"]["tasks"]["day.crawl"]["pool"] == "yonhap_site"
     assert dags["yonhap_fr_reprocess"]["tasks"]["day.reparse"]["pool"] != "yonhap_site"
     for dag in dags.values():
         in_pool = [tid for tid, t in dag["tasks"].items() if t["pool"] == "yonhap_site"]
-        assert all(tid.endswith("crawl") for tid in in_pool)
+        assert all(tid.endswith(("crawl", "fresh")) for tid in in_pool)
 
 
 def test_forms_have_from_and_to(dagbag):
@@ -299,3 +314,23 @@ def test_dag_docs_state_the_limits_the_code_applies():
     assert f"**{INGEST_LOOKBACK.seconds // 3600} hours before**" in ingest and f"`{SITE_POOL}`" in ingest
     for name in ("yonhap_fr_backfill.py", "yonhap_fr_reprocess.py"):
         assert f"at most {MAX_SPAN_DAYS} days" in (REPO / "dags" / name).read_text(), name
+
+
+def test_an_event_run_owns_exactly_the_announced_ids_and_replans_the_same():
+    from airflow.sdk.exceptions import AirflowFailException  # noqa: F401 -- the task turns the error into one
+
+    from yonhap.airflow.tasks import EVENT_WINDOW_PAD, announced_run
+    from yonhap.core.timeutil import KST, UTC
+    from yonhap.pipeline.stages import NoAnnouncedIds
+
+    a1, a2, a3 = "AFR20240618004100884", "AFR20240619000151884", "AFR20240619000200884"
+    t1, t2 = datetime(2024, 6, 19, 1, 0, tzinfo=UTC), datetime(2024, 6, 19, 1, 1, tzinfo=UTC)
+    events = [(t2, {"ids": [a3, a1]}), (t1, {"ids": [a2, "not-an-id", a3]})]
+    run = announced_run("asset_triggered__2024-06-19T01:01:00+00:00_x", events)
+    assert run["ids"] == [a2, a3, a1]  # event order, unique, junk dropped
+    assert run["kind"] == "event" and run["run_id"].startswith("event__asset_triggered__")
+    assert datetime.fromisoformat(run["window_start"]) == datetime(2024, 6, 18, tzinfo=KST)
+    assert datetime.fromisoformat(run["window_end"]) == t2 + EVENT_WINDOW_PAD
+    assert announced_run("asset_triggered__2024-06-19T01:01:00+00:00_x", list(reversed(events))) == run
+    with pytest.raises(NoAnnouncedIds):
+        announced_run("r", [(t1, {"ids": ["junk"]}), (t2, {})])

@@ -9,7 +9,7 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.settings import Settings as ScrapySettings
 
 from scrapers import settings as crawler_settings
-from scrapers.middlewares import BackoffRetryMiddleware, retry_after_seconds
+from scrapers.middlewares import BackoffRetryMiddleware
 from scrapers.warc import (
     LocalWarcArchive,
     local_files,
@@ -17,6 +17,7 @@ from scrapers.warc import (
     partition_date,
     read_record,
 )
+from yonhap.core.timeutil import retry_after_seconds
 
 
 def test_retry_after_parsing():

@@ -20,7 +20,8 @@ from yonhap.core.schema import CrawlError
 from yonhap.core.timeutil import KST, Window
 
 ROOT = Path(__file__).resolve().parent.parent
-ANALYST_SURFACE = ("articles", "article_revisions", "stories", "crawl_runs", "rejected_items", "crawl_errors")
+ANALYST_SURFACE = ("articles", "article_revisions", "stories", "crawl_runs", "rejected_items", "crawl_errors",
+                   "freshness", "freshness_hourly")
 
 
 def test_migrations_apply_once_and_are_idempotent(empty_database_url):
@@ -71,16 +72,18 @@ def test_an_edited_applied_migration_is_refused(empty_database_url, tmp_path):
 
 
 def test_schema_contract_columns_keys_and_indexes(db_conn):
+    from storage.parquet import COLUMNS
     from yonhap.core.schema import ARTICLE_COLUMNS
 
     cols = rows(db_conn, "SELECT column_name, data_type FROM information_schema.columns "
                          "WHERE table_schema = 'yonhap' AND table_name = 'articles' ORDER BY ordinal_position")
     names = [c for c, _ in cols]
     # search_vector (ours, not a contract column) sits where 0001 created it, before the
-    # columns later migrations appended
-    assert tuple(n for n in names if n != "search_vector") == ARTICLE_COLUMNS
+    # columns later migrations appended; the loader's own (0005) come last
+    assert tuple(n for n in names if n != "search_vector") == COLUMNS
+    assert COLUMNS == (*ARTICLE_COLUMNS, "loaded_at", "loaded_by_run")
     types = dict(cols)
-    for col in ("published_at", "updated_at", "first_seen_at", "last_seen_at", "fetched_at"):
+    for col in ("published_at", "updated_at", "first_seen_at", "last_seen_at", "fetched_at", "loaded_at"):
         assert types[col] == "timestamp with time zone"
     assert types["images"] == types["field_sources"] == "jsonb"
     assert types["byline"] == types["editor_note"] == "text" and types["keywords"] == "ARRAY"
@@ -90,6 +93,7 @@ def test_schema_contract_columns_keys_and_indexes(db_conn):
     indexes = {r[0] for r in rows(db_conn, "SELECT indexdef FROM pg_indexes WHERE schemaname = 'yonhap'")}
     joined = "\n".join(indexes)
     for fragment in ("(published_at)", "(story_id)", "(section, published_at)", "gin (search_vector)", "gin (keywords)",
+                     "(loaded_by_run)",
                      "UNIQUE INDEX articles_url_key", "(article_id, content_hash)"):
         assert fragment in joined
     fks = rows(db_conn, "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
@@ -108,12 +112,13 @@ def test_stories_view_latest_non_duplicate_version_with_count(settings, db_conn)
     stage.load(settings, "r1")
     got = rows(db_conn, "SELECT story_id, article_id, versions, version_label FROM yonhap.stories ORDER BY story_id")
     assert got == [(base.article_id, ld.article_id, 2, "LD"), (other.article_id, other.article_id, 1, None)]
-    # the view carries every article column, the round-2 ones included
+    # the view carries every article column, the round-2 ones and 0005's included
     view_cols = [c for (c,) in rows(db_conn, "SELECT column_name FROM information_schema.columns WHERE "
                                             "table_schema = 'yonhap' AND table_name = 'stories' ORDER BY ordinal_position")]
-    from yonhap.core.schema import ARTICLE_COLUMNS
+    from storage.parquet import COLUMNS
 
-    assert set(ARTICLE_COLUMNS) <= set(view_cols) and view_cols[-3:] == ["byline", "editor_note", "keywords"]
+    assert set(COLUMNS) <= set(view_cols) and view_cols[-5:] == [
+        "byline", "editor_note", "keywords", "loaded_at", "loaded_by_run"]
     assert rows(db_conn, "SELECT byline, editor_note, keywords FROM yonhap.stories WHERE article_id = %s",
                 (ld.article_id,)) == [(ld.byline, ld.editor_note, ld.keywords)]
 

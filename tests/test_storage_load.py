@@ -256,7 +256,7 @@ def test_hostile_strings_round_trip_byte_exact(settings, db_conn, tmp_path):
     import pyarrow.parquet as pq
     from psycopg2 import sql
 
-    from yonhap.core.schema import ARTICLE_COLUMNS
+    from storage.parquet import COLUMNS
 
     big = ("Un paragraphe très long. " * 44000)[:1_000_000] + "🚀"
     batch = []
@@ -292,7 +292,7 @@ def test_hostile_strings_round_trip_byte_exact(settings, db_conn, tmp_path):
     assert got == sorted((r.article_id, r.title, r.body) for r in batch)
     # every column of the file is the stored row (JSON as its text, times as instants)
     columns = sql.SQL(", ").join(sql.SQL("{}::text" if c in ("images", "field_sources") else "{}").format(
-        sql.Identifier(c)) for c in ARTICLE_COLUMNS)
+        sql.Identifier(c)) for c in COLUMNS)
     stored = rows(db_conn, sql.SQL("SELECT {} FROM yonhap.articles ORDER BY article_id").format(columns))
     curated = pq.read_table(path)
     assert [tuple(r.values()) for r in curated.to_pylist()] == stored

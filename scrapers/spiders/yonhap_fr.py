@@ -48,6 +48,9 @@ class YonhapFrSpider(scrapy.Spider):
         self.validators: dict[str, dict] = config.get("validators") or {}
         self.retry_urls: list[str] = config.get("retry_urls") or []
         self.use_feed: bool = config.get("use_feed", True)
+        # An event run names its ids: fetch exactly those (and its days' earlier failures,
+        # retry_urls), no feed, no list walk.
+        self.targets: list[str] = list(config.get("targets") or [])
         self.registry = Registry.from_names(config.get("parsers"))
         self.out_dir = Path(config["out_dir"])
         # Walk lookahead = the per-site concurrency: discovery keeps pace with downloads.
@@ -60,7 +63,11 @@ class YonhapFrSpider(scrapy.Spider):
 
     # -- requests ---------------------------------------------------------------------------
     async def start(self):
-        if self.use_feed:
+        if self.targets:
+            for article_id in self.targets:
+                yield self._article_request(article_id, reason="announced")
+            self.seek.phase = "done"
+        elif self.use_feed:
             yield scrapy.Request(
                 rss_url(self.base_url), callback=self.parse_feed, errback=self.feed_failed, priority=10
             )

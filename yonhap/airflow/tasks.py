@@ -14,12 +14,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from airflow.sdk import Asset, BaseHook, Param, get_current_context, task
+from airflow.sdk import Asset, AssetWatcher, BaseHook, Param, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
+from yonhap.airflow.feed_trigger import SiteFeedTrigger
 from yonhap.core.config import Settings
 from yonhap.core.runids import safe_run_id
-from yonhap.core.timeutil import KST, DayRangeError, Window, check_day_range, utcnow
+from yonhap.core.timeutil import KST, DayRangeError, Window, article_date, check_day_range, utcnow
 from yonhap.pipeline import stages
 
 log = logging.getLogger("yonhap.dags")
@@ -40,6 +41,17 @@ S3_CONN_ID = "yonhap_s3"
 # Airflow from loading every provider (boto3 included) to normalise the URI at parse time.
 ARTICLES_ASSET = Asset(name="yonhap_articles", uri="x-yonhap://articles", group="yonhap")
 
+# The site's feed, watched in the triggerer (yonhap.airflow.feed_trigger): each new or changed
+# article id it announces becomes an asset event, and yonhap_fr_ingest runs for those ids.
+FEED_ASSET = Asset(
+    name="yonhap_fr_feed", uri="x-yonhap://feed", group="yonhap",
+    watchers=[AssetWatcher(name="yonhap_fr_feed_watcher", trigger=SiteFeedTrigger())],
+)
+
+# An event run's window: from the KST day of its oldest announced id to a little after the
+# last announcement (the gate checks publication times against it).
+EVENT_WINDOW_PAD = timedelta(minutes=5)
+
 # Articles are sometimes listed after their publication time: each hourly run crawls from
 # LOOKBACK before its data interval; dedupe + idempotent upserts make the overlap harmless.
 INGEST_LOOKBACK = timedelta(hours=2)
@@ -57,6 +69,7 @@ DEFAULT_ARGS: dict[str, Any] = {
 }
 
 CRAWL_TIMEOUT_HOURLY = timedelta(minutes=50)  # below the hourly interval
+CRAWL_TIMEOUT_EVENT = timedelta(minutes=15)  # a handful of ids
 CRAWL_TIMEOUT_DAY = timedelta(hours=3)  # one KST day at the polite 1 s delay
 
 
@@ -125,6 +138,31 @@ def ingest_run(dag_run_id: str, interval_start: datetime, interval_end: datetime
     return run_descriptor(safe_run_id("ingest", dag_run_id), window, "airflow")
 
 
+def announced_run(dag_run_id: str, events: list[tuple[datetime, dict]]) -> dict[str, Any]:
+    """The run an asset-triggered ingest owns: the ids its feed events announced (in order,
+    unique) and a window covering them. ``events``: (event time, payload) pairs. The result
+    depends on the events only, so a retried `plan` plans the same run."""
+    ids: list[str] = []
+    for _when, payload in sorted(events, key=lambda e: e[0]):
+        ids.extend(i for i in (payload or {}).get("ids") or [] if isinstance(i, str))
+    ids = stages.announced_ids(ids)
+    first_day = min(d for d in map(article_date, ids) if d is not None)
+    start = datetime.combine(first_day, datetime.min.time(), KST)
+    end = max(when for when, _ in events) + EVENT_WINDOW_PAD
+    run = run_descriptor(safe_run_id("event", dag_run_id), Window(start, max(end, start + timedelta(minutes=1))), "event")
+    run["ids"] = ids
+    return run
+
+
+def feed_events(ctx) -> list[tuple[datetime, dict]]:
+    """(time, payload) of the feed watcher's events that triggered this run."""
+    try:
+        events = ctx["triggering_asset_events"][FEED_ASSET]
+    except KeyError:
+        return []
+    return [(e.timestamp, (e.extra or {}).get("payload") or {}) for e in events]
+
+
 class FormError(ValueError):
     """A backfill/reprocess form value is refused; the message says why, in one line."""
 
@@ -176,8 +214,9 @@ def form_params():
 
 
 def log_stats(stage: str, run: dict[str, str], stats: dict[str, Any]) -> None:
-    keys = ("items", "pages", "errors", "not_modified", "articles", "revisions", "rejects",
-            "rows_in", "rows_passed", "rows_rejected", "loaded", "rejected", "duplicates")
+    keys = ("targets", "items", "pages", "errors", "not_modified", "articles", "revisions", "rejects",
+            "rows_in", "rows_passed", "rows_rejected", "loaded", "rejected", "duplicates",
+            "fresh_articles", "freshness_p50_s", "freshness_p95_s")
     shown = {k: stats[k] for k in keys if k in stats}
     log.info("%s %s window [%s, %s): %s", stage, run["run_id"], run["window_start"], run["window_end"], shown)
     if stats.get("report_uri"):
@@ -255,7 +294,7 @@ def _run(fn, run: dict[str, str], *args, stage: str | None = None, **kwargs) -> 
         raise AirflowFailException(str(err)) from None
     log_stats(stage or fn.__name__, run, result)
     return {k: v for k, v in result.items() if isinstance(v, (str, int, float, bool, type(None)))
-            or k in ("failed_critical", "warnings")}
+            or k in ("failed_critical", "warnings", "seconds")}
 
 
 def prepare_runs(runs: list[dict[str, str]]) -> None:
@@ -267,12 +306,41 @@ def prepare_runs(runs: list[dict[str, str]]) -> None:
 
 
 @task(task_id="plan")
-def plan_interval() -> dict[str, str]:
-    """The run this data interval owns (crawl window = interval - LOOKBACK); its row."""
+def plan_interval() -> dict[str, Any]:
+    """The run this DAG run owns, and its row: for an hourly run its data interval (crawl
+    window = interval - LOOKBACK); for a run the feed watcher triggered, the announced ids."""
     ctx = get_current_context()
-    run = ingest_run(ctx["dag_run"].run_id, ctx["data_interval_start"], ctx["data_interval_end"])
+    events = feed_events(ctx)
+    if events:
+        try:
+            run = announced_run(ctx["dag_run"].run_id, events)
+        except stages.NoAnnouncedIds as err:
+            raise AirflowFailException(f"event run refused: {err}") from None
+        log.info("event run: %d announced id(s): %s", len(run["ids"]), " ".join(run["ids"]))
+    elif ctx.get("data_interval_start") is not None:
+        run = ingest_run(ctx["dag_run"].run_id, ctx["data_interval_start"], ctx["data_interval_end"])
+    else:  # triggered by hand without an interval: the hour that just ended, as the schedule would
+        end = utcnow().replace(minute=0, second=0, microsecond=0)
+        run = ingest_run(ctx["dag_run"].run_id, end - timedelta(hours=1), end)
     prepare_runs([run])
     return run
+
+
+@task.branch(task_id="lane")
+def choose_lane(run: dict[str, Any]) -> str:
+    """Event runs take the one-task fast lane; interval runs the four stage tasks."""
+    return "fresh" if run.get("ids") else "crawl"
+
+
+# First in line for the site slot: a fresh lane waits at most for the crawl holding it.
+@task(pool=SITE_POOL, task_id="fresh", outlets=[ARTICLES_ASSET], priority_weight=100, weight_rule="absolute")
+def fresh(run: dict[str, Any]) -> dict:
+    """An event run in one task: fetch exactly the announced ids, transform, validate (the
+    gate runs on every batch) and load (stages.ingest_announced: the seconds per stage are in
+    the log)."""
+    result = _run(stages.ingest_announced, run, window_of(run), run["ids"], stage="fresh")
+    log.info("fast lane seconds: %s", result.get("seconds"))
+    return result
 
 
 @task(task_id="plan", retries=0)

@@ -136,7 +136,7 @@ def _print_summary(summary) -> None:
         "load": summary.load,
     }
     for stage, info in rows.items():
-        shown = ", ".join(f"{k}={v}" for k, v in info.items() if isinstance(v, (int, bool)) and v is not None)
+        shown = ", ".join(f"{k}={v}" for k, v in info.items() if isinstance(v, (int, float, bool)) and v is not None)
         if stage == summary.failed_stage:
             shown = f"[red]{summary.error}"
         table.add_row(stage, shown or "-", f"{summary.durations.get(stage, 0):.1f}")

@@ -18,6 +18,9 @@ from urllib.parse import urlparse
 from yonhap import __version__
 
 PROJECT_URL = "https://github.com/yonhap-fr-pipeline/yonhap-pipeline"
+# The feed is never polled more often than this, whatever YONHAP_POLL_SECONDS says.
+MIN_POLL_SECONDS = 30.0
+
 DEFAULT_USER_AGENT = f"yonhap-pipeline/{__version__} (+{PROJECT_URL}; news archive crawler)"
 
 # Where the embedded local stack keeps its data (survives restarts); override for tests.
@@ -112,6 +115,8 @@ class Settings:
     base_url: str = "https://fr.yna.co.kr"
     download_delay: float = 1.0
     concurrency: int = 2
+    # Seconds between two polls of the feed by the Airflow triggerer (each poll: one request).
+    poll_seconds: float = 60.0
     user_agent: str = DEFAULT_USER_AGENT
     # None means "start the embedded local service" (yonhap.stack.services).
     database_url: str | None = None
@@ -135,6 +140,7 @@ class Settings:
             base_url=env_http_url("YONHAP_BASE_URL", env, cls.base_url) or cls.base_url,
             download_delay=_float("YONHAP_DOWNLOAD_DELAY", env, cls.download_delay),
             concurrency=env_int("YONHAP_CONCURRENCY", env, cls.concurrency, 1, 64),
+            poll_seconds=_float("YONHAP_POLL_SECONDS", env, cls.poll_seconds, MIN_POLL_SECONDS),
             user_agent=_user_agent("YONHAP_USER_AGENT", env),
             database_url=_database_url("DATABASE_URL", env),
             s3_endpoint_url=env_http_url("S3_ENDPOINT_URL", env, None),

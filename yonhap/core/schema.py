@@ -199,6 +199,7 @@ class CrawlStats(_Record):
     errors: int = 0
     retries: int = 0
     robots_denied: int = 0
+    targets: int = 0  # ids asked for by name (an event run: no list walk, no feed)
     archive_missing: int = 0  # stored articles fetched in full: their archived page was gone
     # reprocess: KST days with stored articles but no archived 200 page -> articles expected
     archive_missing_days: dict[str, int] = field(default_factory=dict)

@@ -3,8 +3,11 @@ in tests (the fixture builds an identical in-process Corpus from it)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import date, datetime, time
+
+from yonhap.core.timeutil import KST
 
 # "yna-cms" = the real template (shared/yonhap-fr-site.md), "redesign" = a simulated redesign.
 LAYOUTS = ("yna-cms", "redesign")
@@ -16,7 +19,11 @@ ID_SCHEMES = ("versioned", "sequential")
 TRANSIENT_FAULTS = ("503", "429", "reset", "slow", "truncated")
 FAULT_KINDS = TRANSIENT_FAULTS + ("dead",)
 MAX_DAYS = 20 * 366
-MAX_PER_DAY = 2000
+# Ids carry a 4-digit serial per KST day: with "sequential" ids a day may hold per_day plus the
+# previous day's late versions (~1.6% more at 9000: at most 9142 over 3 seeds x 60 days), so
+# 10000 would overflow the serial. 9000 = 6.25 articles a minute.
+MAX_PER_DAY = 9000
+MAX_SPEED = 3600.0
 
 
 class ReplicaConfigError(ValueError):
@@ -42,6 +49,25 @@ def _as_rate(name: str, value) -> float:
     if not 0.0 <= rate <= 1.0:
         raise ReplicaConfigError(f"{name} {value!r} must be between 0 and 1")
     return rate
+
+
+def parse_site_time(name: str, value) -> datetime:
+    """A site date-time, KST-aware: "2024-06-19T08:00" (KST), "2024-06-19T08:00:00+09:00",
+    "2024-06-19" (00:00 KST), a datetime (naive = KST) or a date."""
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, date):
+        dt = datetime.combine(value, time(0))
+    else:
+        try:
+            dt = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ReplicaConfigError(
+                f"{name} {value!r} is not a date-time (ISO: 2024-06-19T08:00 = KST, "
+                "or with an offset: 2024-06-19T08:00:00+09:00)") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=KST)
+    return dt.astimezone(KST)
 
 
 def parse_fault_kinds(value) -> tuple[str, ...]:
@@ -78,6 +104,10 @@ class ReplicaConfig:
     apply_edits: bool = False  # serve the edited version of articles that have one
     hostile: bool = False  # add a few hostile pages on the first day
     canonical_base: str = "https://fr.yna.co.kr"  # host of canonical / og:url links
+    # Live mode: a clock publishes the corpus over time (site_now = live_start + speed x wall s).
+    live: bool = False
+    speed: float = 1.0  # site seconds per wall second (live mode)
+    live_start: datetime | None = None  # site time when the server starts; live default: start 00:00 KST
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -111,6 +141,17 @@ class ReplicaConfig:
         set_(self, "canonical_base", str(self.canonical_base).rstrip("/"))
         if not self.canonical_base.startswith(("http://", "https://")):
             raise ReplicaConfigError(f"--canonical-base {self.canonical_base!r} must be an http(s) URL")
+        set_(self, "live", bool(self.live))
+        try:
+            set_(self, "speed", float(self.speed))
+        except (TypeError, ValueError):
+            raise ReplicaConfigError(f"--speed {self.speed!r} is not a number") from None
+        if not (math.isfinite(self.speed) and 0 < self.speed <= MAX_SPEED):
+            raise ReplicaConfigError(f"--speed {self.speed!r} must be > 0 and <= {MAX_SPEED:g}")
+        if self.live_start is not None:
+            set_(self, "live_start", parse_site_time("--live-start", self.live_start))
+        elif self.live:
+            set_(self, "live_start", datetime.combine(self.start, time(0), KST))
 
     @property
     def days(self) -> int:
@@ -136,8 +177,12 @@ class ReplicaConfig:
             "--persistent-rate", repr(self.persistent_rate),
             "--slow-delay", repr(self.slow_delay), "--retry-after", str(self.retry_after),
             "--layout", self.layout, "--id-scheme", self.id_scheme,
-            "--canonical-base", self.canonical_base,
+            "--canonical-base", self.canonical_base, "--speed", repr(self.speed),
         ]
+        if self.live_start is not None:
+            args += ["--live-start", self.live_start.isoformat()]
+        if self.live:
+            args.append("--live")
         if self.apply_edits:
             args.append("--apply-edits")
         if self.hostile:

@@ -8,12 +8,19 @@ shares a serial between the main versions of a story on one day, version digits 
 "sequential" gives every article its own serial and 00). Text is generated only
 when an article is asked for (truth or page), from a seed per story, and cached in small LRUs.
 Per-day counts are computed once, lazily, so list pages are a bisect over prefix sums.
+
+Live mode (`config.live`): a `LiveClock` gives the site time; an article is *released* once its
+listing time (`Entry.pub`, = `published_at`) is <= site time. The site (list pages, RSS, lengths,
+positions) is a `SiteView`: the newest-first listing minus the unreleased head, which is the
+days after the clock's day plus the unreleased tail of its day (one bisect). The truth
+(`truth`, `ids_on`, `render_article`) covers every article, released or not.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import random
 import threading
 from collections.abc import Iterator
@@ -25,11 +32,12 @@ from yonhap.core.schema import SECTIONS, USAGE_NOTICE
 from yonhap.core.timeutil import KST, id_parts
 from yonhap.replica import markup
 from yonhap.replica import text as T
+from yonhap.replica.clock import LiveClock
 from yonhap.replica.config import LAYOUTS, ReplicaConfig
 from yonhap.replica.hostile import hostile_page, hostile_truth
 from yonhap.replica.truth import ArticleTruth, derive, unit
 
-__all__ = ["ArticleTruth", "Corpus", "UnknownArticle", "derive", "unit"]
+__all__ = ["ArticleTruth", "Corpus", "SiteView", "UnknownArticle", "derive", "unit"]
 
 PAGE_SIZE = 20
 RSS_ITEMS = 50
@@ -105,6 +113,7 @@ class _Day:
     ids: list[str]
     id_by_key: dict[tuple[int, int], str]
     index_by_id: dict[str, int]  # reverse map: id -> position in `entries`
+    minutes: list[int]  # publication minute after this day's KST midnight, per entry (sorted)
 
 
 @dataclass
@@ -122,15 +131,72 @@ class UnknownArticle(KeyError):
     pass
 
 
-class Corpus:
-    """Deterministic corpus for one ReplicaConfig (thread-safe, lazily computed)."""
+class SiteView:
+    """The site at one instant: the released articles, newest first (all of them when not live).
 
-    def __init__(self, config: ReplicaConfig | None = None, **overrides):
+    A snapshot: one request reads one view, so a list page and its "Suivant" link agree even if
+    the clock moves meanwhile. Positions are newest-first among released articles (0 = newest).
+    """
+
+    __slots__ = ("_corpus", "at", "now", "hidden", "_total")
+
+    def __init__(self, corpus: Corpus, at: datetime | None, now: datetime, hidden: int, total: int):
+        self._corpus = corpus
+        self.at = at  # the instant (None = everything released)
+        self.now = now  # the site's "now": `at` capped at the corpus end
+        self.hidden = hidden  # unreleased articles (the head of the full newest-first listing)
+        self._total = total  # released articles
+
+    def __len__(self) -> int:
+        return self._total
+
+    def released(self, article_id: str) -> bool:
+        """Is the article published (known id and listing time <= the instant)?"""
+        if self.at is None:
+            return self._corpus.exists(article_id)
+        return self._corpus.released(article_id, self.at)
+
+    def id_at(self, position: int) -> str:
+        if not 0 <= position < self._total:
+            raise IndexError(position)
+        return self._corpus._full_id_at(self.hidden + position)
+
+    def ids_newest_first(self) -> Iterator[str]:
+        return itertools.islice(self._corpus._all_newest_first(), self.hidden, None)
+
+    def page_count(self) -> int:
+        return max(1, -(-self._total // PAGE_SIZE))
+
+    def list_page(self, n: int) -> list[ListItem]:
+        """Items of /news/{n} (n >= 1); empty past the end."""
+        if n < 1:
+            raise ValueError(f"page {n} must be >= 1")
+        first = (n - 1) * PAGE_SIZE
+        item = self._corpus.list_item
+        return [item(self.id_at(i)) for i in range(first, min(first + PAGE_SIZE, self._total))]
+
+    def latest(self, count: int = RSS_ITEMS) -> list[ListItem]:
+        item = self._corpus.list_item
+        return [item(self.id_at(i)) for i in range(min(count, self._total))]
+
+
+class Corpus:
+    """Deterministic corpus for one ReplicaConfig (thread-safe, lazily computed).
+
+    `clock`: the LiveClock of a live config (default: one on `time.monotonic`, started now).
+    """
+
+    def __init__(self, config: ReplicaConfig | None = None, *, clock: LiveClock | None = None,
+                 **overrides):
         if config is None:
             config = ReplicaConfig(**overrides)
         elif overrides:
             config = ReplicaConfig(**{**config.to_dict(), **overrides})
         self.config = config
+        if clock is not None and not config.live:
+            raise ValueError("a clock is for a live config (live=True)")
+        self.clock = (clock or LiveClock.for_config(config)) if config.live else None
+        self._end = datetime.combine(config.end + timedelta(days=1), time(0), KST)
         self.edits_on = config.apply_edits  # runtime switch (server admin endpoint / fixture)
         self.layout = config.layout  # runtime switch
         self._first = config.start.toordinal()
@@ -145,9 +211,16 @@ class Corpus:
 
     # ------------------------------------------------------------------ planning
     @property
+    def end(self) -> datetime:
+        """The end of the last day (nothing is published after it)."""
+        return self._end
+
+    @property
     def now(self) -> datetime:
-        """The corpus's "now": the end of the last day (nothing is published after it)."""
-        return datetime.combine(self.config.end + timedelta(days=1), time(0), KST)
+        """The site's "now": the end of the last day; live: the clock's time, capped at the end."""
+        if self.clock is None:
+            return self._end
+        return min(self.clock.now(), self._end)
 
     def _make_plan(self, ordinal: int) -> tuple[Entry, ...]:
         cfg = self.config
@@ -222,7 +295,7 @@ class Corpus:
 
     def _make_day(self, ordinal: int) -> _Day:
         if not self._first <= ordinal <= self._last:
-            return _Day([], [], {}, {})
+            return _Day([], [], {}, {}, [])
         entries = [e for e in self._plan(ordinal) if e.minute < 1440]
         if ordinal > self._first:
             entries += [e for e in self._plan(ordinal - 1) if e.minute >= 1440]
@@ -242,8 +315,10 @@ class Corpus:
                     group, digits = ("e", e.origin, e.index), 0
                 serial = serials.setdefault(group, len(serials) + 1)
                 ids.append(f"AFR{ymd}{serial:04d}{digits:02d}{ID_SUFFIX}")
+        base = ordinal * 1440
         return _Day(entries, ids, {e.key: i for e, i in zip(entries, ids, strict=True)},
-                    {i: n for n, i in enumerate(ids)})
+                    {i: n for n, i in enumerate(ids)},
+                    [e.origin * 1440 + e.minute - base for e in entries])
 
     def _id_of(self, key: tuple[int, int]) -> str | None:
         entry = self._plan(key[0])[key[1]]
@@ -283,35 +358,81 @@ class Corpus:
                 self._cum = cum
             return self._cum
 
-    def __len__(self) -> int:
-        return self._prefix()[-1]
-
-    def id_at(self, position: int) -> str:
-        """The id at a newest-first position (0 = newest)."""
+    def _full_id_at(self, position: int) -> str:
+        """The id at a newest-first position of the whole corpus, released or not."""
         cum = self._prefix()
-        if not 0 <= position < cum[-1]:
-            raise IndexError(position)
         k = bisect.bisect_right(cum, position) - 1
         ids = self._day(self._last - k).ids
         return ids[len(ids) - 1 - (position - cum[k])]
 
-    def ids_newest_first(self) -> Iterator[str]:
+    def _all_newest_first(self) -> Iterator[str]:
         for ordinal in range(self._last, self._first - 1, -1):
             yield from reversed(self._day(ordinal).ids)
 
+    def _hidden_at(self, at: datetime) -> int:
+        """How many articles are unreleased at `at` (newest-first, they come first)."""
+        cum = self._prefix()
+        if at >= self._end:
+            return 0
+        ordinal = at.astimezone(KST).date().toordinal()
+        if ordinal < self._first:
+            return cum[-1]
+        day = self._day(ordinal)  # ordinal <= self._last since at < end
+        midnight = datetime.combine(date.fromordinal(ordinal), time(0), KST)
+        released = bisect.bisect_right(day.minutes, (at - midnight) // timedelta(minutes=1))
+        return cum[self._last - ordinal] + len(day.entries) - released
+
+    def view(self, at: datetime | None = None) -> SiteView:
+        """The site at `at` (a KST-aware datetime; naive = KST). Default: now — everything when
+        not live, the clock's time when live."""
+        total = self._prefix()[-1]
+        if at is None:
+            if self.clock is None:
+                return SiteView(self, None, self._end, 0, total)
+            at = self.clock.now()
+        elif at.tzinfo is None:
+            at = at.replace(tzinfo=KST)
+        hidden = self._hidden_at(at)
+        return SiteView(self, at, min(at, self._end), hidden, total - hidden)
+
+    def released(self, article_id: str, at: datetime | None = None) -> bool:
+        """Is the article on the site at `at` (default now: always when not live)? Its listing
+        time (`published_at`) must be <= `at`. The truth exists either way."""
+        try:
+            entry = self._locate(article_id)
+        except UnknownArticle:
+            return False
+        if at is None:
+            if self.clock is None:
+                return True
+            at = self.clock.now()
+        elif at.tzinfo is None:
+            at = at.replace(tzinfo=KST)
+        return entry.pub <= at
+
+    def __len__(self) -> int:
+        """Articles on the site now (live: released ones; else the whole corpus)."""
+        return len(self.view())
+
+    def id_at(self, position: int) -> str:
+        """The id at a newest-first position among the site's articles (0 = newest)."""
+        return self.view().id_at(position)
+
+    def ids_newest_first(self, include_unreleased: bool = False) -> Iterator[str]:
+        """Newest first: the site's articles, or (`include_unreleased`) the whole corpus."""
+        if include_unreleased:
+            return self._all_newest_first()
+        return self.view().ids_newest_first()
+
     def page_count(self) -> int:
-        return max(1, -(-len(self) // PAGE_SIZE))
+        return self.view().page_count()
 
     def list_page(self, n: int) -> list[ListItem]:
         """Items of /news/{n} (n >= 1); empty past the end."""
-        if n < 1:
-            raise ValueError(f"page {n} must be >= 1")
-        first = (n - 1) * PAGE_SIZE
-        total = len(self)
-        return [self.list_item(self.id_at(i)) for i in range(first, min(first + PAGE_SIZE, total))]
+        return self.view().list_page(n)
 
     def latest(self, count: int = RSS_ITEMS) -> list[ListItem]:
-        return [self.list_item(self.id_at(i)) for i in range(min(count, len(self)))]
+        return self.view().latest(count)
 
     def list_item(self, article_id: str) -> ListItem:
         truth = self.truth(article_id, edited=False)

@@ -6,6 +6,12 @@ one attempt to the next) and answers normally afterwards, so a crawler that retr
 gets every page; a `persistent_rate` fraction of faulty paths never recovers. The server
 counts attempts per path (query string ignored); the same decisions are available here as
 pure functions, so tests can know in advance what a path will do.
+
+Live mode: the feed and list pages (`/RSS/…`, `/news…`) are polled again and again, so a plan
+per path would leave them either always fine or faulty on the first attempts only. There, every
+attempt is decided on its own (`live_fault`): faulty with probability `fault_rate`, the kind one
+of the transient `fault_kinds` (never "dead"; `persistent_rate` does not apply). Article pages
+keep the per-path plan.
 """
 
 from __future__ import annotations
@@ -34,6 +40,24 @@ class FaultPlan:
         return self.kind is not None and not self.persistent
 
 
+def polled(path: str) -> bool:
+    """Paths a live crawler polls (feed, list pages): faults per attempt in live mode."""
+    return path.startswith(("/RSS/", "/news"))
+
+
+def live_fault(config: ReplicaConfig, path: str, attempt: int) -> str | None:
+    """Live mode, polled paths: the fault of the `attempt`-th request, independent per attempt."""
+    path = path.split("?", 1)[0]
+    if config.fault_rate <= 0 or not polled(path):
+        return None
+    if unit(config.seed, "live-fault", path, attempt) >= config.fault_rate:
+        return None
+    transient = [k for k in config.fault_kinds if k in TRANSIENT_FAULTS]
+    if not transient:
+        return None
+    return transient[derive(config.seed, "live-kind", path, attempt) % len(transient)]
+
+
 def plan_for(config: ReplicaConfig, path: str) -> FaultPlan:
     path = path.split("?", 1)[0]
     if config.fault_rate <= 0 or not eligible(path):
@@ -53,6 +77,8 @@ def plan_for(config: ReplicaConfig, path: str) -> FaultPlan:
 
 def fault_for_attempt(config: ReplicaConfig, path: str, attempt: int) -> str | None:
     """Fault served to the `attempt`-th request (1-based) of a path, or None."""
+    if config.live and polled(path.split("?", 1)[0]):
+        return live_fault(config, path, attempt)
     plan = plan_for(config, path)
     if plan.kind is None or attempt > plan.failures:
         return None

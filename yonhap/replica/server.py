@@ -1,6 +1,9 @@
 """The replica's HTTP server: stdlib ThreadingHTTPServer, HTTP/1.1 keep-alive, pages
 generated on the fly from the Corpus, seeded faults, conditional requests, admin endpoints
-under /__replica__/ (tests only; robots.txt disallows them and they are not logged)."""
+under /__replica__/ (tests only; robots.txt disallows them and they are not logged).
+
+Live mode (`config.live`): each request reads one `SiteView` of the corpus at the clock's time;
+unreleased articles are 404 and absent from list pages and the feed."""
 
 from __future__ import annotations
 
@@ -14,19 +17,23 @@ import sys
 import threading
 import time
 from collections import deque
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from yonhap.replica import faults, markup
+from yonhap.replica.clock import LiveClock
 from yonhap.replica.config import LAYOUTS, ReplicaConfig
-from yonhap.replica.corpus import Corpus, UnknownArticle
+from yonhap.replica.corpus import Corpus, SiteView, UnknownArticle
 
 ADMIN = "/__replica__/"
 LOG_LIMIT = 200_000
 _NEWS_RE = re.compile(r"^/news/([^/]+)/?$")
 _TRUE = {"1", "true", "on", "yes"}
 _FALSE = {"0", "false", "off", "no"}
+# Last-Modified of a list page or feed with no item.
+EMPTY_MODIFIED = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class BadRequest(ValueError):
@@ -209,22 +216,30 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         if path.startswith("/view/"):
             article_id = path[len("/view/"):].rstrip("/")
             try:
+                if corpus.clock is not None and not corpus.released(article_id):
+                    raise UnknownArticle(article_id)  # not yet published: the site does not have it
                 page = corpus.article_page(article_id)
             except UnknownArticle:
                 return 404, markup.simple_page("Erreur 404", "Article introuvable"), None, {}
             return 200, page.body, None, {"ETag": page.etag, "Last-Modified": page.last_modified,
                                           "_modified": page.last_modified_dt.replace(microsecond=0)}
         if path in ("/news", "/news/"):
-            return self._news(1)
+            return self._news(corpus.view(), 1)
         m = _NEWS_RE.match(path)
         if m:
             raw = m.group(1)
             if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
                 raise BadRequest(f"page {raw!r}: expected a whole number >= 1")
-            return self._news(int(raw))
+            return self._news(corpus.view(), int(raw))  # one instant per request (live mode)
         if path == "/RSS/news.xml":
-            body = markup.rss(corpus.latest(), self._base_url(), corpus.now)
-            return 200, body, "application/rss+xml; charset=utf-8", {}
+            view = corpus.view()
+            items = view.latest()
+            if corpus.clock is None:
+                built = view.now
+            else:  # live: the feed changes only when an article is released
+                built = items[0].published_at if items else self.state.config.live_start
+            body = markup.rss(items, self._base_url(), built)
+            return 200, body, "application/rss+xml; charset=utf-8", _validators(body, items)
         if path == "/robots.txt":
             return 200, markup.ROBOTS_TXT, "text/plain; charset=utf-8", {}
         if path == "/":
@@ -240,10 +255,10 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             return 200, markup.simple_page("Information", "Page d'information."), None, {}
         return 404, markup.simple_page("Erreur 404", "Page introuvable"), None, {}
 
-    def _news(self, n: int):
-        corpus = self.state.corpus
-        items = corpus.list_page(n)
-        return 200, markup.list_page(items, n, n < corpus.page_count()), None, {}
+    def _news(self, view: SiteView, n: int):
+        items = view.list_page(n)
+        body = markup.list_page(items, n, n < view.page_count())
+        return 200, body, None, _validators(body, items)
 
     def _base_url(self) -> str:
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
@@ -282,10 +297,26 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             if name == "ids":
                 if "date" not in query:
                     raise BadRequest("date=YYYY-MM-DD is required")
+                released = _query_flag(query, "released")
                 try:
-                    return self._json(200, corpus.ids_on(query["date"]), head)
+                    ids = corpus.ids_on(query["date"])
                 except ValueError:
                     raise BadRequest(f"date={query['date']!r}: expected YYYY-MM-DD") from None
+                if released and corpus.clock is not None:
+                    at = corpus.clock.now()
+                    ids = [i for i in ids if corpus.released(i, at)]
+                return self._json(200, ids, head)
+            if name == "clock":
+                if "pause" in query:
+                    if corpus.clock is None:
+                        raise BadRequest("pause: only a live replica has a clock")
+                    corpus.clock.pause() if _flag(query["pause"], "pause") else corpus.clock.resume()
+                view, cfg = corpus.view(), state.config
+                return self._json(200, {
+                    "live": cfg.live, "site_now": view.now.isoformat(), "speed": cfg.speed,
+                    "live_start": cfg.live_start.isoformat() if cfg.live_start else None,
+                    "released": len(view), "total": len(view) + view.hidden,
+                    "paused": bool(corpus.clock and corpus.clock.paused)}, head)
             if name.startswith("truth/"):
                 edited = _query_flag(query, "edited", None)
                 try:
@@ -298,9 +329,24 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             return self._json(400, {"error": str(err)}, head)
 
 
+def _validators(body: bytes, items) -> dict:
+    """ETag (hash of the body) and Last-Modified (newest item; EMPTY_MODIFIED when none) of a
+    list page or the feed; `_modified` is the internal value `_not_modified` compares."""
+    modified = max((item.published_at for item in items), default=EMPTY_MODIFIED)
+    page = markup.make_page(body, modified)
+    return {"ETag": page.etag, "Last-Modified": page.last_modified,
+            "_modified": modified.replace(microsecond=0)}
+
+
 def make_server(config: ReplicaConfig, host: str = "127.0.0.1", port: int = 0,
-                access_log: str | None = None) -> ThreadingHTTPServer:
-    state = ReplicaState(Corpus(config), access_log)
+                access_log: str | None = None, clock: LiveClock | None = None) -> ThreadingHTTPServer:
+    """A bound server (not yet serving). Live mode: the clock (default: wall time) starts here;
+    tests may pass a `LiveClock` on a `ManualTime`."""
+    corpus = Corpus(config, clock=clock)
+    if corpus.clock is not None:
+        len(corpus)  # per-day counts before the clock starts, so the first poll is quick
+        corpus.clock.reset()
+    state = ReplicaState(corpus, access_log)
     handler = type("BoundReplicaHandler", (ReplicaHandler,), {"state": state})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
