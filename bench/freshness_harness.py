@@ -63,6 +63,7 @@ class FreshnessResult:
     fast_lane: list[dict] = field(default_factory=list)  # per event run: seconds breakdown
     faults_served: int = 0
     freshness_view_rows: int = 0  # yonhap.freshness rows (one per loaded, dated article)
+    article_rows: int = 0  # every row of yonhap.articles (the feed's first batch included)
     runs_with_figures: int = 0  # event runs whose crawl_runs row carries freshness_p50_s
     notes: list[str] = field(default_factory=list)
 
@@ -312,6 +313,7 @@ def _drive(cfg, result, site, env, rundir, pg_url, port, site_start, publish_end
     others = sum(1 for e in window if not _by_watcher(e) and not e["path"].startswith("/view/"))
     result.notes.append(f"non-article requests of the crawls (robots.txt per Scrapy process, hourly feed/list): {others}")
     result.freshness_view_rows = _rows(pg_url, "SELECT count(*) FROM yonhap.freshness")[0][0]
+    result.article_rows = len(loaded_at)
     result.runs_with_figures = _rows(pg_url, "SELECT count(*) FROM yonhap.crawl_runs WHERE kind = 'event' "
                                              "AND freshness_p50_s IS NOT NULL")[0][0]
     runs = _api(port, "/dags/yonhap_fr_ingest/dagRuns?limit=500")["dag_runs"]
