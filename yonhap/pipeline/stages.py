@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 from expectations import stage as gate_stage
 from scrapers import stage as crawl_stage
-from scrapers.canonical import ARTICLE_ID_RE
+from scrapers.canonical import ARTICLE_ID_RE, article_id_from_url
 from storage import curated, migrate, queries, runs
 from storage import stage as load_stage
 from storage.runs import STATUS_BLOCKED, STATUS_FAILED, STATUS_RUNNING
@@ -30,7 +30,7 @@ from transforms import stage as transform_stage
 from yonhap.adapters import db, s3
 from yonhap.core.config import Settings, SettingsError
 from yonhap.core.runids import check_run_id
-from yonhap.core.timeutil import Window
+from yonhap.core.timeutil import Window, article_date
 
 NoStagedItems = transform_stage.NoStagedItems  # transform found nothing staged (the CLI says so)
 STAGES = ("crawl", "transform", "validate", "load")
@@ -138,8 +138,8 @@ def crawl(settings: Settings, run_id: str, window: Window, *, reprocess: bool = 
     """Crawl the window (conditional requests for known articles, retry earlier failures),
     or re-parse the raw archive when ``reprocess``. Returns CrawlStats as a dict.
     ``stored_state=False`` (CLI ``crawl --no-db``): fetch everything, read nothing stored.
-    ``targets``: fetch only these article ids (an event run; earlier failures are left to the
-    hourly runs)."""
+    ``targets``: fetch only these article ids (an event run), plus earlier failed fetches of
+    the window's own days; other failures are left to the hourly runs."""
     if targets is not None:
         targets = announced_ids(targets)
     if not stored_state and not reprocess:
@@ -164,9 +164,6 @@ def crawl(settings: Settings, run_id: str, window: Window, *, reprocess: bool = 
 
 
 def _same_days(urls: list[str], window: Window) -> list[str]:
-    from scrapers.canonical import article_id_from_url
-    from yonhap.core.timeutil import article_date
-
     days = set(window.kst_dates())
     return [u for u in urls if (aid := article_id_from_url(u)) and article_date(aid) in days]
 
