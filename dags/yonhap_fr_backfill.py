@@ -2,16 +2,21 @@
 ### Yonhap French service: backfill (`yonhap_fr_backfill`)
 
 Trigger with the form: `from` / `to` are KST publication dates (inclusive), not in the future,
-at most 31 days (`MAX_SPAN_DAYS`). `plan` refuses bad values with a one-line reason (red
-`plan`, read its log). Each KST day is one mapped partition (`day` group, map index = day
-order) with its own run id and its own row in `yonhap.crawl_runs`; crawls share pool
-`yonhap_site` with the hourly DAG, so the site never sees more than the pool allows.
+at most 31 days (`MAX_RUN_DAYS`, the CLI's rule too). Each KST day is one mapped partition
+(`day` group, map index = day order) with its own run id and its own row in
+`yonhap.crawl_runs`; crawls share pool `yonhap_site` with the hourly DAG, so the site never
+sees more than the pool allows. When every partition is done, `summary` writes the run's
+figures (pages, 200/304, items, loaded, rejected, duplicates, errors, completeness, quality)
+as the first lines of its log and as the **run note** (Details tab of the run).
 
-**Red?** A red `plan` means the form was refused: its log gives the reason. A red task in a
-`day` partition: open that map index's log (dag, task, run, error and quality report link are
-summarised at the end); the day's row in `yonhap.crawl_runs` says which stage failed, and a red
-`load` saying *quality gate blocked* means that day's batch was refused (see the Data Docs link,
-`yonhap.rejected_items`). Other days are unaffected; "Clear" the failed task to rerun it.
+**Red?** Read the run note first. A red `plan` means the range was refused: the one-line
+reason (the same line `yonhap-pipeline run` prints for that range) is the note, the task's
+error and the first line of its log. A red task in a `day` partition: open that map index's
+log (dag, task, run, error and quality report link are summarised at the end); the day's row in
+`yonhap.crawl_runs` says which stage failed, and a red `load` saying *quality gate blocked*
+means that day's batch was refused (see the Data Docs link, `yonhap.rejected_items`). Other
+days are unaffected; "Clear" the failed task to rerun it. "unaccounted" ids in the note were
+seen on the site but are in no table (`yonhap.article_completeness` lists them).
 
 The alternative is Airflow's native backfill of the hourly DAG:
 `airflow backfill create --dag-id yonhap_fr_ingest --from-date … --to-date …`
@@ -51,7 +56,8 @@ def yonhap_fr_backfill():
         return tasks.load(run, gate)
 
     runs = tasks.plan_days("backfill")
-    day.expand(run=runs)
+    # The summary (figures -> log and run note) runs once every partition is done.
+    day.expand(run=runs) >> tasks.summarize().as_teardown(setups=runs.operator)
 
 
 yonhap_fr_backfill()

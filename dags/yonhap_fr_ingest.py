@@ -19,8 +19,9 @@ Two kinds of run, one DAG:
 | `transform` | clean, normalize, dedupe, story linking, revisions (S3 staging) |
 | `validate` | Great Expectations gate; report under `quality/<run_id>/` (link in the log) |
 | `load` | Postgres `yonhap.*` + curated Parquet; updates the articles Asset |
+| `summary` | the run's figures (pages, 200/304, items, loaded, rejected, duplicates, errors, completeness, quality) as the first lines of its log and the **run note** |
 
-**Red?** Open the red task's log: the last lines summarise dag, task, run, error and the quality
+**Red?** Read the run note, then the red task's log: the last lines summarise dag, task, run, error and the quality
 report link. A red `load` whose log says *quality gate blocked* means the batch was refused:
 rejects are in `yonhap.rejected_items`, the run row in `yonhap.crawl_runs` says why, and the Data
 Docs link shows every failed expectation. A red `crawl` after retries: see `yonhap.crawl_errors`
@@ -61,12 +62,15 @@ from yonhap.core.timeutil import KST
 def yonhap_fr_ingest():
     run = tasks.plan_interval()
     lane = tasks.choose_lane(run)
-    lane >> tasks.fresh.override(execution_timeout=CRAWL_TIMEOUT_EVENT)(run)
+    fresh = tasks.fresh.override(execution_timeout=CRAWL_TIMEOUT_EVENT)(run)
+    lane >> fresh
     crawled = tasks.crawl.override(execution_timeout=CRAWL_TIMEOUT_HOURLY)(run)
     lane >> crawled
     transformed = tasks.transform(run, crawled)
     gate = tasks.validate(run, transformed)
-    tasks.load(run, gate)
+    loaded = tasks.load(run, gate)
+    # Whichever lane ran, the summary (figures -> log and run note) closes the run.
+    [fresh, loaded] >> tasks.summarize().as_teardown(setups=run.operator)
 
 
 yonhap_fr_ingest()

@@ -8,7 +8,11 @@ inclusive, not in the future, at most 31 days); one mapped partition per day. A 
 stored articles have no archived pages fails its `reparse` (no retries: fetch it again with
 `yonhap-pipeline run`); the other days load.
 
-**Red?** A red `plan`: the form was refused (reason in its log). A red task in a `day`
+When every partition is done, `summary` writes the run's figures as the first lines of its log
+and as the **run note**.
+
+**Red?** Read the run note first. A red `plan`: the range was refused (the one-line reason is
+the note, the task's error and the first line of its log). A red task in a `day`
 partition: its log ends with a summary (dag, task, run, error, quality report link); a red
 `load` saying *quality gate blocked* means the re-parsed batch was refused -- usually the parser
 change to fix. See docs/operators.md.
@@ -41,7 +45,8 @@ def yonhap_fr_reprocess():
         return tasks.load(run, gate)
 
     runs = tasks.plan_days("reprocess")
-    day.expand(run=runs)
+    # The summary (figures -> log and run note) runs once every partition is done.
+    day.expand(run=runs) >> tasks.summarize().as_teardown(setups=runs.operator)
 
 
 yonhap_fr_reprocess()

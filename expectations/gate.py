@@ -21,7 +21,13 @@ from typing import Any
 from expectations import features as f
 from expectations import suites as s
 from expectations import thresholds as t
-from expectations.volume import VolumeBand, archive_band, targeted_band, volume_band
+from expectations.volume import (
+    VolumeBand,
+    archive_band,
+    cold_start_line,
+    targeted_band,
+    volume_band,
+)
 from yonhap.core.schema import ArticleRow, GateSummary, RejectedItem
 from yonhap.core.timeutil import Window, to_kst, utcnow
 
@@ -172,6 +178,16 @@ def _slim(result_json: dict[str, Any]) -> dict[str, Any]:
     return result_json
 
 
+def band_for(window: Window, history: list[dict[str, Any]], run_id: str, *, from_archive: bool = False,
+             targets: int = 0) -> VolumeBand:
+    """The volume band the run is judged by (see check_batch for the keywords)."""
+    if from_archive:
+        return archive_band()
+    if targets:
+        return targeted_band(targets)
+    return volume_band(history, window, run_id)
+
+
 def check_batch(
     rows: list[dict[str, Any]],
     window: Window,
@@ -183,6 +199,7 @@ def check_batch(
     unchanged: int = 0,
     from_archive: bool = False,
     targets: int = 0,
+    cold_start_notice: bool = True,
 ) -> GateResult:
     """Validate ``rows`` (ArticleRow dicts) for the run owning ``window``.
 
@@ -194,15 +211,12 @@ def check_batch(
     archive (reprocess): the site's volume is not being measured, so the band is open (days
     without archived pages are named by the crawl stage instead). ``targets``: an event run
     fetched that many announced ids; the band is [0, targets] (expectations.volume).
+    ``cold_start_notice``: warn that the band is a cold start (an install's first run only:
+    the caller decides, see yonhap.pipeline.stages.validate); the band applies either way.
     """
     now = now or utcnow()
     good, rejected = _schema_rows(rows, run_id)
-    if from_archive:
-        band = archive_band()
-    elif targets:
-        band = targeted_band(targets)
-    else:
-        band = volume_band(history, window, run_id)
+    band = band_for(window, history, run_id, from_archive=from_archive, targets=targets)
     gx_result = runtime().run(
         f.build_frame(good), suite_parameters(window, band, now, unchanged), run_id, docs_dir
     )
@@ -211,7 +225,7 @@ def check_batch(
     rejected += _rejected_rows(good, findings.reasons, run_id)
     passed = [row for i, row in enumerate(good) if i not in findings.reasons]
     _rejected_share_note(findings, rejected, rows, facts)
-    _batch_notes(findings, rows, good, band, unchanged)
+    _batch_notes(findings, rows, good, band if cold_start_notice else None, unchanged)
     summary = _summary(findings, run_id, rows, passed, rejected)
     results = _results_json(gx_result, summary, window, band, unchanged)
     return GateResult(passed, rejected, summary, results, band, docs_dir, findings.failed_checks)
@@ -337,14 +351,15 @@ def _rejected_share_note(findings: _Findings, rejected: list[RejectedItem], rows
 
 
 def _batch_notes(findings: _Findings, rows: list[dict[str, Any]], good: list[dict[str, Any]],
-                 band: VolumeBand, unchanged: int) -> None:
-    """Warnings that explain a batch's context: an empty batch, a cold-start volume band."""
+                 band: VolumeBand | None, unchanged: int) -> None:
+    """Warnings that explain a batch's context: an empty batch, a cold-start volume band
+    (``band`` None: not this run's to show)."""
     if not good and not rows:
         findings.warnings.append(
             f"empty batch: per-field checks not applicable ({unchanged} article(s) unchanged, 304)"
         )
-    if band.cold_start:
-        findings.warnings.append(f"volume band: {band.basis}: {band.min_rows}–{band.max_rows} rows")
+    if band is not None and band.cold_start:
+        findings.warnings.append(cold_start_line(band))
 
 
 def _summary(findings: _Findings, run_id: str, rows: list[dict[str, Any]], passed: list[dict[str, Any]],

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from expectations import gate
+from expectations import gate, volume
 from yonhap.adapters import s3, staging
 from yonhap.core.config import Settings
 from yonhap.core.schema import RAW_ARCHIVE_SOURCE, GateSummary
@@ -32,21 +32,18 @@ def quality_prefix(run_id: str) -> str:
     return f"quality/{run_id}/"
 
 
-def validate(settings: Settings, run_id: str, window: Window, history: list[dict]) -> GateSummary:
-    """Run the quality gate on the run's staged articles (see expectations.gate)."""
-    s3.ensure_bucket(settings)
-    if not s3.exists(settings, staging.key(run_id, staging.ARTICLES)):
-        raise StagingMissing(
-            f"no staged articles for run {run_id!r} "
-            f"(s3://{settings.s3_bucket}/{staging.key(run_id, staging.ARTICLES)}): run transform first"
-        )
+def validate(settings: Settings, run_id: str, window: Window, history: list[dict], *,
+             cold_start_notice: bool = True) -> GateSummary:
+    """Run the quality gate on the run's staged articles (see expectations.gate;
+    ``cold_start_notice`` as in gate.check_batch)."""
+    stats = _staged_stats(settings, run_id)
     rows = staging.read_jsonl(settings, run_id, staging.ARTICLES)
-    stats = _crawl_stats(settings, run_id)
     unchanged = unchanged_count(stats)
 
     with tempfile.TemporaryDirectory(prefix=f"gx-docs-{run_id}-") as docs:
         result = gate.check_batch(rows, window, history, run_id, docs_dir=Path(docs), unchanged=unchanged,
-                                  from_archive=_from_archive(stats), targets=int(stats.get("targets") or 0))
+                                  from_archive=_from_archive(stats), targets=int(stats.get("targets") or 0),
+                                  cold_start_notice=cold_start_notice)
         summary = result.summary
         summary.results_uri, summary.report_uri = publish_evidence(
             settings, run_id, result.results, Path(docs)
@@ -62,6 +59,27 @@ def validate(settings: Settings, run_id: str, window: Window, history: list[dict
         print(f"  browse (valid 7 days): {http_link(settings, page)}")
     sys.stdout.flush()
     return summary
+
+
+def cold_start_warning(settings: Settings, run_id: str, window: Window, history: list[dict]) -> str | None:
+    """The cold-start warning :func:`validate` would show for the run, None when its volume
+    band is not a cold start (learned, a reprocess, an event run). Raises StagingMissing as
+    validate does, so a run that cannot validate never takes the install's notice."""
+    stats = _staged_stats(settings, run_id)
+    band = gate.band_for(window, history, run_id, from_archive=_from_archive(stats),
+                         targets=int(stats.get("targets") or 0))
+    return volume.cold_start_line(band) if band.cold_start else None
+
+
+def _staged_stats(settings: Settings, run_id: str) -> dict[str, Any]:
+    """The run's crawl stats, once its transformed articles are known to be staged."""
+    s3.ensure_bucket(settings)
+    if not s3.exists(settings, staging.key(run_id, staging.ARTICLES)):
+        raise StagingMissing(
+            f"no staged articles for run {run_id!r} "
+            f"(s3://{settings.s3_bucket}/{staging.key(run_id, staging.ARTICLES)}): run transform first"
+        )
+    return _crawl_stats(settings, run_id)
 
 
 def warm() -> None:

@@ -17,6 +17,9 @@ from yonhap.core.timeutil import Window, to_kst
 
 # Statuses of runs whose counts say nothing about normal volume.
 _UNHEALTHY = ("fail", "error", "running", "blocked", "abort", "started")
+# The yonhap.install_notices key of the cold-start warning: an install's first run shows it
+# (and so does a rerun of that run), the runs after it do not (yonhap.pipeline.stages.validate).
+COLD_START_NOTICE = "volume_band_cold_start"
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,11 @@ class VolumeBand:
     basis: str  # one line for operators: where the band comes from
     cold_start: bool
     comparable_runs: int
+
+    @property
+    def runs_needed(self) -> int:
+        """Comparable earlier runs still missing before the band is learned (0 once it is)."""
+        return max(0, t.MIN_COMPARABLE_RUNS - self.comparable_runs) if self.cold_start else 0
 
 
 def _as_time(value: Any) -> datetime | None:
@@ -88,8 +96,8 @@ def volume_band(history: list[dict[str, Any]], window: Window, run_id: str | Non
         high = max(1, math.ceil(t.COLD_START_MAX_PER_DAY * max(days, 1 / 24)))
         return VolumeBand(
             low, high,
-            f"cold start: {len(counts)} comparable earlier run(s) < {t.MIN_COMPARABLE_RUNS}, "
-            f"absolute band for a {_span(days)} window",
+            f"cold start: {len(counts)} of {t.MIN_COMPARABLE_RUNS} comparable earlier runs (same window "
+            f"length, KST weekday and start hour), absolute band for a {_span(days)} window",
             True, len(counts),
         )
     low = math.floor(t.BAND_LOW_FACTOR * min(counts))
@@ -99,6 +107,12 @@ def volume_band(history: list[dict[str, Any]], window: Window, run_id: str | Non
         f"{len(counts)} earlier runs of the same weekday/hour had {min(counts)}–{max(counts)} items",
         False, len(counts),
     )
+
+
+def cold_start_line(band: VolumeBand) -> str:
+    """The cold-start warning: the absolute band in use and how many more runs it needs."""
+    return (f"volume band: {band.basis}: {band.min_rows}–{band.max_rows} rows; {band.runs_needed} more such "
+            f"run(s) needed before the band is learned from history (shown once per install)")
 
 
 def archive_band() -> VolumeBand:

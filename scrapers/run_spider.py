@@ -9,6 +9,7 @@ items.jsonl, spider.json (errors, 304 ids, Scrapy stats) and warc/dt=YYYY-MM-DD.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -32,12 +33,13 @@ def run(config: dict) -> int:
             **(config.get("scrapy_settings") or {}),
         },
     )
-    process = CrawlerProcess(settings, install_root_handler=True)
+    # The root handler (LOG_INSTALL_ROOT_HANDLER, on by default) writes LOG_FORMAT lines.
+    process = CrawlerProcess(settings)
     process.crawl(YonhapFrSpider, config=config)
     process.start()
     done = Path(config["out_dir"]) / "spider.json"
     if not done.exists():
-        print("run_spider: the spider did not finish (no spider.json)", file=sys.stderr)
+        logging.getLogger("scrapers.run_spider").error("the spider did not finish (no spider.json)")
         return 1
     return 0
 

@@ -70,6 +70,9 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 CONCURRENT_ITEMS = 8
 
 LOG_LEVEL = "INFO"
+# Every record starts with its level and logger, no time (the caller's log adds it):
+# scrapers.stage._record_start reads this prefix to re-log each line at its own level.
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
 def scrapy_settings(

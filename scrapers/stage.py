@@ -35,9 +35,10 @@ from yonhap.core.schema import (
     CrawledArticle,
     CrawlError,
     CrawlStats,
+    SeenArticle,
     parse_time,
 )
-from yonhap.core.timeutil import Window, article_date
+from yonhap.core.timeutil import KST, Window, article_date
 
 logger = logging.getLogger("scrapers.crawl")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -50,8 +51,40 @@ class CrawlFailed(RuntimeError):
 def _emit(line: str, level: int = logging.INFO) -> None:
     if logging.getLogger().hasHandlers() or logger.hasHandlers():
         logger.log(level, line)
-    else:
-        print(line, flush=True)
+    elif level >= logging.INFO:  # no logging configured: print what INFO would show
+        print(line if level == logging.INFO else f"{logging.getLevelName(level)} {line}", flush=True)
+
+
+# The crawler subprocess starts each log record with "LEVEL logger: " (LOG_FORMAT in
+# scrapers/settings.py); a line without it continues the record before it (a stats dump, a
+# traceback). Other packages' INFO records are Scrapy's start-up, stats and shutdown chatter:
+# re-logged at DEBUG, so a task log at INFO shows our lines and every warning.
+_LEVELS = {name: logging.getLevelName(name) for name in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")}
+_OWN_LOGGERS = ("scrapers", "yonhap")
+
+
+def _record_start(line: str) -> tuple[int, str] | None:
+    """(level, rest of the line) when ``line`` starts a crawler log record, else None."""
+    level_name, _, rest = line.partition(" ")
+    name, sep, _message = rest.partition(": ")
+    if level_name not in _LEVELS or not sep or not name or " " in name:
+        return None
+    level = _LEVELS[level_name]
+    if level == logging.INFO and name.split(".", 1)[0] not in _OWN_LOGGERS:
+        level = logging.DEBUG
+    return level, rest
+
+
+def _relog(lines, tail: deque[str]) -> None:
+    """Re-log the crawler's output lines, each at the level of the record it belongs to."""
+    level = logging.WARNING  # output before any record is unexpected: show it
+    for line in lines:
+        line = line.rstrip("\n")
+        tail.append(line)
+        start = _record_start(line)
+        if start is not None:
+            level, line = start
+        _emit(line, level)
 
 
 def _run_subprocess(config_path: Path, timeout: float | None) -> None:
@@ -82,10 +115,7 @@ def _run_subprocess(config_path: Path, timeout: float | None) -> None:
         watchdog.start()
     try:
         assert proc.stdout is not None
-        for line in proc.stdout:
-            line = line.rstrip("\n")
-            tail.append(line)
-            _emit(line)
+        _relog(proc.stdout, tail)
         rc = proc.wait()
     finally:
         if watchdog:
@@ -182,9 +212,12 @@ def crawl(
         _upload_archive(settings, run_id, work / "warc")
         staging.write_jsonl(settings, run_id, staging.ITEMS, (i.to_dict() for i in items))
         staging.write_jsonl(settings, run_id, staging.CRAWL_ERRORS, (e.to_dict() for e in errors))
+        seen = seen_articles(spider_out)
+        staging.write_jsonl(settings, run_id, staging.SEEN, (s.to_dict() for s in seen))
         stats = _crawl_stats(run_id, window, spider_out, items, errors, started_at)
         stats.archive_missing = len(archive.missing)
         stats.targets = len(targets or [])
+        stats.seen = len(seen)
         staging.write_json(settings, run_id, staging.CRAWL_STATS, stats.to_dict())
         _emit(
             f"crawl {run_id}: {stats.items} items, {stats.not_modified} not modified, "
@@ -193,6 +226,19 @@ def crawl(
         return stats
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def seen_articles(spider_out: dict[str, Any]) -> list[SeenArticle]:
+    """The spider's seen ids as ledger rows: the day is the one the site showed (KST), else
+    the id's; robots.txt refusals are marked (policy, not a failure)."""
+    denied = {article_id_from_url(u) for u in spider_out.get("robots_denied") or []}
+    out = []
+    for entry in spider_out.get("seen") or []:
+        listed = parse_time(entry["listed_at"]) if entry.get("listed_at") else None
+        day = listed.astimezone(KST).date() if listed else article_date(entry["article_id"])
+        out.append(SeenArticle(article_id=entry["article_id"], kst_date=day.isoformat(), sources=entry["sources"],
+                               listed_at=entry.get("listed_at"), robots_denied=entry["article_id"] in denied))
+    return out
 
 
 def _crawl_stats(run_id, window, spider_out, items, errors, started_at) -> CrawlStats:
@@ -275,6 +321,7 @@ def reprocess(settings: Settings, run_id: str, window: Window, *, parsers: list[
         _emit(f"reprocess {run_id}: {archive_gap_line(day, n)}", logging.WARNING)
     staging.write_jsonl(settings, run_id, staging.ITEMS, (i.to_dict() for i in items))
     staging.write_jsonl(settings, run_id, staging.CRAWL_ERRORS, [])
+    staging.write_jsonl(settings, run_id, staging.SEEN, [])  # no site traffic: nothing seen
     stats = CrawlStats(
         run_id=run_id,
         window_start=window.start.isoformat(),

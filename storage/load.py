@@ -57,6 +57,7 @@ from yonhap.core.schema import (
     GateSummary,
     RejectedItem,
     RevisionRow,
+    SeenArticle,
     parse_time,
 )
 
@@ -74,7 +75,8 @@ COMPARED_COLUMNS = STAGED_ARTICLE_COLUMNS
 # Stage tables' columns (by name) whose COPY values are not text: psycopg 3 picks each column's
 # dumper by them. Times are ISO strings, parsed by PostgreSQL like any COPY text.
 COPY_TYPES = {"images": "jsonb", "field_sources": "jsonb", "keywords": "text[]", "word_count": "int4",
-              "is_routine": "bool", "reasons": "jsonb", "payload": "jsonb", "status": "int4", "attempts": "int4"}
+              "is_routine": "bool", "reasons": "jsonb", "payload": "jsonb", "status": "int4", "attempts": "int4",
+              "sources": "text[]", "robots_denied": "bool"}
 STAGE_ARTICLES = "yonhap_load.stage_articles"  # migration 0002
 SEARCH_INDEX = "yonhap.articles_search_idx"
 # Vectors of the staged rows that are new or whose title or body changed (parallel-capable).
@@ -105,6 +107,7 @@ class LoadBatch:
     revisions: Iterable[RevisionRow] = field(default_factory=list)
     rejects: list[RejectedItem] = field(default_factory=list)  # gate + transform rejects
     errors: list[CrawlError] = field(default_factory=list)
+    seen: list[SeenArticle] = field(default_factory=list)  # ids the crawl saw (the ledger)
     stats: CrawlStats | None = None
 
 
@@ -253,7 +256,10 @@ def _create_stage_tables(cur) -> None:
             item_key text, article_id text, url text, reasons jsonb, payload jsonb, stage text
         ) ON COMMIT DROP;
         CREATE TEMP TABLE stage_errors (
-            url text, status integer, error text, attempts integer, at timestamptz
+            url text, status integer, error text, attempts integer, at timestamptz, article_id text
+        ) ON COMMIT DROP;
+        CREATE TEMP TABLE stage_seen (
+            article_id text, kst_date date, listed_at timestamptz, sources text[], robots_denied boolean
         ) ON COMMIT DROP;
         """
     )
@@ -387,9 +393,14 @@ def load_batch(conn, batch: LoadBatch, *, after_articles: Callable[[Any, str], N
                 "rejected item",
             )
             _copy(
-                cur, "stage_errors", ("url", "status", "error", "attempts", "at"),
-                ((e.url, e.status, e.error, e.attempts, e.at) for e in batch.errors),
+                cur, "stage_errors", ("url", "status", "error", "attempts", "at", "article_id"),
+                ((e.url, e.status, e.error, e.attempts, e.at, e.article_id) for e in batch.errors),
                 "crawl error",
+            )
+            _copy(
+                cur, "stage_seen", ("article_id", "kst_date", "listed_at", "sources", "robots_denied"),
+                ((v.article_id, v.kst_date, v.listed_at, v.sources, v.robots_denied) for v in batch.seen),
+                "seen article",
             )
             cur.execute("ANALYZE yonhap_load.stage_articles")  # a new table has no statistics otherwise
             lap("copy")
@@ -411,6 +422,8 @@ def load_batch(conn, batch: LoadBatch, *, after_articles: Callable[[Any, str], N
             counts["rejects_changed"] = _merge_rejects(cur, batch.run_id, run_time)
             counts["errors_changed"] = _merge_errors(cur, batch.run_id)
             counts["errors_resolved"] = _resolve_errors(cur, batch, run_time)
+            counts["seen_changed"] = _merge_seen(cur, batch.run_id, run_time)
+            counts.update(_completeness_of_run(cur, batch.run_id))
             cur.execute("SELECT count(*), count(duplicate_of) FROM yonhap_load.stage_articles")
             loaded, duplicates = cur.fetchone()
             cur.execute("SELECT count(*) FROM yonhap.rejected_items WHERE run_id = %s", (batch.run_id,))
@@ -630,14 +643,16 @@ def _merge_errors(cur, run_id: str) -> int:
     changed = cur.rowcount
     cur.execute(
         """
-        INSERT INTO yonhap.crawl_errors AS e (run_id, url, status, error, attempts, at)
-        SELECT DISTINCT ON (s.url) %(run_id)s, s.url, s.status, s.error, s.attempts, s.at
+        INSERT INTO yonhap.crawl_errors AS e (run_id, url, status, error, attempts, at, article_id)
+        SELECT DISTINCT ON (s.url) %(run_id)s, s.url, s.status, s.error, s.attempts, s.at, s.article_id
         FROM stage_errors s
         ORDER BY s.url, s.at DESC, s.attempts DESC
         ON CONFLICT (run_id, url) DO UPDATE SET
-            status = EXCLUDED.status, error = EXCLUDED.error, attempts = EXCLUDED.attempts, at = EXCLUDED.at
-        WHERE (e.status, e.error, e.attempts, e.at)
-              IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.error, EXCLUDED.attempts, EXCLUDED.at)
+            status = EXCLUDED.status, error = EXCLUDED.error, attempts = EXCLUDED.attempts, at = EXCLUDED.at,
+            article_id = coalesce(EXCLUDED.article_id, e.article_id)
+        WHERE (e.status, e.error, e.attempts, e.at, e.article_id)
+              IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.error, EXCLUDED.attempts, EXCLUDED.at,
+                                coalesce(EXCLUDED.article_id, e.article_id))
         """,
         {"run_id": run_id},
     )
@@ -658,11 +673,62 @@ def _resolve_errors(cur, batch: LoadBatch, run_time: datetime | None) -> int:
         UPDATE yonhap.crawl_errors e SET resolved_at = ok.at
         FROM ok
         WHERE e.resolved_at IS NULL AND e.at <= ok.at
-          AND (e.url = ok.url OR substring(e.url FROM 'AFR[0-9]{17}') = ok.article_id)
+          AND (e.url = ok.url OR e.article_id = ok.article_id)
         """,
         {"run_time": run_time, "ids": fetched_ok},
     )
     return cur.rowcount
+
+
+def _merge_seen(cur, run_id: str, run_time: datetime | None) -> int:
+    """The ledger's seen ids: a new id gets its row; one seen again keeps its first run and
+    time, takes the latest shown time and day, and gains this run's sources. Idempotent."""
+    cur.execute(
+        """
+        INSERT INTO yonhap.seen_articles AS v (article_id, kst_date, listed_at, sources, robots_denied,
+                                               first_seen_run, last_seen_run, first_seen_at, last_seen_at)
+        SELECT DISTINCT ON (s.article_id) s.article_id, s.kst_date, s.listed_at, s.sources, s.robots_denied,
+               %(run_id)s, %(run_id)s, coalesce(%(run_time)s, now()), coalesce(%(run_time)s, now())
+        FROM stage_seen s
+        ORDER BY s.article_id
+        ON CONFLICT (article_id) DO UPDATE SET
+            kst_date = CASE WHEN EXCLUDED.listed_at IS NOT NULL THEN EXCLUDED.kst_date ELSE v.kst_date END,
+            listed_at = coalesce(EXCLUDED.listed_at, v.listed_at),
+            sources = ARRAY(SELECT DISTINCT x FROM unnest(v.sources || EXCLUDED.sources) AS x ORDER BY x),
+            robots_denied = EXCLUDED.robots_denied,
+            last_seen_run = EXCLUDED.last_seen_run,
+            last_seen_at = greatest(v.last_seen_at, EXCLUDED.last_seen_at)
+        WHERE (v.kst_date, v.listed_at, v.sources, v.robots_denied, v.last_seen_run, v.last_seen_at)
+              IS DISTINCT FROM
+              (CASE WHEN EXCLUDED.listed_at IS NOT NULL THEN EXCLUDED.kst_date ELSE v.kst_date END,
+               coalesce(EXCLUDED.listed_at, v.listed_at),
+               ARRAY(SELECT DISTINCT x FROM unnest(v.sources || EXCLUDED.sources) AS x ORDER BY x),
+               EXCLUDED.robots_denied, EXCLUDED.last_seen_run, greatest(v.last_seen_at, EXCLUDED.last_seen_at))
+        """,
+        {"run_id": run_id, "run_time": run_time},
+    )
+    return cur.rowcount
+
+
+def _completeness_of_run(cur, run_id: str) -> dict[str, Any]:
+    """The ledger over the run's window's KST days, as it stands inside this load:
+    ``seen``, ``unaccounted`` and, per day with a gap, up to five unaccounted ids."""
+    cur.execute(
+        """
+        SELECT c.kst_date, count(*), count(*) FILTER (WHERE c.status = 'unaccounted'),
+               (array_agg(c.article_id ORDER BY c.article_id) FILTER (WHERE c.status = 'unaccounted'))[1:5]
+        FROM yonhap.crawl_runs r
+        JOIN yonhap.article_completeness c
+          ON c.kst_date BETWEEN (r.window_start AT TIME ZONE 'Asia/Seoul')::date
+                            AND ((r.window_end - interval '1 microsecond') AT TIME ZONE 'Asia/Seoul')::date
+        WHERE r.run_id = %s
+        GROUP BY c.kst_date ORDER BY c.kst_date
+        """,
+        (run_id,),
+    )
+    days = cur.fetchall()
+    gaps = {d.isoformat(): {"unaccounted": n, "ids": list(ids or [])} for d, _seen, n, ids in days if n}
+    return {"seen": sum(r[1] for r in days), "unaccounted": sum(r[2] for r in days), "unaccounted_days": gaps}
 
 
 def _finish_run_row(cur, batch: LoadBatch, counts: dict[str, Any]) -> bool:
@@ -688,6 +754,8 @@ def _finish_run_row(cur, batch: LoadBatch, counts: dict[str, Any]) -> bool:
         "stats": Jsonb({"crawl": stats.to_dict() if stats else None, "gate": gate.to_dict()}),
         "freshness_p50_s": counts["freshness_p50_s"],
         "freshness_p95_s": counts["freshness_p95_s"],
+        "seen": counts["seen"],
+        "unaccounted": counts["unaccounted"],
     }
     # Changing the run's content invalidates its curated file (rewritten after the commit).
     cur.execute(
@@ -698,15 +766,17 @@ def _finish_run_row(cur, batch: LoadBatch, counts: dict[str, Any]) -> bool:
             errors = %(errors)s, not_modified = %(not_modified)s,
             quality_success = %(quality_success)s, quality_report_uri = %(quality_report_uri)s,
             message = %(message)s, stats = %(stats)s, freshness_p50_s = %(freshness_p50_s)s::double precision,
-            freshness_p95_s = %(freshness_p95_s)s::double precision, curated_written = false
+            freshness_p95_s = %(freshness_p95_s)s::double precision, curated_written = false,
+            seen = %(seen)s, unaccounted = %(unaccounted)s
         WHERE run_id = %(run_id)s
           AND (status, pages, items, loaded, rejected, duplicates, errors, not_modified,
-               quality_success, quality_report_uri, message, stats, freshness_p50_s, freshness_p95_s)
+               quality_success, quality_report_uri, message, stats, freshness_p50_s, freshness_p95_s,
+               seen, unaccounted)
               IS DISTINCT FROM
               (%(status)s, %(pages)s, %(items)s, %(loaded)s, %(rejected)s, %(duplicates)s,
                %(errors)s, %(not_modified)s, %(quality_success)s, %(quality_report_uri)s,
                %(message)s, %(stats)s::jsonb, %(freshness_p50_s)s::double precision,
-               %(freshness_p95_s)s::double precision)
+               %(freshness_p95_s)s::double precision, %(seen)s::integer, %(unaccounted)s::integer)
         """,
         {**values, "run_id": batch.run_id},
     )

@@ -25,7 +25,8 @@ _NAME_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # Read-only analysts' role and what it may read (nothing else: not schema_migrations).
 READER_ROLE = "yonhap_reader"
 READER_SURFACE = ("articles", "article_revisions", "stories", "crawl_runs", "rejected_items", "crawl_errors",
-                  "freshness", "freshness_hourly")  # the views of migration 0005
+                  "freshness", "freshness_hourly",  # the views of migration 0005
+                  "seen_articles", "article_completeness", "daily_completeness")  # 0006
 
 _BOOTSTRAP = """
 CREATE SCHEMA IF NOT EXISTS yonhap;
@@ -120,6 +121,9 @@ def ensure_reader_role(cur) -> None:
     if not cur.fetchone()[0]:
         cur.execute(sql.SQL("GRANT USAGE ON SCHEMA yonhap TO {}").format(role))
     for name in READER_SURFACE:
+        cur.execute("SELECT to_regclass(%s) IS NOT NULL", (f"yonhap.{name}",))
+        if not cur.fetchone()[0]:  # a later migration creates it (upgrading to an older target)
+            continue
         cur.execute("SELECT has_table_privilege(%s, %s, 'SELECT')", (READER_ROLE, f"yonhap.{name}"))
         if not cur.fetchone()[0]:
             cur.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier("yonhap", name), role))

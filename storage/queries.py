@@ -83,6 +83,58 @@ def run_history(conn, before: datetime, limit: int = 200) -> list[dict]:
                    "ORDER BY window_start DESC, started_at DESC LIMIT %s", (before, limit))
 
 
+def run_rows(conn, run_ids: list[str]) -> list[dict[str, Any]]:
+    """The crawl_runs rows of ``run_ids`` (in that order; unknown ids are left out) with the
+    200 and 304 answer counts of their crawl, for run summaries and notes."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            SELECT r.run_id, r.kind, r.status, r.window_start, r.window_end, r.pages, r.items, r.loaded,
+                   r.rejected, r.duplicates, r.errors, r.not_modified, r.seen, r.unaccounted,
+                   r.quality_success, r.quality_report_uri, r.message,
+                   coalesce((r.stats #>> '{crawl,scrapy_stats,downloader/response_status_count/200}')::int, 0)
+                       AS pages_200,
+                   coalesce((r.stats #>> '{crawl,scrapy_stats,downloader/response_status_count/304}')::int, 0)
+                       AS pages_304
+            FROM yonhap.crawl_runs r JOIN unnest(%s::text[]) WITH ORDINALITY AS w(run_id, n) USING (run_id)
+            ORDER BY w.n
+            """,
+            (list(run_ids),),
+        )
+        return _dicts(cur)
+
+
+def completeness_totals(conn, first_day, last_day) -> dict[str, int]:
+    """yonhap.daily_completeness summed over the KST days [first_day, last_day]."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            SELECT coalesce(sum(seen), 0)::int, coalesce(sum(loaded), 0)::int, coalesce(sum(duplicates), 0)::int,
+                   coalesce(sum(rejected), 0)::int, coalesce(sum(failed), 0)::int, coalesce(sum(denied), 0)::int,
+                   coalesce(sum(unaccounted), 0)::int
+            FROM yonhap.daily_completeness WHERE kst_date BETWEEN %s AND %s
+            """,
+            (first_day, last_day),
+        )
+        names = ("seen", "loaded", "duplicates", "rejected", "failed", "denied", "unaccounted")
+        return dict(zip(names, cur.fetchone(), strict=True))
+
+
+def unaccounted_ids(conn, first_day, last_day, limit: int = 5) -> dict[str, list[str]]:
+    """Per KST day in [first_day, last_day] with ledger gaps: up to ``limit`` unaccounted ids."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            SELECT kst_date::text, (array_agg(article_id ORDER BY article_id))[1:%s]
+            FROM yonhap.article_completeness
+            WHERE status = 'unaccounted' AND kst_date BETWEEN %s AND %s
+            GROUP BY kst_date ORDER BY kst_date
+            """,
+            (limit, first_day, last_day),
+        )
+        return {day: list(ids) for day, ids in cur.fetchall()}
+
+
 def pending_error_urls(conn, limit: int = 1000) -> list[str]:
     """URLs whose fetch failed and has not succeeded since (most recent failure first)."""
     with conn.cursor() as cur:
@@ -98,3 +150,17 @@ def pending_error_urls(conn, limit: int = 1000) -> list[str]:
             (MAX_ERROR_RUNS, limit),
         )
         return [url for (url,) in cur.fetchall()]
+
+
+def claim_notice(conn, notice: str, run_id: str, detail: str | None = None) -> bool:
+    """Whether run ``run_id`` shows the once-per-install ``notice`` (yonhap.install_notices):
+    the first run to ask takes it, and a rerun of that run keeps it. The one write here (the
+    caller commits); concurrent first runs race on the primary key, so only one shows it."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO yonhap.install_notices (notice, first_run_id, detail) VALUES (%s, %s, %s) "
+            "ON CONFLICT (notice) DO NOTHING",
+            (notice, run_id, detail),
+        )
+        cur.execute("SELECT first_run_id FROM yonhap.install_notices WHERE notice = %s", (notice,))
+        return cur.fetchone()[0] == run_id

@@ -27,6 +27,7 @@ from yonhap.core.schema import (
     GateSummary,
     RejectedItem,
     RevisionRow,
+    SeenArticle,
 )
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ def read_batch(settings: Settings, run_id: str) -> LoadBatch:
         rejects=_records(settings, run_id, staging.REJECTED, RejectedItem)
         + _records(settings, run_id, staging.TRANSFORM_REJECTS, RejectedItem),
         errors=_records(settings, run_id, staging.CRAWL_ERRORS, CrawlError),
+        seen=_records(settings, run_id, staging.SEEN, SeenArticle),
         stats=stats,
     )
 

@@ -82,6 +82,7 @@ def _env_for(airflow_meta, settings, base_url: str, port: int, *, poison_env: bo
     extra.update(cli_env(settings, base_url))
     if poison_env:  # prove the connection wins over DATABASE_URL inside tasks
         extra["DATABASE_URL"] = settings.database_url.rsplit("/", 1)[0] + "/no_such_database"
+    extra.update(airflow_local.api_connection_env(port))  # run notes: the all-admins token
     env = airflow_local.airflow_env(home, sqlalchemy, port, extra)
     env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] = "True"
     env["AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC"] = "2"
@@ -194,6 +195,17 @@ def _wait_backfill_runs(port: int, dag_id: str, count: int, timeout: float) -> l
                          f"{[(r['dag_run_id'], r['state']) for r in runs]}")
 
 
+def _wait_note(port: int, dag_id: str, run_id: str, timeout: float = 120) -> str:
+    """The run's note once the summary teardown wrote it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, run = _api(port, "GET", f"/dags/{dag_id}/dagRuns/{run_id}")
+        if status == 200 and run.get("note"):
+            return run["note"]
+        time.sleep(2)
+    raise AssertionError(f"no note on {dag_id} {run_id}")
+
+
 def _log_text(home: Path, dag_id: str, run_id: str, task_id: str) -> str:
     texts = [p.read_text(errors="replace") for p in (home / "logs").rglob("*")
              if p.is_file() and f"dag_id={dag_id}" in str(p) and f"run_id={run_id}" in str(p) and f"task_id={task_id}" in str(p)]
@@ -254,9 +266,12 @@ def test_both_backfills_through_the_scheduler_match_the_truth_and_share_the_pool
 
         refused = _wait_run(port, "yonhap_fr_backfill", "bad_order", timeout=300)
         assert refused["state"] == "failed"
-        assert "form refused: 'from' 2024-06-20 is after 'to' 2024-06-18" in _log_text(home, "yonhap_fr_backfill", "bad_order", "plan")
+        line = "range refused: from 2024-06-20 is after to 2024-06-18"  # the CLI's line too
+        assert line in _log_text(home, "yonhap_fr_backfill", "bad_order", "plan")
+        assert refused["note"] == f"**failed** · {line}", refused
 
         done = _wait_run(port, "yonhap_fr_backfill", "three_days", timeout=900)
+        note = _wait_note(port, "yonhap_fr_backfill", "three_days")
         tis = _task_instances(port, "yonhap_fr_backfill", "three_days")
         assert done["state"] == "success", [(t["task_id"], t["map_index"], t["state"]) for t in tis]
         ingest_runs = _wait_backfill_runs(port, "yonhap_fr_ingest", 3, timeout=900)
@@ -308,6 +323,11 @@ def test_both_backfills_through_the_scheduler_match_the_truth_and_share_the_pool
     assert {r[0] for r in rows(db_conn, "SELECT article_id FROM yonhap.articles")} == expected | native_expected
     runs = rows(db_conn, "SELECT kind, status FROM yonhap.crawl_runs WHERE kind = 'backfill' ORDER BY run_id")
     assert runs == [("backfill", "succeeded")] * 3
+    # The run note carries the partitions' figures, as recorded, and the days' ledger.
+    loaded, rejected, seen = rows(db_conn, "SELECT sum(loaded), sum(rejected), sum(seen) FROM yonhap.crawl_runs "
+                                           "WHERE kind = 'backfill'")[0]
+    assert note.startswith("**succeeded** · yonhap_fr_backfill · backfill"), note
+    assert f"loaded {loaded} · rejected {rejected}" in note and f"{seen} seen · 0 unaccounted" in note, note
     # ... and the same rows as the CLI for the same days.
     backfilled = [r for r in rows(db_conn, SAME_SQL) if r[0] in expected]
 

@@ -171,30 +171,32 @@ def test_parsing_imports_nothing_heavy(tmp_path):
 
 
 def test_form_accepts_a_past_range():
-    from yonhap.airflow.tasks import parse_form
+    from yonhap.airflow.tasks import form_days
 
-    assert parse_form({"from": "2024-06-18", "to": "2024-06-20"}, today=date(2024, 7, 1)) == (
+    assert form_days({"from": "2024-06-18", "to": "2024-06-20"}, today=date(2024, 7, 1)) == (
         date(2024, 6, 18),
         date(2024, 6, 20),
     )
 
 
-@pytest.mark.parametrize(
-    ("form", "message"),
-    [
-        ({"from": "2024-06-20", "to": "2024-06-18"}, "'from' 2024-06-20 is after 'to' 2024-06-18"),
-        ({"from": "2024-06-30", "to": "2024-07-02"}, "'to' 2024-07-02 is in the future"),
-        ({"from": "2024-05-01", "to": "2024-06-30"}, "61 days requested; at most 31"),
-        ({"from": "yesterday", "to": "2024-06-18"}, "'from' must be a date YYYY-MM-DD, got 'yesterday'"),
-        ({"to": "2024-06-18"}, "'from' must be a date YYYY-MM-DD, got None"),
-    ],
-)
-def test_form_refuses_bad_values_with_a_clear_message(form, message):
-    from yonhap.airflow.tasks import FormError, parse_form
+# The CLI refuses the same ranges with the same lines (tests/test_run_cli.py).
+BAD_RANGES = [
+    ({"from": "2024-06-20", "to": "2024-06-18"}, "range refused: from 2024-06-20 is after to 2024-06-18"),
+    ({"from": "2024-06-30", "to": "2024-07-02"}, "range refused: to 2024-07-02 is in the future (today is 2024-07-01 KST)"),
+    ({"from": "2024-05-01", "to": "2024-06-30"}, "range refused: 61 days requested; at most 31 per run (split the range)"),
+    ({"from": "yesterday", "to": "2024-06-18"}, "range refused: from must be a date YYYY-MM-DD, got 'yesterday'"),
+    ({"to": "2024-06-18"}, "range refused: from must be a date YYYY-MM-DD, got None"),
+]
 
-    with pytest.raises(FormError) as err:
-        parse_form(form, today=date(2024, 7, 1))
-    assert message in str(err.value)
+
+@pytest.mark.parametrize(("form", "message"), BAD_RANGES)
+def test_form_refuses_bad_values_with_one_line(form, message):
+    from yonhap.airflow.tasks import form_days
+    from yonhap.core.timeutil import DayRangeError
+
+    with pytest.raises(DayRangeError) as err:
+        form_days(form, today=date(2024, 7, 1))
+    assert str(err.value) == message
 
 
 def test_form_schema_refuses_a_non_date_before_any_task_runs():
@@ -308,7 +310,8 @@ def test_compose_file_is_valid_yaml_with_the_services():
 def test_dag_docs_state_the_limits_the_code_applies():
     """The DAG docs (doc_md=__doc__, plain text) quote the look-back, the span limit and the
     pool: they must say what yonhap.airflow.tasks enforces."""
-    from yonhap.airflow.tasks import INGEST_LOOKBACK, MAX_SPAN_DAYS, SITE_POOL
+    from yonhap.airflow.tasks import INGEST_LOOKBACK, SITE_POOL
+    from yonhap.core.timeutil import MAX_RUN_DAYS as MAX_SPAN_DAYS
 
     ingest = (REPO / "dags" / "yonhap_fr_ingest.py").read_text()
     assert f"**{INGEST_LOOKBACK.seconds // 3600} hours before**" in ingest and f"`{SITE_POOL}`" in ingest

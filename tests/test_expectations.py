@@ -334,6 +334,23 @@ def test_volume_out_of_band_fails_and_in_band_passes(clean_rows):
     assert len(few.passed) == 5
 
 
+def test_cold_start_warning_says_how_many_more_runs_and_can_be_left_out(clean_rows):
+    history = _history([len(clean_rows)] * 2)
+    shown = gate.check_batch(copy.deepcopy(clean_rows), WINDOW, history, RUN)
+    [line] = [w for w in shown.summary.warnings if w.startswith("volume band: ")]
+    needed = thresholds.MIN_COMPARABLE_RUNS - 2
+    assert line.startswith(f"volume band: cold start: 2 of {thresholds.MIN_COMPARABLE_RUNS} comparable earlier runs")
+    assert f"; {needed} more such run(s) needed before the band is learned" in line
+    # Not this run's to show (another run of the install did): the band still applies.
+    quiet = gate.check_batch(copy.deepcopy(clean_rows), WINDOW, history, RUN, cold_start_notice=False)
+    assert not any(w.startswith("volume band: ") for w in quiet.summary.warnings)
+    assert quiet.summary.warnings == [w for w in shown.summary.warnings if w != line]
+    assert quiet.band == shown.band and quiet.band.cold_start and quiet.band.runs_needed == needed
+    empty = gate.check_batch([], WINDOW, history, RUN, cold_start_notice=False)
+    [critical] = empty.summary.failed_critical
+    assert critical.startswith("volume: ") and "cold start: 2 of" in critical
+
+
 def test_empty_batch_on_a_full_day_fails_on_volume_only():
     result = gate.check_batch([], WINDOW, [], RUN)
     assert not result.summary.success

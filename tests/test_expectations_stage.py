@@ -10,9 +10,12 @@ import urllib.request
 import pytest
 
 from expectations import stage
+from expectations.thresholds import MIN_COMPARABLE_RUNS as NEEDED
+from expectations.volume import COLD_START_NOTICE
 from tests.gate_support import DAY, WINDOW, redesigned, replica_rows
 from yonhap.adapters import s3, staging
 from yonhap.core.schema import GateSummary, RejectedItem
+from yonhap.pipeline import stages
 
 
 def _stage_rows(settings, run_id, rows):
@@ -153,3 +156,22 @@ def test_cli_validate_exit_codes(settings, monkeypatch):
     assert result.exit_code == 2
     result = runner.invoke(app, ["validate", "--run-id", good, "--from", "19-06-2024", "--to", day])
     assert result.exit_code == 2
+
+
+def test_cold_start_warning_is_shown_by_the_installs_first_run_only(settings, db_conn):
+    def cold_start_lines(run_id):
+        _stage_rows(settings, run_id, replica_rows())
+        warnings = stages.validate(settings, run_id, WINDOW)["warnings"]
+        return [w for w in warnings if w.startswith("volume band: ")]
+
+    # A run that cannot validate (nothing staged) does not take the notice.
+    with pytest.raises(stage.StagingMissing):
+        stages.validate(settings, "notice_none", WINDOW)
+    [first] = cold_start_lines("notice_first")
+    assert first.startswith(f"volume band: cold start: 0 of {NEEDED} comparable earlier runs")
+    assert f"; {NEEDED} more such run(s) needed before the band is learned from history" in first
+    assert cold_start_lines("notice_second") == []  # another run of the same install
+    assert cold_start_lines("notice_first") == [first]  # a rerun of the first run: the same warning
+    with db_conn.cursor() as cur:
+        cur.execute("SELECT notice, first_run_id, detail FROM yonhap.install_notices")
+        assert cur.fetchall() == [(COLD_START_NOTICE, "notice_first", first)]

@@ -55,6 +55,11 @@ def test_run_loads_exactly_the_days_articles_and_reruns_change_nothing(settings,
 
     second = run_cli(env, "run", "--from", DAYS[0].isoformat(), "--to", DAYS[1].isoformat())
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    # Its crawl bar counts the 304s: unchanged pages, not "0 items".
+    (items, not_modified, errors), = rows(db_conn, "SELECT items, not_modified, errors FROM yonhap.crawl_runs "
+                                                   "WHERE run_id <> 'cli_first'")
+    assert not_modified == len(expected)
+    assert f"{items} items, {not_modified} not modified, {errors} errors" in second.stdout, second.stdout[-3000:]
     assert rows(db_conn, CONTENT_SQL) == before
     assert rows(db_conn, "SELECT article_id, revision, content_hash FROM yonhap.article_revisions ORDER BY 1, 2") == revisions_before
     assert rows(db_conn, "SELECT count(*) FROM yonhap.crawl_runs WHERE status = 'succeeded'")[0][0] == 2
@@ -73,16 +78,27 @@ def test_run_loads_exactly_the_days_articles_and_reruns_change_nothing(settings,
 
 
 def test_bad_usage_exits_2_with_one_clear_line(settings):
-    env = cli_env(settings, "http://127.0.0.1:9")
+    """Bad ranges are refused before any work with exit 2 and the one line the Airflow form's
+    `plan` gives for the same range (yonhap.core.timeutil.check_run_range)."""
+    from datetime import datetime
+
+    from yonhap.core.timeutil import KST
+
+    today = datetime.now(KST).date()
+    env = cli_env(settings, "http://127.0.0.1:9")  # nothing listens: any request would fail
     cases = [
-        (("run", "--from", "2024-06-20", "--to", "2024-06-18"), "--from 2024-06-20 is after --to 2024-06-18"),
-        (("run", "--from", "18/06/2024", "--to", "2024-06-18"), "'18/06/2024' is not a date"),
-        (("run", "--from", "2024-06-18", "--to", "2024-06-18", "--run-id", "a/b"), "--run-id"),
+        (("run", "--from", "2024-06-20", "--to", "2024-06-18"), "range refused: from 2024-06-20 is after to 2024-06-18"),
+        (("run", "--from", "18/06/2024", "--to", "2024-06-18"), "range refused: from must be a date YYYY-MM-DD, got '18/06/2024'"),
+        (("run", "--from", "2024-05-01", "--to", "2024-06-30"), "range refused: 61 days requested; at most 31 per run (split the range)"),
+        (("reprocess", "--from", str(today), "--to", "2099-01-01"),
+         f"range refused: to 2099-01-01 is in the future (today is {today} KST)"),
     ]
-    for args, message in cases:
+    for args, line in cases:
         proc = run_cli(env, *args, timeout=120)
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
-        assert message in proc.stderr
+        assert proc.stderr.strip().splitlines() == [f"error: {line}"], (args, proc.stderr)
+    proc = run_cli(env, "run", "--from", "2024-06-18", "--to", "2024-06-18", "--run-id", "a/b", timeout=120)
+    assert proc.returncode == 2 and "--run-id" in proc.stderr
 
 
 def test_unreachable_site_fails_with_exit_1_and_a_failed_run_row(settings, db_conn):

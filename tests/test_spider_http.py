@@ -300,10 +300,41 @@ def test_crawl_opens_no_console_or_remote_control(replica, s3_endpoint, caplog, 
     would land under XDG_STATE_HOME."""
     site = replica(start=date(2024, 6, 1), end=date(2024, 6, 2), per_day=5)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    with caplog.at_level(logging.INFO, logger="scrapers.crawl"):
+    with caplog.at_level(logging.DEBUG, logger="scrapers.crawl"):  # Scrapy's start-up lines are DEBUG
         stats = stage.crawl(_settings(s3_endpoint, site.base_url), "quiet1",
                             Window.for_dates(date(2024, 6, 1), date(2024, 6, 1)), timeout=120)
     log = "\n".join(r.getMessage() for r in caplog.records if r.name == "scrapers.crawl")
     assert stats.items == 5 and "Spider opened" in log  # the crawler's own log was captured
     assert "Remote control" not in log and "Telnet console listening" not in log
     assert not (tmp_path / "state" / "scrapy").exists()
+
+
+def test_crawl_log_lines_keep_their_level_and_scrapy_chatter_is_debug(replica, s3_endpoint, caplog):
+    """A task log at INFO shows our lines and every warning, not Scrapy's ~130 lines of
+    versions, settings, middlewares and stats; multi-line records keep their record's level."""
+    # Pages cut off on every attempt: Scrapy gives up retrying them at WARNING.
+    site = replica(start=date(2024, 6, 1), end=date(2024, 6, 2), per_day=10, fault_rate=0.3,
+                   fault_kinds="truncated", persistent_rate=1.0)
+    with caplog.at_level(logging.DEBUG, logger="scrapers.crawl"):
+        stats = stage.crawl(_settings(s3_endpoint, site.base_url), "levels1",
+                            Window.for_dates(date(2024, 6, 1), date(2024, 6, 1)),
+                            scrapy_overrides={"TRUNCATED_RETRY_TIMES": 1}, timeout=120)
+    records = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "scrapers.crawl"]
+    shown = [m for level, m in records if level >= logging.INFO]
+    summary = f"crawl levels1: {stats.items} items, 0 not modified, {stats.errors} errors"
+    assert stats.items > 0 and any(level == logging.INFO and m.startswith(summary) for level, m in records), shown
+    for chatter in ("Scrapy 2.", "Versions:", "Overridden settings:", "Enabled extensions:",
+                    "Enabled downloader middlewares:", "Enabled item pipelines:", "Spider opened",
+                    "Crawled 0 pages", "Dumping Scrapy stats:", "'downloader/request_count'", "Spider closed"):
+        assert not any(chatter in m for m in shown), (chatter, shown)
+        assert any(chatter in m for level, m in records if level == logging.DEBUG), chatter
+    cut = {e["path"] for e in _article_paths(site.access_log())
+           if faults.plan_for(site.config, e["path"]).kind == "truncated"}
+    gave_up = [(level, m) for level, m in records if "Gave up retrying" in m]
+    assert cut and {level for level, _ in gave_up} == {logging.WARNING}, (cut, gave_up)
+    for path in cut:
+        [(level, line)] = [(level, m) for level, m in gave_up if f"{path}>" in m]
+        assert level == logging.WARNING and line.startswith("scrapy.downloadermiddlewares.retry: ")
+    # The stats dump's continuation lines carry no prefix and stay at its level.
+    dump = next(i for i, (_, m) in enumerate(records) if "Dumping Scrapy stats:" in m)
+    assert records[dump + 1][1].startswith("{") and records[dump + 1][0] == logging.DEBUG

@@ -227,7 +227,8 @@ def test_later_success_resolves_crawl_errors_and_304_touches_last_seen(settings,
     from storage import queries
 
     a, b = synthetic.make_article(1, "r1"), synthetic.make_article(2, "r1")
-    failed = CrawlError("r1", a.url + "?utm_source=x", "HTTP 503", 3, "2024-06-20T00:59:00+00:00", 503)
+    failed = CrawlError("r1", a.url + "?utm_source=x", "HTTP 503", 3, "2024-06-20T00:59:00+00:00", 503,
+                        article_id=a.article_id)  # the spider names the article it asked for
     stage_batch(settings, "r1", [b], errors=[failed])
     stage.load(settings, "r1")
     assert queries.pending_error_urls(db_conn) == [failed.url]

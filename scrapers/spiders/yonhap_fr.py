@@ -58,6 +58,9 @@ class YonhapFrSpider(scrapy.Spider):
         self.crawl_errors: list[CrawlError] = []
         self.not_modified_ids: list[str] = []
         self.robots_denied: list[str] = []
+        # article id -> (shown time or None, sources): every id this run meant to fetch, for
+        # the completeness ledger (seen = loaded + rejected + failed + ...; a gap shows).
+        self.seen: dict[str, tuple[datetime | None, set[str]]] = {}
         self.field_source_counts: collections.Counter = collections.Counter()  # (field, layer)
         self.allowed_domains = []  # off-site requests are refused by canonical.is_followable
 
@@ -65,6 +68,7 @@ class YonhapFrSpider(scrapy.Spider):
     async def start(self):
         if self.targets:
             for article_id in self.targets:
+                self._see(article_id, None, "announced")
                 yield self._article_request(article_id, reason="announced")
             self.seek.phase = "done"
         elif self.use_feed:
@@ -112,19 +116,24 @@ class YonhapFrSpider(scrapy.Spider):
             self._record_seek()
         return requests
 
-    def _requests_for(self, entries) -> list[scrapy.Request]:
+    def _requests_for(self, entries, source: str) -> list[scrapy.Request]:
         out = []
         for entry in entries:
             if entry.may_be_in(self.window) and is_followable(entry.url, self.base_url):
+                self._see(entry.article_id, entry.published, source)
                 out.append(self._article_request(entry.article_id))
         return out
+
+    def _see(self, article_id: str, listed_at: datetime | None, source: str) -> None:
+        shown, sources = self.seen.get(article_id, (None, set()))
+        self.seen[article_id] = (shown or listed_at, sources | {source})
 
     # -- discovery --------------------------------------------------------------------------
     # Callbacks return lists, not generators: Scrapy inspects the source of generator
     # callbacks on every call (a measurable cost at thousands of pages).
     def parse_feed(self, response) -> list:
         entries = parse_rss(response.body, self.base_url)
-        out: list = self._requests_for(entries)
+        out: list = self._requests_for(entries, "feed")
         if feed_covers(entries, self.window):
             self.crawler.stats.set_value("yonhap/feed_covered_window", True)
             self.seek.phase = "done"
@@ -138,12 +147,12 @@ class YonhapFrSpider(scrapy.Spider):
     def parse_list(self, response) -> list:
         page = response.meta["page"]
         entries = parse_list_page(response.body, self.base_url)
-        return self._requests_for(self.seek.observe(page, entries)) + self._next_list_requests()
+        return self._requests_for(self.seek.observe(page, entries), "list") + self._next_list_requests()
 
     def list_failed(self, failure) -> list:
         self._record_failure(failure)
         page = failure.request.meta["page"]
-        return self._requests_for(self.seek.observe(page, None)) + self._next_list_requests()
+        return self._requests_for(self.seek.observe(page, None), "list") + self._next_list_requests()
 
     def _record_seek(self) -> None:
         stats = self.crawler.stats
@@ -201,6 +210,7 @@ class YonhapFrSpider(scrapy.Spider):
                 attempts=request.meta.get("retry_times", 0) + 1,
                 at=datetime.now(UTC).isoformat(),
                 status=status,
+                article_id=request.meta.get("article_id"),
             )
         )
         self.crawler.stats.inc_value(f"yonhap/errors/{page_kind(request.url)}")
@@ -216,6 +226,10 @@ class YonhapFrSpider(scrapy.Spider):
             "errors": [e.to_dict() for e in self.crawl_errors],
             "not_modified_ids": self.not_modified_ids,
             "robots_denied": self.robots_denied,
+            "seen": [
+                {"article_id": aid, "listed_at": shown.isoformat() if shown else None, "sources": sorted(src)}
+                for aid, (shown, src) in sorted(self.seen.items())
+            ],
             "scrapy_stats": stats,
         }
         self.out_dir.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ from yonhap.core.config import Settings
 
 ITEMS = "items.jsonl.gz"
 CRAWL_ERRORS = "crawl_errors.jsonl.gz"
+SEEN = "seen.jsonl.gz"  # ids the crawl saw on the site (the completeness ledger)
 CRAWL_STATS = "crawl_stats.json"
 ARTICLES = "articles.jsonl.gz"
 REVISIONS = "revisions.jsonl.gz"

@@ -10,6 +10,7 @@ Expectations, boto3, pyarrow, psycopg2) is imported inside task bodies via yonha
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -18,10 +19,19 @@ from airflow.sdk import Asset, AssetWatcher, BaseHook, Param, get_current_contex
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
 from yonhap.airflow.feed_trigger import SiteFeedTrigger
+from yonhap.airflow.run_note import set_run_note
 from yonhap.core.config import Settings
 from yonhap.core.runids import safe_run_id
-from yonhap.core.timeutil import KST, DayRangeError, Window, article_date, check_day_range, utcnow
-from yonhap.pipeline import stages
+from yonhap.core.timeutil import (
+    KST,
+    MAX_RUN_DAYS,
+    DayRangeError,
+    Window,
+    article_date,
+    check_run_range,
+    utcnow,
+)
+from yonhap.pipeline import report, stages
 
 log = logging.getLogger("yonhap.dags")
 
@@ -55,9 +65,6 @@ EVENT_WINDOW_PAD = timedelta(minutes=5)
 # Articles are sometimes listed after their publication time: each hourly run crawls from
 # LOOKBACK before its data interval; dedupe + idempotent upserts make the overlap harmless.
 INGEST_LOOKBACK = timedelta(hours=2)
-
-# Backfill / reprocess form limits.
-MAX_SPAN_DAYS = 31
 
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": OWNER,
@@ -163,28 +170,11 @@ def feed_events(ctx) -> list[tuple[datetime, dict]]:
     return [(e.timestamp, (e.extra or {}).get("payload") or {}) for e in events]
 
 
-class FormError(ValueError):
-    """A backfill/reprocess form value is refused; the message says why, in one line."""
-
-
-def parse_form(params: dict[str, Any], today: date | None = None) -> tuple[date, date]:
-    """Check the `from` / `to` form values: dates, then the one day-range rule
-    (yonhap.core.timeutil.check_day_range): from <= to, not in the future (KST), at most
-    MAX_SPAN_DAYS days."""
-    today = today or utcnow().astimezone(KST).date()
-    days = {}
-    for name in ("from", "to"):
-        raw = params.get(name)
-        try:
-            days[name] = date.fromisoformat(str(raw))
-        except (TypeError, ValueError):
-            raise FormError(f"'{name}' must be a date YYYY-MM-DD, got {raw!r}") from None
-    try:
-        check_day_range(days["from"], days["to"], labels=("'from'", "'to'"), today=today,
-                        max_days=MAX_SPAN_DAYS)
-    except DayRangeError as err:
-        raise FormError(str(err)) from None
-    return days["from"], days["to"]
+def form_days(params: dict[str, Any], today: date | None = None) -> tuple[date, date]:
+    """The backfill / reprocess form's days by the one range rule the CLI uses too
+    (yonhap.core.timeutil.check_run_range: dates, order, not in the future, at most
+    MAX_RUN_DAYS days); DayRangeError carries the one-line reason."""
+    return check_run_range(params.get("from"), params.get("to"), today=today)
 
 
 def partitions(dag_run_id: str, first: date, last: date, kind: str) -> list[dict[str, str]]:
@@ -205,7 +195,7 @@ def form_params():
         ),
         "to": Param(
             type="string", format="date", title="To (KST date, inclusive)",
-            description=f"Last KST publication date, YYYY-MM-DD; not in the future; at most {MAX_SPAN_DAYS} days after 'from'.",
+            description=f"Last KST publication date, YYYY-MM-DD; not in the future; at most {MAX_RUN_DAYS} days in all.",
         ),
     }
 
@@ -214,8 +204,8 @@ def form_params():
 
 
 def log_stats(stage: str, run: dict[str, str], stats: dict[str, Any]) -> None:
-    keys = ("targets", "items", "pages", "errors", "not_modified", "articles", "revisions", "rejects",
-            "rows_in", "rows_passed", "rows_rejected", "loaded", "rejected", "duplicates",
+    keys = ("targets", "items", "pages", "errors", "not_modified", "seen", "articles", "revisions", "rejects",
+            "rows_in", "rows_passed", "rows_rejected", "loaded", "rejected", "duplicates", "unaccounted",
             "fresh_articles", "freshness_p50_s", "freshness_p95_s")
     shown = {k: stats[k] for k in keys if k in stats}
     log.info("%s %s window [%s, %s): %s", stage, run["run_id"], run["window_start"], run["window_end"], shown)
@@ -223,6 +213,9 @@ def log_stats(stage: str, run: dict[str, str], stats: dict[str, Any]) -> None:
         log.info("quality report: %s", stats["report_uri"])
     for warning in stats.get("warnings") or []:
         log.warning("quality warning: %s", warning)
+    for day, gap in sorted((stats.get("unaccounted_days") or {}).items()):
+        log.warning("completeness %s: %d seen id(s) in no table (e.g. %s): a discovery gap",
+                    day, gap["unaccounted"], " ".join(gap["ids"]))
 
 
 def failure_summary(context: dict[str, Any]) -> str:
@@ -294,7 +287,7 @@ def _run(fn, run: dict[str, str], *args, stage: str | None = None, **kwargs) -> 
         raise AirflowFailException(str(err)) from None
     log_stats(stage or fn.__name__, run, result)
     return {k: v for k, v in result.items() if isinstance(v, (str, int, float, bool, type(None)))
-            or k in ("failed_critical", "warnings", "seconds")}
+            or k in ("failed_critical", "warnings", "seconds", "unaccounted_days")}
 
 
 def prepare_runs(runs: list[dict[str, str]]) -> None:
@@ -310,6 +303,11 @@ def plan_interval() -> dict[str, Any]:
     """The run this DAG run owns, and its row: for an hourly run its data interval (crawl
     window = interval - LOOKBACK); for a run the feed watcher triggered, the announced ids."""
     ctx = get_current_context()
+    with failure_noted(ctx):
+        return _plan_interval(ctx)
+
+
+def _plan_interval(ctx) -> dict[str, Any]:
     events = feed_events(ctx)
     if events:
         try:
@@ -345,15 +343,77 @@ def fresh(run: dict[str, Any]) -> dict:
 
 @task(task_id="plan", retries=0)
 def plan_days(kind: str) -> list[dict[str, str]]:
-    """The form's days, one partition each; a refused form fails at once, reason first."""
+    """The form's days, one partition each. A refused range fails at once: its one line (the
+    CLI's, for the same range) is the first line of this log, the task's error and the note."""
     ctx = get_current_context()
     try:
-        first, last = parse_form(dict(ctx["params"]))
-    except FormError as err:
-        raise AirflowFailException(f"form refused: {err}") from None
-    runs = partitions(ctx["dag_run"].run_id, first, last, kind)
-    prepare_runs(runs)
+        first, last = form_days(dict(ctx["params"]))
+    except DayRangeError as err:
+        refuse(ctx, str(err))
+    with failure_noted(ctx):
+        runs = partitions(ctx["dag_run"].run_id, first, last, kind)
+        prepare_runs(runs)
     return runs
+
+
+def refuse(ctx, line: str):
+    """Fail the task (no retry) with ``line``: logged first, written as the run's note."""
+    log.error("%s", line)
+    set_run_note(ctx["dag_run"].dag_id, ctx["dag_run"].run_id, f"**failed** · {line}")
+    raise AirflowFailException(line)
+
+
+@contextmanager
+def failure_noted(ctx):
+    """Any error inside is also written as the run's note (a red `plan` leaves no partition
+    whose summary could say why)."""
+    try:
+        yield
+    except AirflowFailException:
+        raise
+    except Exception as err:
+        line = stages.describe_error(err, task_settings())
+        set_run_note(ctx["dag_run"].dag_id, ctx["dag_run"].run_id, f"**failed** · plan: {line}")
+        raise
+
+
+def _planned_runs(ti) -> list[dict[str, Any]]:
+    planned = ti.xcom_pull(task_ids="plan")
+    if isinstance(planned, dict):
+        return [planned]
+    return [r for r in planned or [] if isinstance(r, dict)]
+
+
+def _title(ctx, runs: list[dict[str, Any]]) -> str:
+    dag_run = ctx["dag_run"]
+    if runs and runs[0].get("ids"):
+        return f"{dag_run.dag_id} · event run, {len(runs[0]['ids'])} announced id(s)"
+    if runs and runs[0].get("kind") in ("backfill", "reprocess"):
+        days = [window_of(r).kst_dates()[0] for r in runs]
+        span = f"{days[0]}" if len(days) == 1 else f"{days[0]} → {days[-1]}"
+        return f"{dag_run.dag_id} · {runs[0]['kind']} {span}"
+    if runs:
+        return f"{dag_run.dag_id} · window {runs[0]['window_start']} → {runs[0]['window_end']}"
+    return dag_run.dag_id
+
+
+# A teardown: it runs when the work is done, whatever its outcome, and never decides the run's
+# state (a red partition keeps the run red; a note the API refuses turns nothing red).
+@task(task_id="summary", retries=1)
+def summarize() -> dict[str, Any]:
+    """The run's figures (yonhap.crawl_runs + the completeness ledger): the first lines of
+    this log and the DAG run's note."""
+    ctx = get_current_context()
+    runs = _planned_runs(ctx["ti"])
+    result = report.runs_report(task_settings(), [r["run_id"] for r in runs])
+    lines = result.lines(_title(ctx, runs))
+    for line in lines:
+        log.info("%s", line)
+    written = set_run_note(ctx["dag_run"].dag_id, ctx["dag_run"].run_id, "\n".join(lines))
+    completeness = result.completeness
+    return {"status": result.status, **result.totals, "note_written": written,
+            "seen": completeness.seen if completeness else 0,
+            "unaccounted": completeness.unaccounted if completeness else 0}
 
 
 @task(pool=SITE_POOL)

@@ -10,7 +10,7 @@ import typer
 from yonhap.cli.options import (
     FromDay,
     ToDay,
-    day_window,
+    any_day_window,
     fail,
     load_settings,
     run_id_option,
@@ -58,7 +58,8 @@ def db_upgrade() -> None:
 def curated_rebuild(from_: FromDay, to: ToDay) -> None:
     """Rebuild curated/ Parquet from Postgres for the days whose files miss stored articles
     (each article once per day; complete days are left alone)."""
-    day_window(from_, to)  # the range rule
+    days = any_day_window(from_, to).kst_dates()
+    first, last = days[0], days[-1]
     settings = load_settings()
-    for line in stages.rebuild_curated_days(settings, from_, to).lines():
+    for line in stages.rebuild_curated_days(settings, first, last).lines():
         typer.echo(line)

@@ -10,17 +10,7 @@ import typer
 
 from yonhap.core.config import Settings, SettingsError
 from yonhap.core.runids import RUN_ID_PATTERN, BadRunId, check_run_id
-from yonhap.core.timeutil import DayRangeError, Window, check_day_range
-
-
-def kst_day(value: str | date) -> date:
-    """Option parser: a KST calendar date written YYYY-MM-DD."""
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+from yonhap.core.timeutil import DayRangeError, Window, check_run_range, parse_day_range
 
 
 def run_id(value: str) -> str:
@@ -37,8 +27,10 @@ RUN_ID_HELP = f"Run id ({RUN_ID_PATTERN}); default cli_<from>_<to>_<utc stamp>. 
 
 
 # Parameter annotations: `def cmd(from_: FromDay, to: ToDay, run_id: OptionalRunId = None)`.
-FromDay = Annotated[date, typer.Option("--from", parser=kst_day, help=FROM_HELP)]
-ToDay = Annotated[date, typer.Option("--to", parser=kst_day, help=TO_HELP)]
+# The dates stay text until day_window(): the one range rule parses them, so a malformed date
+# gets the same one line as the Airflow form (yonhap.core.timeutil.check_run_range).
+FromDay = Annotated[str, typer.Option("--from", metavar="YYYY-MM-DD", help=FROM_HELP)]
+ToDay = Annotated[str, typer.Option("--to", metavar="YYYY-MM-DD", help=TO_HELP)]
 OptionalRunId = Annotated[str | None, typer.Option("--run-id", parser=run_id, help=RUN_ID_HELP)]
 
 
@@ -60,10 +52,19 @@ def load_settings() -> Settings:
         fail(str(err))
 
 
-def day_window(first: date, last: date) -> Window:
-    """The window of KST days first..last, or exit 2 with the range rule's reason."""
+def day_window(first: str | date, last: str | date) -> Window:
+    """The window of a run's KST days first..last, or exit 2 with the one-line reason of the
+    range rule the Airflow form uses too (check_run_range)."""
     try:
-        check_day_range(first, last)
+        return Window.for_dates(*check_run_range(first, last))
     except DayRangeError as err:
         fail(str(err))
-    return Window.for_dates(first, last)
+
+
+def any_day_window(first: str | date, last: str | date) -> Window:
+    """The window of KST days first..last for work that sends nothing to the site (a curated
+    rebuild): dates and order only, with the same one-line refusals."""
+    try:
+        return Window.for_dates(*parse_day_range(first, last))
+    except DayRangeError as err:
+        fail(str(err))

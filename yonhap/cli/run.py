@@ -52,6 +52,7 @@ def _execute(first: date, last: date, run_id: str | None, *, reprocess: bool, ve
     kind = "reprocess" if reprocess else "cli"
     summary = _run_with_progress(settings, window, run_id, kind, reprocess)
     _print_summary(summary)
+    _print_figures(settings, run_id, window)
     if not summary.ok:
         raise typer.Exit(1)
 
@@ -108,7 +109,9 @@ def _run_with_progress(settings, window, run_id: str, kind: str, reprocess: bool
 
 def _stage_status(stage: str, info: dict) -> str:
     if stage == "crawl":
-        return f"{info.get('items', 0)} items, {info.get('errors', 0)} errors"
+        # 304s are articles seen unchanged: a rerun reads "0 items" without them
+        return (f"{info.get('items', 0)} items, {info.get('not_modified', 0)} not modified, "
+                f"{info.get('errors', 0)} errors")
     if stage == "transform":
         shown = [f"{k} {v}" for k, v in info.items() if isinstance(v, int)]
         return ", ".join(shown[:3]) or "done"
@@ -150,3 +153,16 @@ def _print_summary(summary) -> None:
         console.print(f"[yellow]quality warning:[/] {warning}")
     if summary.error and summary.failed_stage is None:
         console.print(f"[yellow]{summary.error}")
+
+
+def _print_figures(settings, run_id: str, window) -> None:
+    """The lines an Airflow run's note shows (yonhap.pipeline.report), completeness included."""
+    from yonhap.pipeline import report
+
+    try:
+        figures = report.runs_report(settings, [run_id])
+    except Exception as err:  # noqa: BLE001 -- the run's own outcome is already printed
+        typer.echo(f"figures unavailable: {stages.describe_error(err, settings)}", err=True)
+        return
+    for line in figures.lines(f"run {run_id} · {window}"):
+        typer.echo(line.replace("**", ""))

@@ -178,6 +178,20 @@ class CrawlError(_Record):
     attempts: int
     at: str
     status: int | None = None
+    article_id: str | None = None  # the article the fetch was for (None: a list/feed page)
+
+
+@dataclass
+class SeenArticle(_Record):
+    """An article id the crawler saw on the site and meant to fetch (yonhap.seen_articles: the
+    completeness ledger's denominator). ``kst_date`` is the KST day the site showed for it
+    (``listed_at``'s date), else its id's date."""
+
+    article_id: str
+    kst_date: str  # YYYY-MM-DD
+    sources: list[str]  # list | feed | announced
+    listed_at: str | None = None
+    robots_denied: bool = False
 
 
 # CrawlStats.scrapy_stats["source"] of a reprocess (re-parsed from the WARC archive, not fetched).
@@ -200,6 +214,7 @@ class CrawlStats(_Record):
     retries: int = 0
     robots_denied: int = 0
     targets: int = 0  # ids asked for by name (an event run: no list walk, no feed)
+    seen: int = 0  # article ids seen on the site and meant to fetch (staging SEEN: the ledger)
     archive_missing: int = 0  # stored articles fetched in full: their archived page was gone
     # reprocess: KST days with stored articles but no archived 200 page -> articles expected
     archive_missing_days: dict[str, int] = field(default_factory=dict)

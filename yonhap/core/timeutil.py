@@ -77,19 +77,47 @@ class DayRangeError(ValueError):
     """A KST day range is refused; the message is the one-line reason."""
 
 
-def check_day_range(first: date, last: date, *, labels: tuple[str, str] = ("--from", "--to"),
-                    today: date | None = None, max_days: int | None = None) -> None:
-    """The one rule for a range of KST days (CLI options and the Airflow form alike):
-    ``first <= last``; given ``today``, not in the future; given ``max_days``, at most that
-    many days. ``labels`` name the two bounds in the message."""
-    start, end = labels
+# The most KST days one run (CLI `run`/`reprocess`, one backfill/reprocess form) may cover: a
+# longer range is split by the user, so a typo cannot start months of polite crawling.
+MAX_RUN_DAYS = 31
+RANGE_REFUSED = "range refused"  # how every refusal line starts (CLI stderr, task log, run note)
+
+
+def check_day_range(first: date, last: date) -> None:
+    """The order rule alone (a window, a curated rebuild): ``first <= last``."""
     if first > last:
-        raise DayRangeError(f"{start} {first} is after {end} {last}")
-    if today is not None and last > today:
-        raise DayRangeError(f"{end} {last} is in the future (today is {today} KST)")
-    span = (last - first).days + 1
-    if max_days is not None and span > max_days:
-        raise DayRangeError(f"{span} days requested; at most {max_days} per run (split the range)")
+        raise DayRangeError(f"{RANGE_REFUSED}: from {first} is after to {last}")
+
+
+def parse_day_range(first: date | str | None, last: date | str | None) -> tuple[date, date]:
+    """Both bounds as KST dates (YYYY-MM-DD text or dates), ``from <= to``; else DayRangeError."""
+    days = []
+    for label, raw in (("from", first), ("to", last)):
+        if isinstance(raw, date):
+            days.append(raw)
+            continue
+        try:
+            days.append(date.fromisoformat(str(raw).strip()))
+        except (TypeError, ValueError):
+            raise DayRangeError(f"{RANGE_REFUSED}: {label} must be a date YYYY-MM-DD, got {raw!r}") from None
+    check_day_range(*days)
+    return days[0], days[1]
+
+
+def check_run_range(first: date | str | None, last: date | str | None, *,
+                    today: date | None = None) -> tuple[date, date]:
+    """THE range rule of a run, for the CLI options and the Airflow form alike, so both refuse a
+    range with the same one line (DayRangeError): parse_day_range, then ``to`` not after today
+    (KST) and at most MAX_RUN_DAYS days. Returns the days."""
+    first_day, last_day = parse_day_range(first, last)
+    today = today or utcnow().astimezone(KST).date()
+    if last_day > today:
+        raise DayRangeError(f"{RANGE_REFUSED}: to {last_day} is in the future (today is {today} KST)")
+    span = (last_day - first_day).days + 1
+    if span > MAX_RUN_DAYS:
+        raise DayRangeError(f"{RANGE_REFUSED}: {span} days requested; at most {MAX_RUN_DAYS} per run "
+                            "(split the range)")
+    return first_day, last_day
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from expectations import stage as gate_stage
+from expectations.volume import COLD_START_NOTICE
 from scrapers import stage as crawl_stage
 from scrapers.canonical import ARTICLE_ID_RE, article_id_from_url
 from storage import curated, migrate, queries, runs
@@ -218,13 +219,18 @@ def transform(settings: Settings, run_id: str, window: Window | None = None) -> 
 
 def validate(settings: Settings, run_id: str, window: Window) -> dict[str, Any]:
     """Run the quality gate; returns GateSummary as a dict (never raises on a failed gate:
-    the load still records rejects and the run row)."""
+    the load still records rejects and the run row). The volume band's cold-start warning is
+    shown once per install: by the first run that has one (and its reruns), taken before the
+    gate runs so concurrent first runs (a backfill's days) do not all show it."""
     conn = db.connect(settings)
     try:
         history = queries.run_history(conn, window.start)
+        warning = gate_stage.cold_start_warning(settings, run_id, window, history)
+        shown = warning is not None and queries.claim_notice(conn, COLD_START_NOTICE, run_id, warning)
+        conn.commit()
     finally:
         conn.close()
-    return gate_stage.validate(settings, run_id, window, history).to_dict()
+    return gate_stage.validate(settings, run_id, window, history, cold_start_notice=shown).to_dict()
 
 
 def load(settings: Settings, run_id: str) -> dict[str, Any]:

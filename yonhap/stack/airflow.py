@@ -101,6 +101,15 @@ def connection_env(database_url: str, settings: Settings, s3_endpoint: str | Non
     }
 
 
+def api_connection_env(port: int, login: str | None = None, password: str | None = None) -> dict[str, str]:
+    """AIRFLOW_CONN_YONHAP_AIRFLOW_API: where tasks write run notes (yonhap.airflow.run_note);
+    without a login, the all-admins token of SimpleAuthManager's development mode."""
+    conn: dict[str, object] = {"conn_type": "http", "host": f"http://127.0.0.1:{port}"}
+    if login:
+        conn.update(login=login, password=password or "")
+    return {"AIRFLOW_CONN_YONHAP_AIRFLOW_API": json.dumps(conn)}
+
+
 def airflow_env(home: Path, sql_alchemy_conn: str, port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for every `airflow` process of one local installation."""
     env = dict(os.environ)
@@ -282,6 +291,7 @@ def up(settings: Settings, demo: bool = False) -> dict[str, object]:
         extra.update({"YONHAP_BASE_URL": base_url, "YONHAP_DOWNLOAD_DELAY": "0"})
         _echo(f"replica   {base_url}  (bundled copy of fr.yna.co.kr, June 2024)")
     password = admin_password(home)
+    extra.update(api_connection_env(port, ADMIN_USER, password))
     env = airflow_env(home, metadata_url(database_url), port, extra)
     _echo(f"airflow   home {home}; migrating metadata database …")
     airflow_cli(env, "db", "migrate")
