@@ -119,7 +119,7 @@ def test_dag_test_of_one_ingest_interval_loads_that_window_and_reprocess_rebuild
     # The reprocess DAG re-parses that day's raw archive: same rows, no request to the site.
     site.clear_log()
     result = _dag_test(env, "yonhap_fr_reprocess", json.dumps({"from": "2024-06-19", "to": "2024-06-19"}))
-    assert sorted(result["tasks"]) == ["day.load", "day.reparse", "day.transform", "day.validate", "plan"]
+    assert sorted(result["tasks"]) == ["day.load", "day.reparse", "day.transform", "day.validate", "plan", "summary"]
     assert site.access_log() == []
     assert rows(db_conn, SAME_SQL) == before
     assert rows(db_conn, "SELECT kind, status FROM yonhap.crawl_runs WHERE kind = 'reprocess'") == [
