@@ -7,7 +7,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # Byte-compiled caches matter: GX and Airflow import ~1,000 modules per process.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: setup test test-all test-fast run demo stop bench lint lock clean
+.PHONY: setup browser test test-all test-fast run demo stop bench lint lock clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,32 @@ setup: $(BIN)/uv
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
 	$(BIN)/uv pip check --python $(BIN)/python
 
+# The headless browser of the UI test (tests/test_ui_run_note.py): Debian's `chromium` package,
+# installed with apt-get (as root, or through passwordless sudo) only when $(CHROMIUM) is
+# missing. Playwright drives it as it is: no `playwright install`, no browser download.
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	    echo "browser: $(CHROMIUM) is missing and apt-get is unavailable: install Chromium and run" \
+	         "\`make test CHROMIUM=/path/to/chromium\` (tests/test_ui_run_note.py drives it headless)" >&2; \
+	    exit 1; \
+	fi; \
+	sudo=""; \
+	if [ "$$(id -u)" != 0 ]; then \
+	    if sudo -n true 2>/dev/null; then sudo="sudo -n"; else \
+	        echo "browser: $(CHROMIUM) is missing; install it as root: apt-get install -y chromium" >&2; exit 1; \
+	    fi; \
+	fi; \
+	echo "browser: $(CHROMIUM) missing; installing Debian's chromium with apt-get (UI test)"; \
+	$$sudo apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends \
+	    chromium fonts-liberation >/dev/null && \
+	[ -x "$(CHROMIUM)" ] || { echo "browser: apt-get install chromium failed or gave no $(CHROMIUM)" >&2; exit 1; }
+
 # The whole suite (contracts.md: `make test` runs it; .ci/run calls it). `test-all` is the same.
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest
 
 test-all: test

@@ -110,14 +110,17 @@ def revision_of(row: ArticleRow) -> RevisionRow:
 
 
 def stage_batch(settings, run_id, rows, *, revisions=None, rejects=(), transform_rejects=(), errors=(),
-                stats=None, gate=None) -> None:
-    """Write a run's staging files the way crawl/transform/validate would (for tests, bench)."""
+                stats=None, gate=None, seen=()) -> None:
+    """Write a run's staging files the way crawl/transform/validate would (for tests, bench);
+    ``seen``: SeenArticle records of the completeness ledger (none: no seen file, as before it)."""
     staging.write_jsonl(settings, run_id, staging.PASSED, (r.to_dict() for r in rows))
     revs = [revision_of(r) for r in rows] if revisions is None else revisions
     staging.write_jsonl(settings, run_id, staging.REVISIONS, (r.to_dict() for r in revs))
     staging.write_jsonl(settings, run_id, staging.REJECTED, (r.to_dict() for r in rejects))
     staging.write_jsonl(settings, run_id, staging.TRANSFORM_REJECTS, (r.to_dict() for r in transform_rejects))
     staging.write_jsonl(settings, run_id, staging.CRAWL_ERRORS, (e.to_dict() for e in errors))
+    if seen:
+        staging.write_jsonl(settings, run_id, staging.SEEN, (s.to_dict() for s in seen))
     staging.write_json(settings, run_id, staging.CRAWL_STATS,
                        (stats or stats_for(run_id, len(rows))).to_dict())
     staging.write_json(settings, run_id, staging.GATE,

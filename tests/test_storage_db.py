@@ -16,7 +16,7 @@ from psycopg2 import errors, sql
 
 from storage import migrate, queries, runs, stage, synthetic
 from tests.storage_helpers import one, rows, stage_batch
-from yonhap.core.schema import CrawlError
+from yonhap.core.schema import CrawlError, SeenArticle
 from yonhap.core.timeutil import KST, Window
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -305,14 +305,21 @@ def test_every_example_query_in_the_analysts_guide_runs_as_reader(settings, db_c
 
     text = (ROOT / "docs" / "analysts.md").read_text(encoding="utf-8")
     examples = re.findall(r"```sql\n(.*?)```", text, flags=re.S)
-    assert len(examples) >= 6
+    assert len(examples) >= 9
     story = synthetic.make_article(1, "r1", body="Les exportations de semi-conducteurs progressent.",
                                    keywords=["Corée du Nord", "exportations"])
-    stage_batch(settings, "r1", [story, synthetic.make_article(2, "r1", story_id=story.article_id)],
-                rejects=[synthetic_reject()], errors=[CrawlError("r1", "https://fr.yna.co.kr/x", "HTTP 500", 3,
-                                                                  "2024-06-20T00:50:00+00:00", 500)])
+    second = synthetic.make_article(2, "r1", story_id=story.article_id)
+    reject = synthetic_reject()
+    # The ledger's examples need seen ids: two loaded, one rejected (its day is not complete).
+    seen = [SeenArticle(a, "2024-06-19", ["list"], "2024-06-19T09:00:00+09:00")
+            for a in (story.article_id, second.article_id, reject.article_id)]
+    stage_batch(settings, "r1", [story, second], seen=seen,
+                rejects=[reject], errors=[CrawlError("r1", "https://fr.yna.co.kr/x", "HTTP 500", 3,
+                                                     "2024-06-20T00:50:00+00:00", 500)])
     stage.load(settings, "r1")
     with db_conn.cursor() as cur:
+        cur.execute("SELECT status FROM yonhap.article_completeness ORDER BY status")
+        assert [r[0] for r in cur.fetchall()] == ["loaded", "loaded", "rejected"]
         cur.execute("SET ROLE yonhap_reader")
         results = []
         for query in examples:

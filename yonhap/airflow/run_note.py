@@ -68,6 +68,12 @@ def _token(base: str, login: str | None, password: str | None) -> str:
     return answer["access_token"]
 
 
+def note_markdown(text: str) -> str:
+    """One Markdown paragraph per line of ``text``: the UI renders notes as Markdown, which
+    joins single newlines into one run-on paragraph (seen in the run page's note dialog)."""
+    return "\n\n".join(line for line in text.splitlines() if line.strip())
+
+
 def fit_note(text: str) -> str:
     """The note cut to Airflow's limit, on a line boundary, saying so."""
     if len(text) <= NOTE_MAX_CHARS:
@@ -78,8 +84,8 @@ def fit_note(text: str) -> str:
 
 
 def set_run_note(dag_id: str, dag_run_id: str, text: str) -> bool:
-    """Write ``text`` as the note of DAG run ``dag_run_id``; False (and a warning) when the API
-    cannot be reached or refuses."""
+    """Write ``text`` (lines; a paragraph each) as the note of DAG run ``dag_run_id``; False (and
+    a warning) when the API cannot be reached or refuses."""
     base, login, password = _api_target()
     if not base:
         log.warning("run note not written: no Airflow API address (define connection %r)", API_CONN_ID)
@@ -87,7 +93,7 @@ def set_run_note(dag_id: str, dag_run_id: str, text: str) -> bool:
     url = f"{base}/api/v2/dags/{quote(dag_id, safe='')}/dagRuns/{quote(dag_run_id, safe='')}?update_mask=note"
     try:
         token = _token(base, login, password)
-        _request("PATCH", url, {"note": fit_note(text)}, token)
+        _request("PATCH", url, {"note": fit_note(note_markdown(text))}, token)
     except (urllib.error.URLError, OSError, KeyError, ValueError) as err:
         detail = f"HTTP {err.code}" if isinstance(err, urllib.error.HTTPError) else f"{type(err).__name__}: {err}"
         log.warning("run note not written (%s at %s; connection %r sets address and user)", detail, base,
