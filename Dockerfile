@@ -11,12 +11,12 @@ WORKDIR /opt/yonhap
 COPY --chown=airflow:root requirements.txt constraints.txt ./
 RUN pip install --no-cache-dir -c constraints.txt -r requirements.txt
 
-# The celery profile of docker-compose.yml needs the Celery provider. It is not in
-# requirements.txt (single-machine installs do not need it); it is installed here, against the
-# same constraints, only when asked for.
+# The celery profile of docker-compose.yml needs the Celery provider (requirements-celery.txt,
+# pinned in the same constraints); single-machine images leave it out.
+COPY --chown=airflow:root requirements-celery.txt ./
 ARG WITH_CELERY=false
 RUN if [ "$WITH_CELERY" = "true" ]; then \
-      pip install --no-cache-dir -c constraints.txt "apache-airflow-providers-celery==3.26.0"; \
+      pip install --no-cache-dir -c constraints.txt -r requirements-celery.txt; \
     fi
 
 # The project itself (no dependency resolution: everything is already pinned above).

@@ -17,7 +17,7 @@ $(BIN)/uv:
 # and S3 endpoint, requirements-local.txt), then the project itself (editable).
 setup: $(BIN)/uv
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode -c constraints.txt \
-	    -r requirements.txt -r requirements-local.txt -r requirements-dev.txt
+	    -r requirements.txt -r requirements-local.txt -r requirements-dev.txt -r requirements-celery.txt
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
 	$(BIN)/uv pip check --python $(BIN)/python
 
@@ -83,7 +83,7 @@ lint: setup
 # Re-resolve the full pinned set from the direct pins.
 lock: $(BIN)/uv
 	$(BIN)/uv pip compile --python-version 3.11 --quiet --no-header \
-	    requirements.txt requirements-local.txt requirements-dev.txt -o constraints.txt
+	    requirements.txt requirements-local.txt requirements-dev.txt requirements-celery.txt -o constraints.txt
 
 clean: stop
 	rm -rf $(VENV) .local

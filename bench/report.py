@@ -68,6 +68,9 @@ KNOWN = (
     Bench("dag_parse", "Airflow DAG file parse time", quick=("--runs", "3"), timeout=600),
     Bench("s3", "local S3 endpoint: durable vs in-memory moto, restart with 10k objects",
           quick=("--objects", "2000", "--runs", "1"), timeout=900),
+    # Two fresh Celery stacks (1 and 2 workers) and a 14-day backfill on each: ~10 min.
+    Bench("backfill", "scale-out: 14-day backfill on the CeleryExecutor, 1 vs 2 workers",
+          quick=("--days", "4"), timeout=2400),
     # Real time by design (a live site, the real scheduler and triggerer): ~25 min a scenario.
     Bench("freshness", "freshness: publish → row, event-driven through the triggerer",
           quick=("--scenario", "clean", "--minutes", "4", "--idle-minutes", "1"), timeout=4200),

@@ -5,7 +5,9 @@ Trigger with the form: `from` / `to` are KST publication dates (inclusive), not 
 at most 31 days (`MAX_RUN_DAYS`, the CLI's rule too). Each KST day is one mapped partition
 (`day` group, map index = day order) with its own run id and its own row in
 `yonhap.crawl_runs`; crawls share pool `yonhap_site` with the hourly DAG, so the site never
-sees more than the pool allows. When every partition is done, `summary` writes the run's
+sees more than the pool allows. A day's `transform` waits (*up for reschedule*) until the two
+days before it have loaded: story links look back 48 h at stored rows, so the rows equal a
+one-shot CLI run of the range. When every partition is done, `summary` writes the run's
 figures (pages, 200/304, items, loaded, rejected, duplicates, errors, completeness, quality)
 as the first lines of its log and as the **run note** (Details tab of the run).
 

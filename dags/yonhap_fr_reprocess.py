@@ -6,7 +6,8 @@ article) for the chosen KST days and runs transform → validate → load again.
 reaches the site**, so `reparse` does not use pool `yonhap_site`. Form: `from` / `to` (KST,
 inclusive, not in the future, at most 31 days); one mapped partition per day. A day whose
 stored articles have no archived pages fails its `reparse` (no retries: fetch it again with
-`yonhap-pipeline run`); the other days load.
+`yonhap-pipeline run`); the other days load. As in the backfill, a day's `transform` waits
+(*up for reschedule*) until the two days before it have loaded (story links look back 48 h).
 
 When every partition is done, `summary` writes the run's figures as the first lines of its log
 and as the **run note**.

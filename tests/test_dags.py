@@ -228,6 +228,21 @@ def test_partitions_one_run_per_kst_day_with_stable_safe_ids():
     assert runs == partitions("manual__2024-07-01T03:00:00+00:00", date(2024, 6, 18), date(2024, 6, 20), "backfill")
 
 
+def test_a_partition_waits_for_the_partitions_its_story_links_look_back_at():
+    from transforms.stage import LOOKBACK
+    from yonhap.airflow.tasks import link_predecessors, partitions
+    from yonhap.pipeline.stages import LINK_LOOKBACK_DAYS
+
+    dag_run = "manual__2024-07-01T03:00:00+00:00"
+    runs = partitions(dag_run, date(2024, 6, 18), date(2024, 6, 21), "backfill")
+    ids = [r["run_id"] for r in runs]
+    assert LINK_LOOKBACK_DAYS * timedelta(days=1) >= LOOKBACK
+    # The days before it, same ids as the partitions of those days (the first has none in range).
+    assert link_predecessors(runs[3], dag_run) == ids[1:3]
+    assert link_predecessors(runs[1], dag_run)[-1] == ids[0]
+    assert not set(link_predecessors(runs[0], dag_run)) & set(ids)
+
+
 def test_ingest_run_crawls_a_lookback_before_its_interval():
     from yonhap.airflow.tasks import INGEST_LOOKBACK, ingest_run
     from yonhap.core.timeutil import UTC

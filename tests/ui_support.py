@@ -224,15 +224,17 @@ def _reap(root: Path, timeout: float = 15) -> list[int]:
 
 
 @contextlib.contextmanager
-def local_stack(first: date, last: date, per_day: int = 12) -> Iterator[Stack]:
-    """`yonhap-pipeline stack up --airflow` over a replica of [first, last]; always `stack down`."""
+def local_stack(first: date, last: date, per_day: int = 12, executor: str = "local",
+                extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """`yonhap-pipeline stack up --airflow --executor <executor>` over a replica of [first, last];
+    always `stack down`."""
     # Not under pytest's basetemp (chmod 0700 by later sessions would lock out PostgreSQL's user).
     root = Path(tempfile.mkdtemp(prefix="yonhap-ui-"))
     replica = start_replica(root, start=first, end=last, per_day=per_day)
-    env = stack_env(root, replica.base_url)
+    env = {**stack_env(root, replica.base_url), **(extra_env or {})}
     leftovers: list[int] = []
     try:
-        up = _cli(env, "stack", "up", "--airflow", timeout=UP_TIMEOUT)
+        up = _cli(env, "stack", "up", "--airflow", "--executor", executor, timeout=UP_TIMEOUT)
         output = up.stdout + up.stderr
         if up.returncode != 0:
             rundir = root / "airflow" / "run"

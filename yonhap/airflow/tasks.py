@@ -10,13 +10,18 @@ Expectations, boto3, pyarrow, psycopg2) is imported inside task bodies via yonha
 from __future__ import annotations
 
 import logging
+import time
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 from airflow.sdk import Asset, AssetWatcher, BaseHook, Param, get_current_context, task
-from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
+from airflow.sdk.exceptions import (
+    AirflowFailException,
+    AirflowNotFoundException,
+    AirflowRescheduleException,
+)
 
 from yonhap.airflow.feed_trigger import SiteFeedTrigger
 from yonhap.airflow.run_note import set_run_note
@@ -428,8 +433,61 @@ def reparse(run: dict[str, str]) -> dict:
     return _run(stages.reparse, run, window_of(run))
 
 
-@task
+# A partition whose earlier days are not loaded yet waits for them: polling the run rows in
+# its own process for up to LINK_WAIT_IN_TASK (cheap: the usual wait is the day before's
+# validate and load), then rescheduled (UP_FOR_RESCHEDULE: no worker slot held, no retry spent)
+# to try again after LINK_WAIT. One transform per DAG run at a time (max_active_tis_per_dagrun),
+# and the scheduler queues mapped tasks in map-index (= day) order, so the waiting one is
+# normally the next day's. After LINK_WAIT_MAX it goes ahead with a warning (a missed story
+# link is better than a stuck backfill).
+LINK_POLL = timedelta(seconds=1)
+LINK_WAIT_IN_TASK = timedelta(seconds=60)
+LINK_WAIT = timedelta(seconds=5)
+LINK_WAIT_MAX = timedelta(hours=6)
+
+
+def link_predecessors(run: dict[str, str], dag_run_id: str) -> list[str]:
+    """The run ids of this DAG run's partitions for the days before ``run``'s that its story
+    links and duplicates look back at (stages.LINK_LOOKBACK_DAYS)."""
+    first = window_of(run).kst_dates()[0]
+    return [safe_run_id(run["kind"], dag_run_id, f"{first - timedelta(days=n):%Y%m%d}")
+            for n in range(stages.LINK_LOOKBACK_DAYS, 0, -1)]
+
+
+def _wait_for_earlier_days(run: dict[str, str]) -> None:
+    """Partitions transform in day order, as a run of the whole range links (stages.LINK_LOOKBACK_DAYS)."""
+    ctx = get_current_context()
+    settings = task_settings()
+    earlier = link_predecessors(run, ctx["dag_run"].run_id)
+    waiting = stages.unfinished_runs(settings, earlier)
+    if not waiting:
+        return
+    log.info("transform waits for %s to load first: story links and duplicates look back %d days at stored "
+             "rows", ", ".join(waiting), stages.LINK_LOOKBACK_DAYS)
+    deadline = time.monotonic() + LINK_WAIT_IN_TASK.total_seconds()
+    while waiting and time.monotonic() < deadline:
+        time.sleep(LINK_POLL.total_seconds())
+        waiting = stages.unfinished_runs(settings, earlier)
+    if not waiting:
+        log.info("the days before have loaded: transform goes on")
+        return
+    first = ctx["ti"].get_first_reschedule_date(ctx) if ctx.get("task_reschedule_count") else None
+    now = datetime.now(UTC)
+    if first is not None and now - first > LINK_WAIT_MAX:
+        log.warning("transform goes ahead after %s although %s have not loaded: story links to those days "
+                    "may be missed", LINK_WAIT_MAX, ", ".join(waiting))
+        return
+    log.info("still waiting for %s: rescheduled in %ds (no worker slot held meanwhile)", ", ".join(waiting),
+             LINK_WAIT.seconds)
+    raise AirflowRescheduleException(now + LINK_WAIT)
+
+
+@task(max_active_tis_per_dagrun=1)  # partitions transform one at a time, in day order (above)
 def transform(run: dict[str, str], crawled: dict) -> dict:
+    """Clean, dedupe and link the window; a backfill or reprocess day first waits for the
+    days before it (same DAG run) to load."""
+    if run.get("kind") in ("backfill", "reprocess"):
+        _wait_for_earlier_days(run)
     return _run(stages.transform, run, window_of(run))
 
 

@@ -28,8 +28,12 @@ def _masked(url: str) -> str:
 def up(
     airflow: bool = typer.Option(False, "--airflow", help="Also start Airflow (UI on http://localhost:8080)."),
     demo: bool = typer.Option(False, "--demo", help="With --airflow: use the bundled replica and backfill a few days."),
+    executor: str = typer.Option("local", "--executor", help="With --airflow: local (LocalExecutor) or celery "
+                                 "(CeleryExecutor, YONHAP_CELERY_WORKERS workers, broker YONHAP_CELERY_BROKER_URL)."),
 ) -> None:
     """Start PostgreSQL and the S3 endpoint (idempotent), apply migrations, create the bucket."""
+    if executor not in local_airflow.celery.EXECUTORS:
+        fail(f"--executor must be one of {', '.join(local_airflow.celery.EXECUTORS)}, got {executor!r}")
     settings = load_settings()
     try:
         if settings.needs_local_postgres:
@@ -47,7 +51,7 @@ def up(
     typer.echo(f"s3        {endpoint or 'AWS'}  bucket {settings.s3_bucket}")
     if airflow:
         try:
-            local_airflow.up(settings, demo=demo)
+            local_airflow.up(settings, demo=demo, executor=executor)
         except local_airflow.AirflowLocalError as err:
             fail(str(err), 1)
 

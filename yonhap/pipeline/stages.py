@@ -13,9 +13,11 @@ boto3, psycopg2 and pyarrow load inside the functions that use them).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -255,6 +257,24 @@ def load_then_rebuild(settings: Settings, run_id: str, window: Window) -> dict[s
     counts = load(settings, run_id)
     counts.update(rebuild_curated(settings, window))
     return counts
+
+
+# Story links and duplicates of a run look back transform_stage.LOOKBACK (48 h) at *stored*
+# rows and never re-link those (transforms/stories.py). A run of one KST day therefore needs the
+# runs of the days that look-back covers loaded first, or it misses links a run of the whole
+# range makes: the partitions of a backfill wait for them (yonhap.airflow.tasks.transform).
+LINK_LOOKBACK_DAYS = math.ceil(transform_stage.LOOKBACK / timedelta(days=1))
+
+
+def unfinished_runs(settings: Settings, run_ids: list[str]) -> list[str]:
+    """Those of ``run_ids`` whose row is still ``running`` (not loaded, blocked or failed yet);
+    ids without a row are no run of this window and are not waited for."""
+    conn = db.connect(settings)
+    try:
+        return [r["run_id"] for r in queries.run_rows(conn, run_ids) if r["status"] == STATUS_RUNNING]
+    finally:
+        conn.rollback()
+        conn.close()
 
 
 def upgrade_database(settings: Settings) -> list[str]:

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from yonhap.adapters import db, s3
 from yonhap.core.config import Settings, SettingsError, env_int
-from yonhap.stack import services, supervisor
+from yonhap.stack import celery, services, supervisor
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO_ROOT / "dags"
@@ -273,14 +273,33 @@ def _check_port_free(port: int, rundir: Path) -> None:
             ) from None
 
 
-def up(settings: Settings, demo: bool = False) -> dict[str, object]:
-    """Start local Airflow (see module doc); prints the UI URL and login."""
+def _check_same_executor(executor: str, rundir: Path) -> None:
+    """A running stack keeps its executor: `up` with another one is refused (stop it first)."""
+    marker = rundir / "executor"
+    if supervisor.running(rundir, "scheduler") is not None and marker.exists():
+        current = marker.read_text().strip()
+        if current != executor:
+            raise AirflowLocalError(f"local Airflow is running with --executor {current}; "
+                                    f"`yonhap-pipeline stack down` first to switch to {executor}")
+    rundir.mkdir(parents=True, exist_ok=True)
+    marker.write_text(executor)
+
+
+def up(settings: Settings, demo: bool = False, executor: str = "local") -> dict[str, object]:
+    """Start local Airflow (see module doc); prints the UI URL and login. ``executor="celery"``:
+    the CeleryExecutor with its workers (yonhap.stack.celery)."""
+    if executor not in celery.EXECUTORS:
+        raise AirflowLocalError(f"executor must be one of {', '.join(celery.EXECUTORS)}, got {executor!r}")
     try:
         port = api_port()
+        profile = celery.CeleryProfile.from_env() if executor == "celery" else None
+        if profile is not None:
+            celery.check_broker(profile)
     except SettingsError as err:
         raise AirflowLocalError(str(err)) from None
     home = airflow_home(settings)
     _check_port_free(port, run_dir(home))
+    _check_same_executor(executor, run_dir(home))
     home.mkdir(parents=True, exist_ok=True)
     rundir = run_dir(home)
     database_url = db.database_url(settings)
@@ -292,11 +311,17 @@ def up(settings: Settings, demo: bool = False) -> dict[str, object]:
         _echo(f"replica   {base_url}  (bundled copy of fr.yna.co.kr, June 2024)")
     password = admin_password(home)
     extra.update(api_connection_env(port, ADMIN_USER, password))
+    if profile is not None:
+        extra.update(celery.executor_env(profile, metadata_url(database_url)))
     env = airflow_env(home, metadata_url(database_url), port, extra)
     _echo(f"airflow   home {home}; migrating metadata database …")
     airflow_cli(env, "db", "migrate")
     ensure_pool(env)
     pids = start_components(env, rundir, port)
+    if profile is not None:
+        pids.update(start_workers(env, profile, rundir))
+        _echo(f"celery    {profile.workers} workers × {profile.concurrency} slots, queue {profile.queue}, "
+              f"broker {profile.broker_address[0]}:{profile.broker_address[1]}  (logs {rundir}/celery-worker*.log)")
     wait_healthy(port, rundir=rundir)
     wait_dags_registered(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
     active = [d for d in DAG_IDS if not (demo and d == "yonhap_fr_ingest")]
@@ -312,10 +337,28 @@ def up(settings: Settings, demo: bool = False) -> dict[str, object]:
     return {"url": url, "user": ADMIN_USER, "password": password, "pids": pids, "home": str(home)}
 
 
+def worker_process_names(rundir: Path) -> list[str]:
+    """The Celery workers a `stack up --executor celery` started here (their pidfiles)."""
+    return sorted(p.stem for p in rundir.glob("celery-worker*.pid") if not p.name.endswith(".airflow.pid"))
+
+
+def start_workers(env: dict[str, str], profile: celery.CeleryProfile, rundir: Path) -> dict[str, int]:
+    """One `airflow celery worker` process per worker, each under its own name."""
+    airflow = str(_bin_dir() / "airflow")
+    pids = {}
+    for index in range(1, profile.workers + 1):
+        name = f"celery-worker{index}"
+        worker = {**env, **celery.worker_env(index)}
+        pids[name] = start_process(name, celery.worker_argv(airflow, profile, index, rundir), worker, rundir)
+    return pids
+
+
 def down(settings: Settings) -> dict[str, bool]:
-    """Stop what `up` started (idempotent); {component: was_running}."""
+    """Stop what `up` started (idempotent); {component: was_running}. Workers first: a warm
+    shutdown lets their running tasks finish while the API still answers them."""
     rundir = run_dir(airflow_home(settings))
-    stopped = {name: stop_process(name, rundir) for name in (*COMPONENTS, "replica")}
+    stopped = {name: stop_process(name, rundir, timeout=60) for name in worker_process_names(rundir)}
+    stopped.update({name: stop_process(name, rundir) for name in (*COMPONENTS, "replica")})
     for name, was_running in stopped.items():
         if was_running:
             _echo(f"{name:<13} stopped")
