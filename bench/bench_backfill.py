@@ -19,17 +19,15 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.output import write_markdown
+from tests.ui_support import local_stack  # the product's own stack, as the tests start it
 
-from bench.output import write_markdown  # noqa: E402
-from tests.ui_support import local_stack  # noqa: E402  (the product's own stack, as the tests start it)
+ROOT = Path(__file__).resolve().parent.parent
 
 OUT = ROOT / "bench" / "out" / "backfill.md"
 DAG_ID = "yonhap_fr_backfill"

@@ -12,6 +12,7 @@ import typer
 
 from yonhap.adapters import db, s3
 from yonhap.cli.options import fail, load_settings
+from yonhap.core.config import SettingsError
 from yonhap.pipeline import stages
 from yonhap.stack import airflow as local_airflow
 from yonhap.stack import services
@@ -32,8 +33,10 @@ def up(
                                  "(CeleryExecutor, YONHAP_CELERY_WORKERS workers, broker YONHAP_CELERY_BROKER_URL)."),
 ) -> None:
     """Start PostgreSQL and the S3 endpoint (idempotent), apply migrations, create the bucket."""
-    if executor not in local_airflow.celery.EXECUTORS:
-        fail(f"--executor must be one of {', '.join(local_airflow.celery.EXECUTORS)}, got {executor!r}")
+    try:  # before anything starts (Airflow's `up` checks it again for its other callers)
+        local_airflow.celery.check_executor(executor)
+    except SettingsError as err:
+        fail(str(err))
     settings = load_settings()
     try:
         if settings.needs_local_postgres:

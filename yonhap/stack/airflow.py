@@ -288,9 +288,8 @@ def _check_same_executor(executor: str, rundir: Path) -> None:
 def up(settings: Settings, demo: bool = False, executor: str = "local") -> dict[str, object]:
     """Start local Airflow (see module doc); prints the UI URL and login. ``executor="celery"``:
     the CeleryExecutor with its workers (yonhap.stack.celery)."""
-    if executor not in celery.EXECUTORS:
-        raise AirflowLocalError(f"executor must be one of {', '.join(celery.EXECUTORS)}, got {executor!r}")
     try:
+        celery.check_executor(executor)
         port = api_port()
         profile = celery.CeleryProfile.from_env() if executor == "celery" else None
         if profile is not None:
@@ -339,7 +338,7 @@ def up(settings: Settings, demo: bool = False, executor: str = "local") -> dict[
 
 def worker_process_names(rundir: Path) -> list[str]:
     """The Celery workers a `stack up --executor celery` started here (their pidfiles)."""
-    return sorted(p.stem for p in rundir.glob("celery-worker*.pid") if not p.name.endswith(".airflow.pid"))
+    return sorted(p.stem for p in rundir.glob("celery-worker*.pid"))
 
 
 def start_workers(env: dict[str, str], profile: celery.CeleryProfile, rundir: Path) -> dict[str, int]:
@@ -349,7 +348,7 @@ def start_workers(env: dict[str, str], profile: celery.CeleryProfile, rundir: Pa
     for index in range(1, profile.workers + 1):
         name = f"celery-worker{index}"
         worker = {**env, **celery.worker_env(index)}
-        pids[name] = start_process(name, celery.worker_argv(airflow, profile, index, rundir), worker, rundir)
+        pids[name] = start_process(name, celery.worker_argv(airflow, profile, index), worker, rundir)
     return pids
 
 

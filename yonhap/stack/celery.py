@@ -22,7 +22,6 @@ import os
 import re
 import socket
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from yonhap.core.config import SettingsError, env_int
@@ -116,10 +115,16 @@ def worker_env(index: int) -> dict[str, str]:
     }
 
 
-def worker_argv(airflow: str, profile: CeleryProfile, index: int, rundir: Path) -> list[str]:
-    name = f"worker{index}"
-    return [airflow, "celery", "worker", "--celery-hostname", f"{name}@%h", "--queues", profile.queue,
-            "--concurrency", str(profile.concurrency), "--pid", str(rundir / f"celery-{name}.airflow.pid")]
+def worker_argv(airflow: str, profile: CeleryProfile, index: int) -> list[str]:
+    # No --pid: Airflow writes a pidfile only with --daemon; the stack's supervisor keeps ours.
+    return [airflow, "celery", "worker", "--celery-hostname", f"worker{index}@%h", "--queues", profile.queue,
+            "--concurrency", str(profile.concurrency)]
+
+
+def check_executor(executor: str) -> None:
+    """``--executor``: one of EXECUTORS, or SettingsError naming the option."""
+    if executor not in EXECUTORS:
+        raise SettingsError(f"--executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
 
 
 def worker_hostname() -> str:
