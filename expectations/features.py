@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from expectations import thresholds as t
+from yonhap.core.editions import ALL_USAGE_NOTICES, ANY_ID_PATTERN, EDITIONS, FR, edition_of_id
 from yonhap.core.schema import (
     BYLINE_NAMES,
     BYLINE_WORD,
     CUT_TEXT_REGEX,
     EDITOR_NOTE_TAG,
     LAYER_GENERIC,
-    USAGE_NOTICE,
     parse_time,
 )
 
@@ -28,29 +28,28 @@ from yonhap.core.schema import (
 # Paragraph bounds inside a body (paragraphs are joined by a blank line).
 _P_START = r"(?:^|\n\n)"
 _P_END = r"(?:\n\n|$)"
+_CONTINUATION_MARKERS = tuple(dict.fromkeys(e.continuation_marker for e in EDITIONS.values()))
 BOILERPLATE = (
     ("skip links 'Go to Contents'", r"Go to (?:Contents|Navigation)"),
     ("footer 'Accueil Haut de page'", r"Accueil\s+Haut de page"),
     ("cookie banner", r"(?i:(?:utilise|utilisons) des cookies|politique (?:de|en matière de) cookies|acceptez l'usage)"),
-    ("end marker '(FIN)'", r"\(FIN\)"),
-    ("end marker '(END)'", r"\(END\)"),
-    ("continuation marker '(A SUIVRE)'/'(MORE)'", r"\((?:MORE|[AÀ] SUIVRE)\)"),
-    ("usage notice", re.escape(USAGE_NOTICE.strip("()"))),
-    ("photo notice '(PHOTO NOT FOR SALE)'", r"\(PHOTO NOT FOR SALE\)"),
-    ("photo notice '(For Use Only in the Republic of Korea…)'", r"For Use Only in the Republic of Korea"),
+    *((f"end marker '{e.end_marker}'", re.escape(e.end_marker)) for e in EDITIONS.values()),
+    ("continuation marker " + "/".join(f"'{m}'" for m in _CONTINUATION_MARKERS),
+     r"\((?:" + "|".join(re.escape(m.strip("()")).replace(r"A\ ", r"[AÀ]\ ") for m in _CONTINUATION_MARKERS) + r")\)"),
+    *((f"usage notice '{n}'", re.escape(n.strip("()"))) for n in ALL_USAGE_NOTICES),
     ("obfuscated e-mail '[email protected]'", r"\[email(?:\xa0|&#160;|\s)protected\]"),
     ("e-mail line", _P_START + r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+" + _P_END),
     ("byline paragraph 'Par …'", _P_START + BYLINE_WORD + " " + BYLINE_NAMES + _P_END),
     ("editor's note '(ATTN …)'/'(NDLR …)'", _P_START + r"\(" + EDITOR_NOTE_TAG),
 )
 BOILERPLATE_REGEXES = [pattern for _label, pattern in BOILERPLATE]
-NOTICE_REGEX = re.escape(USAGE_NOTICE.strip("()"))
+NOTICE_REGEX = "|".join(re.escape(n.strip("()")) for n in ALL_USAGE_NOTICES)
 EMAIL_REGEX = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
-ARTICLE_ID_REGEX = r"^AFR\d{17}$"
-VERSION_PREFIX_REGEX = r"^\s*\((?:\d+e\s+)?LD\)|^\s*\(URGENT\)"
+ARTICLE_ID_REGEX = rf"^{ANY_ID_PATTERN}$"  # any edition's id (AFR…, AEN…)
+VERSION_PREFIX_REGEX = r"^\s*\((?:\d+(?:e|st|nd|rd|th)\s+)?LD\)|^\s*\((?:URGENT|LEAD)\)"
 # A lead cut like a meta description ("… ont re...") instead of the whole first paragraph.
 CUT_LEAD_REGEX = CUT_TEXT_REGEX
-_URL_ID = re.compile(r"/view/(AFR\d{17})/?$")
+_URL_ID = re.compile(rf"/view/({ANY_ID_PATTERN})/?$")
 
 # Common French function words; English/Korean text contains almost none of them. Words that
 # are also frequent English words ("a", "on", "plus"…) are left out on purpose.
@@ -59,6 +58,13 @@ FRENCH_STOPWORDS = frozenset(
     ont été sont il elle ils elles se son sa ses leur leurs lors selon après entre contre où
     ne mais ou aussi être avoir était sera fait deux très dont même d l qu n""".split()
 )
+# The same for English (the en edition): words French text almost never uses.
+ENGLISH_STOPWORDS = frozenset(
+    """the of and to in is that for with was were by at from has have it its an are this which
+    said will would been their they after than who but also not about over more into a on as or
+    be his her had we our""".split()
+)
+STOPWORDS = {"fr": FRENCH_STOPWORDS, "en": ENGLISH_STOPWORDS}  # by Edition.language
 _TOKEN = re.compile(r"[a-zàâäçéèêëîïôöùûüÿœæ]+", re.IGNORECASE)
 
 # Names a field can carry in ArticleRow.field_sources (the crawler records CrawledArticle
@@ -76,7 +82,7 @@ NO_LAYOUT = frozenset({"", "unrecognized"})
 
 FRAME_COLUMNS = (
     "row_index", "article_id", "url", "url_article_id", "title", "title_len", "body", "body_len",
-    "body_min_len", "item_kind", "published_ts", "section", "lead", "french_share", "captions",
+    "body_min_len", "item_kind", "published_ts", "section", "lead", "language", "language_share", "captions",
     "author_email", "word_count", "duplicate_of", "layout",
     *(f"{name}_source" for name in GATED_FIELDS),
 )
@@ -106,11 +112,38 @@ BODY_MIN_BY_KIND = {
 FRENCH_SAMPLE_CHARS = 2000  # the language shows in the first paragraphs; keeps 10k rows cheap
 
 
-def french_share(*texts: str | None) -> float:
-    tokens = [tok for text in texts if text for tok in _TOKEN.findall(text[:FRENCH_SAMPLE_CHARS].lower())]
+def language_share(language: str, *texts: str | None) -> float:
+    """Share of the words of ``texts`` that are common words of ``language`` ("fr", "en")."""
+    words = STOPWORDS[language]
+    tokens = _tokens(texts)
     if not tokens:
         return 0.0
-    return sum(1 for tok in tokens if tok in FRENCH_STOPWORDS) / len(tokens)
+    return sum(1 for tok in tokens if tok in words) / len(tokens)
+
+
+def _tokens(texts) -> list[str]:
+    return [tok for text in texts if text for tok in _TOKEN.findall(text[:FRENCH_SAMPLE_CHARS].lower())]
+
+
+def judged_language_share(language: str, title: str | None, lead: str | None, body: str | None) -> float | None:
+    """The share the gate checks: the body's; a body under 80 characters is judged with the
+    title and lead; None (no verdict) without a body or when the body is too short to judge
+    in that language (thresholds.LANGUAGE_MIN_TOKENS)."""
+    if not body:
+        return None
+    if len(_tokens((body,))) < t.LANGUAGE_MIN_TOKENS[language]:  # the body's own words
+        return None
+    texts = (body,) if len(body) >= 80 else (title, lead, body)
+    return round(language_share(language, *texts), 4)
+
+
+def french_share(*texts: str | None) -> float:
+    return language_share("fr", *texts)
+
+
+def row_language(row: dict[str, Any]) -> str:
+    """The language the row's text must be in: its id's edition's (French for a bad id)."""
+    return (edition_of_id(row.get("article_id")) or FR).language
 
 
 def boilerplate_found(text: str | None) -> list[str]:
@@ -173,8 +206,8 @@ def frame_record(index: int, row: dict[str, Any]) -> dict[str, Any]:
         "lead": _blank_to_none(row.get("lead")),
         # the body is what loads; a short body is judged with the title and lead; no body,
         # no verdict (a title alone is too short, and the body checks already reject it)
-        "french_share": None if not body else round(
-            french_share(body) if len(body) >= 80 else french_share(title, row.get("lead"), body), 4),
+        "language": (language := row_language(row)),
+        "language_share": judged_language_share(language, title, row.get("lead"), body),
         "captions": captions_text(row.get("images")),
         "author_email": _blank_to_none(row.get("author_email")),
         # not an int (schema drift) counts as zero words, which the suite rejects
@@ -198,7 +231,7 @@ def build_frame(rows: list[dict[str, Any]]):
     frame["published_ts"] = pd.to_datetime(frame["published_ts"], utc=True)
     for column in ("title_len", "body_len", "body_min_len", "row_index", "word_count"):
         frame[column] = frame[column].astype("int64")
-    frame["french_share"] = frame["french_share"].astype("float64")
+    frame["language_share"] = frame["language_share"].astype("float64")
     return frame
 
 

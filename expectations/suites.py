@@ -20,11 +20,14 @@ from typing import Any
 
 from expectations import features as f
 from expectations import thresholds as t
-from yonhap.core.schema import LAYER_GENERIC, LAYER_JSONLD, LAYER_META, LAYER_SELECTOR, SECTIONS
+from yonhap.core.editions import ALL_SECTIONS, EDITIONS
+from yonhap.core.schema import LAYER_GENERIC, LAYER_JSONLD, LAYER_META, LAYER_SELECTOR
 from yonhap.core.timeutil import to_kst
 
+_LANGUAGE_NAMES = {e.language: e.language_name for e in EDITIONS.values()}
+
 SUITE_NAME = "yonhap_fr_articles"
-SUITE_VERSION = "1.1.0"  # bump when a check or a threshold changes meaning
+SUITE_VERSION = "1.2.0"  # bump when a check or a threshold changes meaning
 
 CRITICAL = "critical"
 WARNING = "warning"
@@ -99,10 +102,10 @@ def _rows() -> list[Check]:
     return [
         Check(
             "article_id_format", ROW, CRITICAL, "article_id",
-            "article id matches ^AFR\\d{17}$",
+            f"article id matches {f.ARTICLE_ID_REGEX} (an edition's prefix and 17 digits)",
             lambda gxe, meta: gxe.ExpectColumnValuesToMatchRegex(
                 column="article_id", regex=f.ARTICLE_ID_REGEX, meta=meta),
-            reason=lambda r, b: f"article_id {r['article_id']!r} does not match ^AFR\\d{{17}}$",
+            reason=lambda r, b: f"article_id {r['article_id']!r} does not match {f.ARTICLE_ID_REGEX}",
         ),
         Check(
             "article_id_unique", ROW, CRITICAL, "article_id",
@@ -190,9 +193,9 @@ def _rows() -> list[Check]:
             # A warning, not a rejection: the French desk labels are an inference, and a new
             # desk on the site must not quarantine real articles.
             "section_known", ROW, WARNING, "section",
-            "section is one of yonhap.core.schema.SECTIONS (warning: a new desk label loads)",
+            "section is a desk label of an edition (yonhap.core.editions; warning: a new desk label loads)",
             lambda gxe, meta: gxe.ExpectColumnValuesToBeInSet(
-                column="section", value_set=list(SECTIONS), meta=meta),
+                column="section", value_set=list(ALL_SECTIONS), meta=meta),
             reason=lambda r, b: f"section {r['section']!r} is not a known section",
         ),
         Check(
@@ -204,12 +207,14 @@ def _rows() -> list[Check]:
                                  "description, not the first paragraph"),
         ),
         Check(
-            "text_looks_french", ROW, CRITICAL, "body",
-            f"at least {t.FRENCH_MIN_STOPWORD_SHARE:.0%} of words are common French words",
+            "text_in_edition_language", ROW, CRITICAL, "body",
+            f"at least {t.LANGUAGE_MIN_STOPWORD_SHARE:.0%} of words are common words of the edition's "
+            "language (" + ", ".join(f"{e.language_name} for {e.id_prefix} ids" for e in EDITIONS.values()) + ")",
             lambda gxe, meta: gxe.ExpectColumnValuesToBeBetween(
-                column="french_share", min_value=t.FRENCH_MIN_STOPWORD_SHARE, meta=meta),
-            reason=lambda r, b: (f"text does not look French ({r['french_share']:.0%} common French "
-                              f"words, min {t.FRENCH_MIN_STOPWORD_SHARE:.0%})"),
+                column="language_share", min_value=t.LANGUAGE_MIN_STOPWORD_SHARE, meta=meta),
+            reason=lambda r, b: (f"text does not look {_LANGUAGE_NAMES[r['language']]} "
+                                 f"({r['language_share']:.0%} common {_LANGUAGE_NAMES[r['language']]} "
+                                 f"words, min {t.LANGUAGE_MIN_STOPWORD_SHARE:.0%})"),
         ),
         Check(
             "body_without_boilerplate", ROW, CRITICAL, "body",
@@ -241,7 +246,7 @@ def _rows() -> list[Check]:
         ),
         Check(
             "title_without_version_prefix", ROW, WARNING, "title",
-            "title has its (LD)/(URGENT) prefix removed (title_raw keeps it)",
+            "title has its (LD)/(LEAD)/(URGENT) prefix removed (title_raw keeps it)",
             lambda gxe, meta: gxe.ExpectColumnValuesToNotMatchRegex(
                 column="title", regex=f.VERSION_PREFIX_REGEX, meta=meta),
             reason=lambda r, b: f"title {r['title']!r} still starts with a version prefix",

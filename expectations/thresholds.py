@@ -19,9 +19,16 @@ BODY_MIN_CHARS_ROUTINE = 40
 BODY_MIN_CHARS_ARTICLE = 120
 BODY_MAX_CHARS = 40_000  # longer means the extractor swallowed the page (lists, footers…)
 
-# Share of tokens (title + lead + body) that are common French function words. French news
-# prose sits around 0.3; English or Korean text sits near 0.
+# Share of tokens (title + lead + body) that are common function words of the row's language
+# (French for AFR ids, English for AEN ids). News prose sits around 0.3 in either; text in
+# another language (or Korean) sits near 0.
 FRENCH_MIN_STOPWORD_SHARE = 0.08
+LANGUAGE_MIN_STOPWORD_SHARE = FRENCH_MIN_STOPWORD_SHARE
+# Fewest words a text needs for a language verdict, per language. English headlines (and so
+# URGENT flashes, one headline-like line) drop function words: "Tokyo confirms emergency aid"
+# holds none, so a short English text gets no verdict. French ones keep their articles ("la",
+# "le", "des") and are always judged, as before the English edition.
+LANGUAGE_MIN_TOKENS = {"fr": 0, "en": 15}
 
 # Published time: inside the run window, one hour of slack each side for clock/listing skew.
 # The window the gate gets is the crawl window: the ingest DAG already widened it by its

@@ -11,9 +11,12 @@ import functools
 import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-ARTICLE_PATH_RE = re.compile(r"^/view/(AFR\d{17})/?$")
-_CANONICAL_ARTICLE_PATH_RE = re.compile(r"/view/AFR\d{17}")  # no slash, query or fragment
-ARTICLE_ID_RE = re.compile(r"^AFR\d{17}$")
+from yonhap.core.editions import ANY_ID_PATTERN
+
+# Article ids of any edition (AFR…, AEN…); the site root decides which edition is crawled.
+ARTICLE_PATH_RE = re.compile(rf"^/view/({ANY_ID_PATTERN})/?$")
+_CANONICAL_ARTICLE_PATH_RE = re.compile(rf"/view/{ANY_ID_PATTERN}")  # no slash, query or fragment
+ARTICLE_ID_RE = re.compile(rf"^{ANY_ID_PATTERN}$")
 LIST_PATH_RE = re.compile(r"^/news(?:/(\d+))?/?$")
 RSS_PATH = "/RSS/news.xml"
 

@@ -49,6 +49,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.runs import STATUS_BLOCKED, STATUS_SUCCEEDED
+from yonhap.core.editions import DEFAULT_EDITION
 from yonhap.core.schema import (
     ARTICLE_COLUMNS,
     ArticleRow,
@@ -84,7 +85,7 @@ SEARCH_INDEX = "yonhap.articles_search_idx"
 # failed pglz attempt per row); yonhap.articles stores it uncompressed too (migration 0003).
 SEARCH_VECTORS_SQL = """
     CREATE TEMP TABLE stage_vectors WITH (toast_tuple_target = 8160) ON COMMIT DROP AS
-    SELECT s.article_id, yonhap.search_vector_of(s.title, s.body) AS search_vector
+    SELECT s.article_id, yonhap.search_vector_of(s.title, s.body, s.edition) AS search_vector
     FROM yonhap_load.stage_articles s
     WHERE NOT EXISTS (
         SELECT 1 FROM yonhap.articles a
@@ -686,9 +687,13 @@ def _merge_seen(cur, run_id: str, run_time: datetime | None) -> int:
     cur.execute(
         """
         INSERT INTO yonhap.seen_articles AS v (article_id, kst_date, listed_at, sources, robots_denied,
-                                               first_seen_run, last_seen_run, first_seen_at, last_seen_at)
+                                               first_seen_run, last_seen_run, first_seen_at, last_seen_at,
+                                               edition)
         SELECT DISTINCT ON (s.article_id) s.article_id, s.kst_date, s.listed_at, s.sources, s.robots_denied,
-               %(run_id)s, %(run_id)s, coalesce(%(run_time)s, now()), coalesce(%(run_time)s, now())
+               %(run_id)s, %(run_id)s, coalesce(%(run_time)s, now()), coalesce(%(run_time)s, now()),
+               -- the edition of the id's prefix (seen ids are canonical ids of an edition, migration 0007)
+               coalesce((SELECT e.edition FROM yonhap.editions e WHERE e.id_prefix = left(s.article_id, 3)),
+                        %(default_edition)s)
         FROM stage_seen s
         ORDER BY s.article_id
         ON CONFLICT (article_id) DO UPDATE SET
@@ -705,7 +710,7 @@ def _merge_seen(cur, run_id: str, run_time: datetime | None) -> int:
                ARRAY(SELECT DISTINCT x FROM unnest(v.sources || EXCLUDED.sources) AS x ORDER BY x),
                EXCLUDED.robots_denied, EXCLUDED.last_seen_run, greatest(v.last_seen_at, EXCLUDED.last_seen_at))
         """,
-        {"run_id": run_id, "run_time": run_time},
+        {"run_id": run_id, "run_time": run_time, "default_edition": DEFAULT_EDITION},
     )
     return cur.rowcount
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from yonhap.adapters import db
 from yonhap.core.config import Settings
+from yonhap.core.editions import EDITIONS
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Fixed key for pg_advisory_xact_lock ("yonhapMG" as a signed 64-bit int).
@@ -26,7 +27,8 @@ _NAME_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 READER_ROLE = "yonhap_reader"
 READER_SURFACE = ("articles", "article_revisions", "stories", "crawl_runs", "rejected_items", "crawl_errors",
                   "freshness", "freshness_hourly",  # the views of migration 0005
-                  "seen_articles", "article_completeness", "daily_completeness")  # 0006
+                  "seen_articles", "article_completeness", "daily_completeness",  # 0006
+                  "editions")  # 0007
 
 _BOOTSTRAP = """
 CREATE SCHEMA IF NOT EXISTS yonhap;
@@ -88,8 +90,31 @@ def upgrade_conn(conn, directory: Path = MIGRATIONS_DIR) -> list[str]:
                     (migration.name, migration.checksum),
                 )
                 applied_now.append(migration.name)
+            sync_editions(cur)
             ensure_reader_role(cur)
     return applied_now
+
+
+def sync_editions(cur) -> None:
+    """yonhap.editions mirrors yonhap.core.editions (the one place those facts live); run after
+    every upgrade, so a changed profile reaches the database. Idempotent."""
+    cur.execute("SELECT to_regclass('yonhap.editions') IS NOT NULL")
+    if not cur.fetchone()[0]:  # upgrading to a target before migration 0007
+        return
+    for e in EDITIONS.values():
+        cur.execute(
+            """
+            INSERT INTO yonhap.editions (edition, id_prefix, host, language, fts_config)
+            VALUES (%s, %s, %s, %s, %s::regconfig)
+            ON CONFLICT (edition) DO UPDATE SET
+                id_prefix = EXCLUDED.id_prefix, host = EXCLUDED.host, language = EXCLUDED.language,
+                fts_config = EXCLUDED.fts_config
+            WHERE (yonhap.editions.id_prefix, yonhap.editions.host, yonhap.editions.language,
+                   yonhap.editions.fts_config)
+                  IS DISTINCT FROM (EXCLUDED.id_prefix, EXCLUDED.host, EXCLUDED.language, EXCLUDED.fts_config)
+            """,
+            (e.code, e.id_prefix, e.host, e.language, e.fts_config),
+        )
 
 
 def ensure_reader_role(cur) -> None:

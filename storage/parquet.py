@@ -32,7 +32,8 @@ from yonhap.core.timeutil import KST, article_date, to_kst
 
 log = logging.getLogger(__name__)
 PREFIX = "curated/articles"
-COLUMNS = (*ARTICLE_COLUMNS, *LOADER_SET_ON_INSERT)  # migration 0005 appended loaded_at, loaded_by_run
+# The table's order: migration 0005 appended loaded_at, loaded_by_run; 0007 then edition.
+COLUMNS = (*(c for c in ARTICLE_COLUMNS if c != "edition"), *LOADER_SET_ON_INSERT, "edition")
 _TIME_COLUMNS = {"published_at", "updated_at", "first_seen_at", "last_seen_at", "fetched_at", "loaded_at"}
 _JSON_COLUMNS = {"images", "field_sources"}
 _INT_COLUMNS = {"word_count"}

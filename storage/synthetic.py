@@ -11,6 +11,7 @@ import random
 from datetime import datetime, timedelta
 
 from yonhap.adapters import staging
+from yonhap.core.editions import EDITIONS, FR
 from yonhap.core.schema import SECTIONS, ArticleRow, CrawlStats, GateSummary, RevisionRow
 from yonhap.core.timeutil import KST, UTC
 
@@ -37,8 +38,8 @@ def content_hash(title_raw: str, body: str) -> str:
     return hashlib.sha256(f"{title_raw}\n{body}".encode()).hexdigest()
 
 
-def article_id(day: datetime, n: int) -> str:
-    return f"AFR{day:%Y%m%d}{n:09d}"
+def article_id(day: datetime, n: int, edition: str = FR.code) -> str:
+    return f"{EDITIONS[edition].id_prefix}{day:%Y%m%d}{n:09d}"
 
 
 def make_article(
@@ -51,8 +52,10 @@ def make_article(
     body: str | None = None,
     title: str | None = None,
     fetched_at: datetime | None = None,
+    edition: str = FR.code,
     **overrides,
 ) -> ArticleRow:
+    ed = EDITIONS[edition]
     rng = random.Random(seed * 1_000_003 + n)
     day = day or datetime(2024, 6, 19, tzinfo=KST)
     published = day + timedelta(minutes=(n * 7) % 1440)
@@ -60,9 +63,9 @@ def make_article(
         title = " ".join(rng.choice(WORDS) for _ in range(8)).capitalize()
     if body is None:
         paras = [" ".join(rng.choice(WORDS) for _ in range(40)) + "." for _ in range(paragraphs)]
-        paras[0] = "SEOUL, 19 juin (Yonhap) -- " + paras[0]
+        paras[0] = f"SEOUL, {ed.dateline_date(day)} (Yonhap) -- " + paras[0]
         body = "\n\n".join(paras)
-    aid = article_id(day, n)
+    aid = article_id(day, n, edition)
     fetched = fetched_at or datetime(2024, 6, 20, 1, 0, tzinfo=UTC)
     first = body.split("\n\n", 1)[0]
     lead = first.split(" -- ", 1)[1] if " -- " in first else first
@@ -71,7 +74,7 @@ def make_article(
     keywords = rng.sample(TAGS, rng.randint(0, 4))
     values = dict(
         article_id=aid,
-        url=f"https://fr.yna.co.kr/view/{aid}",
+        url=f"{ed.base_url}/view/{aid}",
         title=title,
         title_raw=title,
         version_label=None,
@@ -98,6 +101,7 @@ def make_article(
         byline=byline,
         editor_note=note,
         keywords=keywords,
+        edition=ed.code,
     )
     values.update(overrides)
     if "content_hash" not in overrides and ("body" in overrides or "title_raw" in overrides):

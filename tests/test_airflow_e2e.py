@@ -51,7 +51,7 @@ from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(sys.argv[1])
 assert not bag.import_errors, bag.import_errors
 dag = bag.dags[sys.argv[2]]
-if dag.dag_id == "yonhap_fr_ingest":
+if dag.dag_id.endswith("_ingest"):
     run = dag.test(logical_date=datetime.fromisoformat(sys.argv[3]))
 else:
     run = dag.test(run_conf=json.loads(sys.argv[3]))
@@ -218,9 +218,12 @@ def test_both_backfills_through_the_scheduler_match_the_truth_and_share_the_pool
     from yonhap.stack import services as stack
 
     site = replica(**REPLICA)
+    # The English edition on its own host, backfilled by its generated DAG at the same time.
+    en_site = replica(**REPLICA, edition="en")
     home, sqlalchemy = airflow_meta
     port = stack.free_port()
     env = _env_for(airflow_meta, settings, site.base_url, port, poison_env=False)
+    env["YONHAP_BASE_URL_EN"] = en_site.base_url
     env["AIRFLOW__CORE__PARALLELISM"] = "6"
     rundir = home / "run"
     server = _url_for(stack_settings.database_url, "postgres")
@@ -237,6 +240,7 @@ def test_both_backfills_through_the_scheduler_match_the_truth_and_share_the_pool
         airflow_local.wait_healthy(port, timeout=240, rundir=rundir)
         airflow_local.wait_dags_registered(sqlalchemy, timeout=240)
         assert _api(port, "PATCH", "/dags/yonhap_fr_backfill", {"is_paused": False})[0] == 200
+        assert _api(port, "PATCH", "/dags/yonhap_en_backfill", {"is_paused": False})[0] == 200
 
         # A bad form is refused: by the schema at trigger time (not a date) ...
         status, body = _api(port, "POST", "/dags/yonhap_fr_backfill/dagRuns",
@@ -251,6 +255,11 @@ def test_both_backfills_through_the_scheduler_match_the_truth_and_share_the_pool
             "conf": {"from": BACKFILL_DAYS[0].isoformat(), "to": BACKFILL_DAYS[1].isoformat()},
         })
         assert status == 200, good
+        status, good_en = _api(port, "POST", "/dags/yonhap_en_backfill/dagRuns", {
+            "logical_date": None, "dag_run_id": "three_days",
+            "conf": {"from": BACKFILL_DAYS[0].isoformat(), "to": BACKFILL_DAYS[1].isoformat()},
+        })
+        assert status == 200, good_en
         # At the same time, the native way: `airflow backfill create` over three hourly intervals.
         # The scheduler only runs backfills of an unpaused DAG; unpausing (catchup off) also
         # starts the latest interval, a run in 2026 that finds nothing on the 2024 replica.
@@ -274,6 +283,10 @@ def test_both_backfills_through_the_scheduler_match_the_truth_and_share_the_pool
         note = _wait_note(port, "yonhap_fr_backfill", "three_days")
         tis = _task_instances(port, "yonhap_fr_backfill", "three_days")
         assert done["state"] == "success", [(t["task_id"], t["map_index"], t["state"]) for t in tis]
+        done_en = _wait_run(port, "yonhap_en_backfill", "three_days", timeout=900)
+        note_en = _wait_note(port, "yonhap_en_backfill", "three_days")
+        tis_en = _task_instances(port, "yonhap_en_backfill", "three_days")
+        assert done_en["state"] == "success", [(t["task_id"], t["map_index"], t["state"]) for t in tis_en]
         ingest_runs = _wait_backfill_runs(port, "yonhap_fr_ingest", 3, timeout=900)
         ingest_tis = [t for r in ingest_runs for t in _task_instances(port, "yonhap_fr_ingest", r["dag_run_id"])]
         native = [r for r in ingest_runs if r["run_type"] == "backfill"]
@@ -318,14 +331,34 @@ def test_both_backfills_through_the_scheduler_match_the_truth_and_share_the_pool
     assert len(native_expected) >= 5, "the chosen intervals must hold articles"
     assert native_day - native_expected, "and leave some out"
 
+    # The English backfill: its host's pool, never two of its crawls at once, the same tables.
+    en_crawls = [t for t in tis_en if t["task_id"] == "day.crawl"]
+    assert sorted(t["map_index"] for t in en_crawls) == [0, 1, 2] and all(t["state"] == "success" for t in tis_en)
+    assert all(t["pool"] == "yonhap_site_en" for t in en_crawls)
+    en_spans = sorted((datetime.fromisoformat(t["start_date"]), datetime.fromisoformat(t["end_date"])) for t in en_crawls)
+    for (_, end), (start, _) in zip(en_spans, en_spans[1:], strict=False):
+        assert start >= end, en_spans
+    en_expected = truth_ids(en_site.corpus, *BACKFILL_DAYS)
+    en_rows = rows(db_conn, "SELECT article_id, edition, title_raw, body FROM yonhap.articles WHERE edition = 'en'")
+    assert {r[0] for r in en_rows} == en_expected
+    assert all(r[0].startswith("AEN") and (r[2], r[3]) == (en_site.truth(r[0]).title_raw, en_site.truth(r[0]).body)
+               for r in en_rows)
+    en_runs = rows(db_conn, "SELECT run_id, status FROM yonhap.crawl_runs WHERE run_id LIKE %s ORDER BY 1",
+                   ("backfill_en%",))
+    assert [s for _, s in en_runs] == ["succeeded"] * 3 and all("three_days" in r for r, _ in en_runs)
+    assert note_en.startswith("**succeeded** · yonhap_en_backfill · backfill"), note_en
+    assert "0 unaccounted" in note_en, note_en
+
     # The form backfill: exactly the truth for its days; with the native one, nothing else.
     expected = truth_ids(site.corpus, *BACKFILL_DAYS)
-    assert {r[0] for r in rows(db_conn, "SELECT article_id FROM yonhap.articles")} == expected | native_expected
-    runs = rows(db_conn, "SELECT kind, status FROM yonhap.crawl_runs WHERE kind = 'backfill' ORDER BY run_id")
+    assert {r[0] for r in rows(db_conn, "SELECT article_id FROM yonhap.articles WHERE edition = 'fr'")} == (
+        expected | native_expected)
+    runs = rows(db_conn, "SELECT kind, status FROM yonhap.crawl_runs WHERE kind = 'backfill' "
+                         "AND run_id NOT LIKE %s ORDER BY run_id", ("backfill_en%",))
     assert runs == [("backfill", "succeeded")] * 3
     # The run note carries the partitions' figures, as recorded, and the days' ledger.
     loaded, rejected, seen = rows(db_conn, "SELECT sum(loaded), sum(rejected), sum(seen) FROM yonhap.crawl_runs "
-                                           "WHERE kind = 'backfill'")[0]
+                                           "WHERE kind = 'backfill' AND run_id NOT LIKE %s", ("backfill_en%",))[0]
     assert note.startswith("**succeeded** · yonhap_fr_backfill · backfill"), note
     assert f"loaded {loaded} · rejected {rejected}" in note and f"{seen} seen · 0 unaccounted" in note, note
     # ... and the same rows as the CLI for the same days.

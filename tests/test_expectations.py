@@ -32,6 +32,24 @@ def check_names(item) -> set[str]:
 
 # --- features (pure) ----------------------------------------------------------------------
 
+def test_the_language_share_follows_the_rows_edition():
+    english = ("SEOUL, June 19 (Yonhap) -- The government said on Monday that it will widen tax credits "
+               "for companies that build new plants outside the capital area, a ministry official said.")
+    french = ("SEOUL, 19 juin (Yonhap) -- Le gouvernement a annoncé ce lundi qu'il élargira les crédits "
+              "d'impôt pour les entreprises qui construisent des usines hors de la capitale.")
+    assert features.judged_language_share("en", None, None, english) > 0.2
+    assert features.judged_language_share("en", None, None, french) < thresholds.LANGUAGE_MIN_STOPWORD_SHARE
+    assert features.judged_language_share("fr", None, None, english) < thresholds.LANGUAGE_MIN_STOPWORD_SHARE
+    # an English flash is one headline-like line with no function words: no verdict, not a rejection
+    flash = "SEOUL, June 4 (Yonhap) -- Tokyo confirms emergency humanitarian aid."
+    assert features.judged_language_share("en", "Tokyo confirms emergency humanitarian aid", None, flash) is None
+    # a French one is still judged (as before the English edition)
+    assert features.judged_language_share("fr", "Séoul confirme l'aide", None, "SEOUL, 4 juin (Yonhap) -- Séoul "
+                                          "confirme une aide humanitaire d'urgence.") is not None
+    row = {"article_id": "AEN20240619000100320", "body": english}
+    assert features.frame_record(0, row)["language"] == "en"
+
+
 def test_french_share_separates_french_from_other_text():
     rows = replica_rows()
     assert min(features.french_share(r["body"]) for r in rows) > thresholds.FRENCH_MIN_STOPWORD_SHARE
@@ -168,7 +186,7 @@ CASES = {
         lambda r: r.update(body=r["body"] + "\n\nUne vue. (For Use Only in the Republic of Korea. No Redistribution)"),
         {"body_without_boilerplate"}),
     "cut_lead": (lambda r: r.update(lead=r["body"].split(" -- ", 1)[1][:80] + "..."), {"lead_not_cut"}),
-    "not_french": (lambda r: r.update(body=ENGLISH), {"text_looks_french"}),
+    "not_french": (lambda r: r.update(body=ENGLISH), {"text_in_edition_language"}),
     "caption_with_notice": (
         lambda r: r.update(images=[{"url": "https://img.yna.co.kr/p.jpg", "alt": "x",
                                     "caption": "Une vue du port de Busan " + USAGE_NOTICE, "notice": None}]),

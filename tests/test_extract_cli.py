@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
+from yonhap.core.editions import EDITIONS, edition_of_id
 from yonhap.replica.corpus import Corpus
 
 REPO = Path(__file__).resolve().parent.parent
@@ -78,12 +79,13 @@ def test_golden_pages_of_the_real_template_exist():
 @pytest.mark.parametrize("page", GOLDEN, ids=[p.stem for p in GOLDEN])
 def test_extract_on_hand_built_real_template_pages(page: Path):
     expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
-    url = f"https://fr.yna.co.kr/view/{expected['article_id']}"
-    english = "english" in page.stem  # the English edition's markup: the French gate refuses its text
-    done = run_extract(str(page), "--url", url, *(["--no-gate"] if english else []))
+    edition = edition_of_id(expected["article_id"])  # AFR… fr, AEN… en: the gate's language follows
+    url = f"{edition.base_url}/view/{expected['article_id']}"
+    done = run_extract(str(page), "--url", url, "--edition", edition.code)
     assert done.returncode == 0, done.stdout.decode()[-2000:] + done.stderr.decode()[-2000:]
     out = json.loads(done.stdout)
     assert out["verdict"] == "loaded" and out["reasons"] == []
+    assert out["edition"] == edition.code
     assert_template_facts(out, page_facts(page.read_bytes()))
     assert out["title_raw"] == expected["title_raw"]
     assert out["byline"] == expected.get("byline")
@@ -94,29 +96,71 @@ def test_extract_on_hand_built_real_template_pages(page: Path):
         assert any("jsonld" in w for w in out["warnings"])
 
 
-def test_the_french_gate_refuses_an_english_page_and_says_why():
-    page = next(p for p in GOLDEN if "english" in p.stem)
-    expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
-    done = run_extract(str(page), "--url", f"https://fr.yna.co.kr/view/{expected['article_id']}")
-    assert done.returncode == 1
+# The English pages built from the shared notes' English facts (issue 21's acceptance): what each
+# stored row must say, read off the page by hand.
+ENGLISH_ROWS = {
+    "AEN20230419003851320": {"version_label": "LEAD", "section": "Economy Business",
+                             "title": "Gov't to widen tax credits for chip plants in regional hubs",
+                             "dateline": "SEOUL, April 19 (Yonhap)", "byline": "Lee Minji",
+                             "author_email": "minji.lee@yna.co.kr", "captions": 2},
+    "AEN20230420004252320": {"version_label": "2nd LD", "section": "North Korea",
+                             "title": "N. Korea test-fires short-range missiles into East Sea",
+                             "dateline": "SEOUL, April 20 (Yonhap)", "byline": "Park Jae-ho and Kim Soo-ah",
+                             "author_email": "jaeho.park@yna.co.kr", "captions": 0},
+    "AEN20230421002100320": {"version_label": None, "section": "Finance",
+                             "title": "Closing prices of major Seoul stocks-1",
+                             "dateline": "SEOUL, April 21 (Yonhap)", "byline": None,
+                             "author_email": None, "captions": 0},
+}
+
+
+@pytest.mark.parametrize("article_id", sorted(ENGLISH_ROWS))
+def test_extract_edition_en_on_the_english_template(article_id):
+    page = next(p for p in GOLDEN if article_id in p.stem)
+    want = ENGLISH_ROWS[article_id]
+    done = run_extract(str(page), "--url", f"https://en.yna.co.kr/view/{article_id}?input=1195m", "--edition", "en")
+    assert done.returncode == 0, done.stdout.decode()[-2000:] + done.stderr.decode()[-2000:]
     out = json.loads(done.stdout)
-    assert out["verdict"] == "rejected" and any("French" in r for r in out["reasons"])
-    assert out["title_raw"] == expected["title_raw"]  # the row is still shown, as it would be stored
+    assert out["verdict"] == "loaded" and out["edition"] == "en"
+    assert out["url"] == f"https://en.yna.co.kr/view/{article_id}"
+    # the title without " | Yonhap News Agency", its label apart; the section from article:section
+    assert (out["title"], out["version_label"], out["section"]) == (want["title"], want["version_label"], want["section"])
+    assert out["title_raw"] == (f"({want['version_label']}) {want['title']}" if want["version_label"] else want["title"])
+    # the body from the dateline on: no "(ATTN: …)", "By …", e-mail, "(END)" or "(MORE)"
+    assert out["dateline"] == want["dateline"] and out["body"].startswith(want["dateline"] + " -- ")
+    for furniture in ("(ATTN", "By ", "@", "(END)", "(MORE)", "email protected", "All News"):
+        assert furniture not in out["body"], furniture
+    assert (out["byline"], out["author_email"]) == (want["byline"], want["author_email"])
+    # captions without their notices ("(Yonhap)" stays)
+    assert len(out["images"]) == want["captions"]
+    for image in out["images"]:
+        assert image["caption"].endswith("(Yonhap)") and not NOTICE_RE.search(image["caption"])
+    assert not any("French" in r or "English" in r for r in out["reasons"])
 
 
-def test_extract_equals_replica_truth_and_reads_stdin():
-    corpus = Corpus(start="2024-06-18", end="2024-06-19", per_day=30)
+def test_an_english_page_under_the_french_edition_is_a_usage_error():
+    page = next(p for p in GOLDEN if "AEN" in p.stem)
+    article_id = page.stem.split("_")[1]
+    done = run_extract(str(page), "--url", f"https://en.yna.co.kr/view/{article_id}")  # --edition fr
+    assert done.returncode == 2 and b"names no article of edition fr" in done.stderr
+    assert b"AFR<17 digits>" in done.stderr
+
+
+@pytest.mark.parametrize("edition", sorted(EDITIONS))
+def test_extract_equals_replica_truth_and_reads_stdin(edition):
+    corpus = Corpus(start="2024-06-18", end="2024-06-19", per_day=30, edition=edition)
     checked = 0
     for article_id in corpus.ids_on("2024-06-18")[::6]:
         truth = corpus.truth(article_id)
         if truth.kind == "hostile":
             continue
         body = corpus.render_article(article_id, "yna-cms")
-        done = run_extract("-", "--url", f"https://fr.yna.co.kr/view/{article_id}?input=1195m", stdin=body)
+        done = run_extract("-", "--url", f"{EDITIONS[edition].base_url}/view/{article_id}?input=1195m",
+                           "--edition", edition, stdin=body)
         assert done.returncode == 0, done.stdout.decode()[-2000:]
         out = json.loads(done.stdout)
         assert_template_facts(out, page_facts(body))
-        assert out["article_id"] == article_id
+        assert out["article_id"] == article_id and out["edition"] == edition
         assert out["title_raw"] == truth.title_raw and out["title"] == truth.title
         assert out["version_label"] == truth.version_label
         assert out["body"] == truth.body and out["lead"] == truth.lead

@@ -31,11 +31,12 @@ from scrapers.parsers.text import (
     strip_dateline,
 )
 from scrapers.parsers.yna_cms import YnaCmsParser
+from yonhap.core.editions import EDITIONS
 from yonhap.core.schema import (
     LAYER_GENERIC,
     LAYER_META,
     LAYER_SELECTOR,
-    NEWS_LIST_LABEL,
+    NEWS_LIST_LABELS,
     USAGE_NOTICE,
 )
 from yonhap.core.timeutil import KST
@@ -49,9 +50,10 @@ NOTICES = (USAGE_NOTICE, "(PHOTO NOT FOR SALE)", "(For Use Only in the Republic 
 PERSON_WARNING = "jsonld: invalid JSON (Person)"
 
 
-@pytest.fixture(scope="module")
-def corpus():
-    return Corpus(start=date(2024, 6, 1), end=date(2024, 6, 30), per_day=60)
+@pytest.fixture(scope="module", params=sorted(EDITIONS))
+def corpus(request):
+    """A month of the replica, once per edition: every property below holds for fr and en."""
+    return Corpus(start=date(2024, 6, 1), end=date(2024, 6, 30), per_day=60, edition=request.param)
 
 
 def _truth_fields(truth) -> dict:
@@ -95,6 +97,7 @@ def _leaks(truth, paragraphs: list[str]) -> list[str]:
 @pytest.mark.parametrize("layout", ["yna-cms", "redesign"])
 def test_every_field_equals_truth_and_nothing_leaks(corpus, layout):
     registry = Registry()
+    ed = corpus.edition
     cases = _sample(corpus)
     seen = collections.Counter()
     mismatches, leaks = [], []
@@ -111,7 +114,7 @@ def test_every_field_equals_truth_and_nothing_leaks(corpus, layout):
             if not (got in (None, []) if want in (None, []) else got == want):
                 mismatches.append((article_id, is_edited, name, want, got))
         leaks += [(article_id, text) for text in _leaks(truth, result.fields.get("paragraphs", []))]
-        assert result.fields.get("section") != NEWS_LIST_LABEL
+        assert result.fields.get("section") not in NEWS_LIST_LABELS
         v = truth.variations
         seen.update({f"edited={is_edited}", f"kind={truth.kind}", f"label={truth.version_label}",
                      f"byline={truth.byline is not None}", f"note={truth.editor_note is not None}",
@@ -122,7 +125,7 @@ def test_every_field_equals_truth_and_nothing_leaks(corpus, layout):
         for image in truth.images:
             seen.update({f"caption={image['caption'] is not None}", f"notice={image['notice']}",
                          f"yonhap_caption={(image['caption'] or '').endswith('(Yonhap)')}"})
-        if truth.byline and " et " in truth.byline:
+        if truth.byline and ed.byline_join in truth.byline:
             seen["two_names"] += 1
         if truth.editor_note:
             seen[f"note_kind={truth.editor_note.split(':')[0].strip()}"] += 1
@@ -130,14 +133,18 @@ def test_every_field_equals_truth_and_nothing_leaks(corpus, layout):
     assert leaks == []
     assert len(cases) >= 500
     # The sample really spans the variations the replica generates.
+    # French notes also say "NDLR"; the English ones only "ATTN". Continued parts end "(A SUIVRE)"
+    # or "(MORE)" in French, "(MORE)" in English.
+    edition_flags = ({"fr": ("note_kind=NDLR", "marker=(A SUIVRE)")}.get(ed.code, ())
+                     + tuple(f"label={label}" for label in ed.version_labels[:2]))
     for flag in ("edited=True", "edited=False", "kind=routine", "kind=duplicate", "kind=continued", "kind=story",
-                 "label=URGENT", "label=LD", "label=2e LD", "byline=True", "note=True", "two_names",
-                 "note_kind=ATTN", "note_kind=NDLR", "email=plain", "email=cf", "email=None",
-                 "marker=(FIN)", "marker=(A SUIVRE)", "marker=(MORE)", "photos=0", "photos=1", "photos=3",
+                 "label=URGENT", "byline=True", "note=True", "two_names",
+                 "note_kind=ATTN", "email=plain", "email=cf", "email=None",
+                 f"marker={ed.end_marker}", "marker=(MORE)", "photos=0", "photos=1", "photos=3",
                  "entities=named", "entities=numeric", "entities=plain", "update_line=True",
                  "update_line=False", "trailing_br=True", "caption=False", "caption=True",
-                 f"notice={USAGE_NOTICE}", "notice=(PHOTO NOT FOR SALE)", "yonhap_caption=True",
-                 "keywords=True"):
+                 f"notice={ed.usage_notices[0]}", "notice=(PHOTO NOT FOR SALE)", "yonhap_caption=True",
+                 "keywords=True", *edition_flags):
         assert seen[flag] > 0, f"sample misses variation {flag}"
 
 

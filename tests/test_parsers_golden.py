@@ -24,7 +24,10 @@ HAND_WRITTEN = {
     "2024-06-19_AFR20240619003152884_byline_note_cfemail_edited",
     "2024-06-20_AFR20240620001800884_plain_email_yonhap_caption_empty_photo",
     "2024-06-21_AFR20240621000900884_continued_part_table_a_suivre",
-    "2023-04-19_AFR20230419003851884_english_edition_style",
+    # the English edition (en.yna.co.kr, AEN ids): the real template's English facts
+    "2023-04-19_AEN20230419003851320_lead_attn_byline_notices",
+    "2023-04-20_AEN20230420004252320_2nd_ld_cfemail_two_names",
+    "2023-04-21_AEN20230421002100320_continued_part_more",
 }
 
 
@@ -75,7 +78,7 @@ def test_selector_layer_alone_on_hand_written_pages():
     assert fr.updated_at().isoformat() == "2024-06-19T21:10:00+09:00"
     assert fr.section() is None  # "Actualités" is the news-list link, not a section
     assert fr.keywords() == ["Japon", "sécurité maritime", "diplomatie"]
-    en = YnaCmsParser(Page(_golden("2023-04-19_AFR20230419003851884_english_edition_style").read_bytes(), "http://x"))
+    en = YnaCmsParser(Page(_golden("2023-04-19_AEN20230419003851320_lead_attn_byline_notices").read_bytes(), "http://x"))
     assert en.published_at().isoformat() == "2023-04-19T15:41:00+09:00"
     assert en.updated_at() is None
     assert en.keywords() == ["semiconductor", "tax credit"]
@@ -84,18 +87,18 @@ def test_selector_layer_alone_on_hand_written_pages():
 def test_head_stripped_page_falls_back_to_content_data_then_selectors():
     """Remove og/twitter/title meta and article:* times: CONTENT_DATA still gives the clean
     title (&apos; decoded) and the KST time; without CONTENT_DATA the h1 and the info line do."""
-    page = _golden("2023-04-19_AFR20230419003851884_english_edition_style")
+    page = _golden("2023-04-19_AEN20230419003851320_lead_attn_byline_notices")
     lines = [ln for ln in page.read_text(encoding="utf-8").splitlines()
              if not ln.startswith(("<meta property=\"og:title", "<meta name=\"twitter:title", "<meta name=\"title",
                                    "<meta itemprop=", "<meta property=\"article:"))]
     body = "\n".join(lines)
-    r = Registry().extract(body.encode(), "http://x/view/AFR20230419003851884")
+    r = Registry().extract(body.encode(), "http://x/view/AEN20230419003851320")
     assert r.errors == []
     assert r.fields["title_raw"] == "(LEAD) Gov't to widen tax credits for chip plants in regional hubs"
     assert r.fields["published_at"] == "2023-04-19T15:41:08+09:00"
     assert r.fields["section"] == "Economy Business"  # CONTENT_DATA SECTION_NAME
     no_cd = "\n".join(ln for ln in lines if "contentJsonData" not in ln)
-    r = Registry().extract(no_cd.encode(), "http://x/view/AFR20230419003851884")
+    r = Registry().extract(no_cd.encode(), "http://x/view/AEN20230419003851320")
     assert r.errors == [] and "content_data: missing" in r.warnings
     assert r.fields["title_raw"] == "(LEAD) Gov't to widen tax credits for chip plants in regional hubs"
     assert r.sources["title_raw"] == "selector"

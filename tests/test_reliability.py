@@ -57,8 +57,10 @@ def spawn():
 
 # 5% mixed faults, half of them persistent. Seed 42 (checked below): two article pages fail
 # transiently, one is dead (404 forever) and one never recovers (503/reset/429); no list
-# page or feed fails for good, so discovery is complete.
+# page or feed fails for good, so discovery is complete. The English edition's ids are other
+# paths, so other faults: seed 43 gives it the same kind of mix (checked the same way).
 FAULTS = dict(CORPUS, seed=42, fault_rate=0.05, persistent_rate=0.5)
+FAULT_SEEDS = {"fr": 42, "en": 43}
 
 
 def _fault_plans(config, ids):
@@ -67,10 +69,13 @@ def _fault_plans(config, ids):
     return {i: faults.plan_for(config, f"/view/{i}") for i in ids}
 
 
-def test_faults_retried_persistent_failures_recorded_then_healed(settings, tmp_path, db_conn):
+@pytest.mark.parametrize("edition", sorted(FAULT_SEEDS))
+def test_faults_retried_persistent_failures_recorded_then_healed(settings, tmp_path, db_conn, edition):
     from yonhap.replica import ReplicaConfig, faults
     from yonhap.stack import services as stack
 
+    FAULTS = dict(CORPUS, seed=FAULT_SEEDS[edition], fault_rate=0.05, persistent_rate=0.5,  # noqa: N806
+                  edition=edition)
     port = stack.free_port()
     site = start_replica_on_port(tmp_path, port, **FAULTS)
     try:
@@ -88,7 +93,7 @@ def test_faults_retried_persistent_failures_recorded_then_healed(settings, tmp_p
         assert len(transient) >= 2 and len(persistent) >= 2, (transient, persistent)
         assert not any(faults.plan_for(config, p).persistent for p in lists)
 
-        env = cli_env(settings, site.base_url)
+        env = cli_env(settings, site.base_url, YONHAP_EDITION=edition)
         first = run_pipeline(env, *WINDOW, "rel_faults_1")
         assert first.returncode == 0, output(first)
         log = site.access_log()
@@ -130,8 +135,10 @@ def test_faults_retried_persistent_failures_recorded_then_healed(settings, tmp_p
         "SELECT status, loaded, errors FROM yonhap.crawl_runs WHERE run_id = 'rel_faults_1'",
     )[0]
     assert run == ("succeeded", len(loaded), len(errors))
+    editions = rows(db_conn, "SELECT DISTINCT edition FROM yonhap.articles")
+    assert editions == [(edition,)]
     print(
-        f"[reliability] faults: {len(truth)} articles, {len(transient)} transient + {len(persistent)} "
+        f"[reliability] faults ({edition}): {len(truth)} articles, {len(transient)} transient + {len(persistent)} "
         f"persistent faulty pages, {sum((e['attempt'] or 0) > 1 for e in log)} retried fetches; run 1 loaded "
         f"{len(loaded)}, {len(errors)} crawl_errors ({sorted(plans[i].kind for i in missing)})"
     )

@@ -9,15 +9,15 @@ from datetime import date, timedelta
 
 import pytest
 
-from yonhap.core.schema import NEWS_LIST_LABEL, SECTIONS, USAGE_NOTICE
+from yonhap.core.editions import EDITIONS
 from yonhap.core.timeutil import KST, article_date, id_parts
 from yonhap.replica import Corpus, ReplicaConfig, ReplicaConfigError, UnknownArticle
-from yonhap.replica.text import CONTINUED_TITLE, ROUTINE_NAMES
 
 
-@pytest.fixture(scope="module")
-def corpus():
-    return Corpus(seed=3, start="2024-06-01", end="2024-06-14", per_day=60)
+@pytest.fixture(scope="module", params=sorted(EDITIONS))
+def corpus(request):
+    """Two weeks of the replica, once per edition (fr, en): every property holds for both."""
+    return Corpus(seed=3, start="2024-06-01", end="2024-06-14", per_day=60, edition=request.param)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def test_ids_carry_the_kst_publication_date_and_are_unique(corpus, truths):
     ids = [t.article_id for t in truths]
     assert len(ids) == len(set(ids)) == len(corpus)
     for t in truths:
-        assert re.fullmatch(r"AFR\d{17}", t.article_id)
+        assert re.fullmatch(corpus.edition.id_pattern, t.article_id)
         assert article_date(t.article_id) == t.published_at.astimezone(KST).date()
         assert t.published_at.utcoffset() == timedelta(hours=9)
     per_day = [len(corpus.ids_on(date(2024, 6, d))) for d in range(1, 15)]
@@ -49,7 +49,7 @@ def test_story_chains(corpus, truths):
         labels = [v.version_label for v in versions]
         labels_seen.update(labels)
         expected = ["URGENT"] if labels[0] == "URGENT" else []
-        expected += [None, "LD", "2e LD", "3e LD"][: len(labels) - len(expected)]
+        expected += [None, *corpus.edition.version_labels][: len(labels) - len(expected)]
         assert labels == expected
         crossed_midnight += versions[-1].published_at.date() != versions[0].published_at.date()
         for earlier, later in zip(versions, versions[1:], strict=False):
@@ -63,9 +63,10 @@ def test_story_chains(corpus, truths):
             assert v.title_raw == prefix + v.title
             if v.version_label == "URGENT":
                 assert len(v.paragraphs) == 1 and not v.images
-    assert {"URGENT", None, "LD", "2e LD"} <= labels_seen
+    assert {"URGENT", None, *corpus.edition.version_labels[:2]} <= labels_seen
     assert crossed_midnight > 0
-    tagged = [t for t in truths if re.match(r"\((Interview|Portrait|Reportage|Analyse)\)", t.title_raw)]
+    tags = "|".join(re.escape(tag) for tag in corpus.words.TAGS)
+    tagged = [t for t in truths if re.match(tags, t.title_raw)]
     assert tagged and all(t.version_label is None and t.title == t.title_raw for t in tagged)
 
 
@@ -75,9 +76,10 @@ def test_routine_items_recur_daily_as_distinct_stories(corpus, truths):
     for t in routine:
         by_title[t.title].append(t)
         assert t.story_id == t.article_id and t.version_label is None
-    assert set(by_title) == set(ROUTINE_NAMES)
-    assert {t.section for t in routine} == {"Economie", "Société", "Culture"}
-    kospi = by_title["KOSPI-clôture"]
+    words = corpus.words
+    assert set(by_title) == set(corpus.edition.routine_titles) == set(words.ROUTINE_NAMES)
+    assert {t.section for t in routine} == {words.ECONOMY_SECTION, *words.ROUTINE_SECTIONS.values()}
+    kospi = by_title[corpus.edition.routine_titles[3]]  # the KOSPI close
     assert len({t.published_at.date() for t in kospi}) == len(kospi) == 10  # weekdays of 2 weeks
     a, b = kospi[0].paragraphs, kospi[1].paragraphs
     assert a != b and a[0].split(" -- ")[1][:20] == b[0].split(" -- ")[1][:20]
@@ -105,7 +107,9 @@ def test_edits_exist_only_when_switched_on(corpus, truths):
     assert corpus.truth(plain.article_id, edited=True).updated_at is None
 
 
-def test_lengths_and_clean_text(truths):
+def test_lengths_and_clean_text(corpus, truths):
+    ed = corpus.edition
+    notice = ed.usage_notices[0]
     stories = [t for t in truths if t.kind == "story" and t.version_label != "URGENT"]
     words = sorted(t.word_count for t in stories)
     assert words[0] >= 120 and words[-1] <= 1000
@@ -113,34 +117,36 @@ def test_lengths_and_clean_text(truths):
     notices = defaultdict(int)
     for t in truths:
         assert t.paragraphs[0].startswith(t.dateline + " -- ")
-        assert re.fullmatch(r"[A-Z]+, (1er|\d{1,2}) [a-zéû]+ \(Yonhap\)", t.dateline)
+        date_part = r"(1er|\d{1,2}) [a-zéû]+" if ed.code == "fr" else r"[A-Z][a-z]+ \d{1,2}"
+        assert re.fullmatch(rf"[A-Z]+, {date_part} \(Yonhap\)", t.dateline)
         assert all(p == " ".join(p.split()) for p in t.paragraphs)
         # the lead is the WHOLE first paragraph minus the dateline prefix
         assert t.lead and t.paragraphs[0] == f"{t.dateline} -- {t.lead}"
-        assert t.section in SECTIONS and t.section != NEWS_LIST_LABEL
+        assert t.section in ed.sections and t.section != ed.news_list_label
         for image in t.images:
             assert image["url"].startswith("https://img") and image["alt"]
             notices[image["notice"]] += 1
             if image["caption"] is None:
                 assert image["notice"] is None
                 continue
-            assert image["notice"] in (USAGE_NOTICE, "(PHOTO NOT FOR SALE)")
+            assert image["notice"] in (notice, "(PHOTO NOT FOR SALE)")
             assert image["notice"] not in image["caption"]
             notices["(Yonhap)"] += image["caption"].endswith(" (Yonhap)")
-    assert all(notices[k] for k in (USAGE_NOTICE, "(PHOTO NOT FOR SALE)", None, "(Yonhap)")), notices
-    assert notices[USAGE_NOTICE] > 5 * notices["(PHOTO NOT FOR SALE)"]
+    assert all(notices[k] for k in (notice, "(PHOTO NOT FOR SALE)", None, "(Yonhap)")), notices
+    assert notices[notice] > 5 * notices["(PHOTO NOT FOR SALE)"]
 
 
-def test_bylines_notes_and_keywords(truths):
+def test_bylines_notes_and_keywords(corpus, truths):
+    join = corpus.edition.byline_join
     stories = [t for t in truths if t.kind == "story" and t.version_label != "URGENT"]
     with_byline = sum(bool(t.byline) for t in stories) / len(stories)
     with_note = sum(bool(t.editor_note) for t in stories) / len(stories)
     assert 0.2 <= with_byline <= 0.4 and 0.08 <= with_note <= 0.25, (with_byline, with_note)
     assert any(t.byline and t.editor_note for t in stories)
-    assert any(t.byline and " et " in t.byline for t in stories)
+    assert any(t.byline and join in t.byline for t in stories)
     for t in truths:
         if t.byline:
-            assert re.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]+-[a-z]+( et [A-Z][a-z]+ [A-Z][a-z]+-[a-z]+)?", t.byline)
+            assert re.fullmatch(rf"[A-Z][a-z]+ [A-Z][a-z]+-[a-z]+({join}[A-Z][a-z]+ [A-Z][a-z]+-[a-z]+)?", t.byline)
             assert not t.byline.startswith(("Par ", "By "))
         if t.editor_note:
             assert re.match(r"(ATTN ?:|NDLR :) ", t.editor_note) and not t.editor_note.startswith("(")
@@ -149,7 +155,7 @@ def test_bylines_notes_and_keywords(truths):
         assert len(t.keywords) == len(set(t.keywords)) <= 5
         assert all(k and not k.startswith("#") and ";" not in k for k in t.keywords)
     notes = {t.editor_note.split(" ")[0] for t in truths if t.editor_note}
-    assert {"ATTN", "NDLR"} <= notes
+    assert {"ATTN", "NDLR"} <= notes if corpus.edition.code == "fr" else notes == {"ATTN:"}
     counts = [len(t.keywords) for t in stories]
     assert 0 < counts.count(0) < len(counts) * 0.2 and max(counts) == 5
     # versions of one story share the reporter
@@ -159,8 +165,12 @@ def test_bylines_notes_and_keywords(truths):
     assert all(len(b) == 1 for b in by_story.values())
 
 
-def test_continued_items_are_parts_with_markers():
-    corpus = Corpus(seed=3, start="2024-06-03", end="2024-06-14", per_day=60)  # two work weeks
+@pytest.mark.parametrize("edition", sorted(EDITIONS))
+def test_continued_items_are_parts_with_markers(edition):
+    corpus = Corpus(seed=3, start="2024-06-03", end="2024-06-14", per_day=60, edition=edition)  # two work weeks
+    ed, words = corpus.edition, corpus.words
+    # French parts end "(A SUIVRE)" or "(MORE)"; English ones "(MORE)"
+    continuation = set(words.CONTINUATION_MARKERS)
     parts = defaultdict(list)
     for article_id in corpus.ids_newest_first():
         t = corpus.truth(article_id)
@@ -171,21 +181,23 @@ def test_continued_items_are_parts_with_markers():
     for items in parts.values():
         items.sort(key=lambda t: t.published_at)
         assert 2 <= len(items) <= 3
-        assert [t.title_raw for t in items] == [f"{CONTINUED_TITLE}-{n}" for n in range(1, len(items) + 1)]
+        assert [t.title_raw for t in items] == [f"{words.CONTINUED_TITLE}-{n}" for n in range(1, len(items) + 1)]
         for n, t in enumerate(items, 1):
             assert t.story_id == t.article_id and not t.is_routine and t.version_label is None
             assert id_parts(t.article_id)[2] == 0
-            assert t.section == "Economie" and t.title == t.title_raw
+            assert t.section == words.ECONOMY_SECTION and t.title == t.title_raw
             assert t.paragraphs[0].startswith(t.dateline + " -- ") and len(t.paragraphs) >= 6
-            assert all(re.fullmatch(r".+ \(.+\) : [\d.]+ wons \([+-]\d+,\d%\)", p) for p in t.paragraphs[1:])
+            line = (r".+ \(.+\) : [\d.]+ wons \([+-]\d+,\d%\)" if edition == "fr"
+                    else r".+ \(.+\): [\d,]+ won \([+-]\d+\.\d%\)")
+            assert all(re.fullmatch(line, p) for p in t.paragraphs[1:]), t.paragraphs[1:]
             marker = t.variations["end_marker"]
             if n < len(items):
-                assert marker in ("(A SUIVRE)", "(MORE)")
+                assert marker in continuation
                 markers.add(marker)
             else:
-                assert marker == "(FIN)"
+                assert marker == ed.end_marker
         assert len({t.variations["end_marker"] for t in items[:-1]}) == 1
-    assert markers == {"(A SUIVRE)", "(MORE)"}
+    assert markers == continuation
 
 
 def test_versioned_ids_share_the_serial_of_a_story_on_one_day(corpus, truths):
@@ -193,9 +205,10 @@ def test_versioned_ids_share_the_serial_of_a_story_on_one_day(corpus, truths):
     groups = defaultdict(list)
     for t in truths:
         ymd, serial, version, desk = id_parts(t.article_id)
-        assert desk == "884" and ymd == t.article_id[3:11]
+        assert desk == corpus.edition.replica_desk and ymd == t.article_id[3:11]
         groups[(ymd, serial)].append(t)
-        expected = {None: 0, "LD": 51, "2e LD": 52, "3e LD": 53, "URGENT": 0}[t.version_label]
+        labels = corpus.edition.version_labels
+        expected = {None: 0, labels[0]: 51, labels[1]: 52, labels[2]: 53, "URGENT": 0}[t.version_label]
         if t.kind != "story":  # duplicates (re-sent LDs too), routine, continued: 00
             expected = 0
         assert version == expected, (t.article_id, t.version_label)
@@ -215,7 +228,7 @@ def test_versioned_ids_share_the_serial_of_a_story_on_one_day(corpus, truths):
                     and o.version_label != "URGENT" and o.published_at.date() == t.published_at.date()]
         assert len({id_parts(o.article_id)[1] for o in same_day}) == 1
     # a version landing the next day takes a new serial there, with its label's digits
-    late = [t for t in truths if t.kind == "story" and t.version_label in ("LD", "2e LD", "3e LD")
+    late = [t for t in truths if t.kind == "story" and t.version_label in corpus.edition.version_labels
             and by_id[t.story_id].published_at.date() < t.published_at.date()]
     assert late and all(id_parts(t.article_id)[2] >= 51 for t in late)
     # serials count up from 1 in publication order of their first article
@@ -297,7 +310,9 @@ def test_defaults_are_the_real_template_and_versioned_ids():
 def test_id_parts():
     assert id_parts("AFR20240619002951884") == ("20240619", 29, 51, "884")
     assert id_parts("AFR20240619002900884") == ("20240619", 29, 0, "884")
-    for bad in ("AFR2024061900290088", "AEN20230419003851320", "AFR20240231002900884", "", None):
+    # the English edition's ids parse the same way (shared/yonhap-fr-site.md "Article ids")
+    assert id_parts("AEN20230419003851320") == ("20230419", 38, 51, "320")
+    for bad in ("AFR2024061900290088", "AXX20230419003851320", "AFR20240231002900884", "", None):
         assert id_parts(bad) is None
 
 

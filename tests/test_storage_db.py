@@ -81,7 +81,7 @@ def test_schema_contract_columns_keys_and_indexes(db_conn):
     # search_vector (ours, not a contract column) sits where 0001 created it, before the
     # columns later migrations appended; the loader's own (0005) come last
     assert tuple(n for n in names if n != "search_vector") == COLUMNS
-    assert COLUMNS == (*ARTICLE_COLUMNS, "loaded_at", "loaded_by_run")
+    assert COLUMNS == (*ARTICLE_COLUMNS[:-1], "loaded_at", "loaded_by_run", "edition")
     types = dict(cols)
     for col in ("published_at", "updated_at", "first_seen_at", "last_seen_at", "fetched_at", "loaded_at"):
         assert types[col] == "timestamp with time zone"
@@ -117,8 +117,8 @@ def test_stories_view_latest_non_duplicate_version_with_count(settings, db_conn)
                                             "table_schema = 'yonhap' AND table_name = 'stories' ORDER BY ordinal_position")]
     from storage.parquet import COLUMNS
 
-    assert set(COLUMNS) <= set(view_cols) and view_cols[-5:] == [
-        "byline", "editor_note", "keywords", "loaded_at", "loaded_by_run"]
+    assert set(COLUMNS) <= set(view_cols) and view_cols[-6:] == [
+        "byline", "editor_note", "keywords", "loaded_at", "loaded_by_run", "edition"]
     assert rows(db_conn, "SELECT byline, editor_note, keywords FROM yonhap.stories WHERE article_id = %s",
                 (ld.article_id,)) == [(ld.byline, ld.editor_note, ld.keywords)]
 
@@ -309,11 +309,14 @@ def test_every_example_query_in_the_analysts_guide_runs_as_reader(settings, db_c
     story = synthetic.make_article(1, "r1", body="Les exportations de semi-conducteurs progressent.",
                                    keywords=["Corée du Nord", "exportations"])
     second = synthetic.make_article(2, "r1", story_id=story.article_id)
+    english = synthetic.make_article(3, "r1", edition="en", title="N. Korea fires ballistic missiles",
+                                     body="SEOUL, June 19 (Yonhap) -- North Korea fired two ballistic missiles "
+                                          "into the East Sea on Wednesday, the military said.")
     reject = synthetic_reject()
     # The ledger's examples need seen ids: two loaded, one rejected (its day is not complete).
     seen = [SeenArticle(a, "2024-06-19", ["list"], "2024-06-19T09:00:00+09:00")
             for a in (story.article_id, second.article_id, reject.article_id)]
-    stage_batch(settings, "r1", [story, second], seen=seen,
+    stage_batch(settings, "r1", [story, second, english], seen=seen,
                 rejects=[reject], errors=[CrawlError("r1", "https://fr.yna.co.kr/x", "HTTP 500", 3,
                                                      "2024-06-20T00:50:00+00:00", 500)])
     stage.load(settings, "r1")
@@ -326,7 +329,8 @@ def test_every_example_query_in_the_analysts_guide_runs_as_reader(settings, db_c
             cur.execute(query)
             results.append(cur.fetchall())
     db_conn.rollback()
-    assert all(results), "every example returns rows on a loaded database"
+    empty = [query for query, result in zip(examples, results, strict=True) if not result]
+    assert not empty, f"every example returns rows on a loaded database; these return none: {empty}"
 
 
 def synthetic_reject():

@@ -150,7 +150,7 @@ def test_clean_paragraphs_removes_page_furniture_that_reached_the_body():
     assert body.paragraphs == ["SEOUL, 19 juin (Yonhap) -- Premier paragraphe.", "Deuxième paragraphe."]
     assert body.emails == ["journaliste@yna.co.kr"]
     assert set(body.dropped) == {
-        "skip links", "cookie banner", "section/date line", "photo caption", "e-mail line", "(FIN)", "footer",
+        "skip links", "cookie banner", "section/date line", "photo caption", "e-mail line", "end marker", "footer",
     }
 
 

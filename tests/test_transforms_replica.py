@@ -12,6 +12,7 @@ import pytest
 from tests.transforms_support import corpus, item_from_truth, stored_rows, truths
 from transforms.clean import version_rank
 from transforms.pipeline import transform_batch
+from yonhap.core.editions import EDITIONS
 
 # The one known ambiguity (docs/transforms.md): the replica draws a story's subject and object
 # from small pools, so two different stories can open with the same words within the 6 h flash
@@ -19,9 +20,10 @@ from transforms.pipeline import transform_batch
 MAX_FLASH_MISLINKS = 0.01
 
 
-@pytest.fixture(scope="module")
-def month():
-    c = corpus(days=14)
+@pytest.fixture(scope="module", params=sorted(EDITIONS))
+def month(request):
+    """Two weeks of one edition's replica (fr, en), transformed as one batch."""
+    c = corpus(days=14, edition=request.param)
     truth = truths(c)
     result = transform_batch([item_from_truth(t) for t in truth.values()], [])
     return c, truth, {a.article_id: a for a in result.articles}, result
@@ -53,7 +55,7 @@ def test_every_item_becomes_one_row_with_the_truths_text(month):
         assert row.dateline == t.dateline
         assert row.body == t.body
         assert row.word_count == t.word_count
-        assert row.section == t.section
+        assert row.section == t.section and row.edition == t.article_id[:3].lower()[1:]
         assert row.is_routine == t.is_routine
         assert row.author_email == t.author_email
         assert (row.lead, row.byline, row.editor_note, row.keywords) == (
@@ -82,7 +84,7 @@ def test_routine_items_on_consecutive_days_stay_apart(month):
             assert rows[t.article_id].story_id == t.article_id
             assert rows[t.article_id].duplicate_of is None
     # Their bodies really are near-identical templates: only the routine rule keeps them apart.
-    kospi = sorted(by_title["KOSPI-clôture"], key=lambda t: t.published_at)
+    kospi = sorted(by_title[month[0].edition.routine_titles[3]], key=lambda t: t.published_at)  # KOSPI close
     assert kospi[0].paragraphs[1].split()[:5] == kospi[1].paragraphs[1].split()[:5]
 
 
@@ -108,8 +110,8 @@ def test_story_ids_match_the_truth(month):
 
 
 def test_chain_with_urgent_ld_and_2e_ld(month):
-    _, truth, rows, _ = month
-    wanted = ["URGENT", None, "LD", "2e LD"]
+    c, truth, rows, _ = month
+    wanted = ["URGENT", None, *c.edition.version_labels[:2]]  # fr LD, 2e LD; en LEAD, 2nd LD
     full = [m for m in chains(truth).values() if [t.version_label for t in m][:4] == wanted]
     assert full, "corpus has an URGENT -> original -> LD -> 2e LD chain"
     members = full[0]

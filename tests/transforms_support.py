@@ -37,8 +37,10 @@ def item_from_truth(truth: ArticleTruth, fetched_at: datetime | None = None, run
     )
 
 
-def corpus(days: int = 14, per_day: int = 60, seed: int = 1, start: date = date(2024, 6, 1)) -> Corpus:
-    return Corpus(ReplicaConfig(seed=seed, start=start, end=start + timedelta(days=days - 1), per_day=per_day))
+def corpus(days: int = 14, per_day: int = 60, seed: int = 1, start: date = date(2024, 6, 1),
+           edition: str = "fr") -> Corpus:
+    return Corpus(ReplicaConfig(seed=seed, start=start, end=start + timedelta(days=days - 1), per_day=per_day,
+                                edition=edition))
 
 
 def truths(c: Corpus) -> dict[str, ArticleTruth]:

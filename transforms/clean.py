@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 from transforms.normalize import fold, normalize_text, split_paragraphs, word_count
+from yonhap.core.editions import ALL_ROUTINE_TITLES, ALL_USAGE_NOTICES, EDITIONS, edition_of_id
 from yonhap.core.schema import (
     BYLINE_NAMES,
     BYLINE_PREFIX,
@@ -43,54 +44,52 @@ from yonhap.core.timeutil import ARTICLE_ID_RE, KST, UTC, parse_site_time
 
 URGENT = "URGENT"
 LD = "LD"
-# "(URGENT)", "(LD)", "(2e LD)", "(3ème LD)" … at the very start of the title.
+# "(URGENT)", "(LD)", "(2e LD)", "(3ème LD)" (fr), "(LEAD)", "(2nd LD)", "(3rd LD)", "(4th LD)"
+# (en) at the very start of the title. The label is stored in the edition's own spelling.
 _VERSION_RE = re.compile(
-    r"^\(\s*(?:(?P<urgent>urgent)|(?:(?P<n>\d{1,2})\s*(?:e|ème|eme|è)\s+)?(?P<ld>ld))\s*\)\s*",
+    r"^\(\s*(?:(?P<urgent>urgent)|(?P<lead>lead)"
+    r"|(?:(?P<n>\d{1,2})\s*(?P<suffix>e|ème|eme|è|st|nd|rd|th)\s+)?(?P<ld>ld))\s*\)\s*",
     re.IGNORECASE,
 )
+_ENGLISH_SUFFIXES = ("st", "nd", "rd", "th")
 
 
 def split_title(title_raw: str) -> tuple[str | None, str]:
-    """``"(2e LD) Poutine : …"`` -> ``("2e LD", "Poutine : …")``; no prefix -> ``(None, title)``."""
+    """``"(2e LD) Poutine : …"`` -> ``("2e LD", "Poutine : …")``, ``"(LEAD) N. Korea …"`` ->
+    ``("LEAD", "N. Korea …")``; no prefix -> ``(None, title)``."""
     text = normalize_text(title_raw)
     m = _VERSION_RE.match(text)
     if not m:
         return None, text
     if m.group("urgent"):
         label = URGENT
-    elif m.group("n") and int(m.group("n")) > 1:
-        label = f"{int(m.group('n'))}e {LD}"
+    elif m.group("lead"):
+        label = EDITIONS["en"].version_label(1)
     else:
-        label = LD  # "(1e LD)" is just the first update
+        n = int(m.group("n") or 1)
+        english = (m.group("suffix") or "").lower() in _ENGLISH_SUFFIXES
+        # "(1e LD)" is just the first update: "LD" (fr); an English "(1st LD)" is a "LEAD"
+        label = EDITIONS["en" if english else "fr"].version_label(n)
     return label, text[m.end():].strip()
 
 
 def version_rank(label: str | None) -> int:
-    """Order of versions inside a story: URGENT flash 0, original 1, LD 2, 2e LD 3, …"""
+    """Order of versions inside a story: URGENT flash 0, original 1, then the n-th update n + 1
+    (LD / LEAD 2, 2e LD / 2nd LD 3, …)."""
     if label is None:
         return 1
     if label == URGENT:
         return 0
-    if label == LD:
+    if label in (LD, "LEAD"):
         return 2
-    m = re.match(r"^(\d+)e LD$", label)
+    m = re.match(r"^(\d+)(?:e|st|nd|rd|th) LD$", label)
     return int(m.group(1)) + 1 if m else 1
 
 
 # --- routine items -----------------------------------------------------------------------
 
-# Daily templated items (site doc, "Title prefixes and story semantics").
-ROUTINE_TITLES = (
-    "KOSPI-ouverture",
-    "KOSDAQ-ouverture",
-    "FOREX-ouverture",
-    "KOSPI-clôture",
-    "KOSDAQ-clôture",
-    "FOREX-clôture",
-    "FOREX-Cours à 15h30",
-    "Les principaux titres des quotidiens coréens",
-    "Un jour dans l'histoire de la Corée",
-)
+# Daily templated items of every edition (site doc, "Title prefixes and story semantics").
+ROUTINE_TITLES = ALL_ROUTINE_TITLES
 
 
 def _title_key(title: str) -> str:
@@ -126,18 +125,21 @@ _EMAIL_PLACEHOLDER_RE = re.compile(r"\[\s*email\s+protected\s*\]", re.IGNORECASE
 # End markers "(FIN)" (fr) / "(END)" (en) and continuation markers "(A SUIVRE)" / "(MORE)".
 _END_MARKER_RE = re.compile(r"\s*\(\s*(?:" + END_MARKER_WORDS + r")\s*\)\s*$", re.IGNORECASE)
 _SKIP_LINKS_RE = re.compile(r"^(?:go to (?:contents|navigation)\s*)+$")
-_FOOTER_RE = re.compile(r"^(?:accueil\s*)?(?:haut de page)$|^accueil$")
+_FOOTER_RE = re.compile(r"^(?:accueil\s*)?(?:haut de page)$|^accueil$|^(?:home\s*)?(?:back to top)$")
 # The same furniture glued to real text when a fallback extractor merged blocks.
 _GLUED_SKIP_LINKS_RE = re.compile(r"^(?:Go to (?:Contents|Navigation)\s*)+", re.IGNORECASE)
-_GLUED_FOOTER_RE = re.compile(r"\s*Accueil\s+Haut de page\s*$", re.IGNORECASE)
-# "Actualités 19.06.2024 à 20h04", "Mis à jour 19.06.2024 à 21h10" (the info line under the title)
-_INFO_LINE_RE = re.compile(r"^[\w/ -]{0,40}\d{2}\.\d{2}\.\d{4} a \d{1,2}h\d{2}$")
+_GLUED_FOOTER_RE = re.compile(r"\s*(?:Accueil\s+Haut de page|Home\s+Back to top)\s*$", re.IGNORECASE)
+# The info line under the title (folded): "Actualités 19.06.2024 à 20h04", "Mis à jour 19.06.2024
+# à 21h10" (fr); "All News 15:41 April 19, 2023", "Updated 16:02 April 19, 2023" (en).
+_INFO_LINE_RE = re.compile(r"^[\w/ -]{0,40}(?:\d{2}\.\d{2}\.\d{4} a \d{1,2}h\d{2}"
+                           r"|\d{1,2}:\d{2} [a-z]+ \d{1,2}, \d{4})$")
 _COOKIE_WORDS = ("accept", "politique", "voir en detail", "continuant", "parametr")
 _USAGE_KEY = fold(USAGE_NOTICE)
-# Photo usage notices (inside captions; a caption that reached the body carries one).
-PHOTO_NOT_FOR_SALE = "(PHOTO NOT FOR SALE)"
-ENGLISH_NOTICE = "(For Use Only in the Republic of Korea. No Redistribution)"
-NOTICES = (USAGE_NOTICE, PHOTO_NOT_FOR_SALE, ENGLISH_NOTICE)
+# Photo usage notices of every edition (inside captions; a caption that reached the body
+# carries one). The French one comes first: _drop_reason tests it apart.
+PHOTO_NOT_FOR_SALE = EDITIONS["en"].usage_notices[1]
+ENGLISH_NOTICE = EDITIONS["en"].usage_notices[0]
+NOTICES = (USAGE_NOTICE, *(n for n in ALL_USAGE_NOTICES if n != USAGE_NOTICE))
 _NOTICE_RES = tuple(re.compile(r"\s*" + re.escape(n), re.IGNORECASE) for n in NOTICES)
 # A byline paragraph (yonhap.core.schema.BYLINE_RE), or an editor's note (EDITOR_NOTE_RE) that may
 # be followed by the byline when both were one line: "(ATTN : …) Par Kim Min-ji".
@@ -148,7 +150,7 @@ DROP_SKIP_LINKS = "skip links"
 DROP_COOKIES = "cookie banner"
 DROP_CAPTION = "photo caption"
 DROP_EMAIL = "e-mail line"
-DROP_FIN = "(FIN)"  # end or continuation marker
+DROP_FIN = "end marker"  # an end or continuation marker: "(FIN)", "(END)", "(MORE)", …
 DROP_BYLINE = "byline"
 DROP_NOTE = "editor note"
 DROP_FOOTER = "footer"
@@ -307,8 +309,10 @@ def clean_caption(caption: str | None) -> str | None:
 # --- dateline ----------------------------------------------------------------------------
 
 # "SEOUL, 19 juin (Yonhap)", "PYONGYANG/SEOUL, 1er juillet (Yonhap)", "NEW YORK, 3 mai 2024 (Yonhap)"
+# (fr); "SEOUL, June 19 (Yonhap)", "WASHINGTON, Sept. 3, 2024 (Yonhap)" (en).
 _DATELINE_RE = re.compile(
-    r"^(?P<dateline>[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’ ./-]{1,60}, \d{1,2}(?:er)? [a-zéèêûôîàç.]+(?: \d{4})? \(Yonhap\))"
+    r"^(?P<dateline>[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’ ./-]{1,60}, "
+    r"(?:\d{1,2}(?:er)? [a-zéèêûôîàç.]+(?: \d{4})?|[A-Z][a-z]+\.? \d{1,2}(?:, \d{4})?) \(Yonhap\))"
 )
 
 
@@ -464,4 +468,5 @@ def clean_item(item: CrawledArticle, run_id: str | None = None) -> ArticleRow:
         byline=clean_byline(item.byline) or body.byline,
         editor_note=clean_editor_note(item.editor_note) or body.editor_note,
         keywords=clean_keywords(item.keywords),
+        edition=edition_of_id(item.article_id).code,  # the id is valid here: AFR… or AEN…
     )

@@ -134,9 +134,10 @@ class Doc:
     _shingles: np.ndarray | None = field(default=None, repr=False)
     _lead_tokens: frozenset[str] | None = field(default=None, repr=False)
     part: int | None = None  # continued item: the part number of a "…-1", "…-2" title
-    # From the id (AFR<date><serial><version><desk>): the story key (date, serial, desk) shared
-    # by the same-day versions of a story on a versioned-id site, and the version digits.
-    serial_key: tuple[str, int, str] | None = None
+    # From the id (AFR/AEN<date><serial><version><desk>): the story key (edition prefix, date,
+    # serial, desk) shared by the same-day versions of a story on a versioned-id site, and the
+    # version digits. The prefix keeps two editions' serials apart.
+    serial_key: tuple[str, str, int, str] | None = None
     id_version: int = 0
 
     def __post_init__(self) -> None:
@@ -145,7 +146,7 @@ class Doc:
         parts = id_parts(self.article_id)
         if parts is not None:
             day, serial, self.id_version, desk = parts
-            self.serial_key = (day, serial, desk)
+            self.serial_key = (self.article_id[:3], day, serial, desk)
 
     @property
     def is_continued(self) -> bool:

@@ -26,6 +26,7 @@ from airflow.sdk.exceptions import (
 from yonhap.airflow.feed_trigger import SiteFeedTrigger
 from yonhap.airflow.run_note import set_run_note
 from yonhap.core.config import Settings
+from yonhap.core.editions import DEFAULT_EDITION, EDITIONS
 from yonhap.core.runids import safe_run_id
 from yonhap.core.timeutil import (
     KST,
@@ -41,12 +42,12 @@ from yonhap.pipeline import report, stages
 log = logging.getLogger("yonhap.dags")
 
 OWNER = "yonhap-data"
-TAGS = ["yonhap", "fr.yna.co.kr"]
+TAGS = ["yonhap", EDITIONS[DEFAULT_EDITION].host]
 
 # The one pool every task that talks to the site runs in: however many runs and mapped
 # partitions are active, at most `slots` crawls hit the site at once (airflow_local.up
 # creates it; see docs/operators.md).
-SITE_POOL = "yonhap_site"
+SITE_POOL = EDITIONS[DEFAULT_EDITION].site_pool  # another edition's host has its own (Edition.site_pool)
 
 # Connections that take precedence over the environment in tasks (contracts.md).
 POSTGRES_CONN_ID = "yonhap_postgres"
@@ -104,10 +105,11 @@ def _get_connection(conn_id: str):
         return None
 
 
-def task_settings():
-    """Settings for a task: the environment (contracts.md), then the `yonhap_postgres` and
-    `yonhap_s3` connections when they are defined. Call inside a task, never at parse time."""
-    settings = Settings.from_env()
+def task_settings(edition: str | None = None):
+    """Settings for a task: the environment (contracts.md) for ``edition`` (the run's; None:
+    YONHAP_EDITION), then the `yonhap_postgres` and `yonhap_s3` connections when they are
+    defined. Call inside a task, never at parse time."""
+    settings = Settings.from_env(for_edition=edition)
     pg = _get_connection(POSTGRES_CONN_ID)
     if pg is not None:
         settings = settings.with_(database_url=_postgres_url(pg))
@@ -131,23 +133,35 @@ def task_settings():
 # --- run descriptors passed between tasks (small XCom: ids and bounds only) ----------------
 
 
-def run_descriptor(run_id: str, window: Window, kind: str) -> dict[str, str]:
+def run_descriptor(run_id: str, window: Window, kind: str, edition: str = DEFAULT_EDITION) -> dict[str, str]:
     return {
         "run_id": run_id,
         "window_start": window.start.isoformat(),
         "window_end": window.end.isoformat(),
         "kind": kind,
+        "edition": edition,
     }
+
+
+def edition_of(run: dict[str, Any]) -> str:
+    """The run's edition (descriptors written before issue 21 carry none: French)."""
+    return run.get("edition") or DEFAULT_EDITION
 
 
 def window_of(run: dict[str, str]) -> Window:
     return Window(datetime.fromisoformat(run["window_start"]), datetime.fromisoformat(run["window_end"]))
 
 
-def ingest_run(dag_run_id: str, interval_start: datetime, interval_end: datetime) -> dict[str, str]:
+def _prefix(kind: str, edition: str) -> str:
+    """Run-id prefix: the kind, plus the edition for all but the default (``backfill_en``)."""
+    return kind if edition == DEFAULT_EDITION else f"{kind}_{edition}"
+
+
+def ingest_run(dag_run_id: str, interval_start: datetime, interval_end: datetime,
+               edition: str = DEFAULT_EDITION) -> dict[str, str]:
     """The run an hourly interval owns: crawl [start - LOOKBACK, end)."""
     window = Window(interval_start - INGEST_LOOKBACK, interval_end)
-    return run_descriptor(safe_run_id("ingest", dag_run_id), window, "airflow")
+    return run_descriptor(safe_run_id(_prefix("ingest", edition), dag_run_id), window, "airflow", edition)
 
 
 def announced_run(dag_run_id: str, events: list[tuple[datetime, dict]]) -> dict[str, Any]:
@@ -182,12 +196,15 @@ def form_days(params: dict[str, Any], today: date | None = None) -> tuple[date, 
     return check_run_range(params.get("from"), params.get("to"), today=today)
 
 
-def partitions(dag_run_id: str, first: date, last: date, kind: str) -> list[dict[str, str]]:
-    """One run per KST day; run ids derive from the dag run id, so a retry reuses them."""
+def partitions(dag_run_id: str, first: date, last: date, kind: str,
+               edition: str = DEFAULT_EDITION) -> list[dict[str, str]]:
+    """One run per KST day; run ids derive from the dag run id, so a retry reuses them (another
+    edition's say which: ``backfill_en__…``)."""
     out = []
+    prefix = _prefix(kind, edition)
     for day_window in Window.for_dates(first, last).days():
         day = day_window.kst_dates()[0]
-        out.append(run_descriptor(safe_run_id(kind, dag_run_id, f"{day:%Y%m%d}"), day_window, kind))
+        out.append(run_descriptor(safe_run_id(prefix, dag_run_id, f"{day:%Y%m%d}"), day_window, kind, edition))
     return out
 
 
@@ -282,7 +299,7 @@ def _run(fn, run: dict[str, str], *args, stage: str | None = None, **kwargs) -> 
     A blocked quality gate or a missing archive fails the task without retries (retrying
     cannot fix the data); any other error is retried, and on the last try the run row is
     marked failed. Returns a small XCom: scalar counts and the report links, never rows."""
-    settings = task_settings()
+    settings = task_settings(edition_of(run))
     ti = get_current_context().get("ti")
     try:
         result = stages.run_stage(fn, settings, run["run_id"], *args, stage=stage, **kwargs,
@@ -297,22 +314,22 @@ def _run(fn, run: dict[str, str], *args, stage: str | None = None, **kwargs) -> 
 
 def prepare_runs(runs: list[dict[str, str]]) -> None:
     """Migrations, bucket and a `running` row per run (idempotent)."""
-    settings = task_settings()
+    settings = task_settings(edition_of(runs[0]) if runs else None)
     for run in runs:
         stages.prepare(settings, run["run_id"], window_of(run), run["kind"])
         log.info("run %s window [%s, %s)", run["run_id"], run["window_start"], run["window_end"])
 
 
 @task(task_id="plan")
-def plan_interval() -> dict[str, Any]:
+def plan_interval(edition: str = DEFAULT_EDITION) -> dict[str, Any]:
     """The run this DAG run owns, and its row: for an hourly run its data interval (crawl
     window = interval - LOOKBACK); for a run the feed watcher triggered, the announced ids."""
     ctx = get_current_context()
     with failure_noted(ctx):
-        return _plan_interval(ctx)
+        return _plan_interval(ctx, edition)
 
 
-def _plan_interval(ctx) -> dict[str, Any]:
+def _plan_interval(ctx, edition: str = DEFAULT_EDITION) -> dict[str, Any]:
     events = feed_events(ctx)
     if events:
         try:
@@ -321,10 +338,10 @@ def _plan_interval(ctx) -> dict[str, Any]:
             raise AirflowFailException(f"event run refused: {err}") from None
         log.info("event run: %d announced id(s): %s", len(run["ids"]), " ".join(run["ids"]))
     elif ctx.get("data_interval_start") is not None:
-        run = ingest_run(ctx["dag_run"].run_id, ctx["data_interval_start"], ctx["data_interval_end"])
+        run = ingest_run(ctx["dag_run"].run_id, ctx["data_interval_start"], ctx["data_interval_end"], edition)
     else:  # triggered by hand without an interval: the hour that just ended, as the schedule would
         end = utcnow().replace(minute=0, second=0, microsecond=0)
-        run = ingest_run(ctx["dag_run"].run_id, end - timedelta(hours=1), end)
+        run = ingest_run(ctx["dag_run"].run_id, end - timedelta(hours=1), end, edition)
     prepare_runs([run])
     return run
 
@@ -347,7 +364,7 @@ def fresh(run: dict[str, Any]) -> dict:
 
 
 @task(task_id="plan", retries=0)
-def plan_days(kind: str) -> list[dict[str, str]]:
+def plan_days(kind: str, edition: str = DEFAULT_EDITION) -> list[dict[str, str]]:
     """The form's days, one partition each. A refused range fails at once: its one line (the
     CLI's, for the same range) is the first line of this log, the task's error and the note."""
     ctx = get_current_context()
@@ -356,7 +373,7 @@ def plan_days(kind: str) -> list[dict[str, str]]:
     except DayRangeError as err:
         refuse(ctx, str(err))
     with failure_noted(ctx):
-        runs = partitions(ctx["dag_run"].run_id, first, last, kind)
+        runs = partitions(ctx["dag_run"].run_id, first, last, kind, edition)
         prepare_runs(runs)
     return runs
 
@@ -410,7 +427,7 @@ def summarize() -> dict[str, Any]:
     this log and the DAG run's note."""
     ctx = get_current_context()
     runs = _planned_runs(ctx["ti"])
-    result = report.runs_report(task_settings(), [r["run_id"] for r in runs])
+    result = report.runs_report(task_settings(edition_of(runs[0]) if runs else None), [r["run_id"] for r in runs])
     lines = result.lines(_title(ctx, runs))
     for line in lines:
         log.info("%s", line)
@@ -450,14 +467,15 @@ def link_predecessors(run: dict[str, str], dag_run_id: str) -> list[str]:
     """The run ids of this DAG run's partitions for the days before ``run``'s that its story
     links and duplicates look back at (stages.LINK_LOOKBACK_DAYS)."""
     first = window_of(run).kst_dates()[0]
-    return [safe_run_id(run["kind"], dag_run_id, f"{first - timedelta(days=n):%Y%m%d}")
+    prefix = _prefix(run["kind"], edition_of(run))
+    return [safe_run_id(prefix, dag_run_id, f"{first - timedelta(days=n):%Y%m%d}")
             for n in range(stages.LINK_LOOKBACK_DAYS, 0, -1)]
 
 
 def _wait_for_earlier_days(run: dict[str, str]) -> None:
     """Partitions transform in day order, as a run of the whole range links (stages.LINK_LOOKBACK_DAYS)."""
     ctx = get_current_context()
-    settings = task_settings()
+    settings = task_settings(edition_of(run))
     earlier = link_predecessors(run, ctx["dag_run"].run_id)
     waiting = stages.unfinished_runs(settings, earlier)
     if not waiting:

@@ -16,12 +16,14 @@ import typer
 
 from yonhap.cli import crawl, extract, load, run, stack, transform, validate
 from yonhap.core.config import SettingsError
+from yonhap.core.editions import EDITIONS
 from yonhap.replica import cli as replica
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    help="Crawl, transform, validate and load Yonhap's French service (fr.yna.co.kr).",
+    help=("Crawl, transform, validate and load Yonhap's foreign-language services: "
+          + ", ".join(f"{e.host} ({e.code})" for e in EDITIONS.values()) + "; French by default."),
 )
 db_app = typer.Typer(no_args_is_help=True, help="Database migrations.")
 stack_app = typer.Typer(no_args_is_help=True, help="The embedded local stack (Postgres, S3, Airflow).")

@@ -18,15 +18,18 @@ from yonhap.pipeline.extract import EDITIONS, LOADED, article_id_from_url, extra
 def extract(
     file: str = typer.Argument(..., help="saved article page (HTML), or - for standard input"),
     url: str = typer.Option(..., "--url", help="the page's URL (its article id is the row's key)"),
-    edition: str = typer.Option("fr", "--edition", help="site edition: fr"),
+    edition: str = typer.Option("fr", "--edition", help="site edition: fr | en"),
     gate: bool = typer.Option(True, "--gate/--no-gate", help="also apply the quality gate's row checks"),
 ):
     """Parse one saved page and print the row it would store, as one JSON object."""
     if edition not in EDITIONS:
         typer.echo(f"error: --edition {edition!r} is not supported; known: {', '.join(sorted(EDITIONS))}", err=True)
         raise typer.Exit(2)
-    if not article_id_from_url(url):
-        typer.echo(f"error: --url {url!r} names no article (expected …/view/AFR<17 digits>)", err=True)
+    article_id = article_id_from_url(url)
+    expected = EDITIONS[edition].id_prefix
+    if not article_id or not article_id.startswith(expected):
+        typer.echo(f"error: --url {url!r} names no article of edition {edition} (expected …/view/{expected}<17 digits>)",
+                   err=True)
         raise typer.Exit(2)
     try:
         body = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()

@@ -45,9 +45,9 @@ def fail(message: str, code: int = 2):
     raise typer.Exit(code)
 
 
-def load_settings() -> Settings:
+def load_settings(edition: str | None = None) -> Settings:
     try:
-        return Settings.from_env()
+        return Settings.from_env(for_edition=edition)
     except SettingsError as err:
         fail(str(err))
 

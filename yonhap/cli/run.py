@@ -18,10 +18,12 @@ from yonhap.cli.options import (
     day_window,
     load_settings,
 )
+from yonhap.core.editions import DEFAULT_EDITION
 from yonhap.core.runids import default_run_id
 from yonhap.pipeline import stages
 
 VERBOSE_HELP = "Stream the crawler's log lines."
+EDITION_HELP = "Yonhap edition: fr | en (default: YONHAP_EDITION, else fr)."
 
 
 def run(
@@ -29,9 +31,10 @@ def run(
     to: ToDay,
     run_id: OptionalRunId = None,
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
+    edition: str = typer.Option(None, "--edition", help=EDITION_HELP),
 ) -> None:
     """Crawl, transform, validate and load every article published in a KST date range."""
-    _execute(from_, to, run_id, reprocess=False, verbose=verbose)
+    _execute(from_, to, run_id, reprocess=False, verbose=verbose, edition=edition)
 
 
 def reprocess(
@@ -39,15 +42,18 @@ def reprocess(
     to: ToDay,
     run_id: OptionalRunId = None,
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
+    edition: str = typer.Option(None, "--edition", help=EDITION_HELP),
 ) -> None:
     """The same as `run`, re-parsing the S3 raw archive instead of fetching (no site traffic)."""
-    _execute(from_, to, run_id, reprocess=True, verbose=verbose)
+    _execute(from_, to, run_id, reprocess=True, verbose=verbose, edition=edition)
 
 
-def _execute(first: date, last: date, run_id: str | None, *, reprocess: bool, verbose: bool) -> None:
+def _execute(first: date, last: date, run_id: str | None, *, reprocess: bool, verbose: bool,
+             edition: str | None = None) -> None:
     window = day_window(first, last)
-    settings = load_settings()
-    run_id = run_id or default_run_id(window)
+    settings = load_settings(edition)
+    # French keeps its run ids (cli_…); another edition's say which: cli_en_…
+    run_id = run_id or default_run_id(window, prefix=_edition_prefix("cli", settings.edition))
     _configure_logging(verbose)
     kind = "reprocess" if reprocess else "cli"
     summary = _run_with_progress(settings, window, run_id, kind, reprocess)
@@ -55,6 +61,10 @@ def _execute(first: date, last: date, run_id: str | None, *, reprocess: bool, ve
     _print_figures(settings, run_id, window)
     if not summary.ok:
         raise typer.Exit(1)
+
+
+def _edition_prefix(prefix: str, code: str) -> str:
+    return prefix if code == DEFAULT_EDITION else f"{prefix}_{code}"
 
 
 def _configure_logging(verbose: bool) -> None:

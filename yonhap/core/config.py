@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from yonhap import __version__
+from yonhap.core.editions import DEFAULT_EDITION, EDITIONS, UnknownEdition, edition
 
 PROJECT_URL = "https://github.com/yonhap-fr-pipeline/yonhap-pipeline"
 # The feed is never polled more often than this, whatever YONHAP_POLL_SECONDS says.
@@ -94,6 +95,16 @@ def _bucket(name: str, env: dict[str, str], default: str) -> str:
     return raw
 
 
+def _edition(name: str, env: dict[str, str]) -> str:
+    raw = _env(name, env)
+    if raw is None:
+        return DEFAULT_EDITION
+    try:
+        return edition(raw).code
+    except UnknownEdition:
+        raise SettingsError(f"{name}={raw!r} must be one of {', '.join(EDITIONS)}") from None
+
+
 def _user_agent(name: str, env: dict[str, str]) -> str:
     raw = _env(name, env)
     if raw is None:
@@ -112,7 +123,10 @@ def _user_agent(name: str, env: dict[str, str]) -> str:
 class Settings:
     """Typed view of the environment (see README "Settings")."""
 
-    base_url: str = "https://fr.yna.co.kr"
+    # Which Yonhap edition (yonhap.core.editions): fr (default, the contract) or en.
+    edition: str = DEFAULT_EDITION
+    # Site root; the default follows the edition (https://fr.yna.co.kr, https://en.yna.co.kr).
+    base_url: str = EDITIONS[DEFAULT_EDITION].base_url
     download_delay: float = 1.0
     concurrency: int = 2
     # Seconds between two polls of the feed by the Airflow triggerer (each poll: one request).
@@ -133,11 +147,26 @@ class Settings:
     s3_port: int = 59000
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, env: dict[str, str] | None = None, *, for_edition: str | None = None) -> Settings:
+        """The settings of YONHAP_EDITION, or of ``for_edition`` (a DAG's or a --edition option's).
+
+        An edition's site root: YONHAP_BASE_URL_<EDITION> (YONHAP_BASE_URL_EN, …) when set, else
+        YONHAP_BASE_URL when that edition is YONHAP_EDITION, else the edition's own site.
+        """
         env = dict(os.environ if env is None else env)
         s3_raw = env.get("S3_ENDPOINT_URL")
+        configured = _edition("YONHAP_EDITION", env)
+        try:
+            code = configured if for_edition is None else edition(for_edition).code
+        except UnknownEdition as err:
+            raise SettingsError(str(err)) from None
+        site = edition(code).base_url
+        if code == configured:
+            site = env_http_url("YONHAP_BASE_URL", env, site) or site
+        own = f"YONHAP_BASE_URL_{code.upper()}"
         return cls(
-            base_url=env_http_url("YONHAP_BASE_URL", env, cls.base_url) or cls.base_url,
+            edition=code,
+            base_url=env_http_url(own, env, site) or site,
             download_delay=_float("YONHAP_DOWNLOAD_DELAY", env, cls.download_delay),
             concurrency=env_int("YONHAP_CONCURRENCY", env, cls.concurrency, 1, 64),
             poll_seconds=_float("YONHAP_POLL_SECONDS", env, cls.poll_seconds, MIN_POLL_SECONDS),
@@ -156,6 +185,11 @@ class Settings:
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
+
+    @property
+    def profile(self):
+        """The edition's profile (yonhap.core.editions.Edition)."""
+        return edition(self.edition)
 
     @property
     def needs_local_postgres(self) -> bool:

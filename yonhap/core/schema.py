@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from yonhap.core.editions import ALL_SECTIONS, ALL_USAGE_NOTICES, EDITIONS, FR  # noqa: F401 (re-exported)
+
 # Extraction layers, in the order they are tried; field_sources maps a field to one of these.
 LAYER_JSONLD = "jsonld"
 LAYER_META = "meta"  # OpenGraph / article:* meta / canonical link
@@ -33,27 +35,22 @@ LAYER_SELECTOR = "selector"  # the layout-versioned site parser
 LAYER_GENERIC = "generic"  # trafilatura fallback
 LAYERS = (LAYER_JSONLD, LAYER_META, LAYER_SELECTOR, LAYER_GENERIC)
 
-# Desk labels of `article:section` (French labels [inference] in shared/yonhap-fr-site.md).
-# "Actualités" is not one of them: it is the news-list link shown on every page.
-SECTIONS = (
-    "Nord-Corée",
-    "Politique",
-    "Economie",
-    "Société",
-    "Culture",
-    "Sports",
-    "Monde",
-    "Sciences/Technologie",
-)
-
-NEWS_LIST_LABEL = "Actualités"
+# Desk labels of `article:section`, per edition (yonhap.core.editions): French labels
+# [inference] in shared/yonhap-fr-site.md. The news-list link shown on every page
+# ("Actualités", "All News") is never one of them.
+SECTIONS = FR.sections  # the default edition's; ALL_SECTIONS: any edition's
+NEWS_LIST_LABEL = FR.news_list_label
+NEWS_LIST_LABELS = tuple(e.news_list_label for e in EDITIONS.values())
 
 # The words inside the marker that ends an item's text (a regex alternation, case-insensitive
 # where used): "(FIN)" (fr) / "(END)" (en) on the last part, "(A SUIVRE)" / "(MORE)" on
-# continued parts. The parsers and the transforms' second line of defense both build on it.
-END_MARKER_WORDS = r"FIN|END|MORE|[AÀ]\s+SUIVRE"
+# continued parts, any edition's. The parsers and the transforms' second line of defense both
+# build on it. "À SUIVRE" is the accented spelling of the French continuation marker.
+END_MARKER_WORDS = "|".join(dict.fromkeys(
+    re.escape(m.strip("()")).replace(r"\ ", r"\s+").replace("A", "[AÀ]", 1 if m.startswith("(A ") else 0)
+    for e in EDITIONS.values() for m in (e.end_marker, e.continuation_marker)))
 
-USAGE_NOTICE = "(Utilisation en Corée du Sud uniquement et redistribution interdite)"
+USAGE_NOTICE = FR.usage_notices[0]  # the French caption notice; ALL_USAGE_NOTICES: every one
 
 # Bylines and editor's notes: the lines before the dateline that are not body text. The
 # parsers take them out of the body, the transforms' cleaner drops what still reached it and
@@ -66,8 +63,9 @@ USAGE_NOTICE = "(Utilisation en Corée du Sud uniquement et redistribution inter
 # "PAR SECTEUR" in a price table is not a byline).
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’.-]*"
 BYLINE_NAMES = rf"{_NAME_WORD}(?:(?: | ?, ?| et | and | & ){_NAME_WORD})*"
-BYLINE_WORD = r"(?:Par|By)"
-BYLINE_PREFIX = r"(?:Par|By|PAR|BY) "
+_BYLINE_WORDS = tuple(dict.fromkeys(e.byline_word for e in EDITIONS.values()))
+BYLINE_WORD = "(?:" + "|".join(_BYLINE_WORDS) + ")"
+BYLINE_PREFIX = "(?:" + "|".join((*_BYLINE_WORDS, *(w.upper() for w in _BYLINE_WORDS))) + ") "
 # An editor's note: "(ATTN : ajout …)", "(NDLR : …)", "(ATTN: ADDS …)"; group ``note``: its text,
 # without the parentheses and the spaces inside them.
 EDITOR_NOTE_TAG = r"(?:ATTN|NDLR)\b"
@@ -233,6 +231,8 @@ ARTICLE_COLUMNS = (
     "is_routine", "layout", "field_sources", "etag", "last_modified", "fetched_at",
     # round 2 (contracts.md): migration 0004
     "byline", "editor_note", "keywords",
+    # issue 21: migration 0007 ("fr" | "en", yonhap.core.editions)
+    "edition",
 )
 
 
@@ -271,6 +271,7 @@ class ArticleRow(_Record):
     byline: str | None = None
     editor_note: str | None = None
     keywords: list[str] = field(default_factory=list)
+    edition: str = FR.code  # the edition of the id's prefix (the transform sets it)
 
 
 @dataclass

@@ -13,14 +13,18 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
+from yonhap.core.editions import ID_PARTS_RE, ID_PREFIX_PATTERN
+
 KST = ZoneInfo("Asia/Seoul")
 UTC = UTC
 
-ARTICLE_ID_RE = re.compile(r"^AFR(\d{8})\d{9}$")
+# An article id of any edition (AFR…, AEN…: yonhap.core.editions), group 1 its KST date.
+ARTICLE_ID_RE = re.compile(rf"^{ID_PREFIX_PATTERN}(\d{{8}})\d{{9}}$")
 
 
 def article_date(article_id: str) -> date | None:
-    """KST publication date carried by an article id (``AFR20240619002900884`` -> 2024-06-19)."""
+    """KST publication date carried by an article id (``AFR20240619002900884`` -> 2024-06-19;
+    ``AEN…`` alike)."""
     m = ARTICLE_ID_RE.match(article_id or "")
     if not m:
         return None
@@ -37,7 +41,6 @@ def id_time(article_id: str) -> datetime | None:
     return datetime.combine(day, time(0), KST) if day else None
 
 
-_ID_PARTS_RE = re.compile(r"^AFR(\d{8})(\d{4})(\d{2})(\d{3})$")
 
 
 def id_parts(article_id: str) -> tuple[str, int, int, str] | None:
@@ -49,10 +52,10 @@ def id_parts(article_id: str) -> tuple[str, int, int, str] | None:
     versions of a story published on one KST day share the serial; flashes, routine items,
     duplicates and continued parts have their own serial and 00.
     """
-    m = _ID_PARTS_RE.match(article_id or "") if isinstance(article_id, str) else None
+    m = ID_PARTS_RE.match(article_id or "") if isinstance(article_id, str) else None
     if not m or article_date(article_id) is None:
         return None
-    return m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)
+    return m["date"], int(m["serial"]), int(m["version"]), m["desk"]
 
 
 def parse_site_time(text: str, naive_tz: tzinfo = KST) -> datetime:

@@ -12,10 +12,10 @@ from expectations.gate import check_batch
 from scrapers.canonical import article_id_from_url
 from scrapers.parsers.registry import Registry, build_item
 from transforms.clean import Unusable, clean_item
+from yonhap.core.editions import EDITIONS, edition_of_id
 from yonhap.core.schema import ARTICLE_COLUMNS, ArticleRow, CrawledArticle, parse_time
 from yonhap.core.timeutil import Window, to_kst, utcnow
 
-EDITIONS = {"fr": "https://fr.yna.co.kr"}  # edition -> site root (issue 21 adds "en")
 RUN_ID = "extract"
 LOADED = "loaded"
 REJECTED = "rejected"
@@ -35,11 +35,14 @@ def extract_page(body: bytes, url: str, *, edition: str = "fr", headers: dict[st
     """
     if edition not in EDITIONS:
         raise ValueError(f"--edition {edition!r} is not supported; known: {', '.join(sorted(EDITIONS))}")
+    own = edition_of_id(article_id_from_url(url))
+    if own is not None and own.code != edition:
+        raise ValueError(f"--url names a {own.code} article ({own.id_prefix}…), not one of --edition {edition}")
     fetched_at = utcnow()
     headers = headers or {"Content-Type": "text/html; charset=utf-8"}
     item = build_item(
         Registry().extract(body, url, headers),
-        requested_url=url, base_url=EDITIONS[edition], http_status=200,
+        requested_url=url, base_url=EDITIONS[edition].base_url, http_status=200,
         fetched_at=fetched_at.isoformat(), run_id=RUN_ID,
     )
     out: dict[str, Any] = {"layout": item.layout}

@@ -25,7 +25,9 @@ def replica(
                                   help="versioned (LDs share the serial: 00/51/52/53) | sequential"),
     apply_edits: bool = typer.Option(False, "--apply-edits", help="Serve edited versions of articles."),
     hostile: bool = typer.Option(False, "--hostile", help="Add hostile pages on the first day."),
-    canonical_base: str = typer.Option("https://fr.yna.co.kr", "--canonical-base", help="Host used in canonical/og:url links."),
+    edition: str = typer.Option("fr", "--edition", help="fr (French service) | en (English service)."),
+    canonical_base: str = typer.Option(None, "--canonical-base",
+                                       help="Host used in canonical/og:url links; default: the edition's site."),
     access_log: str = typer.Option(None, "--access-log", help="Also append the access log (JSON lines) to FILE."),
     live: bool = typer.Option(False, "--live", help="Live mode: a clock publishes the articles over time."),
     speed: float = typer.Option(1.0, "--speed", help="Live mode: site seconds per wall second (0 < F <= 3600)."),
@@ -33,7 +35,7 @@ def replica(
                                    help="Live mode: site time at start, ISO (2024-06-19T08:00 = KST); "
                                         "default: --start at 00:00 KST."),
 ) -> None:
-    """Serve the bundled replica of fr.yna.co.kr over HTTP (offline tests and demos)."""
+    """Serve the bundled replica of fr.yna.co.kr (or en.yna.co.kr) over HTTP (offline tests and demos)."""
     if not 0 <= port <= 65535:
         typer.echo(f"error: --port {port} must be between 0 and 65535", err=True)
         raise typer.Exit(2)
@@ -42,7 +44,7 @@ def replica(
             seed=seed, start=start, end=end, per_day=per_day, fault_rate=fault_rate,
             fault_kinds=fault_kinds, persistent_rate=persistent_rate, slow_delay=slow_delay,
             retry_after=retry_after, layout=layout, id_scheme=id_scheme, apply_edits=apply_edits, hostile=hostile,
-            canonical_base=canonical_base, live=live, speed=speed, live_start=live_start,
+            edition=edition, canonical_base=canonical_base, live=live, speed=speed, live_start=live_start,
         )
     except ReplicaConfigError as err:
         typer.echo(f"error: {err}", err=True)

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 
+from yonhap.core.editions import DEFAULT_EDITION, UnknownEdition, edition
 from yonhap.core.timeutil import KST
 
 # "yna-cms" = the real template (shared/yonhap-fr-site.md), "redesign" = a simulated redesign.
@@ -103,7 +104,8 @@ class ReplicaConfig:
     id_scheme: str = "versioned"
     apply_edits: bool = False  # serve the edited version of articles that have one
     hostile: bool = False  # add a few hostile pages on the first day
-    canonical_base: str = "https://fr.yna.co.kr"  # host of canonical / og:url links
+    edition: str = DEFAULT_EDITION  # "fr" | "en": the language, ids and words of the site
+    canonical_base: str | None = None  # host of canonical / og:url links; None: the edition's
     # Live mode: a clock publishes the corpus over time (site_now = live_start + speed x wall s).
     live: bool = False
     speed: float = 1.0  # site seconds per wall second (live mode)
@@ -138,7 +140,11 @@ class ReplicaConfig:
         if self.id_scheme not in ID_SCHEMES:
             raise ReplicaConfigError(
                 f"--id-scheme {self.id_scheme!r} must be one of {', '.join(ID_SCHEMES)}")
-        set_(self, "canonical_base", str(self.canonical_base).rstrip("/"))
+        try:
+            set_(self, "edition", edition(self.edition).code)
+        except UnknownEdition as err:
+            raise ReplicaConfigError(f"--edition: {err}") from None
+        set_(self, "canonical_base", str(self.canonical_base or edition(self.edition).base_url).rstrip("/"))
         if not self.canonical_base.startswith(("http://", "https://")):
             raise ReplicaConfigError(f"--canonical-base {self.canonical_base!r} must be an http(s) URL")
         set_(self, "live", bool(self.live))
@@ -176,7 +182,7 @@ class ReplicaConfig:
             "--fault-rate", repr(self.fault_rate), "--fault-kinds", ",".join(self.fault_kinds),
             "--persistent-rate", repr(self.persistent_rate),
             "--slow-delay", repr(self.slow_delay), "--retry-after", str(self.retry_after),
-            "--layout", self.layout, "--id-scheme", self.id_scheme,
+            "--layout", self.layout, "--id-scheme", self.id_scheme, "--edition", self.edition,
             "--canonical-base", self.canonical_base, "--speed", repr(self.speed),
         ]
         if self.live_start is not None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from yonhap.core.schema import SECTIONS, USAGE_NOTICE
+from yonhap.core.editions import edition
 from yonhap.core.timeutil import KST, id_parts
 from yonhap.replica import markup
 from yonhap.replica import text as T
@@ -36,21 +36,17 @@ from yonhap.replica.clock import LiveClock
 from yonhap.replica.config import LAYOUTS, ReplicaConfig
 from yonhap.replica.hostile import hostile_page, hostile_truth
 from yonhap.replica.truth import ArticleTruth, derive, unit
+from yonhap.replica.words import words_for
 
 __all__ = ["ArticleTruth", "Corpus", "SiteView", "UnknownArticle", "derive", "unit"]
 
 PAGE_SIZE = 20
 RSS_ITEMS = 50
-ID_SUFFIX = "884"
-# Section weights: the French service leans on North Korea and general news.
-SECTION_WEIGHTS = (3, 2, 2, 2, 1, 1, 2, 1)
-# Desk of the routine items that are not market reports ("Actualités" is never a section).
-ROUTINE_SECTIONS = {"Les principaux titres des quotidiens coréens": "Société",
-                    "Un jour dans l'histoire de la Corée": "Culture"}
-# Version digits of the "versioned" id scheme.
-VERSION_DIGITS = {None: 0, "LD": 51, "2e LD": 52, "3e LD": 53}
-PHOTO_NOT_FOR_SALE = "(PHOTO NOT FOR SALE)"
-CONTINUED_TAGS = ["prix", "agriculture", "consommation"]
+# Routine items by priority (indices into the edition's routine titles): small corpora still
+# publish the same titles every day. Order: press review, KOSPI close, history, FOREX close, ...
+ROUTINE_PRIORITY = (7, 3, 8, 5, 0, 4, 2, 1, 6)
+# Version digits of the "versioned" id scheme: 00 the first version, 50 + n its n-th update.
+FIRST_UPDATE_DIGITS = 51
 TRACKING_QUERIES = ("?input=1195m", "?section=nk/index", "?section=politics/index",
                     "?input=feed", "?site=popup_newsflash")
 HOSTILE_KINDS = ("huge", "bad_utf8", "script_title", "many_paragraphs", "date_mismatch")
@@ -70,7 +66,7 @@ class Entry:
     kind: str  # "story" | "routine" | "duplicate" | "hostile" | "continued"
     story: int = -1  # story number within the origin day
     version: int = 0  # position in the story chain
-    label: str | None = None  # "URGENT", "LD", "2e LD", ...
+    label: str | None = None  # "URGENT", then the edition's labels: "LD", "2e LD" / "LEAD", ...
     main_index: int = 0  # position among the non-flash versions
     routine: str | None = None
     dup_of: tuple[int, int] | None = None
@@ -193,6 +189,8 @@ class Corpus:
         elif overrides:
             config = ReplicaConfig(**{**config.to_dict(), **overrides})
         self.config = config
+        self.edition = edition(config.edition)
+        self.words = words_for(self.edition.code)  # this edition's vocabulary and templates
         if clock is not None and not config.live:
             raise ValueError("a clock is for a live config (live=True)")
         self.clock = (clock or LiveClock.for_config(config)) if config.live else None
@@ -224,6 +222,7 @@ class Corpus:
 
     def _make_plan(self, ordinal: int) -> tuple[Entry, ...]:
         cfg = self.config
+        W = self.words
         d = date.fromordinal(ordinal)
         rng = T.FastRandom(derive(cfg.seed, "plan", ordinal))
         entries: list[Entry] = []
@@ -234,14 +233,11 @@ class Corpus:
             entries.append(entry)
             return entry
 
-        names = T.ROUTINE_NAMES if d.weekday() < 5 else T.ROUTINE_NAMES[7:]
-        # Fixed priority so the same titles recur every day even in small corpora.
-        priority = ("Les principaux titres des quotidiens coréens", "KOSPI-clôture",
-                    "Un jour dans l'histoire de la Corée", "FOREX-clôture", "KOSPI-ouverture",
-                    "KOSDAQ-clôture", "FOREX-ouverture", "KOSDAQ-ouverture", "FOREX-Cours à 15h30")
+        names = W.ROUTINE_NAMES if d.weekday() < 5 else W.ROUTINE_NAMES[7:]
+        priority = [W.ROUTINE_NAMES[i] for i in ROUTINE_PRIORITY]
         n_routine = min(len(names), max(1, cfg.per_day * 3 // 20))
         for name in [n for n in priority if n in names][:n_routine]:
-            add(T.ROUTINE_TIMES[name] + rng.randint(0, 4), kind="routine", routine=name)
+            add(W.ROUTINE_TIMES[name] + rng.randint(0, 4), kind="routine", routine=name)
 
         budget = cfg.per_day - n_routine
         n_dup = sum(rng.random() < 0.03 for _ in range(budget))
@@ -260,7 +256,7 @@ class Corpus:
         while left > 0:
             r = rng.random()
             n_main = 1 if r < 0.65 else 2 if r < 0.85 else 3 if r < 0.95 else 4
-            labels: list[str | None] = [None, "LD", "2e LD", "3e LD"][:n_main]
+            labels: list[str | None] = [None, *map(self.edition.version_label, range(1, n_main))]
             if rng.random() < 0.2:
                 labels = ["URGENT", *labels]
             labels = labels[:left]
@@ -301,8 +297,9 @@ class Corpus:
             entries += [e for e in self._plan(ordinal - 1) if e.minute >= 1440]
         entries.sort(key=lambda e: (e.origin * 1440 + e.minute, e.origin, e.index))
         ymd = date.fromordinal(ordinal).strftime("%Y%m%d")
+        prefix, desk = self.edition.id_prefix, self.edition.replica_desk
         if self.config.id_scheme == "sequential":
-            ids = [f"AFR{ymd}{i + 1:04d}00{ID_SUFFIX}" for i in range(len(entries))]
+            ids = [f"{prefix}{ymd}{i + 1:04d}00{desk}" for i in range(len(entries))]
         else:
             # Main versions of one story published this day share a serial (00/51/52/53);
             # everything else (flashes, routine, duplicates, continued parts) gets its own, 00.
@@ -310,11 +307,12 @@ class Corpus:
             ids = []
             for e in entries:
                 if e.kind == "story" and e.label != "URGENT":
-                    group, digits = ("s", e.origin, e.story), VERSION_DIGITS[e.label]
+                    group = ("s", e.origin, e.story)
+                    digits = FIRST_UPDATE_DIGITS - 1 + e.main_index if e.main_index else 0
                 else:
                     group, digits = ("e", e.origin, e.index), 0
                 serial = serials.setdefault(group, len(serials) + 1)
-                ids.append(f"AFR{ymd}{serial:04d}{digits:02d}{ID_SUFFIX}")
+                ids.append(f"{prefix}{ymd}{serial:04d}{digits:02d}{desk}")
         base = ordinal * 1440
         return _Day(entries, ids, {e.key: i for e, i in zip(entries, ids, strict=True)},
                     {i: n for n, i in enumerate(ids)},
@@ -326,7 +324,8 @@ class Corpus:
 
     def _locate(self, article_id: str) -> Entry:
         parts = id_parts(article_id) if isinstance(article_id, str) else None
-        if parts is None or parts[3] != ID_SUFFIX:
+        if (parts is None or parts[3] != self.edition.replica_desk
+                or not article_id.startswith(self.edition.id_prefix)):
             raise UnknownArticle(article_id)
         ymd = parts[0]
         day = self._day(date(int(ymd[:4]), int(ymd[4:6]), int(ymd[6:])).toordinal())
@@ -443,14 +442,15 @@ class Corpus:
 
     # ------------------------------------------------------------------ content
     def _make_head(self, origin: int, story: int) -> _StoryHead:
+        W = self.words
         rng = T.FastRandom(derive(self.config.seed, "story", origin, story))
-        section = rng.choices(SECTIONS, weights=SECTION_WEIGHTS)[0]
-        topic = T.Topic(rng, section, date.fromordinal(origin))
-        tag = rng.choice(T.TAGS) if rng.random() < 0.05 else None
+        section = rng.choices(self.edition.sections, weights=W.SECTION_WEIGHTS)[0]
+        topic = W.Topic(rng, section, date.fromordinal(origin))
+        tag = rng.choice(W.TAGS) if rng.random() < 0.05 else None
         titles = [topic.title(rng)]
         for _ in range(3):
             titles.append(titles[-1] if rng.random() < 0.5 else topic.title(rng))
-        flash = f"{T.cap(topic.subject)} {T.agree(topic.subject, rng.choice(T.TITLE_VERBS))} {topic.object}"
+        flash = f"{W.cap(topic.subject)} {W.agree(topic.subject, rng.choice(W.TITLE_VERBS))} {topic.object}"
         return _StoryHead(section, topic, tag, titles, flash)
 
     def _story_rng(self, entry: Entry, *part) -> random.Random:
@@ -463,7 +463,7 @@ class Corpus:
         if entry.kind == "duplicate":
             return self._title_raw(self._id_of(entry.dup_of))
         if entry.kind == "continued":
-            return f"{T.CONTINUED_TITLE}-{entry.part}"
+            return f"{self.words.CONTINUED_TITLE}-{entry.part}"
         if entry.kind != "story":
             return self._truth(article_id, False).title_raw
         head = self._head(entry.origin, entry.story)
@@ -490,8 +490,8 @@ class Corpus:
             "show_update": rng.random() < 0.5,  # edited pages: visible "Mis à jour" line
             "trailing_br": rng.random() < 0.25,  # last body <p> ends with <br/>
             "tit_cap": [rng.random() < 0.4 for _ in range(3)],  # photo title shown in strong.tit-cap
-            "author_ko": T.hangul_name(rng),  # meta name=author
-            "end_marker": T.END_MARKER,
+            "author_ko": self.words.hangul_name(rng),  # meta name=author
+            "end_marker": self.edition.end_marker,
         }
 
     def truth(self, article_id: str, edited: bool | None = None) -> ArticleTruth:
@@ -504,6 +504,7 @@ class Corpus:
     def _make_truth(self, article_id: str, edited: bool) -> ArticleTruth:
         entry = self._locate(article_id)
         cfg = self.config
+        W = self.words
         base = cfg.canonical_base
         if entry.kind == "duplicate":
             orig_id = self._id_of(entry.dup_of)
@@ -517,54 +518,48 @@ class Corpus:
         if entry.kind == "hostile":
             return hostile_truth(self, entry, article_id)
         d = entry.pub.date()
-        city = "SEOUL" if entry.kind in ("routine", "continued") else T.CITIES[
-            derive(cfg.seed, "city", *entry.key) % len(T.CITIES)]
-        dl = T.dateline(city, d)
+        city = "SEOUL" if entry.kind in ("routine", "continued") else W.CITIES[
+            derive(cfg.seed, "city", *entry.key) % len(W.CITIES)]
+        dl = W.dateline(city, d)
         byline = note = None
-        end_marker = T.END_MARKER
+        end_marker = self.edition.end_marker
         label = None
         story_id = article_id
         photos: list[tuple[str, str]] = []
         if entry.kind == "routine":
             rng = T.FastRandom(derive(cfg.seed, "routine", entry.origin, entry.routine))
-            paragraphs = T.routine_paragraphs(rng, entry.routine, d, dl)
-            section = ROUTINE_SECTIONS.get(entry.routine, "Economie")
+            paragraphs = W.routine_paragraphs(rng, entry.routine, d, dl)
+            section = W.ROUTINE_SECTIONS.get(entry.routine, W.ECONOMY_SECTION)
             title = title_raw = entry.routine
-            email = "economie-fr@yna.co.kr" if rng.random() < 0.5 else None
-            edit_extra = "Les données ont été corrigées après publication."
+            email = W.DESK_EMAIL if rng.random() < 0.5 else None
+            edit_extra = W.ROUTINE_EDIT_EXTRA
             max_photos = 0
-            keywords = next((list(tags) for prefix, tags in T.ROUTINE_TAGS.items()
+            keywords = next((list(tags) for prefix, tags in W.ROUTINE_TAGS.items()
                              if entry.routine.startswith(prefix)), [])
         elif entry.kind == "continued":
             # One price list per day, cut into `parts` articles; each its own id and story.
             rng = T.FastRandom(derive(cfg.seed, "continued", entry.origin))
-            goods = rng.sample(T.CONTINUED_GOODS, rng.randint(6 * entry.parts, len(T.CONTINUED_GOODS)))
-            lines = T.price_lines(rng, goods)
-            marker = T.CONTINUATION_MARKERS[1] if rng.random() < 0.25 else T.CONTINUATION_MARKERS[0]
+            goods = rng.sample(W.CONTINUED_GOODS, rng.randint(6 * entry.parts, len(W.CONTINUED_GOODS)))
+            lines = W.price_lines(rng, goods)
+            marker = W.CONTINUATION_MARKERS[1] if rng.random() < 0.25 else W.CONTINUATION_MARKERS[0]
             size = -(-len(lines) // entry.parts)
             mine = lines[(entry.part - 1) * size:entry.part * size]
-            wd = T.WEEKDAYS[d.weekday()]
-            if entry.part == 1:
-                first = (f"{dl} -- Voici les prix de gros relevés ce {wd} sur les principaux marchés "
-                         "de la capitale, par unité de vente, avec leur variation sur une semaine.")
-            else:
-                first = f"{dl} -- Suite de la liste des prix de gros relevés ce {wd} ({entry.part}e partie)."
-            paragraphs = [first, *mine]
-            section = "Economie"
-            title = title_raw = f"{T.CONTINUED_TITLE}-{entry.part}"
+            paragraphs = [W.continued_first(dl, d, entry.part), *mine]
+            section = W.ECONOMY_SECTION
+            title = title_raw = f"{W.CONTINUED_TITLE}-{entry.part}"
             last = entry.part == entry.parts
-            end_marker = T.END_MARKER if last else marker
-            email = "economie-fr@yna.co.kr" if last and rng.random() < 0.5 else None
+            end_marker = self.edition.end_marker if last else marker
+            email = W.DESK_EMAIL if last and rng.random() < 0.5 else None
             edit_extra = ""
             max_photos = 0
-            keywords = list(CONTINUED_TAGS)
+            keywords = list(W.CONTINUED_TAGS)
         else:
             head = self._head(entry.origin, entry.story)
             topic = head.topic
             section = head.section
             label = entry.label
             story_id = self._id_of((entry.origin, entry.index - entry.version)) or article_id
-            keywords = T.keywords(self._story_rng(entry, "keywords"), section, topic.keyword)
+            keywords = W.keywords(self._story_rng(entry, "keywords"), section, topic.keyword)
             if label == "URGENT":
                 title = head.flash
                 paragraphs = [f"{dl} -- {head.flash}."]
@@ -589,15 +584,15 @@ class Corpus:
                 rng = self._story_rng(entry, "email")
                 email = None
                 if rng.random() < 0.8:
-                    email = f"{rng.choice(T.GIVEN).lower().replace('-', '')}.{rng.choice(T.FAMILY).lower()}@yna.co.kr"
+                    email = f"{rng.choice(W.GIVEN).lower().replace('-', '')}.{rng.choice(W.FAMILY).lower()}@yna.co.kr"
                 rng = self._story_rng(entry, "byline")  # one reporter for all versions
                 if rng.random() < 0.3:
-                    byline = T.person(rng)
+                    byline = W.person(rng)
                     if rng.random() < 0.2:
-                        byline = f"{byline} et {T.person(rng)}"
+                        byline = f"{byline}{self.edition.byline_join}{W.person(rng)}"
                 rng = T.FastRandom(derive(cfg.seed, "note", *entry.key))
                 if rng.random() < (0.25 if k else 0.1):
-                    note = T.editor_note(rng)
+                    note = W.editor_note(rng)
             title_raw = f"({label}) {title}" if label else title
             photo_rng = self._story_rng(entry, "photos")
             photos = [topic.caption(photo_rng) for _ in range(3)]
@@ -611,12 +606,12 @@ class Corpus:
             num = derive(cfg.seed, "img", *entry.key, i)
             prng = T.FastRandom(num)
             src = (f"//img{num % 9 + 1}.yna.co.kr/photo/yna/YH/{ymd}/"
-                   f"PYH{d:%Y%m%d}{num % 10**6:06d}88400_P4.jpg")
+                   f"PYH{d:%Y%m%d}{num % 10**6:06d}{self.edition.replica_desk}00_P4.jpg")
             r = prng.random()
             if r < 0.08:  # a photo without caption
                 caption, notice = None, None
             else:
-                notice = PHOTO_NOT_FOR_SALE if prng.random() < 0.1 else USAGE_NOTICE
+                notice = self.edition.usage_notices[1] if prng.random() < 0.1 else self.edition.usage_notices[0]
                 if prng.random() < 0.35:
                     caption = f"{caption} (Yonhap)"  # the page shows "CAPTION (NOTICE) (Yonhap)"
             images.append({"url": "https:" + src, "alt": ptitle, "caption": caption, "notice": notice})
@@ -626,7 +621,7 @@ class Corpus:
             paragraphs = list(paragraphs)
             last = len(paragraphs) - 1
             paragraphs[last] = f"{paragraphs[last]} {edit_extra}"
-            paragraphs.append("(Rectificatif) Une précision a été apportée au dernier paragraphe.")
+            paragraphs.append(W.CORRECTION_LINE)
         v["edited"] = edited
         return ArticleTruth(
             article_id=article_id, url=f"{base}/view/{article_id}", title=title, title_raw=title_raw,

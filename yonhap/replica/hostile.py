@@ -32,29 +32,29 @@ def hostile_truth(corpus, entry, article_id: str):
     pub = entry.pub
     if kind == "date_mismatch":
         pub = pub - timedelta(days=400)
+    W = corpus.words
     rng = T.FastRandom(hash_seed(corpus, article_id))
-    topic = T.Topic(rng, "Société", pub.date())
-    dl = T.dateline("SEOUL", pub.date())
+    topic = W.Topic(rng, W.HOSTILE_SECTION, pub.date())
+    dl = W.dateline("SEOUL", pub.date())
     lead = topic.lead_sentence(rng)
     paragraphs = [f"{dl} -- {lead}", *(topic.paragraph(rng) for _ in range(3))]
-    title = {"huge": "Un très long dossier", "bad_utf8": "Octets invalides dans le texte",
-             "script_title": "Alerte sur la péninsule", "many_paragraphs": "Dix mille paragraphes",
-             "date_mismatch": "Une date qui ne correspond pas"}[kind]
+    title = W.HOSTILE_TITLES[kind]
     if kind == "huge":
         filler = topic.paragraph(rng, 6)
         paragraphs += [filler] * (HUGE_BYTES // (len(filler.encode()) + 8) + 1)
     elif kind == "many_paragraphs":
-        paragraphs += [f"Paragraphe {i} : {topic.keyword}." for i in range(1, MANY - len(paragraphs) + 1)]
+        paragraphs += [W.MANY_PARAGRAPH.format(i=i, keyword=topic.keyword)
+                       for i in range(1, MANY - len(paragraphs) + 1)]
     elif kind == "bad_utf8":
-        paragraphs[1] = f"{paragraphs[1]} {_BAD_MARK} fin."
+        paragraphs[1] = f"{paragraphs[1]} {_BAD_MARK} {W.BAD_UTF8_TAIL}"
     variations = {"list_lead": False, "tracking": None, "entities": "plain", "n_photos": 0,
                   "photo_after": [0, 0, 0], "cf_key": 1, "related": 0, "email_form": "cf",
                   "section_path": True, "show_update": True, "trailing_br": False,
-                  "tit_cap": [False] * 3, "author_ko": "연합", "end_marker": T.END_MARKER,
+                  "tit_cap": [False] * 3, "author_ko": "연합", "end_marker": W.EDITION.end_marker,
                   "edited": False, "id_date": entry.pub.date().isoformat()}
     truth = ArticleTruth(
         article_id=article_id, url=f"{corpus.config.canonical_base}/view/{article_id}", title=title,
-        title_raw=title, version_label=None, section="Société", published_at=pub, updated_at=None,
+        title_raw=title, version_label=None, section=W.HOSTILE_SECTION, published_at=pub, updated_at=None,
         dateline=dl, paragraphs=paragraphs, lead=paragraphs[0].split(" -- ", 1)[1], images=[], author_email=None,
         story_id=article_id, duplicate_of=None, is_routine=False, has_edit=False, kind="hostile",
         hostile=kind, variations=variations,
@@ -77,7 +77,7 @@ def hostile_page(corpus, truth) -> bytes:
         return markup.yna_cms_article(corpus, raw).encode("utf-8").replace(
             _BAD_MARK.encode("utf-8"), BAD_BYTES)
     if kind == "script_title":
-        raw = replace(truth, title_raw=f"Alerte {_SCRIPT_MARK}sur la péninsule")
+        raw = replace(truth, title_raw=corpus.words.HOSTILE_SCRIPT_TITLE.format(mark=_SCRIPT_MARK))
         html = markup.yna_cms_article(corpus, raw)
         # the element goes into h1.tit only (head meta and CONTENT_DATA keep the clean title)
         before, after = html.split('<header class="title-article01">', 1)

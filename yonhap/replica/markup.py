@@ -11,10 +11,12 @@ from datetime import datetime
 from email.utils import format_datetime
 from urllib.parse import quote, urlsplit
 
-from yonhap.core.schema import NEWS_LIST_LABEL, SECTIONS
 from yonhap.core.timeutil import UTC
+from yonhap.replica import text as french
 
-SITE_NAME = "AGENCE DE PRESSE YONHAP"
+# Every page function takes the edition's words module (yonhap.replica.text / text_en; its
+# EDITION is the profile); the default is French, the product's default edition.
+SITE_NAME = french.EDITION.site_name  # the French og:site_name (tests read it)
 LOGO = "https://r.yna.co.kr/global/home/v01/img/yonhapnews_logo_600x600_fr01.jpg"
 RSS_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 RSS_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -61,9 +63,9 @@ def http_date(dt: datetime) -> str:
     return format_datetime(dt.astimezone(UTC), usegmt=True)
 
 
-def time_line(dt: datetime) -> str:
-    """'19.06.2024 à 20h04' (KST wall time)."""
-    return f"{dt:%d.%m.%Y} à {dt:%H}h{dt:%M}"
+def time_line(dt: datetime, words=french) -> str:
+    """'19.06.2024 à 20h04' / '20:04 June 19, 2024' (KST wall time)."""
+    return words.EDITION.time_line(dt)
 
 
 def rss_date(dt: datetime) -> str:
@@ -72,37 +74,33 @@ def rss_date(dt: datetime) -> str:
             f"{dt:%H:%M:%S}")
 
 
-def _head(title: str, extra: str = "") -> str:
-    return (f'<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+def _head(title: str, extra: str = "", words=french) -> str:
+    ed = words.EDITION
+    return (f'<!DOCTYPE html>\n<html lang="{ed.language}">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{esc(title)} | {SITE_NAME}</title>\n{extra}"
-            f'<link rel="stylesheet" href="/static/css/fr.css">\n</head>\n')
+            f"<title>{esc(title)} | {ed.site_name}</title>\n{extra}"
+            f'<link rel="stylesheet" href="/static/css/{ed.code}.css">\n</head>\n')
 
 
-def _chrome_top() -> str:
-    nav = "".join(f'<li><a href="/news">{esc(s)}</a></li>' for s in SECTIONS)
+def _chrome_top(words=french) -> str:
+    c = words.CHROME
+    nav = "".join(f'<li><a href="/news">{esc(s)}</a></li>' for s in words.EDITION.sections)
     return (
         '<body>\n<div class="skip-nav"><a href="#container">Go to Contents</a> '
         '<a href="#gnb">Go to Navigation</a></div>\n'
-        '<div class="cookie-banner"><p>Ce site emploie des cookies et des outils de mesure '
-        "d'audience afin d'améliorer votre navigation. En poursuivant, vous acceptez leur usage. "
-        '<a href="/policy">En savoir plus</a></p><button type="button">Fermer</button></div>\n'
-        '<header id="header"><strong class="logo"><a href="/">Agence de presse Yonhap</a></strong>\n'
-        f'<nav id="gnb"><ul>{nav}<li><a href="/search?query=">Recherche</a></li></ul></nav>\n'
+        f'<div class="cookie-banner"><p>{esc(c["cookie"])} '
+        f'<a href="/policy">{esc(c["more_info"])}</a></p><button type="button">{esc(c["close"])}</button></div>\n'
+        f'<header id="header"><strong class="logo"><a href="/">{esc(c["logo"])}</a></strong>\n'
+        f'<nav id="gnb"><ul>{nav}<li><a href="/search?query=">{esc(c["search"])}</a></li></ul></nav>\n'
         "</header>\n"
     )
 
 
-FOOTER = ('<footer id="footer"><a href="/">Accueil</a> <a href="#header">Haut de page</a>\n'
-          "<p class=\"copyright\">(c) Agence de presse Yonhap. Réplique locale pour tests.</p>"
-          "</footer>\n</body>\n</html>\n")
-
-
-# CONTENT_DATA SECTION paths ("path;Name") of the desks.
-SECTION_PATHS = {"Nord-Corée": "nk", "Politique": "politics", "Economie": "economy",
-                 "Société": "society", "Culture": "culture", "Sports": "sports",
-                 "Monde": "international", "Sciences/Technologie": "science"}
-MOBILE_BASE = "https://m-fr.yna.co.kr"
+def footer(words=french) -> str:
+    c = words.CHROME
+    return (f'<footer id="footer"><a href="/">{esc(c["home"])}</a> <a href="#header">{esc(c["top"])}</a>\n'
+            f'<p class="copyright">{esc(c["copyright"])}</p>'
+            "</footer>\n</body>\n</html>\n")
 
 
 def _host(corpus) -> str:
@@ -134,29 +132,31 @@ def article_head(corpus, t) -> str:
     """<head> of an article page (yna-cms and redesign): suffixed titles, article:* meta,
     Organization + invalid Person + BreadcrumbList JSON-LD, no NewsArticle."""
     v = t.variations
-    full = f"{t.title_raw} | {SITE_NAME}"
+    W = corpus.words
+    site_name = W.EDITION.site_name
+    full = f"{t.title_raw} | {site_name}"
     base = corpus.config.canonical_base
     image = "https:" + _src(t.images[0]) if t.images else LOGO
     modified = t.updated_at or t.published_at
     desc = description(t)
-    path = SECTION_PATHS.get(t.section, "news")
-    org = {"@context": "https://schema.org", "@type": "Organization", "name": SITE_NAME,
+    path = W.SECTION_PATHS.get(t.section, "news")
+    org = {"@context": "https://schema.org", "@type": "Organization", "name": site_name,
            "url": base + "/", "logo": {"@type": "ImageObject", "url": LOGO}}
     crumbs = {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": [
-        {"@type": "ListItem", "position": 1, "name": "Accueil", "item": base + "/"},
+        {"@type": "ListItem", "position": 1, "name": W.CHROME["home"], "item": base + "/"},
         {"@type": "ListItem", "position": 2, "name": t.section, "item": f"{base}/{path}/index"}]}
     person = (
         '{\n  "@context": "https://schema.org",\n  "@type": "Person",\n'
         f'  "name": {_script_json(v.get("author_ko", "연합"))},\n'
-        f'  "worksFor": {{"@type": "Organization", "name": {_script_json(SITE_NAME)}}},\n'
+        f'  "worksFor": {{"@type": "Organization", "name": {_script_json(site_name)}}},\n'
         '  "sameAs": [\n'
-        "    // pages de profil du journaliste (désactivées sur le service français)\n"
+        f"    // {W.CHROME['profile_comment']}\n"
         f'    "{base}/"\n'
         '    // , "https://www.facebook.com/"\n'
         "  ]\n}"
     )
     return (
-        '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{W.EDITION.language}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{esc(full)}</title>\n"
         f'<meta name="title" content="{attr(full)}">\n'
@@ -165,7 +165,7 @@ def article_head(corpus, t) -> str:
         f'<meta itemprop="headline" content="{attr(full)}">\n'
         f'<link rel="canonical" href="{attr(t.url)}">\n'
         '<meta property="og:type" content="article">\n'
-        f'<meta property="og:site_name" content="{SITE_NAME}">\n'
+        f'<meta property="og:site_name" content="{attr(site_name)}">\n'
         f'<meta property="og:title" content="{attr(full)}">\n'
         f'<meta property="og:description" content="{attr(desc)}">\n'
         f'<meta property="og:url" content="{attr(t.url)}">\n'
@@ -177,18 +177,18 @@ def article_head(corpus, t) -> str:
         f'<meta property="article:modified_time" content="{modified.isoformat()}">\n'
         f'<meta property="article:section" content="{attr(t.section)}">\n'
         f'<meta property="yna:content_id" content="{t.article_id}">\n'
-        f'<meta property="yna:mobile_url" content="{MOBILE_BASE}/view/{t.article_id}">\n'
+        f'<meta property="yna:mobile_url" content="{W.EDITION.mobile_base_url}/view/{t.article_id}">\n'
         f'<script type="application/ld+json">\n{_script_json(org)}\n</script>\n'
         f'<script type="application/ld+json">\n{person}\n</script>\n'
         f'<script type="application/ld+json">\n{_script_json(crumbs)}\n</script>\n'
-        '<link rel="stylesheet" href="/static/css/fr.css">\n</head>\n'
+        f'<link rel="stylesheet" href="/static/css/{W.EDITION.code}.css">\n</head>\n'
     )
 
 
-def content_data(t) -> str:
+def content_data(t, words=french) -> str:
     """<script id="contentJsonData">: the CMS's own data (BODY cut at 1,000 characters)."""
     v = t.variations
-    path = SECTION_PATHS.get(t.section, "news")
+    path = words.SECTION_PATHS.get(t.section, "news")
     data = {
         "CID": t.article_id, "TITLE": _title_entities(t.title_raw),
         "BODY": " ".join(t.paragraphs)[:1000],
@@ -234,13 +234,13 @@ def _search_href(tag: str) -> str:
     return "/search/index?query=" + quote(tag)
 
 
-def credit_lines(t) -> list[str]:
+def credit_lines(t, words=french) -> list[str]:
     """The page's note/byline lines (before the dateline): "(ATTN : ...)", "Par Kim Min-ji"."""
     out = []
     if t.editor_note:
         out.append(f"({t.editor_note})")
     if t.byline:
-        out.append(f"Par {t.byline}")
+        out.append(f"{words.EDITION.byline_word} {t.byline}")
     return out
 
 
@@ -248,17 +248,19 @@ def yna_cms_article(corpus, t) -> str:
     """The real template (shared/yonhap-fr-site.md "Article page: the real template")."""
     v = t.variations
     style = v["entities"]
-    parts = [article_head(corpus, t), _chrome_top(), '<div id="container">\n', content_data(t)]
+    W = corpus.words
+    ed = W.EDITION
+    parts = [article_head(corpus, t), _chrome_top(W), '<div id="container">\n', content_data(t, W)]
     parts.append(
         '<header class="title-article01">\n'
         f'<h1 class="tit" data-cid="">{esc(t.title_raw, style)}</h1>\n</header>\n'
         f'<div class="info-con"><span class="txt"><strong><a href="//{_host(corpus)}/news">'
-        f"{NEWS_LIST_LABEL}</a></strong> {time_line(t.published_at)}</span>"
+        f"{ed.news_list_label}</a></strong> {ed.time_line(t.published_at)}</span>"
     )
     if t.updated_at and v.get("show_update", True):
-        parts.append(f'\n<span class="txt-update">Mis à jour {time_line(t.updated_at)}</span>')
+        parts.append(f'\n<span class="txt-update">{ed.update_label} {ed.time_line(t.updated_at)}</span>')
     parts.append('</div>\n<article class="story-news article">\n')
-    credits = credit_lines(t)
+    credits = credit_lines(t, W)
     if credits:
         parts.append("<p>" + "<br/>".join(esc(c, style) for c in credits) + "</p>\n")
 
@@ -289,7 +291,7 @@ def yna_cms_article(corpus, t) -> str:
             parts += [photo(n, img) for n, img in slots.get(i, [])]
             br = "<br/>" if i == last and v.get("trailing_br") else ""
             parts.append(f"<p> {esc(paragraph, style)}{br}</p>\n")
-    marker = v.get("end_marker", "(FIN)")
+    marker = v.get("end_marker", ed.end_marker)
     if t.author_email and v.get("email_form") == "plain":
         parts.append(f"<p> {esc(t.author_email)}<br/>{marker}</p>\n")
     elif t.author_email:
@@ -302,18 +304,18 @@ def yna_cms_article(corpus, t) -> str:
         parts.append(f"<p>{marker}</p>\n")
     parts.append("</article>\n")
     parts.append('<div class="aside-box01"><div class="ad-area" data-ad="article-right">'
-                 "<span>Publicité</span></div></div>\n")
+                 f"<span>{W.CHROME['ad']}</span></div></div>\n")
     tags = "".join(f'<span><a href="{attr(_search_href(k))}">#{esc(k)}</a></span>' for k in t.keywords)
-    parts.append(f'<div class="keyword-zone01"><strong class="tit">Mots-clés</strong>'
+    parts.append(f'<div class="keyword-zone01"><strong class="tit">{W.CHROME["tags"]}</strong>'
                  f'<div class="list">{tags}</div></div>\n')
     related = "".join(f'<li><a href="{h}">{txt}</a></li>' for h, txt in _related(corpus, t, style))
     keyword = quote(t.section.split("/")[0])
     parts.append(
-        f'<div class="related-group"><strong class="tit">Articles liés</strong><ul>{related}'
-        f'<li><a href="/search?query={keyword}">Plus de résultats</a></li></ul></div>\n'
-        f'<a class="btn-print" href="/print/{t.article_id}">Imprimer</a>\n</div>\n'
+        f'<div class="related-group"><strong class="tit">{W.CHROME["related"]}</strong><ul>{related}'
+        f'<li><a href="/search?query={keyword}">{W.CHROME["more_results"]}</a></li></ul></div>\n'
+        f'<a class="btn-print" href="/print/{t.article_id}">{W.CHROME["print"]}</a>\n</div>\n'
     )
-    parts.append(FOOTER)
+    parts.append(footer(W))
     return "".join(parts)
 
 
@@ -322,9 +324,10 @@ def redesign_article(corpus, t) -> str:
     new classes and structure in the body."""
     v = t.variations
     style = v["entities"]
-    parts = [article_head(corpus, t), _chrome_top()]
+    W = corpus.words
+    parts = [article_head(corpus, t), _chrome_top(W)]
     parts.append('<main class="article-view" id="container">\n')
-    parts.append(content_data(t))
+    parts.append(content_data(t, W))
     parts.append(
         '<header class="article-head">\n'
         f'<h2 class="headline">{esc(t.title_raw, style)}</h2>\n'
@@ -338,7 +341,7 @@ def redesign_article(corpus, t) -> str:
     if t.editor_note:
         parts.append(f'<p class="editor-note">({esc(t.editor_note, style)})</p>\n')
     if t.byline:
-        parts.append(f'<p class="byline">Par {esc(t.byline, style)}</p>\n')
+        parts.append(f'<p class="byline">{W.EDITION.byline_word} {esc(t.byline, style)}</p>\n')
     parts.append('</header>\n<section class="article-body" id="articleBody">\n')
     slots = _photo_slots(t)
     for i, paragraph in enumerate(t.paragraphs):
@@ -363,15 +366,15 @@ def redesign_article(corpus, t) -> str:
             f'{cf_email(t.author_email, v["cf_key"])}" class="__cf_email__">'
             "[email&#160;protected]</a></address>\n"
         )
-    parts.append(f'<div class="paragraph end-mark">{v.get("end_marker", "(FIN)")}</div>\n</section>\n')
+    parts.append(f'<div class="paragraph end-mark">{v.get("end_marker", W.EDITION.end_marker)}</div>\n</section>\n')
     tags = "".join(f'<a class="tag" href="{attr(_search_href(k))}">#{esc(k)}</a>' for k in t.keywords)
     parts.append(f'<nav class="article-tags">{tags}</nav>\n')
     related = "".join(f'<li><a href="{h}">{txt}</a></li>' for h, txt in _related(corpus, t, style))
     parts.append(
-        '<aside class="reporter-card"><span>Rédaction</span></aside>\n'
+        f'<aside class="reporter-card"><span>{W.CHROME["reporter"]}</span></aside>\n'
         f'<nav class="related-articles"><h3>A lire aussi</h3><ul>{related}</ul></nav>\n</main>\n'
     )
-    parts.append(FOOTER)
+    parts.append(footer(W))
     return "".join(parts)
 
 
@@ -388,9 +391,10 @@ def article_page(corpus, t, layout: str) -> Page:
     return make_page(body, t.updated_at or t.published_at)
 
 
-def list_page(items, n: int, has_next: bool) -> bytes:
-    parts = [_head("Dernières nouvelles"), _chrome_top(), '<div id="container">\n'
-             '<h2 class="tit-sub">Dernières nouvelles</h2>\n<div class="smain-list-type01"><ul>\n']
+def list_page(items, n: int, has_next: bool, words=french) -> bytes:
+    c = words.CHROME
+    parts = [_head(c["latest"], words=words), _chrome_top(words), '<div id="container">\n'
+             f'<h2 class="tit-sub">{c["latest"]}</h2>\n<div class="smain-list-type01"><ul>\n']
     for item in items:
         parts.append(
             f'<li><article>\n<strong class="tit"><a href="{attr(item.href)}">{esc(item.title_raw)}</a></strong>\n'
@@ -399,25 +403,26 @@ def list_page(items, n: int, has_next: bool) -> bytes:
         )
     parts.append('</ul></div>\n<div class="paging">')
     if n > 1:
-        parts.append(f'<a class="prev" href="{"/news" if n == 2 else f"/news/{n - 1}"}">Précédent</a> ')
+        prev = "/news" if n == 2 else f"/news/{n - 1}"
+        parts.append(f'<a class="prev" href="{prev}">{c["prev"]}</a> ')
     parts.append(f"<strong>{n}</strong>")
     if has_next:
-        parts.append(f' <a class="next" href="/news/{n + 1}">Suivant</a>')
+        parts.append(f' <a class="next" href="/news/{n + 1}">{c["next"]}</a>')
     parts.append("</div>\n</div>\n")
-    parts.append(FOOTER)
+    parts.append(footer(words))
     return "".join(parts).encode("utf-8")
 
 
-def rss(items, base_url: str, now: datetime) -> bytes:
+def rss(items, base_url: str, now: datetime, words=french) -> bytes:
     def x(text: str) -> str:
         return html.escape(text, quote=False)
 
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0">\n<channel>\n'
-        "<title>Yonhap - Dernières nouvelles</title>\n"
+        f"<title>Yonhap - {x(words.CHROME['latest'])}</title>\n"
         f"<link>{x(base_url)}/news</link>\n"
-        "<description>Les dernières dépêches du service français de l'agence Yonhap</description>\n"
-        f"<language>fr</language>\n<lastBuildDate>{rss_date(now)}</lastBuildDate>\n"
+        f"<description>{x(words.CHROME['rss_description'])}</description>\n"
+        f"<language>{words.EDITION.language}</language>\n<lastBuildDate>{rss_date(now)}</lastBuildDate>\n"
     ]
     for item in items:
         parts.append(
@@ -430,7 +435,7 @@ def rss(items, base_url: str, now: datetime) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def simple_page(title: str, text: str, links: list[tuple[str, str]] = ()) -> bytes:
+def simple_page(title: str, text: str, links: list[tuple[str, str]] = (), words=french) -> bytes:
     items = "".join(f'<li><a href="{attr(h)}">{esc(t)}</a></li>' for h, t in links)
-    return (_head(title) + _chrome_top() + f'<div id="container"><h2>{esc(title)}</h2>'
-            f"<p>{esc(text)}</p><ul>{items}</ul></div>\n" + FOOTER).encode("utf-8")
+    return (_head(title, words=words) + _chrome_top(words) + f'<div id="container"><h2>{esc(title)}</h2>'
+            f"<p>{esc(text)}</p><ul>{items}</ul></div>\n" + footer(words)).encode("utf-8")

@@ -238,14 +238,15 @@ class ReplicaHandler(BaseHTTPRequestHandler):
                 built = view.now
             else:  # live: the feed changes only when an article is released
                 built = items[0].published_at if items else self.state.config.live_start
-            body = markup.rss(items, self._base_url(), built)
+            body = markup.rss(items, self._base_url(), built, corpus.words)
             return 200, body, "application/rss+xml; charset=utf-8", _validators(body, items)
         if path == "/robots.txt":
             return 200, markup.ROBOTS_TXT, "text/plain; charset=utf-8", {}
         if path == "/":
+            c = corpus.words.CHROME
             return 200, markup.simple_page(
-                "Accueil", "Agence de presse Yonhap (réplique locale)",
-                [("/news", "Dernières nouvelles"), ("/RSS/news.xml", "RSS")]), None, {}
+                c["home"], c["home_title"], [("/news", c["latest"]), ("/RSS/news.xml", "RSS")],
+                corpus.words), None, {}
         if path == "/channel/index":
             return 200, markup.simple_page("Flux RSS", "Fils disponibles",
                                            [("/RSS/news.xml", "Dernières nouvelles")]), None, {}
@@ -257,7 +258,7 @@ class ReplicaHandler(BaseHTTPRequestHandler):
 
     def _news(self, view: SiteView, n: int):
         items = view.list_page(n)
-        body = markup.list_page(items, n, n < view.page_count())
+        body = markup.list_page(items, n, n < view.page_count(), self.state.corpus.words)
         return 200, body, None, _validators(body, items)
 
     def _base_url(self) -> str:

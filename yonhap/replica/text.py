@@ -1,5 +1,9 @@
 """Synthetic French news text, written for this project (templates + vocabularies).
 
+One module per edition (this one: ``fr``; ``text_en``: ``en``), each with the same public names:
+the corpus and the markup ask ``yonhap.replica.words.words_for(edition)`` and never write edition
+text themselves.
+
 Everything is drawn from a `random.Random` the caller seeds, so the same seed gives the same
 words. Sentences are assembled from several independent slots so that two different stories
 share few word 5-grams (dedupe tests rely on unrelated stories looking unrelated).
@@ -10,8 +14,10 @@ from __future__ import annotations
 import random
 from datetime import date
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
+from yonhap.core.editions import FR
+
+EDITION = FR
+MONTHS = FR.months
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 CITIES = ("SEOUL",) * 12 + ("SEJONG", "BUSAN", "INCHEON", "PANMUNJOM", "GWANGJU")
@@ -184,8 +190,9 @@ CONTINUED_GOODS = (
     ("Algue séchée", "100 feuilles"), ("Oeufs", "30 pièces"), ("Boeuf (longe)", "1 kg"),
     ("Porc (poitrine)", "1 kg"), ("Poulet", "1 kg"), ("Soja", "35 kg"), ("Sésame", "30 kg"),
 )
-CONTINUATION_MARKERS = ("(A SUIVRE)", "(MORE)")
-END_MARKER = "(FIN)"
+# The French pages end a continued part with either marker.
+CONTINUATION_MARKERS = (FR.continuation_marker, "(MORE)")
+END_MARKER = FR.end_marker
 
 VERBS = ("a annoncé", "a confirmé", "a dévoilé", "a évoqué", "a présenté", "a défendu",
          "a critiqué", "a salué", "a rejeté", "a examiné", "prépare", "envisage", "a proposé",
@@ -230,11 +237,8 @@ DETAILS = ("Le texte prévoit notamment {n} mesures réparties sur {k} ans.",
 TAGS = ("(Interview)", "(Portrait)", "(Reportage)", "(Analyse)")
 NEWSPAPERS = ("Chosun Ilbo", "JoongAng Ilbo", "Dong-A Ilbo", "Hankyoreh", "Kyunghyang Shinmun",
               "Hankook Ilbo", "Korea Economic Daily", "Maeil Business Newspaper")
-ROUTINE_NAMES = (
-    "KOSPI-ouverture", "KOSDAQ-ouverture", "FOREX-ouverture", "KOSPI-clôture", "KOSDAQ-clôture",
-    "FOREX-clôture", "FOREX-Cours à 15h30", "Les principaux titres des quotidiens coréens",
-    "Un jour dans l'histoire de la Corée",
-)
+# Weekdays publish all nine, weekends the last two (the market items need an open market).
+ROUTINE_NAMES = FR.routine_titles
 # KST minute of day each routine item usually lands at.
 ROUTINE_TIMES = {
     "Un jour dans l'histoire de la Corée": 6 * 60 + 5,
@@ -269,7 +273,7 @@ def french_day(d: date) -> str:
 
 def dateline(city: str, d: date) -> str:
     """'SEOUL, 19 juin (Yonhap)' for the publication day."""
-    return f"{city}, {french_day(d)} {MONTHS[d.month - 1]} (Yonhap)"
+    return f"{city}, {EDITION.dateline_date(d)} (Yonhap)"
 
 
 def fr_number(value: float, decimals: int = 2) -> str:
@@ -447,3 +451,57 @@ def routine_paragraphs(rng: random.Random, name: str, d: date, city_line: str) -
         topic = Topic(rng, section, d)
         out.append(f"{year} : {cap(topic.subject)} {agree(topic.subject, rng.choice(VERBS))} {topic.object}.")
     return out
+
+
+# --- corpus and page words (the same names in every edition's module) ---------------------
+
+# Section weights, in EDITION.sections order: the French service leans on North Korea.
+SECTION_WEIGHTS = (3, 2, 2, 2, 1, 1, 2, 1)
+# Desk of the routine items; the market reports and the price lists are economy.
+ECONOMY_SECTION = "Economie"
+ROUTINE_SECTIONS = {"Les principaux titres des quotidiens coréens": "Société",
+                    "Un jour dans l'histoire de la Corée": "Culture"}
+DESK_EMAIL = "economie-fr@yna.co.kr"
+ROUTINE_EDIT_EXTRA = "Les données ont été corrigées après publication."
+CORRECTION_LINE = "(Rectificatif) Une précision a été apportée au dernier paragraphe."
+CONTINUED_TAGS = ("prix", "agriculture", "consommation")
+# CONTENT_DATA SECTION paths ("path;Name") of the desks.
+SECTION_PATHS = {"Nord-Corée": "nk", "Politique": "politics", "Economie": "economy",
+                 "Société": "society", "Culture": "culture", "Sports": "sports",
+                 "Monde": "international", "Sciences/Technologie": "science"}
+
+
+def continued_first(dl: str, d: date, part: int) -> str:
+    """First paragraph of part ``part`` (1..) of the day's price list."""
+    wd = WEEKDAYS[d.weekday()]
+    if part == 1:
+        return (f"{dl} -- Voici les prix de gros relevés ce {wd} sur les principaux marchés "
+                "de la capitale, par unité de vente, avec leur variation sur une semaine.")
+    return f"{dl} -- Suite de la liste des prix de gros relevés ce {wd} ({part}e partie)."
+
+
+# Hostile pages (replica/hostile.py): their desk, titles and filler.
+HOSTILE_SECTION = "Société"
+HOSTILE_TITLES = {"huge": "Un très long dossier", "bad_utf8": "Octets invalides dans le texte",
+                  "script_title": "Alerte sur la péninsule", "many_paragraphs": "Dix mille paragraphes",
+                  "date_mismatch": "Une date qui ne correspond pas"}
+# The script_title page's h1: the title with an element pushed in at "{mark}".
+HOSTILE_SCRIPT_TITLE = "Alerte {mark}sur la péninsule"
+MANY_PARAGRAPH = "Paragraphe {i} : {keyword}."
+BAD_UTF8_TAIL = "fin."
+
+# Page furniture (never truth): banners, navigation, list and error pages.
+CHROME = {
+    "cookie": ("Ce site emploie des cookies et des outils de mesure d'audience afin d'améliorer "
+               "votre navigation. En poursuivant, vous acceptez leur usage."),
+    "more_info": "En savoir plus", "close": "Fermer", "search": "Recherche",
+    "home": "Accueil", "top": "Haut de page",
+    "copyright": "(c) Agence de presse Yonhap. Réplique locale pour tests.",
+    "profile_comment": "pages de profil du journaliste (désactivées sur le service français)",
+    "ad": "Publicité", "print": "Imprimer", "tags": "Mots-clés", "related": "Articles liés", "more_results": "Plus de résultats",
+    "reporter": "Rédaction", "latest": "Dernières nouvelles", "prev": "Précédent", "next": "Suivant",
+    "rss_description": "Les dernières dépêches du service français de l'agence Yonhap",
+    "logo": "Agence de presse Yonhap", "home_title": "Agence de presse Yonhap (réplique locale)",
+    "search_text": "Page réservée aux visiteurs.", "method_not_allowed": "Méthode non autorisée",
+}
+

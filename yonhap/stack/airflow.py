@@ -31,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from yonhap.adapters import db, s3
 from yonhap.core.config import Settings, SettingsError, env_int
+from yonhap.core.editions import DEFAULT_EDITION, EDITIONS
 from yonhap.stack import celery, services, supervisor
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +40,7 @@ DAG_IDS = ("yonhap_fr_ingest", "yonhap_fr_backfill", "yonhap_fr_reprocess")
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 ADMIN_USER = "admin"
 DEFAULT_PORT = 8080
-SITE_POOL = "yonhap_site"
+SITE_POOL = EDITIONS[DEFAULT_EDITION].site_pool
 # One crawl task at a time: each crawl already uses YONHAP_CONCURRENCY parallel requests, so
 # the site sees at most YONHAP_CONCURRENCY requests in flight across all runs.
 SITE_POOL_SLOTS = 1
@@ -148,12 +149,18 @@ def airflow_cli(env: dict[str, str], *args: str, timeout: float = 600, check: bo
 
 
 def ensure_pool(env: dict[str, str], slots: int = SITE_POOL_SLOTS) -> None:
-    """Create pool yonhap_site unless it exists (an operator's change is kept)."""
-    found = airflow_cli(env, "pools", "get", SITE_POOL, "-o", "json", check=False)
-    if found.returncode == 0 and SITE_POOL in found.stdout:
+    """Create pool yonhap_site (and each other edition's, yonhap_site_en) unless it exists (an
+    operator's change is kept)."""
+    for pool in dict.fromkeys(e.site_pool for e in EDITIONS.values()):
+        _ensure_one_pool(env, pool, slots)
+
+
+def _ensure_one_pool(env: dict[str, str], pool: str, slots: int) -> None:
+    found = airflow_cli(env, "pools", "get", pool, "-o", "json", check=False)
+    if found.returncode == 0 and pool in found.stdout:
         return
-    airflow_cli(env, "pools", "set", SITE_POOL, str(slots),
-                "fr.yna.co.kr: concurrent crawl tasks across all yonhap runs")
+    host = next(e.host for e in EDITIONS.values() if e.site_pool == pool)
+    airflow_cli(env, "pools", "set", pool, str(slots), f"{host}: concurrent crawl tasks across all yonhap runs")
 
 
 def start_process(name: str, argv: list[str], env: dict[str, str], rundir: Path) -> int:
@@ -307,7 +314,7 @@ def up(settings: Settings, demo: bool = False, executor: str = "local") -> dict[
     if demo:
         base_url = _start_replica(settings, rundir)
         extra.update({"YONHAP_BASE_URL": base_url, "YONHAP_DOWNLOAD_DELAY": "0"})
-        _echo(f"replica   {base_url}  (bundled copy of fr.yna.co.kr, June 2024)")
+        _echo(f"replica   {base_url}  (bundled copy of {EDITIONS[DEFAULT_EDITION].host}, June 2024)")
     password = admin_password(home)
     extra.update(api_connection_env(port, ADMIN_USER, password))
     if profile is not None:
