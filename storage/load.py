@@ -724,7 +724,8 @@ def _completeness_of_run(cur, run_id: str) -> dict[str, Any]:
                (array_agg(c.article_id ORDER BY c.article_id) FILTER (WHERE c.status = 'unaccounted'))[1:5]
         FROM yonhap.crawl_runs r
         JOIN yonhap.article_completeness c
-          ON c.kst_date BETWEEN (r.window_start AT TIME ZONE 'Asia/Seoul')::date
+          ON c.edition = r.edition
+         AND c.kst_date BETWEEN (r.window_start AT TIME ZONE 'Asia/Seoul')::date
                             AND ((r.window_end - interval '1 microsecond') AT TIME ZONE 'Asia/Seoul')::date
         WHERE r.run_id = %s
         GROUP BY c.kst_date ORDER BY c.kst_date

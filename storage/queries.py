@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from yonhap.core.editions import DEFAULT_EDITION
 from yonhap.core.timeutil import Window
 
 # A URL that failed in this many runs is given up on (list pages are never "resolved" by an
@@ -71,16 +72,18 @@ def _select(conn, columns: tuple[str, ...], rest: str, params: tuple) -> list[di
         return _dicts(cur)
 
 
-def articles_for_linking(conn, start: datetime, end: datetime) -> list[dict]:
-    """Stored articles published in [start, end), for story linking and dedupe."""
+def articles_for_linking(conn, start: datetime, end: datetime, edition: str = DEFAULT_EDITION) -> list[dict]:
+    """Stored articles of ``edition`` published in [start, end), for story linking and dedupe
+    (a story never spans editions)."""
     return _select(conn, LINKING_COLUMNS, "FROM yonhap.articles WHERE published_at >= %s AND published_at < %s "
-                   "ORDER BY published_at, article_id", (start, end))
+                   "AND edition = %s ORDER BY published_at, article_id", (start, end, edition))
 
 
-def run_history(conn, before: datetime, limit: int = 200) -> list[dict]:
-    """The latest ``limit`` runs whose window starts before ``before`` (newest first)."""
-    return _select(conn, RUN_COLUMNS, "FROM yonhap.crawl_runs WHERE window_start < %s "
-                   "ORDER BY window_start DESC, started_at DESC LIMIT %s", (before, limit))
+def run_history(conn, before: datetime, limit: int = 200, edition: str = DEFAULT_EDITION) -> list[dict]:
+    """The latest ``limit`` runs of ``edition`` whose window starts before ``before`` (newest
+    first): the volume band compares a run with its own edition's history."""
+    return _select(conn, RUN_COLUMNS, "FROM yonhap.crawl_runs WHERE window_start < %s AND edition = %s "
+                   "ORDER BY window_start DESC, started_at DESC LIMIT %s", (before, edition, limit))
 
 
 def run_rows(conn, run_ids: list[str]) -> list[dict[str, Any]]:
@@ -104,33 +107,34 @@ def run_rows(conn, run_ids: list[str]) -> list[dict[str, Any]]:
         return _dicts(cur)
 
 
-def completeness_totals(conn, first_day, last_day) -> dict[str, int]:
-    """yonhap.daily_completeness summed over the KST days [first_day, last_day]."""
+def completeness_totals(conn, first_day, last_day, edition: str = DEFAULT_EDITION) -> dict[str, int]:
+    """yonhap.daily_completeness of ``edition`` summed over the KST days [first_day, last_day]."""
     with conn.cursor() as cur:
         cur.execute(
             """
             SELECT coalesce(sum(seen), 0)::int, coalesce(sum(loaded), 0)::int, coalesce(sum(duplicates), 0)::int,
                    coalesce(sum(rejected), 0)::int, coalesce(sum(failed), 0)::int, coalesce(sum(denied), 0)::int,
                    coalesce(sum(unaccounted), 0)::int
-            FROM yonhap.daily_completeness WHERE kst_date BETWEEN %s AND %s
+            FROM yonhap.daily_completeness WHERE kst_date BETWEEN %s AND %s AND edition = %s
             """,
-            (first_day, last_day),
+            (first_day, last_day, edition),
         )
         names = ("seen", "loaded", "duplicates", "rejected", "failed", "denied", "unaccounted")
         return dict(zip(names, cur.fetchone(), strict=True))
 
 
-def unaccounted_ids(conn, first_day, last_day, limit: int = 5) -> dict[str, list[str]]:
-    """Per KST day in [first_day, last_day] with ledger gaps: up to ``limit`` unaccounted ids."""
+def unaccounted_ids(conn, first_day, last_day, limit: int = 5, edition: str = DEFAULT_EDITION) -> dict[str, list[str]]:
+    """Per KST day in [first_day, last_day] with ledger gaps of ``edition``: up to ``limit``
+    unaccounted ids."""
     with conn.cursor() as cur:
         cur.execute(
             """
             SELECT kst_date::text, (array_agg(article_id ORDER BY article_id))[1:%s]
             FROM yonhap.article_completeness
-            WHERE status = 'unaccounted' AND kst_date BETWEEN %s AND %s
+            WHERE status = 'unaccounted' AND kst_date BETWEEN %s AND %s AND edition = %s
             GROUP BY kst_date ORDER BY kst_date
             """,
-            (limit, first_day, last_day),
+            (limit, first_day, last_day, edition),
         )
         return {day: list(ids) for day, ids in cur.fetchall()}
 

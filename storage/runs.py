@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from yonhap.core.editions import DEFAULT_EDITION
 from yonhap.core.timeutil import Window
 
 STATUS_RUNNING = "running"
@@ -26,19 +27,19 @@ class UnknownRun(LookupError):
     pass
 
 
-def start_run(conn, run_id: str, window: Window, kind: str) -> None:
+def start_run(conn, run_id: str, window: Window, kind: str, edition: str = DEFAULT_EDITION) -> None:
     """Create (or restart) the run row with status ``running``."""
     with conn.cursor() as cur:
         cur.execute(
             """
-            INSERT INTO yonhap.crawl_runs (run_id, kind, window_start, window_end, started_at, status)
-            VALUES (%s, %s, %s, %s, now(), 'running')
+            INSERT INTO yonhap.crawl_runs (run_id, kind, window_start, window_end, started_at, status, edition)
+            VALUES (%s, %s, %s, %s, now(), 'running', %s)
             ON CONFLICT (run_id) DO UPDATE SET
                 kind = EXCLUDED.kind, window_start = EXCLUDED.window_start,
                 window_end = EXCLUDED.window_end, started_at = EXCLUDED.started_at,
-                status = 'running', finished_at = NULL, message = NULL
+                status = 'running', finished_at = NULL, message = NULL, edition = EXCLUDED.edition
             """,
-            (run_id, kind, window.start, window.end),
+            (run_id, kind, window.start, window.end, edition),
         )
 
 

@@ -219,6 +219,16 @@ def test_both_editions_run_into_one_database_each_row_in_its_language(settings, 
     assert all(seen == done and unaccounted == 0 for _, d, seen, done, unaccounted in ledger
                if DAYS[0] <= d <= DAYS[1]), ledger
 
+    # each run row says its edition and counts that edition's ledger only
+    runs = rows(db_conn, "SELECT edition, run_id, seen, unaccounted FROM yonhap.crawl_runs ORDER BY edition, run_id")
+    assert [(e, r.startswith("cli_en_" if e == "en" else "cli_2")) for e, r, *_ in runs] == [
+        ("en", True), ("fr", True)], runs
+    for code, _, seen, unaccounted in runs:
+        in_ledger = rows(db_conn, "SELECT count(*) FROM yonhap.seen_articles WHERE edition = %s "
+                                  "AND kst_date BETWEEN %s AND %s", (code, *DAYS))[0][0]
+        assert (seen, unaccounted) == (in_ledger, 0), (code, seen, in_ledger)
+    assert f"{runs[1][2]} seen · 0 unaccounted" in fr_run.stdout, fr_run.stdout[-2000:]
+
     # a rerun of the English edition changes nothing; its reprocess needs no site traffic
     before = rows(db_conn, CONTENT_SQL)
     again = run_cli(env, "run", *span, "--edition", "en")
@@ -237,3 +247,29 @@ def test_both_editions_run_into_one_database_each_row_in_its_language(settings, 
         assert cur.fetchone()[0] == len(en_expected) + len(fr_expected)
         cur.execute("RESET ROLE")
     db_conn.commit()
+
+
+def test_linking_and_the_volume_history_stay_inside_one_edition(settings, db_conn):
+    """A story never spans editions, and the gate's volume band compares a run with runs of
+    its own edition (their daily volumes differ)."""
+    from storage import queries, runs
+    from storage import stage as load_stage
+    from storage.synthetic import make_article, stage_batch
+    from yonhap.core.timeutil import Window
+
+    fr, en = make_article(1, "r_mix"), make_article(2, "r_mix", edition="en")
+    assert (fr.article_id[:3], en.article_id[:3], en.edition) == ("AFR", "AEN", "en")
+    stage_batch(settings, "r_mix", [fr, en])
+    load_stage.load(settings, "r_mix")
+    window = Window.for_dates(date(2024, 6, 19), date(2024, 6, 19))
+    start, end = window.start, window.end
+    assert [a["article_id"] for a in queries.articles_for_linking(db_conn, start, end)] == [fr.article_id]
+    assert [a["article_id"] for a in queries.articles_for_linking(db_conn, start, end, edition="en")] == [en.article_id]
+    earlier = Window.for_dates(date(2024, 6, 18), date(2024, 6, 18))
+    runs.start_run(db_conn, "hist_fr", earlier, "cli")
+    runs.start_run(db_conn, "hist_en", earlier, "cli", "en")
+    db_conn.commit()
+    assert [r["run_id"] for r in queries.run_history(db_conn, start)] == ["hist_fr"]
+    assert [r["run_id"] for r in queries.run_history(db_conn, start, edition="en")] == ["hist_en"]
+    assert rows(db_conn, "SELECT run_id, edition FROM yonhap.crawl_runs WHERE run_id LIKE 'hist_%%' ORDER BY 1") == [
+        ("hist_en", "en"), ("hist_fr", "fr")]

@@ -5,6 +5,8 @@
 --                   place those facts live) by every `db upgrade` (storage/migrate.py), not here.
 -- articles.edition  'fr' | 'en'; every row stored before this migration is French (AFR ids).
 -- seen_articles.edition  likewise, for the completeness ledger.
+-- crawl_runs.edition     the edition a run crawled: its completeness figures, the run note and
+--                   the gate's volume history count that edition only.
 -- search_vector     built with the row's edition's configuration (french / english): the loader
 --                   and the trigger both call search_vector_of(title, body, edition).
 -- article_completeness gains `edition`; daily_completeness is one row per (edition, KST day).
@@ -20,6 +22,7 @@ CREATE TABLE yonhap.editions (
 
 ALTER TABLE yonhap.articles ADD COLUMN edition text NOT NULL DEFAULT 'fr';
 ALTER TABLE yonhap.seen_articles ADD COLUMN edition text NOT NULL DEFAULT 'fr';
+ALTER TABLE yonhap.crawl_runs ADD COLUMN edition text NOT NULL DEFAULT 'fr';
 CREATE INDEX articles_edition_published_idx ON yonhap.articles (edition, published_at);
 
 -- The text search configuration of an edition ('simple' for an unknown one: never an error).

@@ -101,9 +101,11 @@ def runs_report(settings: Settings, run_ids: list[str]) -> RunsReport:
         span = _kst_days(rows)
         completeness = None
         if span is not None:
-            ledger = queries.completeness_totals(conn, *span)
-            completeness = Completeness(span[0], span[1], seen=ledger["seen"], unaccounted=ledger["unaccounted"],
-                                        gaps=queries.unaccounted_ids(conn, *span) if ledger["unaccounted"] else {})
+            edition = settings.edition
+            ledger = queries.completeness_totals(conn, *span, edition=edition)
+            completeness = Completeness(
+                span[0], span[1], seen=ledger["seen"], unaccounted=ledger["unaccounted"],
+                gaps=queries.unaccounted_ids(conn, *span, edition=edition) if ledger["unaccounted"] else {})
     finally:
         conn.close()
     return RunsReport(rows, completeness)

@@ -129,7 +129,7 @@ def prepare(settings: Settings, run_id: str, window: Window, kind: str = "cli") 
     conn = db.connect(settings)
     try:
         runs.close_abandoned_runs(conn)
-        runs.start_run(conn, run_id, window, kind)
+        runs.start_run(conn, run_id, window, kind, settings.edition)
         conn.commit()
     finally:
         conn.close()
@@ -213,7 +213,7 @@ def transform(settings: Settings, run_id: str, window: Window | None = None) -> 
     if span is not None:
         conn = db.connect(settings)
         try:
-            stored = queries.articles_for_linking(conn, *span)
+            stored = queries.articles_for_linking(conn, *span, edition=settings.edition)
         finally:
             conn.close()
     return dict(transform_stage.transform(settings, run_id, stored))
@@ -226,7 +226,7 @@ def validate(settings: Settings, run_id: str, window: Window) -> dict[str, Any]:
     gate runs so concurrent first runs (a backfill's days) do not all show it."""
     conn = db.connect(settings)
     try:
-        history = queries.run_history(conn, window.start)
+        history = queries.run_history(conn, window.start, edition=settings.edition)
         warning = gate_stage.cold_start_warning(settings, run_id, window, history)
         shown = warning is not None and queries.claim_notice(conn, COLD_START_NOTICE, run_id, warning)
         conn.commit()
