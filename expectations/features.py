@@ -65,6 +65,9 @@ ENGLISH_STOPWORDS = frozenset(
     be his her had we our""".split()
 )
 STOPWORDS = {"fr": FRENCH_STOPWORDS, "en": ENGLISH_STOPWORDS}  # by Edition.language
+# One frame column per language: the row's share when it is in that language, else None (no
+# verdict): "french_share" (AFR ids), "english_share" (AEN ids); one gate check each.
+SHARE_COLUMNS = {e.language: f"{e.language_name.lower()}_share" for e in EDITIONS.values()}
 _TOKEN = re.compile(r"[a-zàâäçéèêëîïôöùûüÿœæ]+", re.IGNORECASE)
 
 # Names a field can carry in ArticleRow.field_sources (the crawler records CrawledArticle
@@ -82,7 +85,7 @@ NO_LAYOUT = frozenset({"", "unrecognized"})
 
 FRAME_COLUMNS = (
     "row_index", "article_id", "url", "url_article_id", "title", "title_len", "body", "body_len",
-    "body_min_len", "item_kind", "published_ts", "section", "lead", "language", "language_share", "captions",
+    "body_min_len", "item_kind", "published_ts", "section", "lead", "language", *SHARE_COLUMNS.values(), "captions",
     "author_email", "word_count", "duplicate_of", "layout",
     *(f"{name}_source" for name in GATED_FIELDS),
 )
@@ -207,7 +210,8 @@ def frame_record(index: int, row: dict[str, Any]) -> dict[str, Any]:
         # the body is what loads; a short body is judged with the title and lead; no body,
         # no verdict (a title alone is too short, and the body checks already reject it)
         "language": (language := row_language(row)),
-        "language_share": judged_language_share(language, title, row.get("lead"), body),
+        **{column: judged_language_share(language, title, row.get("lead"), body) if code == language else None
+           for code, column in SHARE_COLUMNS.items()},
         "captions": captions_text(row.get("images")),
         "author_email": _blank_to_none(row.get("author_email")),
         # not an int (schema drift) counts as zero words, which the suite rejects
@@ -231,7 +235,8 @@ def build_frame(rows: list[dict[str, Any]]):
     frame["published_ts"] = pd.to_datetime(frame["published_ts"], utc=True)
     for column in ("title_len", "body_len", "body_min_len", "row_index", "word_count"):
         frame[column] = frame[column].astype("int64")
-    frame["language_share"] = frame["language_share"].astype("float64")
+    for column in SHARE_COLUMNS.values():
+        frame[column] = frame[column].astype("float64")
     return frame
 
 

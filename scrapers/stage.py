@@ -280,6 +280,7 @@ def reprocess(settings: Settings, run_id: str, window: Window, *, parsers: list[
     started_at = datetime.now(UTC)
     registry = Registry.from_names(parsers)
     days = set(window.kst_dates())
+    prefix = settings.profile.id_prefix  # the archive holds every edition's pages: ours only
     latest: dict[str, tuple[tuple, str, Any]] = {}
     records = 0
     for day in sorted(days):
@@ -289,7 +290,8 @@ def reprocess(settings: Settings, run_id: str, window: Window, *, parsers: list[
             for resp in iter_responses(s3.get_bytes(settings, key)):
                 records += 1
                 article_id = article_id_from_url(resp.url or "")
-                if resp.status != 200 or not article_id or article_date(article_id) not in days:
+                if (resp.status != 200 or not article_id or not article_id.startswith(prefix)
+                        or article_date(article_id) not in days):
                     continue
                 # Latest complete copy wins; a truncated one only when nothing better exists.
                 rank = (html_complete(resp.body), resp.fetched_at, key)

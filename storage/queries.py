@@ -33,31 +33,32 @@ def _dicts(cur) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def validators_for(conn, window: Window) -> dict[str, dict]:
-    """{article_id: {"etag", "last_modified", "raw_uri"}} for stored articles published in the
-    window (for conditional requests; scrapers.archive checks the raw_uri is still readable)."""
+def validators_for(conn, window: Window, edition: str = DEFAULT_EDITION) -> dict[str, dict]:
+    """{article_id: {"etag", "last_modified", "raw_uri"}} for stored articles of ``edition``
+    published in the window (for conditional requests; scrapers.archive checks the raw_uri is
+    still readable)."""
     with conn.cursor() as cur:
         cur.execute(
             """
             SELECT article_id, etag, last_modified, raw_uri FROM yonhap.articles
-            WHERE published_at >= %s AND published_at < %s
+            WHERE published_at >= %s AND published_at < %s AND edition = %s
               AND (etag IS NOT NULL OR last_modified IS NOT NULL)
             """,
-            (window.start, window.end),
+            (window.start, window.end, edition),
         )
         return {aid: {"etag": etag, "last_modified": lm, "raw_uri": raw} for aid, etag, lm, raw in cur.fetchall()}
 
 
-def articles_per_day(conn, window: Window) -> dict[str, int]:
-    """{KST date 'YYYY-MM-DD': stored articles published that day} inside the window (what a
-    reprocess of the window should find in the raw archive)."""
+def articles_per_day(conn, window: Window, edition: str = DEFAULT_EDITION) -> dict[str, int]:
+    """{KST date 'YYYY-MM-DD': stored articles of ``edition`` published that day} inside the
+    window (what a reprocess of the window should find in the raw archive)."""
     with conn.cursor() as cur:
         cur.execute(
             """
             SELECT to_char(published_at AT TIME ZONE 'Asia/Seoul', 'YYYY-MM-DD') AS day, count(*)
-            FROM yonhap.articles WHERE published_at >= %s AND published_at < %s GROUP BY 1
+            FROM yonhap.articles WHERE published_at >= %s AND published_at < %s AND edition = %s GROUP BY 1
             """,
-            (window.start, window.end),
+            (window.start, window.end, edition),
         )
         return dict(cur.fetchall())
 
@@ -139,19 +140,21 @@ def unaccounted_ids(conn, first_day, last_day, limit: int = 5, edition: str = DE
         return {day: list(ids) for day, ids in cur.fetchall()}
 
 
-def pending_error_urls(conn, limit: int = 1000) -> list[str]:
-    """URLs whose fetch failed and has not succeeded since (most recent failure first)."""
+def pending_error_urls(conn, limit: int = 1000, edition: str = DEFAULT_EDITION) -> list[str]:
+    """URLs whose fetch failed in a run of ``edition`` and has not succeeded since (most recent
+    failure first): a run retries its own site's failures only."""
     with conn.cursor() as cur:
         cur.execute(
             """
-            SELECT url FROM yonhap.crawl_errors
-            WHERE resolved_at IS NULL
-            GROUP BY url
-            HAVING count(DISTINCT run_id) < %s
-            ORDER BY max(at) DESC, url
+            SELECT e.url FROM yonhap.crawl_errors e
+            JOIN yonhap.crawl_runs r ON r.run_id = e.run_id AND r.edition = %s
+            WHERE e.resolved_at IS NULL
+            GROUP BY e.url
+            HAVING count(DISTINCT e.run_id) < %s
+            ORDER BY max(e.at) DESC, e.url
             LIMIT %s
             """,
-            (MAX_ERROR_RUNS, limit),
+            (edition, MAX_ERROR_RUNS, limit),
         )
         return [url for (url,) in cur.fetchall()]
 

@@ -236,9 +236,12 @@ def test_both_editions_run_into_one_database_each_row_in_its_language(settings, 
     assert rows(db_conn, CONTENT_SQL) == before
     en_site.clear_log()
     day = DAYS[0].isoformat()
-    rebuilt = run_cli(env, "reprocess", "--from", day, "--to", day, "--edition", "en")
+    rebuilt = run_cli(env, "reprocess", "--from", day, "--to", day, "--edition", "en", "--run-id", "re_en")
     assert rebuilt.returncode == 0, rebuilt.stdout[-3000:] + rebuilt.stderr[-3000:]
     assert en_site.access_log() == [] and rows(db_conn, CONTENT_SQL) == before
+    # the archive holds both editions' pages of that day: the English reprocess read its own only
+    assert rows(db_conn, "SELECT edition, items FROM yonhap.crawl_runs WHERE run_id = 're_en'") == [
+        ("en", len(en_site.corpus.ids_on(DAYS[0])))]
 
     # the analysts' role reads the editions table and the new column
     with db_conn.cursor() as cur:

@@ -46,8 +46,8 @@ def test_the_language_share_follows_the_rows_edition():
     # a French one is still judged (as before the English edition)
     assert features.judged_language_share("fr", "Séoul confirme l'aide", None, "SEOUL, 4 juin (Yonhap) -- Séoul "
                                           "confirme une aide humanitaire d'urgence.") is not None
-    row = {"article_id": "AEN20240619000100320", "body": english}
-    assert features.frame_record(0, row)["language"] == "en"
+    row = features.frame_record(0, {"article_id": "AEN20240619000100320", "body": english})
+    assert row["language"] == "en" and row["french_share"] is None and row["english_share"] > 0.2
 
 
 def test_french_share_separates_french_from_other_text():
@@ -186,7 +186,7 @@ CASES = {
         lambda r: r.update(body=r["body"] + "\n\nUne vue. (For Use Only in the Republic of Korea. No Redistribution)"),
         {"body_without_boilerplate"}),
     "cut_lead": (lambda r: r.update(lead=r["body"].split(" -- ", 1)[1][:80] + "..."), {"lead_not_cut"}),
-    "not_french": (lambda r: r.update(body=ENGLISH), {"text_in_edition_language"}),
+    "not_french": (lambda r: r.update(body=ENGLISH), {"text_looks_french"}),
     "caption_with_notice": (
         lambda r: r.update(images=[{"url": "https://img.yna.co.kr/p.jpg", "alt": "x",
                                     "caption": "Une vue du port de Busan " + USAGE_NOTICE, "notice": None}]),
@@ -477,3 +477,25 @@ def test_replica_redesign_without_its_parser_fails_on_fallback_share():
     rows, _ = _crawled_rows("redesign", None)  # the redesign parser registered: green again
     fixed = gate.check_batch(rows, WINDOW, [], RUN)
     assert fixed.summary.success, fixed.summary.failed_critical
+
+
+def test_an_english_row_is_judged_in_english_and_a_french_one_in_french():
+    """Each row's text must be in its edition's language: an AEN row with French text is
+    refused by text_looks_english, the same text under an AFR id loads (and vice versa)."""
+    from datetime import date
+
+    from expectations.gate import check_batch
+    from storage.synthetic import make_article
+    from yonhap.core.timeutil import Window
+
+    french = ("SEOUL, 19 juin (Yonhap) -- Le gouvernement a annoncé ce mercredi qu'il élargira les crédits "
+              "d'impôt pour les entreprises qui construisent des usines hors de la capitale, selon le ministère.")
+    english = ("SEOUL, June 19 (Yonhap) -- The government said on Wednesday that it will widen tax credits "
+               "for companies that build new plants outside the capital area, the ministry said.")
+    rows = [make_article(1, "lang", body=french).to_dict(),
+            make_article(2, "lang", body=french, edition="en").to_dict(),
+            make_article(3, "lang", body=english, edition="en").to_dict(),
+            make_article(4, "lang", body=english).to_dict()]
+    result = check_batch(rows, Window.for_dates(date(2024, 6, 19), date(2024, 6, 19)), [], "lang")
+    refused = {r.article_id: check_names(r) for r in result.rejected}
+    assert refused == {rows[1]["article_id"]: {"text_looks_english"}, rows[3]["article_id"]: {"text_looks_french"}}

@@ -150,10 +150,10 @@ def crawl(settings: Settings, run_id: str, window: Window, *, reprocess: bool = 
     conn = db.connect(settings)
     try:
         if reprocess:
-            expected = queries.articles_per_day(conn, window)
+            expected = queries.articles_per_day(conn, window, settings.edition)
         else:
-            validators = queries.validators_for(conn, window)
-            retry_urls = queries.pending_error_urls(conn)
+            validators = queries.validators_for(conn, window, settings.edition)
+            retry_urls = queries.pending_error_urls(conn, edition=settings.edition)
             if targets:  # an event run retries only earlier failures of its own days
                 retry_urls = _same_days(retry_urls, window)
     finally:
