@@ -134,7 +134,8 @@ def judged_language_share(language: str, title: str | None, lead: str | None, bo
     in that language (thresholds.LANGUAGE_MIN_TOKENS)."""
     if not body:
         return None
-    if len(_tokens((body,))) < t.LANGUAGE_MIN_TOKENS[language]:  # the body's own words
+    minimum = t.LANGUAGE_MIN_TOKENS[language]
+    if minimum and len(_tokens((body,))) < minimum:  # the body's own words
         return None
     texts = (body,) if len(body) >= 80 else (title, lead, body)
     return round(language_share(language, *texts), 4)

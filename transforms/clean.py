@@ -52,6 +52,7 @@ _VERSION_RE = re.compile(
     re.IGNORECASE,
 )
 _ENGLISH_SUFFIXES = ("st", "nd", "rd", "th")
+_FIRST_UPDATE_LABELS = frozenset(e.version_label(1) for e in EDITIONS.values())  # "LD", "LEAD"
 
 
 def split_title(title_raw: str) -> tuple[str | None, str]:
@@ -80,7 +81,7 @@ def version_rank(label: str | None) -> int:
         return 1
     if label == URGENT:
         return 0
-    if label in (LD, "LEAD"):
+    if label in _FIRST_UPDATE_LABELS:
         return 2
     m = re.match(r"^(\d+)(?:e|st|nd|rd|th) LD$", label)
     return int(m.group(1)) + 1 if m else 1

@@ -27,7 +27,7 @@ from yonhap.airflow.feed_trigger import SiteFeedTrigger
 from yonhap.airflow.run_note import set_run_note
 from yonhap.core.config import Settings
 from yonhap.core.editions import DEFAULT_EDITION, EDITIONS
-from yonhap.core.runids import safe_run_id
+from yonhap.core.runids import edition_prefix, safe_run_id
 from yonhap.core.timeutil import (
     KST,
     MAX_RUN_DAYS,
@@ -152,16 +152,11 @@ def window_of(run: dict[str, str]) -> Window:
     return Window(datetime.fromisoformat(run["window_start"]), datetime.fromisoformat(run["window_end"]))
 
 
-def _prefix(kind: str, edition: str) -> str:
-    """Run-id prefix: the kind, plus the edition for all but the default (``backfill_en``)."""
-    return kind if edition == DEFAULT_EDITION else f"{kind}_{edition}"
-
-
 def ingest_run(dag_run_id: str, interval_start: datetime, interval_end: datetime,
                edition: str = DEFAULT_EDITION) -> dict[str, str]:
     """The run an hourly interval owns: crawl [start - LOOKBACK, end)."""
     window = Window(interval_start - INGEST_LOOKBACK, interval_end)
-    return run_descriptor(safe_run_id(_prefix("ingest", edition), dag_run_id), window, "airflow", edition)
+    return run_descriptor(safe_run_id(edition_prefix("ingest", edition), dag_run_id), window, "airflow", edition)
 
 
 def announced_run(dag_run_id: str, events: list[tuple[datetime, dict]]) -> dict[str, Any]:
@@ -201,7 +196,7 @@ def partitions(dag_run_id: str, first: date, last: date, kind: str,
     """One run per KST day; run ids derive from the dag run id, so a retry reuses them (another
     edition's say which: ``backfill_en__…``)."""
     out = []
-    prefix = _prefix(kind, edition)
+    prefix = edition_prefix(kind, edition)
     for day_window in Window.for_dates(first, last).days():
         day = day_window.kst_dates()[0]
         out.append(run_descriptor(safe_run_id(prefix, dag_run_id, f"{day:%Y%m%d}"), day_window, kind, edition))
@@ -467,7 +462,7 @@ def link_predecessors(run: dict[str, str], dag_run_id: str) -> list[str]:
     """The run ids of this DAG run's partitions for the days before ``run``'s that its story
     links and duplicates look back at (stages.LINK_LOOKBACK_DAYS)."""
     first = window_of(run).kst_dates()[0]
-    prefix = _prefix(run["kind"], edition_of(run))
+    prefix = edition_prefix(run["kind"], edition_of(run))
     return [safe_run_id(prefix, dag_run_id, f"{first - timedelta(days=n):%Y%m%d}")
             for n in range(stages.LINK_LOOKBACK_DAYS, 0, -1)]
 

@@ -18,8 +18,7 @@ from yonhap.cli.options import (
     day_window,
     load_settings,
 )
-from yonhap.core.editions import DEFAULT_EDITION
-from yonhap.core.runids import default_run_id
+from yonhap.core.runids import default_run_id, edition_prefix
 from yonhap.pipeline import stages
 
 VERBOSE_HELP = "Stream the crawler's log lines."
@@ -53,7 +52,7 @@ def _execute(first: date, last: date, run_id: str | None, *, reprocess: bool, ve
     window = day_window(first, last)
     settings = load_settings(edition)
     # French keeps its run ids (cli_…); another edition's say which: cli_en_…
-    run_id = run_id or default_run_id(window, prefix=_edition_prefix("cli", settings.edition))
+    run_id = run_id or default_run_id(window, prefix=edition_prefix("cli", settings.edition))
     _configure_logging(verbose)
     kind = "reprocess" if reprocess else "cli"
     summary = _run_with_progress(settings, window, run_id, kind, reprocess)
@@ -61,10 +60,6 @@ def _execute(first: date, last: date, run_id: str | None, *, reprocess: bool, ve
     _print_figures(settings, run_id, window)
     if not summary.ok:
         raise typer.Exit(1)
-
-
-def _edition_prefix(prefix: str, code: str) -> str:
-    return prefix if code == DEFAULT_EDITION else f"{prefix}_{code}"
 
 
 def _configure_logging(verbose: bool) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from yonhap.core.editions import DEFAULT_EDITION
 from yonhap.core.timeutil import Window, utcnow
 
 RUN_ID_PATTERN = r"[A-Za-z0-9_.-]+"
@@ -27,6 +28,12 @@ def safe_run_id(*parts: object) -> str:
     """A run id from arbitrary parts (e.g. an Airflow dag run id with ':' and '+')."""
     raw = "__".join(str(p) for p in parts if p is not None and str(p) != "")
     return check_run_id(_RUN_ID_BAD_CHARS.sub("_", raw).strip("_"))
+
+
+def edition_prefix(kind: str, edition: str) -> str:
+    """A run-id prefix: the kind, plus the edition for all but the default (``backfill_en``,
+    ``cli_en``), so two editions' runs of one range never share an id."""
+    return kind if edition == DEFAULT_EDITION else f"{kind}_{edition}"
 
 
 def default_run_id(window: Window, now: datetime | None = None, prefix: str = "cli") -> str:

@@ -63,11 +63,6 @@ def http_date(dt: datetime) -> str:
     return format_datetime(dt.astimezone(UTC), usegmt=True)
 
 
-def time_line(dt: datetime, words=french) -> str:
-    """'19.06.2024 à 20h04' / '20:04 June 19, 2024' (KST wall time)."""
-    return words.EDITION.time_line(dt)
-
-
 def rss_date(dt: datetime) -> str:
     """Zone-less KST wall time, as the non-Korean Yonhap feeds print it."""
     return (f"{RSS_DAYS[dt.weekday()]}, {dt.day:02d} {RSS_MONTHS[dt.month - 1]} {dt.year} "

@@ -376,20 +376,22 @@ class Topic:
         return title, caption
 
 
-def keywords(rng: random.Random, section: str, topic_keyword: str | None = None) -> list[str]:
-    """0-5 page tags, in page order, no duplicates (about 1 in 10 articles has none)."""
+def keywords(rng: random.Random, section: str, topic_keyword: str | None = None,
+             section_tags: dict[str, tuple[str, ...]] = SECTION_TAGS) -> list[str]:
+    """0-5 page tags, in page order, no duplicates (about 1 in 10 articles has none); another
+    edition's module passes its own ``section_tags``."""
     if rng.random() < 0.1:
         return []
-    pool = SECTION_TAGS[section]
+    pool = section_tags[section]
     count = rng.randint(1, 5)
     tags = [topic_keyword] if topic_keyword and rng.random() < 0.6 else []
     tags += rng.sample(pool, min(len(pool), count))
     return list(dict.fromkeys(tags))[:count]
 
 
-def editor_note(rng: random.Random) -> str:
+def editor_note(rng: random.Random, notes: tuple[str, ...] = EDITOR_NOTES) -> str:
     a = rng.randint(2, 6)
-    return rng.choice(EDITOR_NOTES).format(a=a, b=a + rng.randint(1, 3))
+    return rng.choice(notes).format(a=a, b=a + rng.randint(1, 3))
 
 
 def hangul_name(rng: random.Random) -> str:

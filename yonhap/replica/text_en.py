@@ -14,6 +14,7 @@ import random
 from datetime import date
 
 from yonhap.core.editions import EN
+from yonhap.replica import text as _fr
 
 # Names and papers are the same in both editions; FastRandom is shared, not duplicated.
 from yonhap.replica.text import FAMILY as FAMILY
@@ -22,6 +23,9 @@ from yonhap.replica.text import HANGUL_FAMILY as HANGUL_FAMILY
 from yonhap.replica.text import HANGUL_GIVEN as HANGUL_GIVEN
 from yonhap.replica.text import NEWSPAPERS as NEWSPAPERS
 from yonhap.replica.text import FastRandom as FastRandom
+from yonhap.replica.text import cap as cap
+from yonhap.replica.text import hangul_name as hangul_name
+from yonhap.replica.text import person as person
 
 EDITION = EN
 MONTHS = EN.months
@@ -291,12 +295,6 @@ def agree(subject: str, verb: str) -> str:
     return _PLURAL_VERB.get(verb, verb)
 
 
-def cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def person(rng: random.Random) -> str:
-    return f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}"
 
 
 def _fill(rng: random.Random, template: str, d: date) -> str:
@@ -377,23 +375,13 @@ class Topic:
 
 
 def keywords(rng: random.Random, section: str, topic_keyword: str | None = None) -> list[str]:
-    """0-5 page tags, in page order, no duplicates (about 1 in 10 articles has none)."""
-    if rng.random() < 0.1:
-        return []
-    pool = SECTION_TAGS[section]
-    count = rng.randint(1, 5)
-    tags = [topic_keyword] if topic_keyword and rng.random() < 0.6 else []
-    tags += rng.sample(pool, min(len(pool), count))
-    return list(dict.fromkeys(tags))[:count]
+    """0-5 page tags (the French module's rule, this edition's tags)."""
+    return _fr.keywords(rng, section, topic_keyword, SECTION_TAGS)
 
 
 def editor_note(rng: random.Random) -> str:
-    a = rng.randint(2, 6)
-    return rng.choice(EDITOR_NOTES).format(a=a, b=a + rng.randint(1, 3))
+    return _fr.editor_note(rng, EDITOR_NOTES)
 
-
-def hangul_name(rng: random.Random) -> str:
-    return rng.choice(HANGUL_FAMILY) + rng.choice(HANGUL_GIVEN)
 
 
 def price_lines(rng: random.Random, goods) -> list[str]:
