@@ -32,6 +32,7 @@ from yonhap.airflow.tasks import (
     CRAWL_TIMEOUT_DAY,
     CRAWL_TIMEOUT_HOURLY,
     DEFAULT_ARGS,
+    dag_callbacks,
     failure_callbacks,
     form_params,
 )
@@ -50,6 +51,7 @@ def ingest_dag(code: str):
         catchup=False,
         max_active_runs=4,
         default_args={**DEFAULT_ARGS, "on_failure_callback": failure_callbacks()},
+        **dag_callbacks(code),
         doc_md=__doc__,
         tags=["yonhap", edition.host, "hourly"],
     )
@@ -73,6 +75,7 @@ def backfill_dag(code: str):
         max_active_runs=2,
         params=form_params(),
         default_args={**DEFAULT_ARGS, "on_failure_callback": failure_callbacks()},
+        **dag_callbacks(code),
         doc_md=__doc__,
         tags=["yonhap", edition.host, "backfill"],
     )
@@ -99,6 +102,7 @@ def reprocess_dag(code: str):
         max_active_runs=1,
         params=form_params(),
         default_args={**DEFAULT_ARGS, "on_failure_callback": failure_callbacks()},
+        **dag_callbacks(code),
         doc_md=__doc__,
         tags=["yonhap", edition.host, "reprocess"],
     )

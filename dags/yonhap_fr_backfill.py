@@ -34,6 +34,7 @@ from yonhap.airflow.tasks import (
     CRAWL_TIMEOUT_DAY,
     DEFAULT_ARGS,
     TAGS,
+    dag_callbacks,
     failure_callbacks,
     form_params,
 )
@@ -46,6 +47,7 @@ from yonhap.airflow.tasks import (
     max_active_runs=2,
     params=form_params(),
     default_args={**DEFAULT_ARGS, "on_failure_callback": failure_callbacks()},
+    **dag_callbacks(),  # one alert per red run, one "recovered" after it (docs/operators.md "Alerts")
     doc_md=__doc__,
     tags=[*TAGS, "backfill"],
 )

@@ -41,6 +41,7 @@ from yonhap.airflow.tasks import (
     DEFAULT_ARGS,
     FEED_ASSET,
     TAGS,
+    dag_callbacks,
     failure_callbacks,
 )
 from yonhap.core.timeutil import KST
@@ -56,6 +57,7 @@ from yonhap.core.timeutil import KST
     catchup=False,
     max_active_runs=4,
     default_args={**DEFAULT_ARGS, "on_failure_callback": failure_callbacks()},
+    **dag_callbacks(),  # one alert per red run, one "recovered" after it (docs/operators.md "Alerts")
     doc_md=__doc__,
     tags=[*TAGS, "hourly", "event-driven"],
 )

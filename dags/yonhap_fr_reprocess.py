@@ -24,7 +24,7 @@ from __future__ import annotations
 from airflow.sdk import dag, task_group
 
 from yonhap.airflow import tasks
-from yonhap.airflow.tasks import DEFAULT_ARGS, TAGS, failure_callbacks, form_params
+from yonhap.airflow.tasks import DEFAULT_ARGS, TAGS, dag_callbacks, failure_callbacks, form_params
 
 
 @dag(
@@ -34,6 +34,7 @@ from yonhap.airflow.tasks import DEFAULT_ARGS, TAGS, failure_callbacks, form_par
     max_active_runs=1,
     params=form_params(),
     default_args={**DEFAULT_ARGS, "on_failure_callback": failure_callbacks()},
+    **dag_callbacks(),  # one alert per red run, one "recovered" after it (docs/operators.md "Alerts")
     doc_md=__doc__,
     tags=[*TAGS, "reprocess"],
 )

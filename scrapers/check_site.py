@@ -17,6 +17,7 @@ import urllib.request
 import urllib.robotparser
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapers.canonical import list_page_url, rss_url
 from scrapers.discovery import parse_list_page, parse_rss
@@ -57,10 +58,35 @@ class SiteReport:
     list_items: int = 0
     pages: list[PageCheck] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    unreachable: str | None = None  # no HTTP answer at all: the first network error
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def drift(self) -> list[str]:
+        """Template assumptions that stopped holding, each with the share of pages it hit."""
+        counted: dict[str, int] = {}
+        for page in self.pages:
+            for line in dict.fromkeys(page.drift):
+                counted[line] = counted.get(line, 0) + 1
+        checked = sum(1 for p in self.pages if p.status == 200)
+        return [f"{line} ({n} of {checked} pages)" for line, n in counted.items()]
+
+    def verdict_line(self) -> str | None:
+        """One line for the canary: None when every layer and selector still matches."""
+        host = urlsplit(self.base_url).netloc or self.base_url
+        if self.unreachable:
+            return f"{host} unreachable: {self.unreachable}"
+        changes = self.problems + self.drift()
+        if not changes:
+            return None
+        shown = "; ".join(changes[:6]) + (f"; {len(changes) - 6} more" if len(changes) > 6 else "")
+        return f"the site changed: {shown}"
+
+
+class Unreachable(OSError):
+    """No HTTP answer from the site (DNS, refused, timed out)."""
 
 
 def _fetch(url: str, user_agent: str, timeout: float) -> tuple[int, bytes, dict[str, str]]:
@@ -70,6 +96,8 @@ def _fetch(url: str, user_agent: str, timeout: float) -> tuple[int, bytes, dict[
             return resp.status, resp.read(), dict(resp.headers.items())
     except urllib.error.HTTPError as err:
         return err.code, err.read() or b"", dict(err.headers.items()) if err.headers else {}
+    except (urllib.error.URLError, OSError) as err:
+        raise Unreachable(f"{getattr(err, 'reason', err)} ({url})") from None
 
 
 def layer_matches(page: Page, registry: Registry) -> tuple[str | None, dict[str, dict[str, bool]]]:
@@ -166,8 +194,22 @@ def check_site(
 ) -> SiteReport:
     registry = registry or Registry()
     report = SiteReport(base_url=base_url)
+    try:
+        _check(report, base_url, user_agent, articles, timeout, registry)
+    except Unreachable as err:
+        report.unreachable = str(err)
+        report.problems.append(f"unreachable: {err}")
+    return report
+
+
+def _check(report: SiteReport, base_url: str, user_agent: str, articles: int, timeout: float,
+           registry: Registry) -> None:
     robots = urllib.robotparser.RobotFileParser()
     status, body, _ = _fetch(base_url.rstrip("/") + "/robots.txt", user_agent, timeout)
+    if status >= 500:  # RFC 9309: an unreachable robots.txt disallows everything
+        report.problems.append(f"robots.txt answered HTTP {status}: crawling is disallowed until it answers")
+        report.robots_ok = False
+        return
     robots.parse(body.decode("utf-8", "replace").splitlines() if status == 200 else [])
 
     def allowed(url: str) -> bool:
@@ -224,7 +266,6 @@ def check_site(
                 report.problems.append(f"{url}: essential field {name} not extracted")
     if not report.pages:
         report.problems.append("no article page could be checked")
-    return report
 
 
 def render(report: SiteReport, registry: Registry | None = None) -> Any:

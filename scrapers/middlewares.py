@@ -1,4 +1,5 @@
-"""Downloader middlewares: retries with backoff, truncated-page retries, the raw WARC archive."""
+"""Downloader middlewares: robots.txt as RFC 9309 reads it, retries with backoff, truncated-page
+retries, the raw WARC archive."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.response import response_status_message
 
 from scrapers.canonical import page_kind
@@ -60,6 +63,47 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if retry is not None:
             await self._pause(self.backoff(request))
         return retry
+
+
+class RfcRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """robots.txt as RFC 9309 reads it. Scrapy's middleware crawls everything when robots.txt
+    cannot be fetched; the RFC says a server error or no answer at all means *disallow all*
+    (a 4xx means there are no rules). The outcome goes into the stats (``yonhap/robots/status``
+    or ``yonhap/robots/error``) for scrapers.site_health, which turns it into the run's verdict."""
+
+    DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+    async def _parse_robots(self, response, netloc, request) -> None:
+        self._stats.set_value("yonhap/robots/status", response.status)
+        if 400 <= response.status < 500:  # "unavailable": no rules apply
+            response = response.replace(body=b"")
+        elif not 200 <= response.status < 300:  # "unreachable" (5xx after retries, or worse)
+            logger.warning("robots.txt of %s answered HTTP %d: disallowing everything (RFC 9309)",
+                           netloc, response.status)
+            response = response.replace(body=self.DISALLOW_ALL)
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc, netloc) -> None:
+        self._stats.set_value("yonhap/robots/error", f"{type(exc).__name__}: {exc}"[:300])
+        logger.warning("robots.txt of %s not fetched (%s): disallowing everything (RFC 9309)",
+                       netloc, type(exc).__name__)
+        parser = build_from_crawler(self._parserimpl, self.crawler, self.DISALLOW_ALL)
+        waiting = self._parsers[netloc]
+        self._parsers[netloc] = parser
+        waiting.callback(parser)  # the requests that waited for robots.txt get the same answer
+
+
+class _WithoutTraceback(logging.Filter):
+    """Scrapy logs a failed robots.txt download with its traceback; the cause (a DNS failure, a
+    refused connection) fits on the line, and the retry middleware has said it already."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_WithoutTraceback())
 
 
 class TruncatedHtmlMiddleware:

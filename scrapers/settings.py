@@ -37,6 +37,9 @@ RETRY_AFTER_MAX = 60.0  # never sleep longer than this on a Retry-After header
 TRUNCATED_RETRY_TIMES = 3  # a page without </html> is refetched this often, then parsed as-is
 
 DOWNLOADER_MIDDLEWARES = {
+    # robots.txt read as RFC 9309 says (a 5xx or no answer = disallow all); same place in the chain.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "scrapers.middlewares.RfcRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "scrapers.middlewares.BackoffRetryMiddleware": 550,
     "scrapers.middlewares.TruncatedHtmlMiddleware": 560,

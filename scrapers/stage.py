@@ -23,6 +23,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+from scrapers import site_health
 from scrapers.archive import trusted_validators
 from scrapers.canonical import article_id_from_url
 from scrapers.parsers.base import html_complete
@@ -218,11 +219,18 @@ def crawl(
         stats.archive_missing = len(archive.missing)
         stats.targets = len(targets or [])
         stats.seen = len(seen)
+        health = site_health.assess(settings.base_url, spider_out, targeted=bool(targets))
+        stats.site_health, stats.site_health_line = health.verdict, health.line
         staging.write_json(settings, run_id, staging.CRAWL_STATS, stats.to_dict())
         _emit(
             f"crawl {run_id}: {stats.items} items, {stats.not_modified} not modified, "
             f"{stats.errors} errors, {stats.pages} responses ({stats.list_pages} list pages)"
         )
+        if health.line:
+            _emit(f"crawl {run_id}: {health.line}", logging.ERROR if health.fails_run else logging.INFO)
+        if health.fails_crawl:
+            raise site_health.SiteUnavailable(health, {"pages": stats.pages, "items": stats.items,
+                                                       "errors": stats.errors, "not_modified": stats.not_modified})
         return stats
     finally:
         shutil.rmtree(work, ignore_errors=True)

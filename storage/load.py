@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage.runs import STATUS_BLOCKED, STATUS_SUCCEEDED
+from storage.runs import loaded_outcome
 from yonhap.core.editions import DEFAULT_EDITION
 from yonhap.core.schema import (
     ARTICLE_COLUMNS,
@@ -741,10 +741,7 @@ def _finish_run_row(cur, batch: LoadBatch, counts: dict[str, Any]) -> bool:
     from psycopg.types.json import Jsonb  # lazy: psycopg is not needed for --help / DAG parsing
 
     gate, stats = batch.gate, batch.stats
-    status = STATUS_SUCCEEDED if gate.success else STATUS_BLOCKED
-    message = None if gate.success else "quality gate blocked the load: " + (
-        "; ".join(gate.failed_critical) or "critical expectation failed"
-    )
+    status, message = loaded_outcome(gate, stats)
     values = {
         "status": status,
         "pages": stats.pages if stats else 0,

@@ -87,9 +87,11 @@ def run_history(conn, before: datetime, limit: int = 200, edition: str = DEFAULT
                    "ORDER BY window_start DESC, started_at DESC LIMIT %s", (before, edition, limit))
 
 
-def run_rows(conn, run_ids: list[str]) -> list[dict[str, Any]]:
+def run_rows(conn, run_ids: list[str], *, partitions: bool = False) -> list[dict[str, Any]]:
     """The crawl_runs rows of ``run_ids`` (in that order; unknown ids are left out) with the
-    200 and 304 answer counts of their crawl, for run summaries and notes."""
+    200 and 304 answer counts of their crawl and its site-health verdict, for run summaries,
+    notes and alerts. ``partitions``: also the runs whose id starts with one of ``run_ids``
+    followed by ``__`` (a DAG run's days: ``backfill__<dag run>__<day>``), by window."""
     with conn.cursor() as cur:
         cur.execute(
             """
@@ -99,11 +101,14 @@ def run_rows(conn, run_ids: list[str]) -> list[dict[str, Any]]:
                    coalesce((r.stats #>> '{crawl,scrapy_stats,downloader/response_status_count/200}')::int, 0)
                        AS pages_200,
                    coalesce((r.stats #>> '{crawl,scrapy_stats,downloader/response_status_count/304}')::int, 0)
-                       AS pages_304
-            FROM yonhap.crawl_runs r JOIN unnest(%s::text[]) WITH ORDINALITY AS w(run_id, n) USING (run_id)
-            ORDER BY w.n
+                       AS pages_304,
+                   r.stats #>> '{crawl,site_health}' AS site_health
+            FROM yonhap.crawl_runs r
+            JOIN unnest(%s::text[]) WITH ORDINALITY AS w(run_id, n)
+              ON r.run_id = w.run_id OR (%s AND starts_with(r.run_id, w.run_id || '__'))
+            ORDER BY w.n, r.window_start, r.run_id
             """,
-            (list(run_ids),),
+            (list(run_ids), partitions),
         )
         return _dicts(cur)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from yonhap.core.editions import DEFAULT_EDITION
+from yonhap.core.schema import SITE_DEGRADED, CrawlStats, GateSummary
 from yonhap.core.timeutil import Window
 
 STATUS_RUNNING = "running"
@@ -25,6 +26,21 @@ FINISH_FIELDS = (
 
 class UnknownRun(LookupError):
     pass
+
+
+def loaded_outcome(gate: GateSummary, stats: CrawlStats | None) -> tuple[str, str | None]:
+    """(status, message) of a run whose batch reached the load: ``blocked`` when the quality
+    gate refused it, ``failed`` when too many of its article pages failed (site health
+    ``degraded``: what it fetched is loaded, the run is still red), else ``succeeded``."""
+    lines = []
+    if not gate.success:
+        lines.append("quality gate blocked the load: " + ("; ".join(gate.failed_critical)
+                                                          or "critical expectation failed"))
+    degraded = stats is not None and stats.site_health == SITE_DEGRADED
+    if degraded:
+        lines.append(stats.site_health_line or "too many article pages failed")
+    status = STATUS_BLOCKED if not gate.success else (STATUS_FAILED if degraded else STATUS_SUCCEEDED)
+    return status, "; ".join(lines) or None
 
 
 def start_run(conn, run_id: str, window: Window, kind: str, edition: str = DEFAULT_EDITION) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from storage.load import LoadBatch, LoadError, load_batch
-from storage.runs import STATUS_BLOCKED, STATUS_SUCCEEDED
+from storage.runs import loaded_outcome
 from yonhap.adapters import staging
 from yonhap.core.config import Settings
 from yonhap.core.runids import check_run_id
@@ -124,7 +124,7 @@ def load(settings: Settings, run_id: str) -> dict[str, Any]:
         with merger:
             outcome = load_batch(conn, batch, after_articles=encoded.start)
             result: dict[str, Any] = dict(outcome.counts)
-            result["status"] = STATUS_SUCCEEDED if batch.gate.success else STATUS_BLOCKED
+            result["status"], result["message"] = loaded_outcome(batch.gate, batch.stats)
             # The rows are committed. The curated files are put while the merger does its
             # last pass (in PostgreSQL); neither may fail the run.
             began = time.perf_counter()

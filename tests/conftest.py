@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.fixtures_stack",
     "tests.fixtures_replica",
+    "tests.alert_receivers",
 ]

@@ -114,13 +114,16 @@ def _drop_database(server_url: str, name: str) -> None:
 
 
 @pytest.fixture
-def settings(stack_settings):
+def settings(stack_settings, tmp_path):
+    """A fresh database, bucket and local directory (what a run keeps on disk: the alert
+    ledger's mirror) on the session's servers."""
     from yonhap.adapters import s3
 
     name = f"t_{uuid.uuid4().hex[:16]}"
     server = _url_for(stack_settings.database_url, "postgres")
     url = _create_database(server, name, template=TEMPLATE_DB)
-    test_settings = stack_settings.with_(database_url=url, s3_bucket=f"t-{uuid.uuid4().hex[:20]}")
+    test_settings = stack_settings.with_(database_url=url, s3_bucket=f"t-{uuid.uuid4().hex[:20]}",
+                                         local_dir=tmp_path / "local")
     s3.ensure_bucket(test_settings)
     yield test_settings
     _drop_database(server, name)

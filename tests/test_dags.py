@@ -276,7 +276,7 @@ def test_ingest_run_crawls_a_lookback_before_its_interval():
 
 
 def test_connections_take_precedence_over_the_environment(monkeypatch):
-    from yonhap.airflow.tasks import task_settings
+    from yonhap.airflow.connections import task_settings
 
     monkeypatch.setenv("DATABASE_URL", "postgresql://env@envhost:1/envdb")
     monkeypatch.setenv("S3_ENDPOINT_URL", "http://env-s3:1")

@@ -22,7 +22,7 @@ def test_metadata_database_is_created_once_on_the_same_server(stack_settings):
 
 
 def test_connections_given_to_airflow_round_trip_into_task_settings(settings, monkeypatch):
-    from yonhap.airflow.tasks import task_settings
+    from yonhap.airflow.connections import task_settings
 
     url = settings.database_url.replace("postgresql://postgres@", "postgresql://postgres:s3cret@", 1)
     for name, value in airflow_local.connection_env(url, settings, settings.s3_endpoint_url).items():

@@ -58,6 +58,9 @@ class YonhapFrSpider(scrapy.Spider):
         self.crawl_errors: list[CrawlError] = []
         self.not_modified_ids: list[str] = []
         self.robots_denied: list[str] = []
+        # Error texts of this run's own article requests that failed after retries (site health
+        # weighs their share against yonhap/answered/own_article: scrapers.site_health).
+        self.fresh_article_failures: list[str] = []
         # article id -> (shown time or None, sources): every id this run meant to fetch, for
         # the completeness ledger (seen = loaded + rejected + failed + ...; a gap shows).
         self.seen: dict[str, tuple[datetime | None, set[str]]] = {}
@@ -132,6 +135,7 @@ class YonhapFrSpider(scrapy.Spider):
     # Callbacks return lists, not generators: Scrapy inspects the source of generator
     # callbacks on every call (a measurable cost at thousands of pages).
     def parse_feed(self, response) -> list:
+        self.crawler.stats.inc_value("yonhap/answered/rss")
         entries = parse_rss(response.body, self.base_url)
         out: list = self._requests_for(entries, "feed")
         if feed_covers(entries, self.window):
@@ -145,6 +149,7 @@ class YonhapFrSpider(scrapy.Spider):
         return self._next_list_requests()
 
     def parse_list(self, response) -> list:
+        self.crawler.stats.inc_value("yonhap/answered/list")
         page = response.meta["page"]
         entries = parse_list_page(response.body, self.base_url)
         return self._requests_for(self.seek.observe(page, entries), "list") + self._next_list_requests()
@@ -163,6 +168,8 @@ class YonhapFrSpider(scrapy.Spider):
     # -- articles ---------------------------------------------------------------------------
     def parse_article(self, response) -> list:
         article_id = response.meta["article_id"]
+        if _own_article_request(response.meta):
+            self.crawler.stats.inc_value("yonhap/answered/own_article")
         if response.status == 304:
             self.not_modified_ids.append(article_id)
             self.crawler.stats.inc_value("yonhap/not_modified")
@@ -214,6 +221,8 @@ class YonhapFrSpider(scrapy.Spider):
             )
         )
         self.crawler.stats.inc_value(f"yonhap/errors/{page_kind(request.url)}")
+        if _own_article_request(request.meta):
+            self.fresh_article_failures.append(error)
 
     # -- hand-off ---------------------------------------------------------------------------
     def closed(self, reason):
@@ -226,6 +235,7 @@ class YonhapFrSpider(scrapy.Spider):
             "errors": [e.to_dict() for e in self.crawl_errors],
             "not_modified_ids": self.not_modified_ids,
             "robots_denied": self.robots_denied,
+            "fresh_article_failures": self.fresh_article_failures,
             "seen": [
                 {"article_id": aid, "listed_at": shown.isoformat() if shown else None, "sources": sorted(src)}
                 for aid, (shown, src) in sorted(self.seen.items())
@@ -234,6 +244,11 @@ class YonhapFrSpider(scrapy.Spider):
         }
         self.out_dir.mkdir(parents=True, exist_ok=True)
         (self.out_dir / "spider.json").write_text(json.dumps(out, default=str, ensure_ascii=False))
+
+
+def _own_article_request(meta) -> bool:
+    """An article this run found or was told about (not a retry of an earlier run's failure)."""
+    return "article_id" in meta and meta.get("reason") != "retry"
 
 
 def _header(response, name: bytes) -> str | None:

@@ -27,6 +27,9 @@ from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 from yonhap.core.timeutil import utcnow
 
 STATE_KEY = "feed_watch"
+# After every poll, attempted or not: {"polled_at": ISO time, "note": …}. The watchdog DAG reads
+# it (yonhap.pipeline.watchdog): a silent watcher means a stopped triggerer.
+HEARTBEAT_KEY = "feed_watch_heartbeat"
 
 
 class SiteFeedTrigger(BaseEventTrigger):
@@ -60,6 +63,15 @@ class SiteFeedTrigger(BaseEventTrigger):
             self.log.warning("feed watch: state not saved (%s)", err)
             return False
 
+    async def _beat(self, note: str) -> None:
+        store = self.asset_state_store
+        if store is None:
+            return
+        try:
+            await store.aset(f"{HEARTBEAT_KEY}:{self.watch}", {"polled_at": utcnow().isoformat(), "note": note})
+        except Exception as err:  # noqa: BLE001 -- the next poll beats again
+            self.log.warning("feed watch: heartbeat not saved (%s)", err)
+
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from scrapers.feed_watch import FeedWatch, WatchState
         from yonhap.core.config import Settings, SettingsError
@@ -84,8 +96,10 @@ class SiteFeedTrigger(BaseEventTrigger):
                 poll = await asyncio.to_thread(watch.poll)
             except Exception as err:  # noqa: BLE001 -- one bad poll must not end the watcher
                 self.log.warning("feed watch: poll failed: %s: %s", type(err).__name__, err)
+                await self._beat(f"poll failed: {type(err).__name__}")
                 await asyncio.sleep(watch.interval())
                 continue
+            await self._beat(poll.note)
             if poll.source:
                 self.log.info("feed watch: %s", poll.note)
             if poll.ids:

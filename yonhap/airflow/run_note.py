@@ -19,6 +19,8 @@ import urllib.error
 import urllib.request
 from urllib.parse import quote
 
+from yonhap.airflow.connections import get_connection
+
 log = logging.getLogger("yonhap.dags")
 
 API_CONN_ID = "yonhap_airflow_api"
@@ -28,13 +30,7 @@ _TIMEOUT_S = 10
 
 def _api_target() -> tuple[str | None, str | None, str | None]:
     """(base URL, login, password) of the Airflow API server."""
-    from airflow.sdk import BaseHook
-    from airflow.sdk.exceptions import AirflowNotFoundException
-
-    try:
-        conn = BaseHook.get_connection(API_CONN_ID)
-    except AirflowNotFoundException:
-        conn = None
+    conn = get_connection(API_CONN_ID)
     if conn is not None and conn.host:
         base = conn.host if "://" in conn.host else f"http://{conn.host}" + (f":{conn.port}" if conn.port else "")
         return base.rstrip("/"), conn.login or None, conn.password or None

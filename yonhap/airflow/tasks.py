@@ -14,18 +14,17 @@ import time
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
-from airflow.sdk import Asset, AssetWatcher, BaseHook, Param, get_current_context, task
+from airflow.sdk import Asset, AssetWatcher, Param, get_current_context, task
 from airflow.sdk.exceptions import (
     AirflowFailException,
-    AirflowNotFoundException,
     AirflowRescheduleException,
 )
 
-from yonhap.airflow.feed_trigger import SiteFeedTrigger
+from yonhap.airflow.alerts import FAILURE_XCOM, dag_callbacks  # noqa: F401 (dag_callbacks: the DAG files)
+from yonhap.airflow.connections import task_settings
+from yonhap.airflow.feed_trigger import HEARTBEAT_KEY, SiteFeedTrigger
 from yonhap.airflow.run_note import set_run_note
-from yonhap.core.config import Settings
 from yonhap.core.editions import DEFAULT_EDITION, EDITIONS
 from yonhap.core.runids import edition_prefix, safe_run_id
 from yonhap.core.timeutil import (
@@ -37,7 +36,7 @@ from yonhap.core.timeutil import (
     check_run_range,
     utcnow,
 )
-from yonhap.pipeline import report, stages
+from yonhap.pipeline import report, site, stages, watchdog
 
 log = logging.getLogger("yonhap.dags")
 
@@ -49,19 +48,16 @@ TAGS = ["yonhap", EDITIONS[DEFAULT_EDITION].host]
 # creates it; see docs/operators.md).
 SITE_POOL = EDITIONS[DEFAULT_EDITION].site_pool  # another edition's host has its own (Edition.site_pool)
 
-# Connections that take precedence over the environment in tasks (contracts.md).
-POSTGRES_CONN_ID = "yonhap_postgres"
-S3_CONN_ID = "yonhap_s3"
-
 # Downstream DAGs can schedule on this (schedule=[ARTICLES_ASSET]). The "x-" scheme keeps
 # Airflow from loading every provider (boto3 included) to normalise the URI at parse time.
 ARTICLES_ASSET = Asset(name="yonhap_articles", uri="x-yonhap://articles", group="yonhap")
 
 # The site's feed, watched in the triggerer (yonhap.airflow.feed_trigger): each new or changed
 # article id it announces becomes an asset event, and yonhap_fr_ingest runs for those ids.
+FEED_WATCH = "yonhap_fr"  # the watcher's name: its state keys end with it
 FEED_ASSET = Asset(
     name="yonhap_fr_feed", uri="x-yonhap://feed", group="yonhap",
-    watchers=[AssetWatcher(name="yonhap_fr_feed_watcher", trigger=SiteFeedTrigger())],
+    watchers=[AssetWatcher(name="yonhap_fr_feed_watcher", trigger=SiteFeedTrigger(FEED_WATCH))],
 )
 
 # An event run's window: from the KST day of its oldest announced id to a little after the
@@ -84,50 +80,6 @@ DEFAULT_ARGS: dict[str, Any] = {
 CRAWL_TIMEOUT_HOURLY = timedelta(minutes=50)  # below the hourly interval
 CRAWL_TIMEOUT_EVENT = timedelta(minutes=15)  # a handful of ids
 CRAWL_TIMEOUT_DAY = timedelta(hours=3)  # one KST day at the polite 1 s delay
-
-
-# --- settings from the environment, overridden by Airflow connections ---------------------
-
-
-def _postgres_url(conn) -> str:
-    user = quote(conn.login or "", safe="")
-    password = quote(conn.password or "", safe="")
-    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    port = f":{conn.port}" if conn.port else ""
-    database = conn.schema or "yonhap"
-    return f"postgresql://{auth}{conn.host or 'localhost'}{port}/{database}"
-
-
-def _get_connection(conn_id: str):
-    try:
-        return BaseHook.get_connection(conn_id)
-    except AirflowNotFoundException:
-        return None
-
-
-def task_settings(edition: str | None = None):
-    """Settings for a task: the environment (contracts.md) for ``edition`` (the run's; None:
-    YONHAP_EDITION), then the `yonhap_postgres` and `yonhap_s3` connections when they are
-    defined. Call inside a task, never at parse time."""
-    settings = Settings.from_env(for_edition=edition)
-    pg = _get_connection(POSTGRES_CONN_ID)
-    if pg is not None:
-        settings = settings.with_(database_url=_postgres_url(pg))
-    s3 = _get_connection(S3_CONN_ID)
-    if s3 is not None:
-        extra = s3.extra_dejson or {}
-        endpoint = extra.get("endpoint_url") or (f"http://{s3.host}:{s3.port}" if s3.host else None)
-        changes: dict[str, Any] = {}
-        if endpoint:
-            changes["s3_endpoint_url"] = endpoint.rstrip("/")
-        if s3.login:
-            changes["aws_access_key_id"] = s3.login
-        if s3.password:
-            changes["aws_secret_access_key"] = s3.password
-        if extra.get("region_name"):
-            changes["aws_region"] = extra["region_name"]
-        settings = settings.with_(**changes)
-    return settings
 
 
 # --- run descriptors passed between tasks (small XCom: ids and bounds only) ----------------
@@ -226,8 +178,7 @@ def log_stats(stage: str, run: dict[str, str], stats: dict[str, Any]) -> None:
             "fresh_articles", "freshness_p50_s", "freshness_p95_s")
     shown = {k: stats[k] for k in keys if k in stats}
     log.info("%s %s window [%s, %s): %s", stage, run["run_id"], run["window_start"], run["window_end"], shown)
-    if stats.get("report_uri"):
-        log.info("quality report: %s", stats["report_uri"])
+    # (the validate stage logs its report and browse links itself)
     for warning in stats.get("warnings") or []:
         log.warning("quality warning: %s", warning)
     for day, gap in sorted((stats.get("unaccounted_days") or {}).items()):
@@ -264,18 +215,30 @@ def _validate_task_id(task_id: str) -> str:
     return prefix + "validate"
 
 
+def failure_line(context: dict[str, Any]) -> str:
+    """The failed task's reason in one line, named by its task: ``crawl: fr.yna.co.kr unreachable: …``."""
+    ti = context.get("ti") or context.get("task_instance")
+    task = str(getattr(ti, "task_id", "task")).rsplit(".", 1)[-1]
+    error = context.get("exception")
+    text = next((line.strip() for line in str(error or "").splitlines() if line.strip()), "")
+    text = text or (type(error).__name__ if error else "failed")
+    return text if text.startswith(f"{task}: ") else f"{task}: {text}"
+
+
 def log_failure(context: dict[str, Any]) -> None:
-    """on_failure_callback: logs the summary. Add notifiers next to it (docs/operators.md):
-    on_failure_callback=[log_failure, SmtpNotifier(...), SlackNotifier(...)]."""
+    """on_failure_callback of every task (its last try): logs the summary and leaves the
+    one-line reason as XCom ``failure`` for the DAG run's alert (yonhap.airflow.alerts).
+    Alerts are DAG-level (dag_callbacks): one per run, not one per task."""
     log.error(failure_summary(context))
-
-
-# Notifiers (BaseNotifier instances) appended to every task's on_failure_callback.
-FAILURE_NOTIFIERS: list[Any] = []
+    ti = context.get("ti") or context.get("task_instance")
+    try:
+        ti.xcom_push(key=FAILURE_XCOM, value=failure_line(context))
+    except Exception as err:  # noqa: BLE001 -- the alert falls back on the run rows
+        log.warning("failure reason not left for the alert: %s", err)
 
 
 def failure_callbacks() -> list[Any]:
-    return [log_failure, *FAILURE_NOTIFIERS]
+    return [log_failure]
 
 
 # --- the tasks (one definition each; the DAG files compose them) ---------------------------
@@ -291,15 +254,23 @@ def _last_try(ti) -> bool:
 def _run(fn, run: dict[str, str], *args, stage: str | None = None, **kwargs) -> dict[str, Any]:
     """Run stage ``fn`` for ``run`` with connection-aware settings (stages.run_stage).
 
-    A blocked quality gate or a missing archive fails the task without retries (retrying
-    cannot fix the data); any other error is retried, and on the last try the run row is
-    marked failed. Returns a small XCom: scalar counts and the report links, never rows."""
+    A blocked quality gate, a missing archive, too many failed pages or a site that gave no
+    usable answer fail the task without retries (retrying cannot fix the data, and the crawl
+    already retried every request); any other error is retried, and on the last try the run
+    row is marked failed. Returns a small XCom: scalar counts and the report links, never rows."""
     settings = task_settings(edition_of(run))
     ti = get_current_context().get("ti")
     try:
         result = stages.run_stage(fn, settings, run["run_id"], *args, stage=stage, **kwargs,
                                   record_failure=ti is None or _last_try(ti))
-    except (stages.GateBlocked, stages.ArchiveMissing) as err:
+    except (stages.GateBlocked, stages.ArchiveMissing, stages.CrawlDegraded) as err:
+        log.error("%s", err)
+        raise AirflowFailException(str(err)) from None
+    except stages.StageFailed as err:
+        if not err.final:
+            raise
+        # The site gave no usable answer after the crawl's own retries: red now (the row says
+        # why); the next scheduled run tries again, rather than this one in a minute.
         log.error("%s", err)
         raise AirflowFailException(str(err)) from None
     log_stats(stage or fn.__name__, run, result)
@@ -422,10 +393,11 @@ def summarize() -> dict[str, Any]:
     this log and the DAG run's note."""
     ctx = get_current_context()
     runs = _planned_runs(ctx["ti"])
-    result = report.runs_report(task_settings(edition_of(runs[0]) if runs else None), [r["run_id"] for r in runs])
-    lines = result.lines(_title(ctx, runs))
+    settings = task_settings(edition_of(runs[0]) if runs else None)
+    result = report.runs_report(settings, [r["run_id"] for r in runs])
+    lines = result.lines(_title(ctx, runs), report.report_links(settings, result))
     for line in lines:
-        log.info("%s", line)
+        log.info("%s", line.replace("**", ""))
     written = set_run_note(ctx["dag_run"].dag_id, ctx["dag_run"].run_id, "\n".join(lines))
     completeness = result.completeness
     return {"status": result.status, **result.totals, "note_written": written,
@@ -514,3 +486,49 @@ def load(run: dict[str, str], gate: dict) -> dict:
     """Load (rejects, errors and the run row even when blocked); a blocked gate fails it."""
     return _run(stages.load_or_block, run, gate, stage="load",
                 reprocess=run.get("kind") == "reprocess", window=window_of(run))
+
+
+# --- watching the pipeline itself (dags/yonhap_watch.py) ------------------------------------
+
+# The feed watcher's asset, read (not scheduled on) by the French watchdog: its state holds
+# the watcher's heartbeat (yonhap.airflow.feed_trigger.HEARTBEAT_KEY).
+FEED_REF = Asset.ref(name=FEED_ASSET.name)
+
+
+@task(task_id="check_site", retries=1, retry_delay=timedelta(minutes=10))
+def check_site(edition: str = DEFAULT_EDITION) -> dict[str, Any]:
+    """The canary: check-site against the edition's site. A layer or selector that stopped
+    matching fails it at once ("the site changed: …"); an unreachable site is retried once."""
+    report = site.canary(task_settings(edition))
+    for page in report.pages:
+        log.info("%s: HTTP %s, layout %s, fields %s", page.url, page.status, page.layout,
+                 ", ".join(f"{k}={v}" for k, v in sorted(page.winners.items())))
+    for problem in report.problems:
+        log.warning("%s", problem)
+    line = report.verdict_line()
+    if line and report.unreachable:
+        raise RuntimeError(line)
+    if line:
+        raise AirflowFailException(line)
+    log.info("every essential field extracted by a registered layout; no template drift (%d pages)",
+             len(report.pages))
+    return {"pages": len(report.pages), "feed_items": report.feed_items, "list_items": report.list_items}
+
+
+@task(task_id="check_freshness", retries=0, inlets=[FEED_REF])
+def check_freshness(edition: str = DEFAULT_EDITION) -> dict[str, Any]:
+    """The watchdog: red when the feed watcher went silent (French: the edition with a feed
+    lane) or nothing was loaded for YONHAP_STALE_AFTER_HOURS while those hours usually have
+    articles (yonhap.pipeline.watchdog)."""
+    ctx = get_current_context()
+    settings = task_settings(edition)
+    watcher = edition == DEFAULT_EDITION
+    heartbeat = None
+    if watcher:
+        heartbeat = ctx["asset_state_store"][FEED_REF].get(f"{HEARTBEAT_KEY}:{FEED_WATCH}")
+        log.info("feed watcher heartbeat: %s", heartbeat)
+    lines = watchdog.staleness_lines(settings, utcnow(), heartbeat, watcher=watcher)
+    if lines:
+        raise AirflowFailException("; ".join(lines))
+    log.info("fresh: the feed watcher polls and articles keep arriving")
+    return {"stale": False}

@@ -53,6 +53,9 @@ def check_site(
         except SettingsError as err:
             fail(str(err))
     report = site_check.check_site(base_url or settings.base_url, settings.user_agent, articles=articles)
-    Console().print(site_check.render(report))
-    if not report.ok:
+    console = Console()
+    console.print(site_check.render(report))
+    verdict = report.verdict_line()  # what the canary DAGs alert on: problems and template drift
+    if verdict:
+        console.print(verdict, style="bold red", markup=False)
         raise typer.Exit(1)

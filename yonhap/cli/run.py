@@ -57,7 +57,8 @@ def _execute(first: date, last: date, run_id: str | None, *, reprocess: bool, ve
     kind = "reprocess" if reprocess else "cli"
     summary = _run_with_progress(settings, window, run_id, kind, reprocess)
     _print_summary(summary)
-    _print_figures(settings, run_id, window)
+    figures = _print_figures(settings, run_id, window)
+    _alert(settings, summary, figures, command="reprocess" if reprocess else "run")
     if not summary.ok:
         raise typer.Exit(1)
 
@@ -160,14 +161,39 @@ def _print_summary(summary) -> None:
         console.print(f"[yellow]{summary.error}")
 
 
-def _print_figures(settings, run_id: str, window) -> None:
-    """The lines an Airflow run's note shows (yonhap.pipeline.report), completeness included."""
-    from yonhap.pipeline import report
+def _print_figures(settings, run_id: str, window):
+    """The lines an Airflow run's note shows (yonhap.pipeline.report), completeness included;
+    returns the report, its lines and its browsable report links (None when the database
+    cannot say)."""
+    from yonhap.pipeline import report  # lazy: as rich above
 
     try:
         figures = report.runs_report(settings, [run_id])
+        links = report.report_links(settings, figures)
+        lines = [line.replace("**", "") for line in figures.lines(f"run {run_id} · {window}", links)]
     except Exception as err:  # noqa: BLE001 -- the run's own outcome is already printed
         typer.echo(f"figures unavailable: {stages.describe_error(err, settings)}", err=True)
-        return
-    for line in figures.lines(f"run {run_id} · {window}"):
-        typer.echo(line.replace("**", ""))
+        return None
+    for line in lines:
+        typer.echo(line)
+    return figures, lines, links
+
+
+def _alert(settings, summary, figures, command: str) -> None:
+    """The same alert rules as the DAGs (yonhap.pipeline.alerts), for cron users: one per
+    failed run, one "recovered" after it; the stream is the command and edition."""
+    from yonhap.pipeline import alerts  # lazy: as rich above
+
+    reason = None
+    if not summary.ok:
+        reason = f"{summary.failed_stage}: {summary.error}" if summary.failed_stage else summary.error
+    report, lines, links = figures or (None, ["figures unavailable: the database did not answer"], {})
+    quality = {"quality_report": links.get(summary.report_uri, summary.report_uri)} if summary.report_uri else {}
+    outcome = alerts.RunOutcome(
+        stream=f"yonhap-pipeline {command} ({settings.edition})", run_id=summary.run_id, edition=settings.edition,
+        status=summary.status, reason=reason, figures=report.figures() if report else {}, note=lines, links=quality)
+    sent = alerts.dispatch(settings, outcome)
+    if sent is not None:
+        delivered = ", ".join(f"{channel}: {result}" for channel, result in sent.delivered.items())
+        typer.echo(f"alert {sent.kind}: {delivered or 'no channel configured (YONHAP_ALERT_WEBHOOK, YONHAP_ALERT_EMAIL)'}",
+                   err=True)

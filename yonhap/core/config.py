@@ -11,6 +11,7 @@ and Airflow tasks can set the environment first.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
@@ -73,6 +74,34 @@ def env_http_url(name: str, env: dict[str, str], default: str | None) -> str | N
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise SettingsError(f"{name}={raw!r} must be an http(s) URL like https://host[:port]")
     return raw.rstrip("/")
+
+
+_EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$|^[^@\s,;<>]+@localhost$")
+
+
+def _emails(name: str, env: dict[str, str]) -> tuple[str, ...]:
+    raw = _env(name, env)
+    if raw is None:
+        return ()
+    found = tuple(a for a in re.split(r"[,;\s]+", raw) if a)
+    bad = [a for a in found if not _EMAIL_RE.match(a)]
+    if bad:
+        raise SettingsError(f"{name}={raw!r}: {bad[0]!r} is not an e-mail address (comma-separated list)")
+    return found
+
+
+def _smtp_url(name: str, env: dict[str, str]) -> str | None:
+    raw = _env(name, env)
+    if raw is None:
+        return None
+    parsed = urlparse(raw)
+    try:
+        parsed.port  # noqa: B018 -- raises on a bad port
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} has a bad port") from None
+    if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
+        raise SettingsError(f"{name}={raw!r} must be smtp://host[:port] (or smtps://, with user:password@ if needed)")
+    return raw
 
 
 def _database_url(name: str, env: dict[str, str]) -> str | None:
@@ -145,6 +174,15 @@ class Settings:
     # TCP ports of the embedded local stack (127.0.0.1 only).
     pg_port: int = 55432
     s3_port: int = 59000
+    # Alerts (yonhap.pipeline.alerts): where a red run is told, and how often a lasting one again.
+    alert_webhook: str | None = None
+    alert_email: tuple[str, ...] = ()
+    smtp_url: str | None = None
+    alert_from: str = "yonhap-pipeline@localhost"
+    alert_remind_hours: float = 6.0
+    # The watchdog calls the ingest stale after this many hours without a loaded article, when
+    # the same hours of the days before had some (yonhap.pipeline.watchdog).
+    stale_after_hours: float = 3.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, for_edition: str | None = None) -> Settings:
@@ -181,6 +219,12 @@ class Settings:
             local_dir=Path(_env("YONHAP_LOCAL_DIR", env) or DEFAULT_LOCAL_DIR),
             pg_port=env_int("YONHAP_PG_PORT", env, cls.pg_port, 1, 65535),
             s3_port=env_int("YONHAP_S3_PORT", env, cls.s3_port, 1, 65535),
+            alert_webhook=env_http_url("YONHAP_ALERT_WEBHOOK", env, None),
+            alert_email=_emails("YONHAP_ALERT_EMAIL", env),
+            smtp_url=_smtp_url("YONHAP_SMTP_URL", env),
+            alert_from=(_emails("YONHAP_ALERT_FROM", env) or (cls.alert_from,))[0],
+            alert_remind_hours=_float("YONHAP_ALERT_REMIND_HOURS", env, cls.alert_remind_hours, 0.0),
+            stale_after_hours=_float("YONHAP_STALE_AFTER_HOURS", env, cls.stale_after_hours, 0.25),
         )
 
     def with_(self, **changes) -> Settings:

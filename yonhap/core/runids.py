@@ -36,6 +36,18 @@ def edition_prefix(kind: str, edition: str) -> str:
     return kind if edition == DEFAULT_EDITION else f"{kind}_{edition}"
 
 
+# The kinds of pipeline run an Airflow DAG run plans (yonhap.airflow.tasks: ingest_run,
+# announced_run, partitions); "event" ids carry no edition (the French feed's event runs).
+DAG_RUN_KINDS = ("ingest", "backfill", "reprocess")
+
+
+def dag_run_ids(dag_run_id: str, edition: str = DEFAULT_EDITION) -> list[str]:
+    """The run ids Airflow's plan gives the pipeline runs of DAG run ``dag_run_id``: an hourly
+    or event run's id, or the prefix of a partition's (which adds ``__<YYYYMMDD>``)."""
+    return [safe_run_id(edition_prefix(k, edition), dag_run_id) for k in DAG_RUN_KINDS] + [
+        safe_run_id("event", dag_run_id)]
+
+
 def default_run_id(window: Window, now: datetime | None = None, prefix: str = "cli") -> str:
     """``<prefix>_<first KST day>_<last KST day>_<UTC stamp>``: what a CLI command uses
     when no --run-id is given."""

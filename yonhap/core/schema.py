@@ -195,6 +195,15 @@ class SeenArticle(_Record):
 # CrawlStats.scrapy_stats["source"] of a reprocess (re-parsed from the WARC archive, not fetched).
 RAW_ARCHIVE_SOURCE = "raw archive"
 
+# CrawlStats.site_health: what the site's answers said (scrapers.site_health decides; the load
+# and the run summaries read it). Verdicts that fail the crawl itself never reach a load.
+SITE_OK = "ok"
+SITE_QUIET = "quiet"  # the site answered; nothing new or changed in the window (green)
+SITE_DEGRADED = "degraded"  # too many of the run's article pages failed: red after the load
+SITE_UNREACHABLE = "unreachable"  # no HTTP answer at all
+SITE_ROBOTS_UNAVAILABLE = "robots_unavailable"  # robots.txt 5xx: RFC 9309 disallow-all
+SITE_DISCOVERY_FAILED = "discovery_failed"  # every feed and list-page request failed
+
 
 @dataclass
 class CrawlStats(_Record):
@@ -219,6 +228,8 @@ class CrawlStats(_Record):
     bytes: int = 0
     started_at: str | None = None
     finished_at: str | None = None
+    site_health: str = SITE_OK  # SITE_* above
+    site_health_line: str | None = None  # the verdict in one line (None when all is well)
     scrapy_stats: dict[str, Any] = field(default_factory=dict)
 
 

@@ -11,13 +11,20 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from expectations import stage as gate_stage
 from storage import queries
-from storage.runs import STATUS_SUCCEEDED
+from storage.runs import STATUS_BLOCKED, STATUS_FAILED, STATUS_RUNNING, STATUS_SUCCEEDED
 from yonhap.adapters import db
 from yonhap.core.config import Settings
+from yonhap.core.schema import SITE_QUIET
 from yonhap.core.timeutil import KST
 
 _SUMMED = ("pages", "pages_200", "pages_304", "items", "loaded", "rejected", "duplicates", "errors")
+NO_RUNS = "no runs recorded"
+# Worst first: the status a DAG run of several pipeline runs is summed up by.
+_SEVERITY = (STATUS_FAILED, STATUS_BLOCKED, STATUS_RUNNING, STATUS_SUCCEEDED)
+# Report links of the runs that did not pass, shown in a note (its length is capped).
+MAX_REPORT_LINKS = 2
 
 
 @dataclass
@@ -54,34 +61,93 @@ class RunsReport:
         if states and all(s == STATUS_SUCCEEDED for s in states):
             return STATUS_SUCCEEDED
         if not states:
-            return "no runs recorded"
+            return NO_RUNS
         bad = [s for s in states if s != STATUS_SUCCEEDED]
         return f"{len(bad)} of {len(states)} runs " + "/".join(sorted(set(bad)))
 
-    def lines(self, title: str) -> list[str]:
-        """Markdown lines (a note renders them; a log shows them as they are)."""
-        t = self.totals
+    @property
+    def worst_status(self) -> str | None:
+        """failed > blocked > running > succeeded over the rows (None without rows)."""
+        states = {r["status"] for r in self.rows}
+        return next((s for s in _SEVERITY if s in states), None)
+
+    @property
+    def quiet(self) -> bool:
+        """Every run succeeded and the site answered with nothing new or changed."""
+        return bool(self.rows) and all(
+            r["status"] == STATUS_SUCCEEDED and r.get("site_health") == SITE_QUIET for r in self.rows)
+
+    def failure_line(self) -> str | None:
+        """The first run that did not succeed, in one line (its row's message)."""
+        bad = next((r for r in self.rows if r["status"] in (STATUS_FAILED, STATUS_BLOCKED)), None)
+        if bad is None:
+            return None
+        reason = bad.get("message") or bad["status"]
+        return reason if len(self.rows) == 1 else f"{bad['run_id']}: {reason}"
+
+    def figures(self) -> dict[str, int]:
+        """The summed counts (and the ledger's), as an alert carries them."""
+        out = dict(self.totals)
+        out["runs"] = len(self.rows)
+        if self.completeness is not None:
+            out["seen"], out["unaccounted"] = self.completeness.seen, self.completeness.unaccounted
+        return out
+
+    @property
+    def report_uri(self) -> str | None:
+        """The quality report worth opening: the first run the gate refused, else the only run's."""
+        refused = [r for r in self.rows if r.get("quality_success") is False and r.get("quality_report_uri")]
+        if refused:
+            return refused[0]["quality_report_uri"]
+        with_report = [r for r in self.rows if r.get("quality_report_uri")]
+        return with_report[0]["quality_report_uri"] if len(with_report) == 1 else None
+
+    def verdict(self) -> str:
         gaps = self.completeness.unaccounted if self.completeness else 0
-        verdict = self.status if not gaps or self.status != STATUS_SUCCEEDED else "succeeded, with gaps"
+        if self.status != STATUS_SUCCEEDED:
+            return self.status
+        if gaps:
+            return "succeeded, with gaps"
+        return "succeeded, quiet" if self.quiet else STATUS_SUCCEEDED
+
+    def lines(self, title: str, links: dict[str, str] | None = None) -> list[str]:
+        """Markdown lines (a note renders them; a log shows them as they are). ``links``: a
+        quality report URI -> a browsable link (report_links), shown instead of the URI."""
+        t = self.totals
+        links = links or {}
         out = [
-            f"**{verdict}** · {title} · {len(self.rows)} run{'s' if len(self.rows) != 1 else ''}",
+            f"**{self.verdict()}** · {title} · {len(self.rows)} run{'s' if len(self.rows) != 1 else ''}",
             f"pages {t['pages']} (200: {t['pages_200']}, 304: {t['pages_304']}) · items {t['items']} · "
             f"loaded {t['loaded']} · rejected {t['rejected']} · duplicates {t['duplicates']} · errors {t['errors']}",
         ]
+        if self.quiet:
+            out.append("quiet: the site answered and nothing new or changed was published in the window")
         if self.completeness is not None:
             out.append(self.completeness.line())
-        passed = sum(1 for r in self.rows if r.get("quality_success"))
         checked = [r for r in self.rows if r.get("quality_success") is not None]
-        report = next((r["quality_report_uri"] for r in self.rows if r.get("quality_success") is False
-                       and r.get("quality_report_uri")), None)
-        report = report or next((r["quality_report_uri"] for r in reversed(self.rows) if r.get("quality_report_uri")),
-                                None)
         if checked:
-            out.append(f"quality: passed {passed}/{len(checked)}" + (f" · report {report}" if report else ""))
+            passed = sum(1 for r in checked if r["quality_success"])
+            out.append(f"quality: passed {passed}/{len(checked)}" + self._report_text(checked, links))
         for r in self.rows:
             if r["status"] != STATUS_SUCCEEDED:
                 out.append(f"- {r['run_id']}: {r['status']}" + (f" — {r['message']}" if r.get("message") else ""))
         return out
+
+    @staticmethod
+    def _report_text(checked: list[dict[str, Any]], links: dict[str, str]) -> str:
+        """The reports of the runs the gate refused (each its own), else the only run's; a
+        range of passing runs names where the per-run reports are instead of picking one."""
+        refused = [r for r in checked if r["quality_success"] is False and r.get("quality_report_uri")]
+        shown = refused[:MAX_REPORT_LINKS] or [r for r in checked if r.get("quality_report_uri")][:1]
+        if len(checked) > 1 and not refused:
+            return " · one report per run: quality/<run_id>/index.html"
+        parts = []
+        for r in shown:
+            uri = r["quality_report_uri"]
+            label = "report" if len(checked) == 1 else f"report {r['run_id']}"
+            parts.append(f"[{label}]({links[uri]})" if uri in links else f"{label} {uri}")
+        more = len(refused) - len(shown)
+        return (" · " + " · ".join(parts) if parts else "") + (f" · {more} more refused" if more > 0 else "")
 
 
 def _kst_days(rows: list[dict[str, Any]]) -> tuple[date, date] | None:
@@ -93,11 +159,29 @@ def _kst_days(rows: list[dict[str, Any]]) -> tuple[date, date] | None:
     return first, last
 
 
-def runs_report(settings: Settings, run_ids: list[str]) -> RunsReport:
-    """The recorded figures of ``run_ids`` and the ledger of their windows' KST days."""
+def report_links(settings: Settings, report: RunsReport) -> dict[str, str]:
+    """Browsable links (presigned, valid a week: AWS and the local endpoint alike) to the
+    validation page of each report the lines show; a report that cannot be linked keeps its URI."""
+    wanted = [r["quality_report_uri"] for r in report.rows if r.get("quality_report_uri")
+              and (r.get("quality_success") is False or len(report.rows) == 1)][:MAX_REPORT_LINKS]
+    out = {}
+    for uri in wanted:
+        try:
+            run_id = next(r["run_id"] for r in report.rows if r.get("quality_report_uri") == uri)
+            key = gate_stage.run_page_key(settings, run_id) or gate_stage.quality_prefix(run_id) + gate_stage.REPORT_NAME
+            out[uri] = gate_stage.http_link(settings, key)
+        except Exception:  # noqa: BLE001 -- the S3 URI is still shown
+            continue
+    return out
+
+
+def runs_report(settings: Settings, run_ids: list[str], *, prefixes: list[str] | None = None) -> RunsReport:
+    """The recorded figures of ``run_ids`` (or of every run whose id is one of ``prefixes``,
+    or starts with it then ``__``: a DAG run's partitions) and the ledger of their windows'
+    KST days."""
     conn = db.connect(settings)
     try:
-        rows = queries.run_rows(conn, run_ids)
+        rows = queries.run_rows(conn, run_ids if prefixes is None else prefixes, partitions=prefixes is not None)
         span = _kst_days(rows)
         completeness = None
         if span is not None:

@@ -25,6 +25,7 @@ from expectations import stage as gate_stage
 from expectations.volume import COLD_START_NOTICE
 from scrapers import stage as crawl_stage
 from scrapers.canonical import ARTICLE_ID_RE, article_id_from_url
+from scrapers.site_health import SiteUnavailable
 from storage import curated, migrate, queries, runs
 from storage import stage as load_stage
 from storage.runs import STATUS_BLOCKED, STATUS_FAILED, STATUS_RUNNING
@@ -54,6 +55,15 @@ class GateBlocked(RuntimeError):
         super().__init__(f"quality gate blocked run {run_id}: {failed} (report: {report})")
 
 
+class CrawlDegraded(RuntimeError):
+    """Too many of the run's article pages failed (site health ``degraded``): what was fetched
+    is loaded and the failures are recorded for the next run, but the run is red."""
+
+    def __init__(self, run_id: str, line: str):
+        self.run_id = run_id
+        super().__init__(line)
+
+
 def _postgres_address(settings: Settings) -> str:
     if settings.database_url is None:
         return f"embedded, 127.0.0.1:{settings.pg_port}"
@@ -64,6 +74,8 @@ def _postgres_address(settings: Settings) -> str:
 def describe_error(err: BaseException, settings: Settings) -> str:
     """One line for operators. An outage of Postgres or S3 is named as such, even when a
     secondary error (e.g. psycopg2's "connection already closed" on rollback) hides it."""
+    if isinstance(err, SiteUnavailable):  # the crawl's verdict is already the operator's line
+        return str(err)
     chain: list[BaseException] = []
     seen: BaseException | None = err
     while seen is not None and seen not in chain:
@@ -249,6 +261,8 @@ def load_or_block(settings: Settings, run_id: str, gate: dict[str, Any], *, repr
     counts = load_then_rebuild(settings, run_id, window) if reprocess and window else load(settings, run_id)
     if not gate.get("success", False):
         raise GateBlocked(run_id, gate)
+    if counts.get("status") == STATUS_FAILED:
+        raise CrawlDegraded(run_id, counts.get("message") or "too many article pages failed")
     return counts
 
 
@@ -290,12 +304,13 @@ def rebuild_curated_days(settings: Settings, first, last) -> curated.RebuildRepo
         conn.close()
 
 
-def mark_failed(settings: Settings, run_id: str, stage: str, error: str) -> None:
-    """Record a failed stage on the run row (the DB may be what failed: callers that report
-    another error first use :func:`run_stage`, which makes this best effort)."""
+def mark_failed(settings: Settings, run_id: str, stage: str, error: str, **figures: int) -> None:
+    """Record a failed stage on the run row, with what it counted before failing (``pages``,
+    ``errors``, …: storage.runs.FINISH_FIELDS) -- the DB may be what failed: callers that
+    report another error first use :func:`run_stage`, which makes this best effort."""
     conn = db.connect(settings)
     try:
-        runs.finish_run(conn, run_id, STATUS_FAILED, error=f"{stage}: {error}"[:2000])
+        runs.finish_run(conn, run_id, STATUS_FAILED, error=f"{stage}: {error}"[:2000], **figures)
         conn.commit()
     finally:
         conn.close()
@@ -305,11 +320,16 @@ def mark_failed(settings: Settings, run_id: str, stage: str, error: str) -> None
 
 
 class StageFailed(RuntimeError):
-    """A stage raised: ``line`` is the one-line reason (describe_error), ``stage`` its name."""
+    """A stage raised: ``line`` is the one-line reason (describe_error), ``stage`` its name.
+    ``final``: retrying the stage cannot help now (the site gave no usable answer: the crawl
+    already retried every request; the next scheduled run tries again), so it is recorded on
+    the run row at once. ``figures``: what the stage counted before failing (run row columns)."""
 
-    def __init__(self, stage: str, line: str):
+    def __init__(self, stage: str, line: str, *, final: bool = False, figures: dict[str, int] | None = None):
         self.stage = stage
         self.line = line
+        self.final = final
+        self.figures = dict(figures or {})
         super().__init__(f"{stage}: {line}")
 
 
@@ -318,29 +338,33 @@ def run_stage(fn: Callable[..., dict[str, Any]], settings: Settings, run_id: str
     """Run stage function ``fn(settings, run_id, *args, **kwargs)``: how the CLI commands,
     :func:`run_window` and the Airflow tasks all run a stage.
 
-    :class:`GateBlocked` passes through (the load recorded it), as does a ``SettingsError``. :class:`ArchiveMissing` is
-    recorded on the run row and passes through (retrying cannot bring an archive back). Any
-    other error becomes :class:`StageFailed` with a one-line reason, recorded on the run row
-    when ``record_failure`` (Airflow: on the last try only, so a retry can still succeed).
-    ``stage`` names it on the row and in the reason (default: the function's name)."""
+    :class:`GateBlocked` and :class:`CrawlDegraded` pass through (the load recorded them), as
+    does a ``SettingsError``. :class:`ArchiveMissing` is recorded on the run row and passes
+    through (retrying cannot bring an archive back). Any other error becomes
+    :class:`StageFailed` with a one-line reason, recorded on the run row when
+    ``record_failure`` (Airflow: on the last try only, so a retry can still succeed) or when
+    it is final (the site was unavailable). ``stage`` names it on the row and in the reason
+    (default: the function's name)."""
     stage = stage or fn.__name__
     try:
         return fn(settings, run_id, *args, **kwargs)
-    except (GateBlocked, SettingsError):  # a bad setting names its variable: exit 2 in the CLI
+    except (GateBlocked, CrawlDegraded, StageFailed, SettingsError):  # a bad setting: exit 2 in the CLI
         raise
     except ArchiveMissing as err:
         _record_failure(settings, run_id, stage, str(err))
         raise
     except Exception as err:
         line = describe_error(err, settings)
-        if record_failure:
-            _record_failure(settings, run_id, stage, line)
-        raise StageFailed(stage, line) from err
+        final = isinstance(err, SiteUnavailable)
+        figures = err.figures if isinstance(err, SiteUnavailable) else {}
+        if record_failure or final:
+            _record_failure(settings, run_id, stage, line, **figures)
+        raise StageFailed(stage, line, final=final, figures=figures) from err
 
 
-def _record_failure(settings: Settings, run_id: str, stage: str, line: str) -> None:
+def _record_failure(settings: Settings, run_id: str, stage: str, line: str, **figures: int) -> None:
     try:
-        mark_failed(settings, run_id, stage, line)
+        mark_failed(settings, run_id, stage, line, **figures)
     except Exception:  # noqa: BLE001 -- the stage's own error is the one to report
         pass
 
@@ -436,9 +460,12 @@ def run_window(
         summary.failed_stage = err.stage
         summary.error = err.line
         return summary
-    summary.status = STATUS_SUCCESS if summary.gate.get("success") else STATUS_BLOCKED
+    summary.status = summary.load.get("status") or (STATUS_SUCCESS if summary.gate.get("success")
+                                                    else STATUS_BLOCKED)
     if summary.status == STATUS_BLOCKED:
         summary.error = str(GateBlocked(run_id, summary.gate))
+    elif summary.status == STATUS_FAILED:
+        summary.error = summary.load.get("message")
     try:
         check_archive(summary.crawl)
     except ArchiveMissing as err:

@@ -50,6 +50,8 @@ class ReplicaState:
         self.attempts: dict[str, int] = {}
         self.log: deque[dict] = deque(maxlen=LOG_LIMIT)
         self.log_file = open(access_log_path, "a", encoding="utf-8") if access_log_path else None
+        # Status of /robots.txt (admin "robots?status=503"): a site whose robots.txt fails.
+        self.robots_status = 200
 
     def next_attempt(self, path: str) -> int:
         with self.lock:
@@ -241,6 +243,9 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             body = markup.rss(items, self._base_url(), built, corpus.words)
             return 200, body, "application/rss+xml; charset=utf-8", _validators(body, items)
         if path == "/robots.txt":
+            if self.state.robots_status != 200:
+                status = self.state.robots_status
+                return status, markup.simple_page(f"Erreur {status}", "robots.txt indisponible"), None, {}
             return 200, markup.ROBOTS_TXT, "text/plain; charset=utf-8", {}
         if path == "/":
             c = corpus.words.CHROME
@@ -291,6 +296,12 @@ class ReplicaHandler(BaseHTTPRequestHandler):
                         raise BadRequest(f"name={query['name']!r}: expected one of {', '.join(LAYOUTS)}")
                     corpus.layout = query["name"]
                 return self._json(200, {"layout": corpus.layout}, head)
+            if name == "robots":
+                if "status" in query:
+                    if not query["status"].isdigit() or not 200 <= int(query["status"]) <= 599:
+                        raise BadRequest(f"status={query['status']!r}: expected an HTTP status 200-599")
+                    state.robots_status = int(query["status"])
+                return self._json(200, {"robots_status": state.robots_status}, head)
             if name == "log":
                 return self._json(200, _take(state.lock, state.log, list, _query_flag(query, "clear")), head)
             if name == "attempts":
