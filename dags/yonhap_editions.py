@@ -19,6 +19,10 @@ same tables with `edition` set (ids never collide: AEN… vs AFR…).
 **Red?** As for the French DAGs: read the run note, then the red task's log (its last lines
 name dag, task, run, error and the quality report); `yonhap.crawl_runs` says which stage failed.
 See docs/operators.md.
+
+**Alerts**: a red run sends one alert (`YONHAP_ALERT_WEBHOOK`, `YONHAP_ALERT_EMAIL`) naming what failed
+and why, with the run note's figures and links; the same cause on the next runs sends nothing
+more (a reminder every `YONHAP_ALERT_REMIND_HOURS`), and the first good run sends "recovered".
 """
 
 from __future__ import annotations

@@ -23,6 +23,10 @@ seen on the site but are in no table (`yonhap.article_completeness` lists them).
 The alternative is Airflow's native backfill of the hourly DAG:
 `airflow backfill create --dag-id yonhap_fr_ingest --from-date … --to-date …`
 (each hourly interval crawls its own window). See docs/operators.md.
+
+**Alerts**: a red run sends one alert (`YONHAP_ALERT_WEBHOOK`, `YONHAP_ALERT_EMAIL`) naming what failed
+and why, with the run note's figures and links; the same cause on the next runs sends nothing
+more (a reminder every `YONHAP_ALERT_REMIND_HOURS`), and the first good run sends "recovered".
 """
 
 from __future__ import annotations

@@ -25,7 +25,12 @@ Two kinds of run, one DAG:
 report link. A red `load` whose log says *quality gate blocked* means the batch was refused:
 rejects are in `yonhap.rejected_items`, the run row in `yonhap.crawl_runs` says why, and the Data
 Docs link shows every failed expectation. A red `crawl` after retries: see `yonhap.crawl_errors`
-(failed URLs are retried by the next run). See docs/operators.md.
+(failed URLs are retried by the next run); a red `crawl` at its first try naming the host means the
+site gave no usable answer (site health). See docs/operators.md.
+
+**Alerts**: a red run sends one alert (`YONHAP_ALERT_WEBHOOK`, `YONHAP_ALERT_EMAIL`) naming what failed
+and why, with the run note's figures and links; the same cause on the next runs sends nothing
+more (a reminder every `YONHAP_ALERT_REMIND_HOURS`), and the first good run sends "recovered".
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ from yonhap.core.timeutil import KST
 
 @dag(
     dag_id="yonhap_fr_ingest",
+    # The DAG list shows an asset-or-time schedule as its asset only: say the timing here.
+    description="Feed events (asset yonhap_fr_feed) and hourly at :00 Asia/Seoul (data intervals)",
     # Runs on every feed event, and every hour on the interval timetable (real intervals).
     schedule=AssetOrTimeSchedule(
         timetable=CronDataIntervalTimetable("0 * * * *", timezone="Asia/Seoul"), assets=[FEED_ASSET]

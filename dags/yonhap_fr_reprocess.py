@@ -17,6 +17,10 @@ the note, the task's error and the first line of its log). A red task in a `day`
 partition: its log ends with a summary (dag, task, run, error, quality report link); a red
 `load` saying *quality gate blocked* means the re-parsed batch was refused -- usually the parser
 change to fix. See docs/operators.md.
+
+**Alerts**: a red run sends one alert (`YONHAP_ALERT_WEBHOOK`, `YONHAP_ALERT_EMAIL`) naming what failed
+and why, with the run note's figures and links; the same cause on the next runs sends nothing
+more (a reminder every `YONHAP_ALERT_REMIND_HOURS`), and the first good run sends "recovered".
 """
 
 from __future__ import annotations

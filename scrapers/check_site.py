@@ -192,7 +192,7 @@ _REQUIRED_PROBES = frozenset({
 def check_site(
     base_url: str, user_agent: str, *, articles: int = 3, timeout: float = 20.0, registry: Registry | None = None
 ) -> SiteReport:
-    registry = registry or Registry()
+    registry = registry or Registry.from_names(None)  # YONHAP_PARSERS, as the crawler
     report = SiteReport(base_url=base_url)
     try:
         _check(report, base_url, user_agent, articles, timeout, registry)

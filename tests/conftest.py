@@ -3,5 +3,6 @@
 pytest_plugins = [
     "tests.fixtures_stack",
     "tests.fixtures_replica",
+    "tests.fixtures_airflow",
     "tests.alert_receivers",
 ]

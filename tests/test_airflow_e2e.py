@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.alert_receivers import alert_env, settle
+from tests.fixtures_airflow import airflow_test_env, dag_test
 from tests.fixtures_stack import TEMPLATE_DB, _create_database, _drop_database, _url_for
 from tests.reliability_support import cli_env, rows, truth_ids
 from yonhap.airflow.tasks import INGEST_LOOKBACK
@@ -27,7 +29,6 @@ from yonhap.stack import airflow as airflow_local
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parent.parent
-DAGS = str(REPO / "dags")
 REPLICA = dict(start=date(2024, 6, 16), end=date(2024, 6, 22), per_day=12)
 BACKFILL_DAYS = (date(2024, 6, 18), date(2024, 6, 20))
 # Native backfill of yonhap_fr_ingest: logical dates 18:00, 19:00, 20:00 KST (both ends
@@ -44,60 +45,12 @@ SAME_SQL = """
     FROM yonhap.articles ORDER BY article_id
 """
 
-DAG_TEST_PROBE = r"""
-import json, sys
-from datetime import datetime
-from airflow.dag_processing.dagbag import DagBag
-bag = DagBag(sys.argv[1])
-assert not bag.import_errors, bag.import_errors
-dag = bag.dags[sys.argv[2]]
-if dag.dag_id.endswith("_ingest"):
-    run = dag.test(logical_date=datetime.fromisoformat(sys.argv[3]))
-else:
-    run = dag.test(run_conf=json.loads(sys.argv[3]))
-states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
-print("PROBE" + json.dumps({"state": str(run.state), "tasks": states,
-      "interval": [run.data_interval_start.isoformat(), run.data_interval_end.isoformat()]
-                  if run.data_interval_start else None}))
-"""
-
-
-@pytest.fixture(scope="module")
-def airflow_meta(stack_settings, tmp_path_factory):
-    """A migrated Airflow metadata database on the test PostgreSQL server + scratch home."""
-    home = tmp_path_factory.mktemp("airflow_home")
-    name = f"airflow_{uuid.uuid4().hex[:12]}"
-    server = _url_for(stack_settings.database_url, "postgres")
-    url = _create_database(server, name)
-    sqlalchemy = url.replace("postgresql://", "postgresql+psycopg2://", 1)
-    env = airflow_local.airflow_env(home, sqlalchemy, port=0)
-    airflow_local.airflow_cli(env, "db", "migrate", timeout=600)
-    yield home, sqlalchemy
-    _drop_database(server, name)
-
-
-def _env_for(airflow_meta, settings, base_url: str, port: int, *, poison_env: bool) -> dict[str, str]:
-    home, sqlalchemy = airflow_meta
-    extra = airflow_local.connection_env(settings.database_url, settings, settings.s3_endpoint_url)
-    extra.update(cli_env(settings, base_url))
-    if poison_env:  # prove the connection wins over DATABASE_URL inside tasks
-        extra["DATABASE_URL"] = settings.database_url.rsplit("/", 1)[0] + "/no_such_database"
-    extra.update(airflow_local.api_connection_env(port))  # run notes: the all-admins token
-    env = airflow_local.airflow_env(home, sqlalchemy, port, extra)
-    env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] = "True"
-    env["AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC"] = "2"
-    env["AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL"] = "5"
-    env["AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL"] = "5"
-    env["AIRFLOW__CORE__DEFAULT_TASK_RETRIES"] = "0"
-    return env
-
-
 def test_dag_test_of_one_ingest_interval_loads_that_window_and_reprocess_rebuilds_it(airflow_meta, settings, replica, db_conn):
     site = replica(**REPLICA)
-    env = _env_for(airflow_meta, settings, site.base_url, port=0, poison_env=True)
+    env = airflow_test_env(airflow_meta, settings, site.base_url, poison_env=True)
     # Triggered at 10:00 KST, a run owns the hour that just ended: [09:00, 10:00) KST.
     logical = datetime(2024, 6, 19, 10, tzinfo=KST)
-    result = _dag_test(env, "yonhap_fr_ingest", logical.isoformat())
+    result = _dag_test(env, "yonhap_fr_ingest", logical_date=logical.isoformat())
     interval = [datetime.fromisoformat(t) for t in result["interval"]]
     assert interval == [datetime(2024, 6, 19, 9, tzinfo=KST), datetime(2024, 6, 19, 10, tzinfo=KST)]
 
@@ -118,7 +71,7 @@ def test_dag_test_of_one_ingest_interval_loads_that_window_and_reprocess_rebuild
 
     # The reprocess DAG re-parses that day's raw archive: same rows, no request to the site.
     site.clear_log()
-    result = _dag_test(env, "yonhap_fr_reprocess", json.dumps({"from": "2024-06-19", "to": "2024-06-19"}))
+    result = _dag_test(env, "yonhap_fr_reprocess", conf={"from": "2024-06-19", "to": "2024-06-19"})
     assert sorted(result["tasks"]) == ["day.load", "day.reparse", "day.transform", "day.validate", "plan", "summary"]
     assert site.access_log() == []
     assert rows(db_conn, SAME_SQL) == before
@@ -127,14 +80,9 @@ def test_dag_test_of_one_ingest_interval_loads_that_window_and_reprocess_rebuild
     ]
 
 
-def _dag_test(env: dict[str, str], dag_id: str, arg: str) -> dict:
-    proc = subprocess.run(
-        [sys.executable, "-c", DAG_TEST_PROBE, DAGS, dag_id, arg],
-        env=env, capture_output=True, text=True, timeout=600, cwd=str(REPO),
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    result = json.loads(next(line for line in proc.stdout.splitlines() if line.startswith("PROBE"))[5:])
-    assert result["state"] == "success", (result, proc.stdout[-4000:])
+def _dag_test(env: dict[str, str], dag_id: str, **spec) -> dict:
+    result = dag_test(env, dag_id, **spec)
+    assert result["state"] == "success", (result["tasks"], result["output"][-4000:])
     # An interval run of the ingest DAG takes the four-task lane: the event lane is skipped.
     skipped = {"fresh"} if dag_id == "yonhap_fr_ingest" else set()
     assert {t for t, state in result["tasks"].items() if state == "skipped"} == skipped, result["tasks"]
@@ -213,7 +161,7 @@ def _log_text(home: Path, dag_id: str, run_id: str, task_id: str) -> str:
 
 
 def test_both_backfills_through_the_scheduler_match_the_truth_and_share_the_pool(
-    airflow_meta, settings, stack_settings, replica, db_conn
+    airflow_meta, settings, stack_settings, replica, db_conn, webhook, mailbox
 ):
     from yonhap.stack import services as stack
 
@@ -222,7 +170,7 @@ def test_both_backfills_through_the_scheduler_match_the_truth_and_share_the_pool
     en_site = replica(**REPLICA, edition="en")
     home, sqlalchemy = airflow_meta
     port = stack.free_port()
-    env = _env_for(airflow_meta, settings, site.base_url, port, poison_env=False)
+    env = airflow_test_env(airflow_meta, settings, site.base_url, port, **alert_env(webhook, mailbox))
     env["YONHAP_BASE_URL_EN"] = en_site.base_url
     env["AIRFLOW__CORE__PARALLELISM"] = "6"
     rundir = home / "run"
@@ -300,6 +248,17 @@ def test_both_backfills_through_the_scheduler_match_the_truth_and_share_the_pool
         if cli is not None and cli.poll() is None:
             cli.kill()
             cli.communicate()
+
+    # The dag-processor ran the DAG-level callbacks: the refused form sent one alert with the
+    # reason its `plan` left (XCom), the green backfill after it one "recovered"; every other
+    # run (green, nothing failing before) sent nothing.
+    settle()
+    assert [(p["alert"], p["dag_id"], p["run_id"]) for p in webhook.posts] == [
+        ("failed", "yonhap_fr_backfill", "bad_order"), ("recovered", "yonhap_fr_backfill", "three_days")]
+    assert webhook.posts[0]["reason"] == f"plan: {line}"
+    assert webhook.posts[0]["links"]["run"] == f"http://127.0.0.1:{port}/dags/yonhap_fr_backfill/runs/bad_order"
+    assert webhook.posts[1]["note"][0].startswith("succeeded · yonhap_fr_backfill · three_days · 3 runs")
+    assert len(mailbox.messages) == 2
 
     # One partition per day, each green.
     crawls = [t for t in tis if t["task_id"] == "day.crawl"]

@@ -32,6 +32,12 @@ def test_defaults_match_contract():
         ("S3_ENDPOINT_URL", "localhost:9000"),
         ("YONHAP_USER_AGENT", "Mozilla/5.0 (X11; Linux x86_64)"),
         ("YONHAP_USER_AGENT", "Scrapy/2.19 (+https://scrapy.org)"),
+        ("YONHAP_ALERT_WEBHOOK", "hooks.slack.com/services/x"),
+        ("YONHAP_ALERT_EMAIL", "ops@example.org, not-an-address"),
+        ("YONHAP_SMTP_URL", "mail.example.org:25"),
+        ("YONHAP_SMTP_URL", "smtp://mail.example.org:99999"),
+        ("YONHAP_ALERT_REMIND_HOURS", "often"),
+        ("YONHAP_STALE_AFTER_HOURS", "0"),
     ],
 )
 def test_bad_value_names_the_variable(var, value):
@@ -39,6 +45,17 @@ def test_bad_value_names_the_variable(var, value):
         Settings.from_env({var: value})
     msg = str(err.value)
     assert msg.startswith(var) and "\n" not in msg
+
+
+def test_alert_settings_parse_and_never_echo_an_smtp_password():
+    s = Settings.from_env({"YONHAP_ALERT_WEBHOOK": "https://hooks.example.org/T0/B0/xyz",
+                           "YONHAP_ALERT_EMAIL": "ops@example.org; oncall@localhost",
+                           "YONHAP_SMTP_URL": "smtps://alerts:pw@mail.example.org:465", "YONHAP_ALERT_REMIND_HOURS": "12"})
+    assert s.alert_email == ("ops@example.org", "oncall@localhost") and s.alert_remind_hours == 12
+    assert s.smtp_url == "smtps://alerts:pw@mail.example.org:465" and s.alert_webhook.endswith("/xyz")
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env({"YONHAP_SMTP_URL": "http://alerts:s3cret@mail.example.org"})
+    assert "s3cret" not in str(err.value) and str(err.value).startswith("YONHAP_SMTP_URL")
 
 
 def test_cli_bad_setting_exit_2_one_line():

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from scrapers import stage
+from scrapers.site_health import SiteUnavailable
 from scrapers.parsers.base import TRUNCATED
 from scrapers.warc import parse_record_uri, read_record
 from yonhap.adapters import s3, staging
@@ -254,14 +255,19 @@ def test_hostile_pages_over_http(replica, s3_endpoint):
     assert stats.errors == len(errors) == 1
 
 
-def test_site_down_is_recorded_not_crashed(s3_endpoint):
-    settings = _settings(s3_endpoint, f"http://127.0.0.1:{stack.free_port()}")  # nothing listens
-    stats = stage.crawl(settings, "down1", Window.for_dates(date(2024, 6, 1), date(2024, 6, 1)),
-                        scrapy_overrides={"RETRY_TIMES": 1}, timeout=120)
-    errors = staging.read_jsonl(settings, "down1", staging.CRAWL_ERRORS)
-    assert stats.items == 0 and stats.errors == len(errors) >= 2
-    assert {e["url"].split("/", 3)[-1] for e in errors} >= {"RSS/news.xml", "news"}
-    assert all(e["attempts"] == 2 and e["status"] is None for e in errors)  # RETRY_TIMES + 1
+def test_site_down_fails_the_crawl_naming_the_host_and_stages_its_figures(s3_endpoint):
+    port = stack.free_port()
+    settings = _settings(s3_endpoint, f"http://127.0.0.1:{port}")  # nothing listens
+    with pytest.raises(SiteUnavailable) as raised:
+        stage.crawl(settings, "down1", Window.for_dates(date(2024, 6, 1), date(2024, 6, 1)),
+                    scrapy_overrides={"RETRY_TIMES": 1}, timeout=120)
+    line = (f"127.0.0.1:{port} unreachable: connection refused on all 2 attempts to fetch robots.txt; "
+            "nothing else was requested")  # RETRY_TIMES + 1; RFC 9309: no robots.txt, no crawl
+    assert str(raised.value) == line and raised.value.figures == {"pages": 0, "items": 0, "errors": 0,
+                                                                 "not_modified": 0}
+    stats = staging.read_json(settings, "down1", staging.CRAWL_STATS)
+    assert (stats["site_health"], stats["site_health_line"]) == ("unreachable", line)
+    assert staging.read_jsonl(settings, "down1", staging.CRAWL_ERRORS) == []
 
 
 def test_crawl_fails_loudly(s3_endpoint):

@@ -194,6 +194,10 @@ class RunAlertNotifier(BaseNotifier):
         super().__init__()
         self.edition = edition
 
+    def render_template_fields(self, context, jinja_env=None) -> None:
+        """Nothing to render (no template fields); dag.test() passes a serialized DAG, which has
+        no template environment to build one from."""
+
     def notify(self, context) -> None:
         try:
             from yonhap.pipeline import alerts  # lazy: keeps DAG parsing light

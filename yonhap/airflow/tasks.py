@@ -192,7 +192,7 @@ def failure_summary(context: dict[str, Any]) -> str:
     dag_run = context.get("dag_run")
     error = context.get("exception")
     report = None
-    if ti is not None:
+    if ti is not None and str(ti.task_id).rsplit(".", 1)[-1] == "load":  # a blocked load: its gate's report
         try:  # the validate task of the same run (same map index inside a partition)
             gate = ti.xcom_pull(task_ids=_validate_task_id(ti.task_id), map_indexes=ti.map_index)
             if isinstance(gate, dict):

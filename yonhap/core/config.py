@@ -95,12 +95,13 @@ def _smtp_url(name: str, env: dict[str, str]) -> str | None:
     if raw is None:
         return None
     parsed = urlparse(raw)
+    shown = raw.replace(f":{parsed.password}@", ":…@") if parsed.password else raw  # never echo a password
     try:
         parsed.port  # noqa: B018 -- raises on a bad port
     except ValueError:
-        raise SettingsError(f"{name}={raw!r} has a bad port") from None
+        raise SettingsError(f"{name}={shown!r} has a bad port") from None
     if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
-        raise SettingsError(f"{name}={raw!r} must be smtp://host[:port] (or smtps://, with user:password@ if needed)")
+        raise SettingsError(f"{name}={shown!r} must be smtp://host[:port] (or smtps://, with user:password@ if needed)")
     return raw
 
 
