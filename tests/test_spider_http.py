@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from scrapers import stage
-from scrapers.site_health import SiteUnavailable
 from scrapers.parsers.base import TRUNCATED
+from scrapers.site_health import SiteUnavailable
 from scrapers.warc import parse_record_uri, read_record
 from yonhap.adapters import s3, staging
 from yonhap.core.config import Settings
