@@ -231,6 +231,12 @@ class _FileLedger:
             tmp.write_text(json.dumps(entries, default=str, indent=1), encoding="utf-8")
             tmp.replace(self.path)
 
+    def record_delivery(self, stream: str, sent_at: datetime, delivered: dict[str, str]) -> None:
+        """The channels' results on the stream's entry, if it is still the alert sent at ``sent_at``."""
+        with self.locked() as entries:
+            if entries.get(stream, {}).get("sent_at") == sent_at:
+                entries[stream]["delivered"] = delivered
+
     def _read(self) -> dict[str, dict[str, Any]]:
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
@@ -264,48 +270,26 @@ def _alert_for(kind: str, outcome: RunOutcome, last: dict[str, Any] | None, now:
     return Alert(kind, outcome, since=since, previous_reason=last.get("reason") if kind == RECOVERED and last else None)
 
 
-def _claim(settings: Settings, outcome: RunOutcome, now: datetime) -> tuple[Alert, Callable[[dict], None]] | None:
+Claimed = tuple[Alert, Callable[[dict[str, str]], None]]  # the alert, and how to record its delivery
+
+
+def _claim(settings: Settings, outcome: RunOutcome, now: datetime) -> Claimed | None:
     """Decide under the stream's lock and record the alert before it is sent (a concurrent
-    run of the same stream then sees it); returns it with the function that records the
-    delivery results, or None when nothing is to be sent."""
+    run of the same stream then sees it): in PostgreSQL (and its mirror), else in the mirror
+    alone. None when nothing is to be sent."""
     files = _FileLedger(settings)
     remind = timedelta(hours=settings.alert_remind_hours)
     try:
         conn = db.connect(settings, connect_timeout=10)
     except Exception as err:  # noqa: BLE001 -- PostgreSQL may be the very thing that failed
         log.warning("alert ledger: PostgreSQL unavailable (%s); deciding from %s", type(err).__name__, files.path)
-        conn = None
-    if conn is not None:
+    else:
         try:
-            ledger_sql.lock_stream(conn, outcome.stream)
-            with files.locked() as mirror:
-                last = _newest(ledger_sql.latest(conn, outcome.stream), mirror.get(outcome.stream))
-                kind = decide(last, outcome, now, remind)
-                if kind is None:
-                    conn.rollback()
-                    conn.close()
-                    return None
-                alert = _alert_for(kind, outcome, last, now)
-                entry = _entry(alert, now)
-                alert_id = ledger_sql.insert(conn, **{k: v for k, v in entry.items() if k != "delivered"})
-                conn.commit()
-                mirror[outcome.stream] = entry
-
-            def record(delivered: dict[str, str]) -> None:
-                try:
-                    ledger_sql.set_delivered(conn, alert_id, delivered)
-                    conn.commit()
-                finally:
-                    conn.close()
-                with files.locked() as entries:
-                    if entries.get(outcome.stream, {}).get("sent_at") == now:
-                        entries[outcome.stream]["delivered"] = delivered
-
-            return alert, record
+            return _claim_in_database(conn, files, outcome, now, remind)
         except Exception as err:  # noqa: BLE001 -- the ledger table missing, the server gone mid-way
+            first = str(err).strip().splitlines()[0] if str(err).strip() else ""
             log.warning("alert ledger: yonhap.alerts unavailable (%s: %s); deciding from %s",
-                        type(err).__name__, str(err).strip().splitlines()[0] if str(err).strip() else "",
-                        files.path)
+                        type(err).__name__, first, files.path)
             with contextlib.suppress(Exception):
                 conn.close()
     with files.locked() as entries:
@@ -315,13 +299,34 @@ def _claim(settings: Settings, outcome: RunOutcome, now: datetime) -> tuple[Aler
             return None
         alert = _alert_for(kind, outcome, last, now)
         entries[outcome.stream] = _entry(alert, now)
+    return alert, lambda delivered: files.record_delivery(outcome.stream, now, delivered)
 
-    def record_in_file(delivered: dict[str, str]) -> None:
-        with files.locked() as entries:
-            if entries.get(outcome.stream, {}).get("sent_at") == now:
-                entries[outcome.stream]["delivered"] = delivered
 
-    return alert, record_in_file
+def _claim_in_database(conn, files: _FileLedger, outcome: RunOutcome, now: datetime,
+                       remind: timedelta) -> Claimed | None:
+    ledger_sql.lock_stream(conn, outcome.stream)
+    with files.locked() as mirror:
+        last = _newest(ledger_sql.latest(conn, outcome.stream), mirror.get(outcome.stream))
+        kind = decide(last, outcome, now, remind)
+        if kind is None:
+            conn.rollback()
+            conn.close()
+            return None
+        alert = _alert_for(kind, outcome, last, now)
+        entry = _entry(alert, now)
+        alert_id = ledger_sql.insert(conn, **{k: v for k, v in entry.items() if k != "delivered"})
+        conn.commit()
+        mirror[outcome.stream] = entry
+
+    def record(delivered: dict[str, str]) -> None:
+        try:
+            ledger_sql.set_delivered(conn, alert_id, delivered)
+            conn.commit()
+        finally:
+            conn.close()
+        files.record_delivery(outcome.stream, now, delivered)
+
+    return alert, record
 
 
 def dispatch(settings: Settings, outcome: RunOutcome, channels: list[Channel] | None = None,
