@@ -13,6 +13,7 @@ real PostgreSQL, S3 over HTTP, a real local SMTP server and a real webhook recei
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -78,9 +79,15 @@ def test_a_quiet_hour_with_nothing_failing_sends_nothing(airflow_meta, settings,
 
 
 def test_canary_red_with_one_alert_when_the_site_changed(airflow_meta, settings, replica, webhook, mailbox):
+    """Delivered by the providers' notifiers this time: the Airflow connections smtp_default and
+    yonhap_alert_webhook take precedence over the settings (none set here but the recipients)."""
     site = replica(**REPLICA)
-    env = airflow_test_env(airflow_meta, settings, site.base_url, YONHAP_PARSERS="yna-cms-v1",
-                           **alert_env(webhook, mailbox))
+    port = int(mailbox.url.rsplit(":", 1)[1])
+    env = airflow_test_env(
+        airflow_meta, settings, site.base_url, YONHAP_PARSERS="yna-cms-v1", YONHAP_ALERT_EMAIL="ops@example.org",
+        AIRFLOW_CONN_SMTP_DEFAULT=json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": port, "extra": {
+            "disable_ssl": True, "disable_tls": True, "from_email": "airflow@example.org", "retry_limit": 0}}),
+        AIRFLOW_CONN_YONHAP_ALERT_WEBHOOK=json.dumps({"conn_type": "http", "host": webhook.url}))
     green = dag_test(env, "yonhap_fr_canary")
     assert green["state"] == "success", (green["tasks"], green["output"][-3000:])
     site.set_layout("redesign")
@@ -91,6 +98,9 @@ def test_canary_red_with_one_alert_when_the_site_changed(airflow_meta, settings,
     reason = webhook.posts[0]["reason"]
     assert reason.startswith("check_site: the site changed: ") and "no registered layout parser recognized" in reason
     assert "selector" in reason and "of 3 pages" in reason
+    mail = mailbox.messages[0]
+    assert mail["From"] == "yonhap-pipeline@localhost" and mail["Subject"].startswith("[yonhap] FAILED yonhap_fr_canary")
+    assert "the site changed" in mailbox.bodies()[0]
 
 
 def test_watchdog_red_when_the_feed_watcher_is_silent_then_recovered(airflow_meta, settings, webhook, mailbox):
