@@ -39,6 +39,14 @@ def _url_for(base_url: str, database: str) -> str:
     return base_url.rsplit("/", 1)[0] + "/" + database
 
 
+def url_as(url: str, user: str, password: str) -> str:
+    """``url`` logged in as another role (the stack takes password logins only)."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{user}:{quote(password, safe='')}@{parts.netloc.rsplit('@', 1)[-1]}"))
+
+
 def _start_with_retry(start, attempts: int = 3):
     # A free port can be grabbed by another session between probe and bind: retry.
     for attempt in range(attempts):

@@ -297,7 +297,7 @@ def test_stack_cli_up_status_down_keeps_data_and_the_demo_apart(local_dir):
         assert cur.fetchone() == (0,)
     conn.close()
     both = _cli("stack", "status", env=env).stdout
-    assert both.count("running pid") == 5 and f"replica   running pid" in both and replica_url in both, both
+    assert both.count("running pid") == 5 and "replica   running pid" in both and replica_url in both, both
 
     down = _cli("stack", "down", "--no-airflow", env=env)
     assert down.returncode == 0, down.stderr

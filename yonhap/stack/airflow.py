@@ -5,9 +5,10 @@ What `up` does (idempotent: running components are reused):
   PostgreSQL server as ``yonhap`` (created when missing); LocalExecutor; dags folder = the
   repo's ``dags/``; no examples; SimpleAuthManager with user ``admin`` whose password is
   generated once into ``<AIRFLOW_HOME>/passwords.json`` and printed.
-* ``airflow db migrate``, pool ``yonhap_site`` (SITE_POOL_SLOTS slots, kept if an operator
-  changed it), then api-server, scheduler, dag-processor, triggerer and one log server as
-  background processes (pidfiles and logs in ``<AIRFLOW_HOME>/run``), never `airflow standalone`.
+* ``airflow db migrate``, then api-server, scheduler, dag-processor, triggerer and one log server
+  as background processes (pidfiles and logs in ``<AIRFLOW_HOME>/run``), never `airflow
+  standalone`; then, through the REST API as the admin, pool ``yonhap_site`` (SITE_POOL_SLOTS
+  slots, kept if an operator changed it; ``yonhap_site_en`` too) and the DAGs' pause states.
 * Every server listens on ``YONHAP_BIND_HOST`` (127.0.0.1): the api-server (``--host``) and the
   log server. Airflow's own ``serve-logs`` (started by the scheduler, the triggerer and each
   Celery worker) binds every interface and has no host setting, so those start with
@@ -166,19 +167,68 @@ def airflow_cli(env: dict[str, str], *args: str, timeout: float = 600, check: bo
     return proc
 
 
+def _site_pools() -> dict[str, str]:
+    """pool -> its description: one per site host (yonhap_site, yonhap_site_en)."""
+    pools: dict[str, str] = {}
+    for e in EDITIONS.values():
+        pools.setdefault(e.site_pool, f"{e.host}: concurrent crawl tasks across all yonhap runs")
+    return pools
+
+
 def ensure_pool(env: dict[str, str], slots: int = SITE_POOL_SLOTS) -> None:
     """Create pool yonhap_site (and each other edition's, yonhap_site_en) unless it exists (an
-    operator's change is kept)."""
-    for pool in dict.fromkeys(e.site_pool for e in EDITIONS.values()):
-        _ensure_one_pool(env, pool, slots)
+    operator's change is kept). With the CLI, before any component runs (tests, benches);
+    `up` does the same through the REST API (:class:`Api`), seconds faster."""
+    for pool, description in _site_pools().items():
+        found = airflow_cli(env, "pools", "get", pool, "-o", "json", check=False)
+        if not (found.returncode == 0 and pool in found.stdout):
+            airflow_cli(env, "pools", "set", pool, str(slots), description)
 
 
-def _ensure_one_pool(env: dict[str, str], pool: str, slots: int) -> None:
-    found = airflow_cli(env, "pools", "get", pool, "-o", "json", check=False)
-    if found.returncode == 0 and pool in found.stdout:
-        return
-    host = next(e.host for e in EDITIONS.values() if e.site_pool == pool)
-    airflow_cli(env, "pools", "set", pool, str(slots), f"{host}: concurrent crawl tasks across all yonhap runs")
+class Api:
+    """The local api-server's REST API as the admin (SimpleAuthManager's login): what `up` does
+    once the server answers, instead of an `airflow` CLI process (~5 s of start-up) per step."""
+
+    def __init__(self, base_url: str, password: str):
+        self.base_url = base_url
+        status, body = self._call("POST", "/auth/token", {"username": ADMIN_USER, "password": password})
+        if status not in (200, 201) or "access_token" not in body:
+            raise AirflowLocalError(f"Airflow API login failed ({status}): {body}")
+        self._token = body["access_token"]
+
+    def _call(self, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+        request = urllib.request.Request(self.base_url + path, method=method,
+                                         data=json.dumps(body).encode() if body is not None else None,
+                                         headers={"Content-Type": "application/json"})
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=60) as resp:  # noqa: S310 (our own local API)
+                return resp.status, json.loads(resp.read() or b"{}")
+        except urllib.error.HTTPError as err:
+            raw = err.read() or b"{}"
+            try:
+                return err.code, json.loads(raw)
+            except ValueError:
+                return err.code, {"detail": raw.decode(errors="replace")[:300]}
+
+    def __call__(self, method: str, path: str, body: dict | None = None, ok: tuple[int, ...] = (200, 201)) -> dict:
+        status, answer = self._call(method, "/api/v2" + path, body, self._token)
+        if status not in ok:
+            raise AirflowLocalError(f"Airflow API {method} {path} answered {status}: {answer}")
+        return answer
+
+    def ensure_pools(self, slots: int = SITE_POOL_SLOTS) -> None:
+        for pool, description in _site_pools().items():
+            status, _ = self._call("GET", f"/api/v2/pools/{pool}", token=self._token)
+            if status == 404:
+                self("POST", "/pools", {"name": pool, "slots": slots, "description": description})
+
+    def pause(self, dag_id: str, paused: bool) -> None:
+        self("PATCH", f"/dags/{dag_id}", {"is_paused": paused})
+
+    def trigger(self, dag_id: str, conf: dict) -> str:
+        return self("POST", f"/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": conf})["dag_run_id"]
 
 
 def start_process(name: str, argv: list[str], env: dict[str, str], rundir: Path, **kw) -> int:
@@ -263,7 +313,7 @@ def wait_healthy(port: int, timeout: float = HEALTH_TIMEOUT, rundir: Path | None
         if rundir is not None:
             if supervisor.running(rundir, "api-server") is None:
                 raise AirflowLocalError(f"api-server exited; see {rundir / 'api-server.log'}")
-        time.sleep(2)
+        time.sleep(0.5)
     raise AirflowLocalError(f"Airflow API not healthy on port {port} after {timeout:.0f}s")
 
 
@@ -287,7 +337,7 @@ def wait_dags_registered(sql_alchemy_conn: str, dag_ids=DAG_IDS, timeout: float 
             pass
         if not missing:
             return
-        time.sleep(2)
+        time.sleep(0.5)
     raise AirflowLocalError(f"DAGs not parsed after {timeout:.0f}s: {sorted(missing)} (see dag-processor.log)")
 
 
@@ -378,7 +428,6 @@ def up(settings: Settings, demo: bool = False, executor: str = "local") -> dict[
                       log_port=_log_port(settings, rundir))
     _echo(f"airflow   home {home}; migrating metadata database …")
     airflow_cli(env, "db", "migrate")
-    ensure_pool(env)
     since = log_sizes(rundir)
     pids = start_components(env, rundir, port)
     (rundir / LOG_PORT_FILE).write_text(env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"])
@@ -388,15 +437,15 @@ def up(settings: Settings, demo: bool = False, executor: str = "local") -> dict[
         _echo(f"celery    {profile.workers} workers × {profile.concurrency} slots, queue {profile.queue}, "
               f"broker {profile.broker_address[0]}:{profile.broker_address[1]}  (logs {rundir}/celery-worker*.log)")
     wait_healthy(port, rundir=rundir, host=host)
+    api = Api(env["AIRFLOW__API__BASE_URL"], password)
+    api.ensure_pools()  # before any DAG is unpaused: crawls always run in their site's pool
     wait_dags_registered(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
     check_bind_errors(rundir, since)
     _echo(f"site      {site_line(settings, demo)}")
-    active = [d for d in DAG_IDS if not (demo and d == "yonhap_fr_ingest")]
-    airflow_cli(env, "dags", "unpause", "--treat-dag-id-as-regex", "-y", "^(" + "|".join(active) + ")$")
+    for dag_id in DAG_IDS:
+        api.pause(dag_id, demo and dag_id == "yonhap_fr_ingest")  # the replica's corpus is in the past
     if demo:
-        airflow_cli(env, "dags", "pause", "-y", "yonhap_fr_ingest")
-        conf = json.dumps({"from": DEMO_DAYS[0], "to": DEMO_DAYS[1]})
-        airflow_cli(env, "dags", "trigger", "yonhap_fr_backfill", "--conf", conf)
+        api.trigger("yonhap_fr_backfill", {"from": DEMO_DAYS[0], "to": DEMO_DAYS[1]})
         _echo(f"demo      backfill of {DEMO_DAYS[0]} .. {DEMO_DAYS[1]} triggered (yonhap_fr_backfill)")
     url = f"http://{'localhost' if connect_host(host) == LOOPBACK else connect_host(host)}:{port}"
     _echo(f"airflow   UI {url}  login {ADMIN_USER} / {password}")
@@ -451,9 +500,10 @@ def down(settings: Settings) -> dict[str, bool]:
     """Stop what `up` started (idempotent); {component: was_running}. Workers first: a warm
     shutdown lets their running tasks finish while the API still answers them."""
     rundir = run_dir(airflow_home(settings))
-    stopped = {name: stop_process(name, rundir, timeout=60) for name in worker_process_names(rundir)}
-    # "replica": where versions before the demo's own local dir ran it
-    stopped.update({name: stop_process(name, rundir) for name in (*COMPONENTS, "replica")})
+    stopped = supervisor.stop_many(worker_process_names(rundir), rundir, timeout=60)
+    # All at once (the slowest sets the time); "replica": where versions before the demo's own
+    # local dir ran it.
+    stopped.update(supervisor.stop_many((*COMPONENTS, "replica"), rundir))
     for name, was_running in stopped.items():
         if was_running:
             _echo(f"{name:<13} stopped")

@@ -371,9 +371,16 @@ def _raw_target(environ) -> tuple[str, str]:
     return path, query
 
 
-def _canonical_query(pairs: list[tuple[str, str]]) -> str:
-    encoded = sorted((quote(unquote(k), safe="-_.~"), quote(unquote(v), safe="-_.~")) for k, v in pairs)
-    return "&".join(f"{k}={v}" for k, v in encoded)
+def _canonical_targets(path: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(path, query) as a client may have signed them: as sent (what botocore signs), or
+    re-encoded the way the SigV4 specification canonicalizes them (other clients)."""
+    def query(items) -> str:
+        return "&".join(f"{k}={v}" for k, v in sorted(items))
+
+    sent = (path, query(pairs))
+    spec = (quote(unquote(path), safe="/~"),
+            query((quote(unquote(k), safe="-_.~"), quote(unquote(v), safe="-_.~")) for k, v in pairs))
+    return [sent] if spec == sent else [sent, spec]
 
 
 def _signature(secret: str, amz_date: str, scope: list[str], canonical_request: str) -> str:
@@ -431,15 +438,14 @@ def verify_sigv4(environ, access_key: str, secret_key: str, now: datetime | None
     names = [n for n in signed.lower().split(";") if n]
     if "host" not in names or any(n not in headers for n in names):
         raise Denied("signed headers missing")
-    canonical = "\n".join([
-        environ.get("REQUEST_METHOD", "GET").upper(),
-        quote(unquote(path), safe="/~"),
-        _canonical_query(pairs),
-        "".join(f"{n}:{' '.join(headers[n].split())}\n" for n in sorted(names)),
-        ";".join(sorted(names)),
-        payload,
-    ])
-    if not hmac.compare_digest(_signature(secret_key, amz_date, [amz_date[:8], *scope[2:]], canonical), given):
+    signed_part = ["".join(f"{n}:{' '.join(headers[n].split())}\n" for n in sorted(names)), ";".join(sorted(names)),
+                   payload]
+    method = environ.get("REQUEST_METHOD", "GET").upper()
+    if not any(
+        hmac.compare_digest(_signature(secret_key, amz_date, [amz_date[:8], *scope[2:]],
+                                       "\n".join([method, target, query, *signed_part])), given)
+        for target, query in _canonical_targets(path, pairs)
+    ):
         raise Denied("signature does not match")
     if _HEX64.match(payload):
         length = int(environ.get("CONTENT_LENGTH") or 0)
