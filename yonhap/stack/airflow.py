@@ -220,9 +220,11 @@ class Api:
 
     def ensure_pools(self, slots: int = SITE_POOL_SLOTS) -> None:
         for pool, description in _site_pools().items():
-            status, _ = self._call("GET", f"/api/v2/pools/{pool}", token=self._token)
+            status, answer = self._call("GET", f"/api/v2/pools/{pool}", token=self._token)
             if status == 404:
                 self("POST", "/pools", {"name": pool, "slots": slots, "description": description})
+            elif status != 200:
+                raise AirflowLocalError(f"Airflow API GET /pools/{pool} answered {status}: {answer}")
 
     def pause(self, dag_id: str, paused: bool) -> None:
         self("PATCH", f"/dags/{dag_id}", {"is_paused": paused})
@@ -458,12 +460,12 @@ API_PORT_FILE = "api-server.port"
 
 
 def _log_port(settings: Settings, rundir: Path) -> int | None:
-    """YONHAP_LOG_SERVER_PORT, else the running stack's (a second `up` must not move it), else
-    None: airflow_env picks a free one."""
+    """YONHAP_LOG_SERVER_PORT, else the running stack's (its components know that one: a second
+    `up` must not move it), else None: airflow_env picks a free one."""
     if settings.log_server_port:
         return settings.log_server_port
     kept = rundir / LOG_PORT_FILE
-    if supervisor.running(rundir, "log-server") is not None and kept.exists():
+    if kept.exists() and any(supervisor.running(rundir, name) is not None for name in COMPONENTS):
         return int(kept.read_text())
     return None
 

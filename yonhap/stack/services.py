@@ -82,7 +82,7 @@ def port_is_free(port: int, host: str = HOST) -> bool:
 
 def free_port(host: str = HOST) -> int:
     """A TCP port nobody listens on right now (tests: never fixed ports)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
 

@@ -97,12 +97,23 @@ def start(
     return proc.pid
 
 
+def _exited(pid: int) -> bool:
+    """Gone, or a zombie whose parent has not reaped it yet (an init that reaps late, as in some
+    containers) once its last thread is out: only then are its files (its sockets) closed."""
+    import psutil  # lazy: the CLI imports this module for `stack down`
+
+    try:
+        proc = psutil.Process(pid)
+        return proc.status() == psutil.STATUS_ZOMBIE and proc.num_threads() <= 1
+    except psutil.NoSuchProcess:
+        return True
+
+
 def wait_gone(pid: int, timeout: float) -> bool:
-    """Whether ``pid`` exits within ``timeout`` s. An exited process its parent has not reaped
-    yet (a zombie: an init that reaps late, as in some containers) counts as gone."""
+    """Whether ``pid`` exits within ``timeout`` s."""
     deadline = time.monotonic() + timeout
     delay = 0.005
-    while pid_alive(pid):
+    while not _exited(pid):
         if time.monotonic() >= deadline:
             return False
         time.sleep(delay)
