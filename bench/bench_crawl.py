@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -41,7 +42,7 @@ def _ours(base_url: str, endpoint: str, concurrency: int) -> dict:
     settings = Settings.from_env({
         "YONHAP_BASE_URL": base_url, "YONHAP_DOWNLOAD_DELAY": "0", "YONHAP_CONCURRENCY": str(concurrency),
         "S3_ENDPOINT_URL": endpoint, "S3_BUCKET": f"bench-{uuid.uuid4().hex[:10]}",
-        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_ACCESS_KEY_ID": os.environ["AWS_ACCESS_KEY_ID"], "AWS_SECRET_ACCESS_KEY": os.environ["AWS_SECRET_ACCESS_KEY"],
     })
     import logging
 
@@ -128,6 +129,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
     site = start_replica(tmp, **CORPUS)
     endpoint = stack.start_s3(tmp / "s3", stack.free_port())
+    os.environ.update(stack.s3_keys_env(tmp / "s3"))  # the workers (subprocesses) sign with them
     try:
         results = {"ours": [], "bare": []}
         # Warm the replica's page caches once, unmeasured, so neither side pays the cold start.

@@ -279,7 +279,7 @@ def main() -> None:
         pg_url = stack.start_postgres(root / "pg", pg_port)
         endpoint = stack.start_s3(root, stack.free_port())
         settings = Settings.from_env({"DATABASE_URL": pg_url, "S3_ENDPOINT_URL": endpoint,
-                                      "S3_BUCKET": "bench", "YONHAP_LOCAL_DIR": str(root)})
+                                      "S3_BUCKET": "bench", "YONHAP_LOCAL_DIR": str(root), **stack.s3_keys_env(root)})
         s3.ensure_bucket(settings)
         day1 = datetime(2024, 6, 19, tzinfo=synthetic.KST)
 

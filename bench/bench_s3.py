@@ -29,11 +29,15 @@ OUT = ROOT / "bench" / "out" / "s3.md"
 BATCH = 500
 
 
+# The credentials file of the durable server (it accepts only its pair; in-memory moto any).
+_CREDENTIALS: dict[str, str] = {}
+
+
 def _client(endpoint: str):
     import boto3
 
-    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="bench", aws_secret_access_key="bench",
-                        region_name="us-east-1")
+    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=_CREDENTIALS["key"],
+                        aws_secret_access_key=_CREDENTIALS["secret"], region_name="us-east-1")
 
 
 def _wait(endpoint: str, proc: subprocess.Popen, timeout: float = 600) -> float:
@@ -58,7 +62,8 @@ def _start(kind: str, port: int, data: Path) -> subprocess.Popen:
     if kind == "moto":
         cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
     else:
-        cmd = [sys.executable, "-m", "yonhap.stack.s3_server", "--port", str(port), "--data", str(data)]
+        cmd = [sys.executable, "-m", "yonhap.stack.s3_server", "--port", str(port), "--data", str(data),
+               "--credentials", _CREDENTIALS["file"]]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -104,6 +109,9 @@ def main() -> None:
     from yonhap.stack import services as stack
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-s3-"))
+    keys = stack.ensure_credentials(tmp)
+    _CREDENTIALS.update(key=keys.s3_access_key_id, secret=keys.s3_secret_access_key,
+                        file=str(stack.credentials_path(tmp)))
     results: dict[str, tuple[float, float]] = {}
     try:
         for kind in ("moto", "durable"):

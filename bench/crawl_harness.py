@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CRAWL_TIMEOUT = 300.0
+_KEYS: dict[str, dict[str, str]] = {}  # endpoint -> the only key pair its server accepts
 
 
 @contextlib.contextmanager
@@ -23,7 +24,9 @@ def s3_endpoint():
 
     root = Path(tempfile.mkdtemp(prefix="bench-s3-"))
     try:
-        yield stack.start_s3(root, stack.free_port())
+        endpoint = stack.start_s3(root, stack.free_port())
+        _KEYS[endpoint] = stack.s3_keys_env(root)
+        yield endpoint
     finally:
         stack.stop_s3(root)
         shutil.rmtree(root, ignore_errors=True)
@@ -50,7 +53,7 @@ def crawler_settings(base_url: str, endpoint: str, bucket: str | None = None, co
     return Settings.from_env({
         "YONHAP_BASE_URL": base_url, "YONHAP_DOWNLOAD_DELAY": "0", "YONHAP_CONCURRENCY": str(concurrency),
         "S3_ENDPOINT_URL": endpoint, "S3_BUCKET": bucket or f"bench-{uuid.uuid4().hex[:12]}",
-        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
+        **_KEYS[endpoint], "AWS_DEFAULT_REGION": "us-east-1",
     })
 
 

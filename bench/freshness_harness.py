@@ -150,7 +150,7 @@ def run(cfg: FreshnessConfig, log=print) -> FreshnessResult:
         af_url = _create_database(server, f"airflow_{uuid.uuid4().hex[:8]}")
         settings = Settings.from_env({
             "DATABASE_URL": pg_url, "S3_ENDPOINT_URL": endpoint, "S3_BUCKET": "fresh-bench",
-            "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
+            **services.s3_keys_env(root), "AWS_DEFAULT_REGION": "us-east-1",
             "YONHAP_LOCAL_DIR": str(root),
         })
         kinds = "503,429,reset"

@@ -48,7 +48,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from storage import sites
 from storage.runs import loaded_outcome
+from yonhap.core.config import site_root
 from yonhap.core.editions import DEFAULT_EDITION
 from yonhap.core.schema import (
     ARTICLE_COLUMNS,
@@ -110,6 +112,9 @@ class LoadBatch:
     errors: list[CrawlError] = field(default_factory=list)
     seen: list[SeenArticle] = field(default_factory=list)  # ids the crawl saw (the ledger)
     stats: CrawlStats | None = None
+    # The site root the run crawled, when its row does not say (storage/sites.py: one kind of
+    # site per database); None: not checked.
+    site: str | None = None
 
 
 # ---------------------------------------------------------------- COPY
@@ -375,6 +380,7 @@ def load_batch(conn, batch: LoadBatch, *, after_articles: Callable[[Any, str], N
         with load.cursor() as cur:
             cur.execute("SET LOCAL statement_timeout = 0")
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOAD_LOCK_KEY,))
+            sites.check_run(cur, batch.run_id, batch.site)  # test-site pages never reach a live database
             lap("lock")
             _create_stage_tables(cur)
             _copy(
@@ -461,10 +467,11 @@ def _ensure_run_row(cur, batch: LoadBatch) -> None:
     stats = batch.stats
     cur.execute(
         """
-        INSERT INTO yonhap.crawl_runs (run_id, kind, window_start, window_end, started_at, status)
-        VALUES (%s, 'load', %s, %s, coalesce(%s::timestamptz, now()), 'running')
+        INSERT INTO yonhap.crawl_runs (run_id, kind, window_start, window_end, started_at, status, site)
+        VALUES (%s, 'load', %s, %s, coalesce(%s::timestamptz, now()), 'running', %s)
         """,
-        (batch.run_id, stats.window_start, stats.window_end, stats.started_at),
+        (batch.run_id, stats.window_start, stats.window_end, stats.started_at,
+         site_root(batch.site) if batch.site else None),
     )
 
 

@@ -4,8 +4,10 @@ run inside the caller's transaction (the caller commits)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from storage import sites
 from yonhap.core.editions import DEFAULT_EDITION
 from yonhap.core.schema import SITE_DEGRADED, CrawlStats, GateSummary
 from yonhap.core.timeutil import Window
@@ -28,6 +30,9 @@ class UnknownRun(LookupError):
     pass
 
 
+log = logging.getLogger(__name__)
+
+
 def loaded_outcome(gate: GateSummary, stats: CrawlStats | None) -> tuple[str, str | None]:
     """(status, message) of a run whose batch reached the load: ``blocked`` when the quality
     gate refused it, ``failed`` when too many of its article pages failed (site health
@@ -43,20 +48,29 @@ def loaded_outcome(gate: GateSummary, stats: CrawlStats | None) -> tuple[str, st
     return status, "; ".join(lines) or None
 
 
-def start_run(conn, run_id: str, window: Window, kind: str, edition: str = DEFAULT_EDITION) -> None:
-    """Create (or restart) the run row with status ``running``."""
+def start_run(conn, run_id: str, window: Window, kind: str, edition: str = DEFAULT_EDITION,
+              site: str | None = None) -> None:
+    """Create (or restart) the run row with status ``running``. ``site`` (the site root the
+    run crawls) binds the database to its kind, or raises sites.SiteMismatch before anything
+    is written (storage/sites.py); a live database still holding test rows logs one warning."""
     with conn.cursor() as cur:
+        root = sites.bind(cur, site, run_id) if site else None
         cur.execute(
             """
-            INSERT INTO yonhap.crawl_runs (run_id, kind, window_start, window_end, started_at, status, edition)
-            VALUES (%s, %s, %s, %s, now(), 'running', %s)
+            INSERT INTO yonhap.crawl_runs (run_id, kind, window_start, window_end, started_at, status, edition, site)
+            VALUES (%s, %s, %s, %s, now(), 'running', %s, %s)
             ON CONFLICT (run_id) DO UPDATE SET
                 kind = EXCLUDED.kind, window_start = EXCLUDED.window_start,
                 window_end = EXCLUDED.window_end, started_at = EXCLUDED.started_at,
-                status = 'running', finished_at = NULL, message = NULL, edition = EXCLUDED.edition
+                status = 'running', finished_at = NULL, message = NULL, edition = EXCLUDED.edition,
+                site = coalesce(EXCLUDED.site, yonhap.crawl_runs.site)
             """,
-            (run_id, kind, window.start, window.end, edition),
+            (run_id, kind, window.start, window.end, edition, root),
         )
+        if root is not None:
+            runs, articles = sites.mixed_runs(cur)
+            if runs:
+                log.warning(sites.mixed_notice(runs, articles))
 
 
 # Longer than any task may take (crawl timeout 3 h x retries), so only dead runs match.

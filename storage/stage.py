@@ -101,6 +101,7 @@ def read_batch(settings: Settings, run_id: str) -> LoadBatch:
         errors=_records(settings, run_id, staging.CRAWL_ERRORS, CrawlError),
         seen=_records(settings, run_id, staging.SEEN, SeenArticle),
         stats=stats,
+        site=settings.base_url,  # a run whose row has no site yet (`crawl` then `load`) was of these settings
     )
 
 

@@ -1,7 +1,8 @@
 """Fixtures for the embedded stack: a real PostgreSQL and an S3 endpoint over HTTP.
 
 * ``stack_settings`` (session): one PostgreSQL server and one moto server on FREE ports, data
-  in a temp dir, stopped and deleted at session end (several sessions may run at once). Its
+  in a temp dir, stopped and deleted at session end (several sessions may run at once), with
+  the credentials generated in that dir (password in the URL, the S3 key pair). Its
   database (``yonhap``, migrated) and bucket are shared by the whole session: prefer
   ``settings`` for anything that writes.
 * ``settings`` (function): ``stack_settings`` bound to a FRESH database (copied from a
@@ -38,6 +39,14 @@ def _url_for(base_url: str, database: str) -> str:
     return base_url.rsplit("/", 1)[0] + "/" + database
 
 
+def url_as(url: str, user: str, password: str) -> str:
+    """``url`` logged in as another role (the stack takes password logins only)."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{user}:{quote(password, safe='')}@{parts.netloc.rsplit('@', 1)[-1]}"))
+
+
 def _start_with_retry(start, attempts: int = 3):
     # A free port can be grabbed by another session between probe and bind: retry.
     for attempt in range(attempts):
@@ -70,8 +79,7 @@ def stack_settings():
                 "S3_BUCKET": "yonhap-test",
                 "YONHAP_LOCAL_DIR": str(root),
                 "YONHAP_DOWNLOAD_DELAY": "0",
-                "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing",
+                **stack.s3_keys_env(root),  # the only pair its S3 server accepts
                 "AWS_DEFAULT_REGION": "us-east-1",
             }
         )

@@ -169,8 +169,7 @@ class DedicatedStack:
                 "S3_ENDPOINT_URL": endpoint,
                 "S3_BUCKET": "yonhap-rel",
                 "YONHAP_LOCAL_DIR": str(root),
-                "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing",
+                **stack.s3_keys_env(root),
                 "AWS_DEFAULT_REGION": "us-east-1",
             }
         )

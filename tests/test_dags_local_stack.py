@@ -24,7 +24,8 @@ def test_metadata_database_is_created_once_on_the_same_server(stack_settings):
 def test_connections_given_to_airflow_round_trip_into_task_settings(settings, monkeypatch):
     from yonhap.airflow.connections import task_settings
 
-    url = settings.database_url.replace("postgresql://postgres@", "postgresql://postgres:s3cret@", 1)
+    url = settings.database_url  # with the session stack's generated password
+    assert ":" in url.split("@")[0].removeprefix("postgresql://")
     for name, value in airflow_local.connection_env(url, settings, settings.s3_endpoint_url).items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/elsewhere")
@@ -38,7 +39,7 @@ def test_connections_given_to_airflow_round_trip_into_task_settings(settings, mo
     )
 
 
-def test_airflow_env_points_every_process_at_one_installation(tmp_path):
+def test_airflow_env_points_every_process_at_one_installation_on_loopback(tmp_path):
     env = airflow_local.airflow_env(tmp_path, "postgresql+psycopg2://u@h:1/airflow", 8123, {"X_EXTRA": "1"})
     assert env["AIRFLOW_HOME"] == str(tmp_path)
     assert env["AIRFLOW__CORE__DAGS_FOLDER"] == str(airflow_local.DAGS_FOLDER)
@@ -47,6 +48,36 @@ def test_airflow_env_points_every_process_at_one_installation(tmp_path):
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8123/execution/"
     assert env["PATH"].split(":")[0] == str(airflow_local._bin_dir())
     assert env["X_EXTRA"] == "1"
+    # Servers on loopback; one log server for task and trigger logs, on a free port unless set.
+    assert env["AIRFLOW__API__HOST"] == "127.0.0.1"
+    port = env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"]
+    assert env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"] == port and port not in ("8793", "8794")
+    wide = airflow_local.airflow_env(tmp_path, "postgresql+psycopg2://u@h:1/airflow", 8123, bind_host="0.0.0.0",
+                                     log_port=8901)
+    assert (wide["AIRFLOW__API__HOST"], wide["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"]) == ("0.0.0.0", "8901")
+    assert wide["AIRFLOW__API__BASE_URL"] == "http://127.0.0.1:8123"  # clients reach a wildcard over loopback
+
+
+def test_make_run_says_which_site_it_schedules():
+    from yonhap.core.config import Settings
+
+    assert airflow_local.site_line(Settings.from_env({})) == "live: https://fr.yna.co.kr"
+    replica = Settings.from_env({"YONHAP_BASE_URL": "http://127.0.0.1:8800"})
+    assert airflow_local.site_line(replica, demo=True) == "replica: http://127.0.0.1:8800 (not the live site)"
+    assert airflow_local.site_line(replica).startswith("test site: http://127.0.0.1:8800")
+
+
+def test_a_bind_error_logged_by_this_start_fails_up(tmp_path):
+    import pytest
+
+    old = tmp_path / "triggerer.log"
+    old.write_text("[Errno 98] Address already in use (an earlier start, already reported)\n")
+    since = airflow_local.log_sizes(tmp_path)
+    airflow_local.check_bind_errors(tmp_path, since)  # nothing new
+    (tmp_path / "log-server.log").write_text("ERROR:    [Errno 98] error while attempting to bind on address "
+                                             "('127.0.0.1', 8793): address already in use\n")
+    with pytest.raises(airflow_local.AirflowLocalError, match="log-server could not bind .*YONHAP_LOG_SERVER_PORT"):
+        airflow_local.check_bind_errors(tmp_path, since)
 
 
 def test_admin_password_is_generated_once_and_kept(tmp_path):

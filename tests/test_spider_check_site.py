@@ -82,7 +82,7 @@ def test_check_site_command_exit_codes(replica):
 def s3_endpoint():
     root = Path(tempfile.mkdtemp(prefix="yonhap-crawl-cli-s3-"))
     try:
-        yield stack.start_s3(root, stack.free_port())
+        yield {"S3_ENDPOINT_URL": stack.start_s3(root, stack.free_port()), **stack.s3_keys_env(root)}
     finally:
         stack.stop_s3(root)
         shutil.rmtree(root, ignore_errors=True)
@@ -91,8 +91,7 @@ def s3_endpoint():
 def test_crawl_command(replica, s3_endpoint):
     site = replica(start=date(2024, 6, 1), end=date(2024, 6, 5), per_day=12)
     bucket = f"cli-{uuid.uuid4().hex[:10]}"
-    env = {"YONHAP_BASE_URL": site.base_url, "YONHAP_DOWNLOAD_DELAY": "0", "S3_ENDPOINT_URL": s3_endpoint,
-           "S3_BUCKET": bucket, "AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t"}
+    env = {"YONHAP_BASE_URL": site.base_url, "YONHAP_DOWNLOAD_DELAY": "0", **s3_endpoint, "S3_BUCKET": bucket}
     runner = CliRunner()
     result = runner.invoke(app, ["crawl", "--from", "2024-06-03", "--to", "2024-06-03", "--run-id", "cli_t1", "--no-db"],
                            env=env)

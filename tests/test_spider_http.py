@@ -33,22 +33,20 @@ DISALLOWED = ("/search", "/print/", "/__replica__/")
 def s3_endpoint():
     root = Path(tempfile.mkdtemp(prefix="yonhap-crawler-s3-"))
     try:
-        yield stack.start_s3(root, stack.free_port())
+        yield {"S3_ENDPOINT_URL": stack.start_s3(root, stack.free_port()), **stack.s3_keys_env(root)}
     finally:
         stack.stop_s3(root)
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _settings(endpoint: str, base_url: str, concurrency: int = 4) -> Settings:
+def _settings(endpoint: dict[str, str], base_url: str, concurrency: int = 4) -> Settings:
     return Settings.from_env(
         {
             "YONHAP_BASE_URL": base_url,
             "YONHAP_DOWNLOAD_DELAY": "0",
             "YONHAP_CONCURRENCY": str(concurrency),
-            "S3_ENDPOINT_URL": endpoint,
+            **endpoint,  # S3_ENDPOINT_URL and its keys
             "S3_BUCKET": f"crawl-{uuid.uuid4().hex[:12]}",
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
         }
     )
 

@@ -73,9 +73,13 @@ def test_profile_defaults_and_rabbitmq():
     assert amqp.broker_address == ("127.0.0.1", 5672) and amqp.workers == 3
 
 
-def test_workers_differ_in_name_log_port_and_hostname(monkeypatch):
+def test_workers_differ_in_name_and_hostname_and_serve_no_logs_of_their_own(monkeypatch):
     first, second = celery.worker_env(1), celery.worker_env(2)
-    assert first["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] != second["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"]
+    assert first[celery.WORKER_ENV] == "worker1" and second[celery.WORKER_ENV] == "worker2"
+    # Airflow's serve-logs would bind every interface: the stack's one loopback log server serves them.
+    profile = celery.CeleryProfile.from_env({})
+    assert "--skip-serve-logs" in celery.worker_argv("airflow", profile, 1)
+    assert not any("LOG_SERVER_PORT" in key for key in first)
     monkeypatch.setenv(celery.WORKER_ENV, "worker2")
     assert celery.worker_hostname() == f"{socket.getfqdn()}-worker2"
     monkeypatch.delenv(celery.WORKER_ENV)

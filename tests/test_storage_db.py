@@ -15,6 +15,7 @@ import pytest
 from psycopg2 import errors, sql
 
 from storage import migrate, queries, runs, stage, synthetic
+from tests.fixtures_stack import url_as
 from tests.storage_helpers import one, rows, stage_batch
 from yonhap.core.schema import CrawlError, SeenArticle
 from yonhap.core.timeutil import KST, Window
@@ -181,9 +182,10 @@ def test_a_login_user_in_the_reader_role_can_query(settings, db_conn):
     user = f"analyst_{uuid.uuid4().hex[:8]}"
     db_conn.autocommit = True
     with db_conn.cursor() as cur:
-        cur.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE yonhap_reader").format(sql.Identifier(user)))
+        cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s IN ROLE yonhap_reader").format(sql.Identifier(user)),
+                    (user,))
     try:
-        url = settings.database_url.replace("postgresql://postgres@", f"postgresql://{user}@")
+        url = url_as(settings.database_url, user, user)
         conn = psycopg2.connect(url)
         try:
             assert one(conn, "SELECT count(*) FROM yonhap.stories") == (0,)
@@ -357,14 +359,14 @@ def test_upgrade_without_createrole_warns_instead_of_failing(settings, db_conn, 
     server = _url_for(settings.database_url, "postgres")
     db_conn.autocommit = True
     with db_conn.cursor() as cur:
-        cur.execute(sql.SQL("CREATE ROLE {} LOGIN NOCREATEROLE").format(sql.Identifier(owner)))
+        cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s NOCREATEROLE").format(sql.Identifier(owner)), (owner,))
     try:
         url = _create_database(server, dbname)
         with db_conn.cursor() as cur:
             cur.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(dbname), sql.Identifier(owner)))
         monkeypatch.setattr(migrate, "READER_ROLE", f"reader_{uuid.uuid4().hex[:8]}")  # a role nobody made
         with pytest.warns(UserWarning, match="no CREATEROLE"):
-            applied = migrate.upgrade_url(url.replace("postgresql://postgres@", f"postgresql://{owner}@"))
+            applied = migrate.upgrade_url(url_as(url, owner, owner))
         assert applied == [m.name for m in migrate.available()]
     finally:
         _drop_database(server, dbname)

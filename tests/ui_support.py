@@ -191,6 +191,65 @@ def stack_env(root: Path, base_url: str) -> dict[str, str]:
     return env
 
 
+def stack_processes(root: Path) -> dict[int, str]:
+    """pid -> command line of every process of the local stack in ``root``: those its pidfiles
+    name (PostgreSQL's, the S3 server's, the replica's, each Airflow component's), their
+    children, and any other process running in or naming ``root``."""
+    import psutil
+
+    pids = set(_processes_under(root))
+    for pidfile in [*root.rglob("*.pid"), *root.rglob("postmaster.pid")]:
+        try:
+            pids.add(int(pidfile.read_text().split()[0]))
+        except (OSError, ValueError, IndexError):
+            continue
+    found: dict[int, str] = {}
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            proc = psutil.Process(pid)
+            for member in (proc, *proc.children(recursive=True)):
+                with contextlib.suppress(psutil.Error):
+                    found[member.pid] = " ".join(member.cmdline())[:160]
+    return found
+
+
+def listening_sockets(root: Path) -> list[tuple[str, int, str]]:
+    """(address, port, command) of every TCP socket a process of ``root``'s stack listens on."""
+    import psutil
+
+    sockets = []
+    for pid, cmd in stack_processes(root).items():
+        with contextlib.suppress(psutil.Error):
+            for conn in psutil.Process(pid).net_connections(kind="inet"):
+                if conn.status == psutil.CONN_LISTEN:
+                    sockets.append((conn.laddr.ip, conn.laddr.port, cmd))
+    return sorted(set(sockets))
+
+
+def assert_loopback_only(root: Path, expected_ports: set[int]) -> list[tuple[str, int, str]]:
+    """Every server of the stack in ``root`` listens on a loopback address only, and the ports
+    we know of are among them (so the check saw the servers)."""
+    import ipaddress
+
+    sockets = listening_sockets(root)
+    outside = [s for s in sockets if not ipaddress.ip_address(s[0]).is_loopback]
+    assert not outside, f"listening beyond loopback: {outside}"
+    assert expected_ports <= {port for _, port, _ in sockets}, (expected_ports, sockets)
+    return sockets
+
+
+def bind_errors(root: Path) -> list[str]:
+    """Lines of the stack's logs saying a server could not bind its port."""
+    from yonhap.stack.airflow import BIND_ERRORS
+
+    found = []
+    for log in root.rglob("*.log"):
+        for line in log.read_text(errors="replace").splitlines():
+            if any(marker in line.lower() for marker in BIND_ERRORS):
+                found.append(f"{log}: {line.strip()[:200]}")
+    return found
+
+
 def _processes_under(root: Path) -> list[int]:
     """Our processes still alive: those whose command line or working dir is in ``root``."""
     found = []
@@ -242,6 +301,10 @@ def local_stack(first: date, last: date, per_day: int = 12, executor: str = "loc
                               for p in sorted(rundir.glob("*.log"))) if rundir.exists() else ""
             raise AssertionError(f"stack up failed ({up.returncode}):\n{output[-3000:]}\n{tails}")
         password = json.loads((root / "airflow" / "passwords.json").read_text())[ADMIN]
+        # Every server of the stack on loopback (its own ports at least), no bind error anywhere.
+        assert_loopback_only(root, {int(env["YONHAP_AIRFLOW_PORT"]), int(env["YONHAP_PG_PORT"]),
+                                    int(env["YONHAP_S3_PORT"])})
+        assert not bind_errors(root)
         yield Stack(env, root, int(env["YONHAP_AIRFLOW_PORT"]), password, replica, output)
     finally:
         try:

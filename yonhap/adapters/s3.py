@@ -1,7 +1,9 @@
 """S3 access (boto3) for every stage: one client factory, bucket creation, small helpers.
 
-When ``S3_ENDPOINT_URL`` is unset the running local stack's endpoint (local_stack) is used;
-it is never started here (`stack up` does). An explicitly empty value means AWS itself.
+When ``S3_ENDPOINT_URL`` is unset the running local stack's endpoint (local_stack) is used,
+with the key pair `stack up` generated for this install (the endpoint refuses any other); it is
+never started here (`stack up` does). An explicitly empty value means AWS itself. With an
+endpoint or AWS and no ``AWS_ACCESS_KEY_ID``, boto3's own credential chain applies.
 """
 
 from __future__ import annotations
@@ -20,8 +22,15 @@ def endpoint_url(settings: Settings) -> str | None:
     return local_stack.running_s3_endpoint(settings)
 
 
+def access_keys(settings: Settings) -> tuple[str | None, str | None]:
+    """(key id, secret) to sign with: the local endpoint's own pair when it is the one in use."""
+    if settings.needs_local_s3:
+        return local_stack.running_s3_keys(settings)
+    return settings.aws_access_key_id, settings.aws_secret_access_key
+
+
 @lru_cache(maxsize=8)
-def _client(endpoint: str | None, key: str, secret: str, region: str):
+def _client(endpoint: str | None, key: str | None, secret: str | None, region: str):
     import boto3  # lazy: ~0.15 s; DAG parsing and --help never need it
     from botocore.config import Config  # lazy: as above
 
@@ -31,14 +40,14 @@ def _client(endpoint: str | None, key: str, secret: str, region: str):
         aws_access_key_id=key,
         aws_secret_access_key=secret,
         region_name=region,
-        config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=60),
+        # SigV4 everywhere, presigned links too (the local endpoint accepts nothing else)
+        config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=60,
+                      signature_version="s3v4"),
     )
 
 
 def client(settings: Settings):
-    return _client(
-        endpoint_url(settings), settings.aws_access_key_id, settings.aws_secret_access_key, settings.aws_region
-    )
+    return _client(endpoint_url(settings), *access_keys(settings), settings.aws_region)
 
 
 def uri(settings: Settings, key: str) -> str:

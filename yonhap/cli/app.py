@@ -25,7 +25,7 @@ app = typer.Typer(
     help=("Crawl, transform, validate and load Yonhap's foreign-language services: "
           + ", ".join(f"{e.host} ({e.code})" for e in EDITIONS.values()) + "; French by default."),
 )
-db_app = typer.Typer(no_args_is_help=True, help="Database migrations.")
+db_app = typer.Typer(no_args_is_help=True, help="Database migrations and housekeeping.")
 stack_app = typer.Typer(no_args_is_help=True, help="The embedded local stack (Postgres, S3, Airflow).")
 curated_app = typer.Typer(no_args_is_help=True, help="Curated Parquet files (S3 curated/).")
 app.add_typer(db_app, name="db")
@@ -42,6 +42,7 @@ app.command("validate")(validate.validate)
 app.command("load")(load.load)
 app.command("replica")(replica.replica)
 db_app.command("upgrade")(load.db_upgrade)
+db_app.command("remove-demo-rows")(stack.remove_demo_rows)
 curated_app.command("rebuild")(load.curated_rebuild)
 stack_app.command("up")(stack.up)
 stack_app.command("down")(stack.down)

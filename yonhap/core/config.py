@@ -10,6 +10,7 @@ and Airflow tasks can set the environment first.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,9 @@ DEFAULT_USER_AGENT = f"yonhap-pipeline/{__version__} (+{PROJECT_URL}; news archi
 
 # Where the embedded local stack keeps its data (survives restarts); override for tests.
 DEFAULT_LOCAL_DIR = Path(__file__).resolve().parents[2] / ".local"  # the repo root
+
+# The local stack's servers listen here unless YONHAP_BIND_HOST says otherwise.
+LOOPBACK = "127.0.0.1"
 
 # Browser and framework defaults we must never present to the site.
 _FORBIDDEN_UA_MARKERS = ("mozilla/", "chrome/", "safari/", "scrapy/")
@@ -125,6 +129,42 @@ def _bucket(name: str, env: dict[str, str], default: str) -> str:
     return raw
 
 
+def _bind_host(name: str, env: dict[str, str]) -> str:
+    raw = _env(name, env)
+    if raw is None:
+        return LOOPBACK
+    try:
+        ipaddress.ip_address(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} must be an IP address (127.0.0.1, 0.0.0.0, ::1 ...)") from None
+    return raw
+
+
+def connect_host(bind_host: str) -> str:
+    """Where a client reaches a server bound to ``bind_host`` (a wildcard: over loopback)."""
+    return LOOPBACK if ipaddress.ip_address(bind_host).is_unspecified else bind_host
+
+
+def site_root(url: str) -> str:
+    """``scheme://host[:port]`` of a site URL, lowercased, without a default port or a path."""
+    parts = urlparse(url)
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port is not None and port != {"http": 80, "https": 443}.get(parts.scheme):
+        host = f"{host}:{port}"
+    return f"{parts.scheme.lower()}://{host}"
+
+
+# The live sites: each edition's own (https://fr.yna.co.kr, https://en.yna.co.kr). Any other
+# site root (the bundled replica, a test server) is a test site; a database holds one kind
+# (storage/sites.py), so replica pages never land beside live ones.
+LIVE_SITES = tuple(site_root(e.base_url) for e in EDITIONS.values())
+
+
+def is_live_site(url: str) -> bool:
+    return site_root(url) in LIVE_SITES
+
+
 def _edition(name: str, env: dict[str, str]) -> str:
     raw = _env(name, env)
     if raw is None:
@@ -166,13 +206,15 @@ class Settings:
     database_url: str | None = None
     s3_endpoint_url: str | None = None
     s3_bucket: str = "yonhap-fr"
-    aws_access_key_id: str = "yonhap-local"
-    aws_secret_access_key: str = "yonhap-local-secret"  # local dev value, not a secret
+    # None: the local S3 endpoint's own generated keys (yonhap.adapters.local_stack), or for
+    # another endpoint / AWS boto3's usual credential chain.
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: str | None = None
     aws_region: str = "us-east-1"
     # True when S3_ENDPOINT_URL was explicitly set to empty: talk to AWS itself.
     s3_use_aws: bool = False
     local_dir: Path = field(default=DEFAULT_LOCAL_DIR)
-    # TCP ports of the embedded local stack (127.0.0.1 only).
+    # TCP ports of the embedded local stack, and the address its servers bind (YONHAP_BIND_HOST).
     pg_port: int = 55432
     s3_port: int = 59000
     # Alerts (yonhap.pipeline.alerts): where a red run is told, and how often a lasting one again.
@@ -184,6 +226,11 @@ class Settings:
     # The watchdog calls the ingest stale after this many hours without a loaded article, when
     # the same hours of the days before had some (yonhap.pipeline.watchdog).
     stale_after_hours: float = 3.0
+    bind_host: str = LOOPBACK
+    # The demo's replica site (`stack up --demo`).
+    replica_port: int = 8800
+    # Local Airflow's log server (task and trigger logs over HTTP); None: a free port per `stack up`.
+    log_server_port: int | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, for_edition: str | None = None) -> Settings:
@@ -213,8 +260,8 @@ class Settings:
             database_url=_database_url("DATABASE_URL", env),
             s3_endpoint_url=env_http_url("S3_ENDPOINT_URL", env, None),
             s3_bucket=_bucket("S3_BUCKET", env, cls.s3_bucket),
-            aws_access_key_id=_env("AWS_ACCESS_KEY_ID", env) or cls.aws_access_key_id,
-            aws_secret_access_key=_env("AWS_SECRET_ACCESS_KEY", env) or cls.aws_secret_access_key,
+            aws_access_key_id=_env("AWS_ACCESS_KEY_ID", env),
+            aws_secret_access_key=_env("AWS_SECRET_ACCESS_KEY", env),
             aws_region=_env("AWS_DEFAULT_REGION", env) or cls.aws_region,
             s3_use_aws=s3_raw is not None and not s3_raw.strip(),
             local_dir=Path(_env("YONHAP_LOCAL_DIR", env) or DEFAULT_LOCAL_DIR),
@@ -226,6 +273,9 @@ class Settings:
             alert_from=(_emails("YONHAP_ALERT_FROM", env) or (cls.alert_from,))[0],
             alert_remind_hours=_float("YONHAP_ALERT_REMIND_HOURS", env, cls.alert_remind_hours, 0.0),
             stale_after_hours=_float("YONHAP_STALE_AFTER_HOURS", env, cls.stale_after_hours, 0.25),
+            bind_host=_bind_host("YONHAP_BIND_HOST", env),
+            replica_port=env_int("YONHAP_REPLICA_PORT", env, cls.replica_port, 1, 65535),
+            log_server_port=env_int("YONHAP_LOG_SERVER_PORT", env, 0, 1, 65535) or None,
         )
 
     def with_(self, **changes) -> Settings:
@@ -243,3 +293,13 @@ class Settings:
     @property
     def needs_local_s3(self) -> bool:
         return self.s3_endpoint_url is None and not self.s3_use_aws
+
+    @property
+    def live_site(self) -> bool:
+        """Whether ``base_url`` is the edition's live site (else a test site: the replica)."""
+        return is_live_site(self.base_url)
+
+    @property
+    def demo_dir(self) -> Path:
+        """Where `make demo` keeps its own stack: apart from `make run`'s data."""
+        return Path(self.local_dir) / "demo"

@@ -141,7 +141,7 @@ def prepare(settings: Settings, run_id: str, window: Window, kind: str = "cli") 
     conn = db.connect(settings)
     try:
         runs.close_abandoned_runs(conn)
-        runs.start_run(conn, run_id, window, kind, settings.edition)
+        runs.start_run(conn, run_id, window, kind, settings.edition, site=settings.base_url)
         conn.commit()
     finally:
         conn.close()

@@ -4,8 +4,10 @@ Airflow's CeleryExecutor as a deployment runs it, on one machine: the scheduler 
 to a queue on a real broker (Redis or RabbitMQ, ``YONHAP_CELERY_BROKER_URL``); task results go
 to the Airflow metadata database on PostgreSQL (``db+postgresql://…``); ``YONHAP_CELERY_WORKERS``
 workers (default 2) run as separate processes, each ``airflow celery worker`` with its own
-Celery node name, pidfile, log server port and task hostname (``<fqdn>-worker<N>``, what the
-task instances show), so one can be stopped or killed alone. The pool ``yonhap_site`` is the
+Celery node name, pidfile and task hostname (``<fqdn>-worker<N>``, what the task instances
+show), so one can be stopped or killed alone. They start without Airflow's all-interfaces
+``serve-logs`` (``--skip-serve-logs``): on one machine the stack's loopback log server serves
+every worker's task logs (yonhap.stack.airflow). The pool ``yonhap_site`` is the
 scheduler's: it caps crawls across every worker.
 
 The settings every Celery deployment of this product shares (docker-compose's ``celery``
@@ -33,7 +35,6 @@ BROKER_SCHEMES = {"redis": 6379, "rediss": 6379, "amqp": 5672, "amqps": 5671, "p
 DEFAULT_WORKERS = 2
 DEFAULT_CONCURRENCY = 2  # task slots per worker: 2 cores here, and crawls queue on the pool anyway
 DEFAULT_QUEUE = "yonhap"
-FIRST_LOG_PORT = 8795  # worker N serves its logs on FIRST_LOG_PORT + N - 1 (8793, 8794: Airflow's worker and triggerer)
 WORKER_ENV = "YONHAP_CELERY_WORKER"  # the worker's name inside its processes (worker_hostname)
 _QUEUE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
@@ -107,18 +108,18 @@ def executor_env(profile: CeleryProfile, sql_alchemy_conn: str) -> dict[str, str
 
 
 def worker_env(index: int) -> dict[str, str]:
-    """What differs between the workers of one machine: name, log server port, hostname."""
+    """What differs between the workers of one machine: name and hostname."""
     return {
         WORKER_ENV: f"worker{index}",
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(FIRST_LOG_PORT + index - 1),
         "AIRFLOW__CORE__HOSTNAME_CALLABLE": "yonhap.stack.celery.worker_hostname",
     }
 
 
 def worker_argv(airflow: str, profile: CeleryProfile, index: int) -> list[str]:
     # No --pid: Airflow writes a pidfile only with --daemon; the stack's supervisor keeps ours.
+    # --skip-serve-logs: Airflow's serve-logs binds every interface (the stack's log server does not).
     return [airflow, "celery", "worker", "--celery-hostname", f"worker{index}@%h", "--queues", profile.queue,
-            "--concurrency", str(profile.concurrency)]
+            "--concurrency", str(profile.concurrency), "--skip-serve-logs"]
 
 
 def check_executor(executor: str) -> None:

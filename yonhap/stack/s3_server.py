@@ -1,6 +1,7 @@
 """The local stack's durable S3 endpoint: moto's S3 server, written through to plain files.
 
-    python -m yonhap.stack.s3_server --host 127.0.0.1 --port 9000 --data .local/s3
+    python -m yonhap.stack.s3_server --host 127.0.0.1 --port 9000 --data .local/s3 \
+        --credentials .local/credentials.json
 
 moto implements the S3 protocol (signatures, listings, ranges, multipart, presigned URLs) but
 keeps objects only in memory. This wraps its WSGI application so that every successful write
@@ -14,19 +15,32 @@ folders, so ``yonhap-fr/raw/dt=2024-06-18/<run>.warc.gz`` is the WARC file itsel
 ``.meta/<bucket>/<key>.json`` its content type and user metadata. What is kept: buckets (with
 their region), objects, content types, ``x-amz-meta-*``. Not kept: ACLs, tags, versions,
 lifecycle rules (the pipeline uses none of them).
+
+Credentials are checked as S3 checks them: every request must carry a Signature Version 4
+(``Authorization`` header, or a presigned URL's ``X-Amz-*`` query) made with the install's key
+pair (``--credentials``: the JSON file `stack up` generates, mode 0600), within 15 minutes of
+its date (a presigned URL: until it expires), over the request's own method, path, query and
+signed headers, and the body hash it signs. Anything else (anonymous, another key, a wrong
+signature, Signature Version 2) gets ``403 AccessDenied`` before moto sees it. moto's own IAM
+checks were not used: they answer an unsigned request with a 500, know no presigned SigV4 URL
+and cannot be given a chosen key pair.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
+import hmac
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote
@@ -326,6 +340,148 @@ class DurableS3:
                     _remove(meta_path(self.root, bucket, key), self.root / META_DIR)
 
 
+# ---------------------------------------------------------------- credentials (SigV4)
+
+SIGV4 = "AWS4-HMAC-SHA256"
+MAX_SKEW = timedelta(minutes=15)  # S3's RequestTimeTooSkewed limit
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class Denied(Exception):
+    """The request is not signed with the install's keys; ``str(err)`` says why."""
+
+
+def _headers(environ) -> dict[str, str]:
+    out = {}
+    for name, value in environ.items():
+        if name.startswith("HTTP_"):
+            out[name[5:].replace("_", "-").lower()] = value
+        elif name in ("CONTENT_TYPE", "CONTENT_LENGTH") and value != "":
+            out[name.replace("_", "-").lower()] = value
+    return out
+
+
+def _raw_target(environ) -> tuple[str, str]:
+    """(path, query) as the client sent them (percent-encoded)."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw is None:
+        raw = quote(environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8"), safe="/~")
+        raw += f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else ""
+    path, _, query = raw.partition("?")
+    return path, query
+
+
+def _canonical_targets(path: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(path, query) as a client may have signed them: as sent (what botocore signs), or
+    re-encoded the way the SigV4 specification canonicalizes them (other clients)."""
+    def query(items) -> str:
+        return "&".join(f"{k}={v}" for k, v in sorted(items))
+
+    sent = (path, query(pairs))
+    spec = (quote(unquote(path), safe="/~"),
+            query((quote(unquote(k), safe="-_.~"), quote(unquote(v), safe="-_.~")) for k, v in pairs))
+    return [sent] if spec == sent else [sent, spec]
+
+
+def _signature(secret: str, amz_date: str, scope: list[str], canonical_request: str) -> str:
+    string_to_sign = "\n".join([SIGV4, amz_date, "/".join(scope),
+                                hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()])
+    key = f"AWS4{secret}".encode()
+    for part in scope:  # date, region, service, "aws4_request"
+        key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
+    return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def verify_sigv4(environ, access_key: str, secret_key: str, now: datetime | None = None) -> None:
+    """Raise :class:`Denied` unless the request is signed (SigV4) with this key pair. A body
+    whose hash is signed is read and checked, then put back for the app."""
+    now = now or datetime.now(UTC)
+    headers = _headers(environ)
+    path, query = _raw_target(environ)
+    pairs = [(k, v) for k, _, v in (p.partition("=") for p in query.split("&") if p)]
+    auth = headers.get("authorization", "")
+    if auth.startswith(SIGV4 + " "):
+        parts = dict(p.strip().split("=", 1) for p in auth[len(SIGV4):].split(",") if "=" in p)
+        credential, signed, given = parts.get("Credential", ""), parts.get("SignedHeaders", ""), parts.get("Signature", "")
+        amz_date = headers.get("x-amz-date", "")
+        payload = headers.get("x-amz-content-sha256", "")
+        if not payload:
+            raise Denied("x-amz-content-sha256 missing")
+        expires = None
+    elif any(k == "X-Amz-Signature" for k, _ in pairs):
+        params = {k: unquote(v) for k, v in pairs}
+        if params.get("X-Amz-Algorithm") != SIGV4:
+            raise Denied("not a Signature Version 4 URL")
+        credential, signed, given = params.get("X-Amz-Credential", ""), params.get("X-Amz-SignedHeaders", ""), \
+            params["X-Amz-Signature"]
+        amz_date, payload = params.get("X-Amz-Date", ""), "UNSIGNED-PAYLOAD"
+        pairs = [(k, v) for k, v in pairs if k != "X-Amz-Signature"]
+        try:
+            expires = timedelta(seconds=int(params.get("X-Amz-Expires", "")))
+        except ValueError:
+            raise Denied("X-Amz-Expires missing") from None
+    elif auth or any(k in ("Signature", "AWSAccessKeyId") for k, _ in pairs):
+        raise Denied("only Signature Version 4 is accepted")
+    else:
+        raise Denied("anonymous request")
+    scope = credential.split("/")
+    if len(scope) != 5 or scope[4] != "aws4_request":
+        raise Denied("malformed credential scope")
+    if not hmac.compare_digest(scope[0], access_key):
+        raise Denied("unknown access key")
+    try:
+        when = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        raise Denied("missing or malformed X-Amz-Date") from None
+    if when - now > MAX_SKEW or (now - when > MAX_SKEW if expires is None else now > when + expires):
+        raise Denied("request expired or too far from the server's time")
+    names = [n for n in signed.lower().split(";") if n]
+    if "host" not in names or any(n not in headers for n in names):
+        raise Denied("signed headers missing")
+    signed_part = ["".join(f"{n}:{' '.join(headers[n].split())}\n" for n in sorted(names)), ";".join(sorted(names)),
+                   payload]
+    method = environ.get("REQUEST_METHOD", "GET").upper()
+    if not any(
+        hmac.compare_digest(_signature(secret_key, amz_date, [amz_date[:8], *scope[2:]],
+                                       "\n".join([method, target, query, *signed_part])), given)
+        for target, query in _canonical_targets(path, pairs)
+    ):
+        raise Denied("signature does not match")
+    if _HEX64.match(payload):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        if hashlib.sha256(body).hexdigest() != payload:
+            raise Denied("body does not match its signed hash")
+        environ["wsgi.input"] = io.BytesIO(body)
+
+
+class SignedOnly:
+    """WSGI middleware: requests not signed with the install's key pair never reach ``app``."""
+
+    def __init__(self, app, access_key: str, secret_key: str):
+        self.app = app
+        self.access_key = access_key
+        self.secret_key = secret_key
+
+    def __call__(self, environ, start_response):
+        try:
+            verify_sigv4(environ, self.access_key, self.secret_key)
+        except Denied as why:
+            body = (f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code>"
+                    f"<Message>Access Denied: {why}</Message></Error>").encode()
+            if environ.get("REQUEST_METHOD") == "HEAD":
+                body = b""
+            start_response("403 Forbidden", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
+            return [body]
+        return self.app(environ, start_response)
+
+
+def read_keys(path: Path) -> tuple[str, str]:
+    """The S3 key pair of a credentials file (yonhap.adapters.local_stack.LocalCredentials)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data["s3_access_key_id"], data["s3_secret_access_key"]
+
+
 def build_app(root: Path) -> DurableS3:
     from moto.moto_server.werkzeug_app import (  # lazy: ~1 s; tests import the helpers
         DomainDispatcherApplication,
@@ -340,7 +496,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--data", type=Path, required=True, help="folder the objects are kept in")
+    parser.add_argument("--credentials", type=Path, required=True,
+                        help="JSON file with s3_access_key_id and s3_secret_access_key: the only keys accepted")
     args = parser.parse_args(argv)
+    access_key, secret_key = read_keys(args.credentials)
     from moto.moto_server.werkzeug_app import MotoRequestHandler  # lazy: as in build_app
     from werkzeug.serving import run_simple
 
@@ -350,7 +509,8 @@ def main(argv: list[str] | None = None) -> None:
     buckets, objects = app.restore()  # before the port opens: a client never sees a partial store
     print(f"restored {buckets} bucket(s), {objects} object(s) from {args.data} in "
           f"{time.monotonic() - started:.2f} s", flush=True)
-    run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    run_simple(args.host, args.port, SignedOnly(app, access_key, secret_key), threaded=True,
+               request_handler=MotoRequestHandler)
 
 
 if __name__ == "__main__":

@@ -97,32 +97,53 @@ def start(
     return proc.pid
 
 
-def wait_gone(pid: int, timeout: float) -> bool:
+def _exited(pid: int) -> bool:
+    """Gone, or a zombie whose parent has not reaped it yet (an init that reaps late, as in some
+    containers) once its last thread is out: only then are its files (its sockets) closed."""
     import psutil  # lazy: the CLI imports this module for `stack down`
 
     try:
-        psutil.Process(pid).wait(timeout)
+        proc = psutil.Process(pid)
+        return proc.status() == psutil.STATUS_ZOMBIE and proc.num_threads() <= 1
     except psutil.NoSuchProcess:
         return True
-    except psutil.TimeoutExpired:
-        return False
+
+
+def wait_gone(pid: int, timeout: float) -> bool:
+    """Whether ``pid`` exits within ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while not _exited(pid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
     return True
 
 
 def stop(name: str, rundir: Path, timeout: float = 30, name_part: str | None = None) -> bool:
     """SIGTERM the process group started as ``name``, SIGKILL after ``timeout``; returns
     whether it was running. The pidfile goes either way."""
-    pid = running(rundir, name, name_part)
-    pidfile(rundir, name).unlink(missing_ok=True)
-    if pid is None:
-        return False
+    return stop_many((name,), rundir, timeout, name_part)[name]
+
+
+def stop_many(names, rundir: Path, timeout: float = 30, name_part: str | None = None) -> dict[str, bool]:
+    """:func:`stop` for several processes at once: all are asked to stop, then waited for
+    (so the slowest sets the time, not the sum); {name: was_running}."""
+    pids = {name: running(rundir, name, name_part) for name in names}
+    for name in names:
+        pidfile(rundir, name).unlink(missing_ok=True)
+    live = [pid for pid in pids.values() if pid is not None]
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(pid, sig)  # its own session: the group is ours alone
-        except ProcessLookupError:
+        for pid in live:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, sig)  # its own session: the group is ours alone
+        deadline = time.monotonic() + wait
+        live = [pid for pid in live if not wait_gone(pid, max(0.0, deadline - time.monotonic()))]
+        if not live:
             break
-        if wait_gone(pid, wait):
-            break
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)  # reap when it was our child
-    return True
+    for pid in pids.values():
+        if pid is not None:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)  # reap when it was our child
+    return {name: pid is not None for name, pid in pids.items()}

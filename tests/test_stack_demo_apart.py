@@ -1,0 +1,154 @@
+"""`make demo`, then `make run` beside it, then `make stop` and `make run` again, as a newcomer
+runs them (the real `yonhap-pipeline stack up --airflow [--demo]` / `stack down`), in one temp
+`YONHAP_LOCAL_DIR` on free ports:
+
+* the demo is a stack of its own (`<local_dir>/demo`): its replica rows load there, and the
+  production tables stay empty through the demo, the stop and the next start;
+* two stacks run side by side on one machine (their log servers on free ports): no bind error in
+  any log, and every socket of either stack's processes listens on loopback only;
+* credentials are checked: S3 refuses anonymous and wrong-key requests and takes the install's
+  keys; PostgreSQL refuses a login without the password; `stack status` shows them, and lists
+  Airflow and the replica.
+
+The production stack crawls a closed local port (a test site), never the live site, and its
+scheduler creates no run (`use_job_schedule = False`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import psycopg2
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.ui_support import (
+    DOWN_TIMEOUT,
+    UP_TIMEOUT,
+    _cli,
+    _reap,
+    assert_loopback_only,
+    bind_errors,
+)
+from yonhap.adapters import db, s3
+from yonhap.core.config import Settings
+from yonhap.stack import services
+
+pytestmark = [pytest.mark.airflow, pytest.mark.slow]
+
+PRODUCTION_TABLES = ("articles", "article_revisions", "crawl_runs", "rejected_items", "crawl_errors", "seen_articles")
+
+
+def _env(root: Path, **ports: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("YONHAP_", "S3_", "AWS_", "DATABASE_URL", "AIRFLOW"))}
+    env.update(YONHAP_LOCAL_DIR=str(root), YONHAP_POLL_SECONDS="3600", COLUMNS="200",
+               AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="False", AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC="2",
+               **{f"YONHAP_{name.upper()}_PORT": str(port) for name, port in ports.items()})
+    return env
+
+
+def _count(settings: Settings, table: str) -> int:
+    conn = db.connect(settings)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"SELECT count(*) FROM yonhap.{table}")  # noqa: S608 (our own table names)
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _succeeded(settings: Settings) -> int:
+    conn = db.connect(settings)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM yonhap.crawl_runs WHERE status = 'succeeded'")
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _ok(proc) -> str:
+    assert proc.returncode == 0, f"{proc.args}: {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc.stdout
+
+
+def _assert_credentials_checked(settings: Settings) -> None:
+    endpoint, secrets = s3.endpoint_url(settings), services.read_credentials(settings.local_dir)
+    for request in (f"{endpoint}/{settings.s3_bucket}?list-type=2",
+                    urllib.request.Request(f"{endpoint}/{settings.s3_bucket}/x", data=b"x", method="PUT")):
+        with pytest.raises(urllib.error.HTTPError) as anonymous:
+            urllib.request.urlopen(request, timeout=10)
+        assert anonymous.value.code == 403 and b"AccessDenied" in anonymous.value.read()
+    wrong = settings.with_(s3_endpoint_url=endpoint, aws_access_key_id=secrets.s3_access_key_id,
+                           aws_secret_access_key="not-the-secret")
+    with pytest.raises(ClientError, match="AccessDenied"):
+        s3.client(wrong).list_objects_v2(Bucket=settings.s3_bucket)
+    s3.client(settings).list_objects_v2(Bucket=settings.s3_bucket)  # the install's keys
+    with pytest.raises(psycopg2.OperationalError, match="password"):
+        psycopg2.connect(f"postgresql://postgres@127.0.0.1:{settings.pg_port}/yonhap", connect_timeout=5)
+
+
+def test_demo_then_run_side_by_side_then_stop_and_run_keeps_production_empty():
+    root = Path(tempfile.mkdtemp(prefix="yonhap-apart-"))  # not under pytest's basetemp (see ui_support)
+    free = services.free_port
+    demo_env = _env(root, pg=free(), s3=free(), airflow=free(), replica=free())
+    run_env = _env(root, pg=free(), s3=free(), airflow=free())
+    run_env["YONHAP_BASE_URL"] = f"http://127.0.0.1:{free()}"  # nothing listens: never the live site
+    demo_settings = Settings.from_env(dict(demo_env, YONHAP_LOCAL_DIR=str(root / "demo")))
+    production = Settings.from_env(run_env)
+    leftovers: list[int] = []
+    try:
+        started = time.monotonic()
+        demo = _ok(_cli(demo_env, "stack", "up", "--airflow", "--demo", timeout=UP_TIMEOUT))  # make demo
+        demo_up_s = time.monotonic() - started
+        replica = f"http://127.0.0.1:{demo_env['YONHAP_REPLICA_PORT']}"
+        assert f"site      replica: {replica}" in demo and "backfill of 2024-06-18 .. 2024-06-20 triggered" in demo
+
+        # make run beside it, on its own ports, while the demo's backfill loads.
+        run = _ok(_cli(run_env, "stack", "up", "--airflow", timeout=UP_TIMEOUT))
+        assert f"site      test site: {run_env['YONHAP_BASE_URL']}" in run, run
+        ports = {int(env[f"YONHAP_{name}_PORT"]) for env in (demo_env, run_env) for name in ("PG", "S3", "AIRFLOW")}
+        ports |= {int(demo_env["YONHAP_REPLICA_PORT"])}
+        ports |= {int((d / "airflow" / "run" / "log-server.port").read_text()) for d in (root, root / "demo")}
+        assert len(ports) == 9  # two stacks, nothing shared
+        assert_loopback_only(root, ports)  # both stacks' processes (the demo's live under root too)
+        _assert_credentials_checked(production)
+        _assert_credentials_checked(demo_settings)
+        status = _ok(_cli(run_env, "stack", "status", timeout=60))
+        assert "production stack" in status and "demo stack" in status and status.count("airflow   running") == 2
+        assert "replica   running pid" in status and replica in status
+        for stack_dir in (root, root / "demo"):
+            secrets = services.read_credentials(stack_dir)
+            assert secrets.postgres_password in status and secrets.s3_secret_access_key in status
+
+        deadline = time.monotonic() + 600
+        while _succeeded(demo_settings) < 3:  # the demo's three days load: green
+            assert time.monotonic() < deadline, "the demo's backfill did not load its 3 days in 10 minutes"
+            time.sleep(3)
+        green_s = time.monotonic() - started
+        demo_rows = _count(demo_settings, "articles")
+        assert demo_rows > 100 and all(_count(production, table) == 0 for table in PRODUCTION_TABLES)
+
+        stop = _ok(_cli(run_env, "stack", "down", timeout=DOWN_TIMEOUT))  # make stop: both stacks
+        assert "postgres  stopped\n" in stop and "postgres  stopped  (demo)" in stop and "replica   stopped  (demo)" in stop
+        _ok(_cli(run_env, "stack", "up", timeout=UP_TIMEOUT))  # make run again: its own tables
+        assert {table: _count(production, table) for table in PRODUCTION_TABLES} == dict.fromkeys(PRODUCTION_TABLES, 0)
+        _ok(_cli(demo_env, "stack", "up", "--demo", timeout=UP_TIMEOUT))  # the demo's rows are kept, apart
+        assert _count(demo_settings, "articles") >= demo_rows
+        assert not bind_errors(root)
+        print(f"demo stack up in {demo_up_s:.0f} s, green after {green_s:.0f} s; whole scenario "
+              f"{time.monotonic() - started:.0f} s")
+    finally:
+        with contextlib.suppress(Exception):
+            _cli(run_env, "stack", "down", timeout=DOWN_TIMEOUT)
+        leftovers = _reap(root)
+        shutil.rmtree(root, ignore_errors=True)
+    assert not leftovers, f"processes left after `stack down` (killed): {leftovers}"
