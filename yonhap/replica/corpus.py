@@ -206,6 +206,8 @@ class Corpus:
         self._head = functools.lru_cache(maxsize=4096)(self._make_head)
         self._truth = functools.lru_cache(maxsize=4096)(self._make_truth)
         self._page = functools.lru_cache(maxsize=256)(self._make_page)
+        self._chrome = functools.lru_cache(maxsize=128)(self._make_chrome)
+        self._chrome_ids = functools.lru_cache(maxsize=128)(self._make_chrome_ids)
 
     # ------------------------------------------------------------------ planning
     @property
@@ -638,6 +640,39 @@ class Corpus:
         start = derive(self.config.seed, "related", article_id) % max(1, len(ids))
         out = [ids[(start + i) % len(ids)] for i in range(min(count + 1, len(ids)))]
         return [i for i in out if i != article_id][:count]
+
+    def chrome_ids(self, ordinal: int) -> dict[str, list]:
+        """The articles the chrome of KST day ``ordinal``'s pages links to, all of other days
+        (as on the site): three "most" lists of 5 (the 1st, 2nd and 3rd day before), 4 photo
+        links and the 8 newest articles of the day before ("right now"). A day before the
+        corpus is replaced by the one as far after it (the first days link forwards)."""
+        return self._chrome_ids(ordinal)
+
+    def _other_day(self, ordinal: int, back: int) -> list[str]:
+        for candidate in (ordinal - back, ordinal + back):
+            if self._first <= candidate <= self._last and candidate != ordinal:
+                ids = self._day(candidate).ids
+                if ids:
+                    return ids
+        return self._day(ordinal).ids  # a one-day corpus
+
+    def _make_chrome_ids(self, ordinal: int) -> dict[str, list]:
+        def pick(ids: list[str], n: int, *salt) -> list[str]:
+            if not ids:
+                return []
+            start = derive(self.config.seed, "chrome", ordinal, *salt) % len(ids)
+            return [ids[(start + i * 7) % len(ids)] for i in range(min(n, len(ids)))]
+
+        most = [pick(self._other_day(ordinal, back), 5, "most", back) for back in (1, 2, 3)]
+        before = self._other_day(ordinal, 1)
+        return {"most": most, "photo": pick(before, 4, "photo"), "rightnow": list(reversed(before[-8:]))}
+
+    def chrome_fragment(self, part: str, ordinal: int) -> str:
+        """The HTML of a day's link boxes (markup.side_boxes / rightnow_box), built once a day."""
+        return self._chrome(part, ordinal)
+
+    def _make_chrome(self, part: str, ordinal: int) -> str:
+        return markup.side_boxes(self, ordinal) if part == "side" else markup.rightnow_box(self, ordinal)
 
     # ------------------------------------------------------------------ pages
     def render_article(self, article_id: str, layout: str | None = None,
