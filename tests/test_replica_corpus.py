@@ -183,7 +183,7 @@ def test_continued_items_are_parts_with_markers(edition):
         assert 2 <= len(items) <= 3
         assert [t.title_raw for t in items] == [f"{words.CONTINUED_TITLE}-{n}" for n in range(1, len(items) + 1)]
         for n, t in enumerate(items, 1):
-            assert t.story_id == t.article_id and not t.is_routine and t.version_label is None
+            assert t.story_id == t.article_id and t.is_routine and t.is_table and t.version_label is None
             assert id_parts(t.article_id)[2] == 0
             assert t.section == words.ECONOMY_SECTION and t.title == t.title_raw
             assert t.paragraphs[0].startswith(t.dateline + " -- ") and len(t.paragraphs) >= 6

@@ -81,7 +81,7 @@ def test_schema_contract_columns_keys_and_indexes(db_conn):
     # search_vector (ours, not a contract column) sits where 0001 created it, before the
     # columns later migrations appended; the loader's own (0005) come last
     assert tuple(n for n in names if n != "search_vector") == COLUMNS
-    assert COLUMNS == (*ARTICLE_COLUMNS[:-1], "loaded_at", "loaded_by_run", "edition")
+    assert COLUMNS == (*ARTICLE_COLUMNS[:-2], "loaded_at", "loaded_by_run", "edition", "is_table")
     types = dict(cols)
     for col in ("published_at", "updated_at", "first_seen_at", "last_seen_at", "fetched_at", "loaded_at"):
         assert types[col] == "timestamp with time zone"

@@ -630,7 +630,8 @@ class Corpus:
             version_label=label, section=section, published_at=entry.pub, updated_at=updated_at,
             dateline=dl, paragraphs=paragraphs, lead=paragraphs[0].split(" -- ", 1)[1], images=images,
             author_email=email, story_id=story_id, duplicate_of=None,
-            is_routine=entry.kind == "routine", has_edit=entry.edit_minutes is not None,
+            is_routine=entry.kind in ("routine", "continued"), has_edit=entry.edit_minutes is not None,
+            is_table=entry.kind == "continued",
             kind=entry.kind, byline=byline, editor_note=note, keywords=keywords, variations=v,
         )
 

@@ -476,10 +476,10 @@ SECTION_PATHS = {"Nord-Corée": "nk", "Politique": "politics", "Economie": "econ
 def continued_first(dl: str, d: date, part: int) -> str:
     """First paragraph of part ``part`` (1..) of the day's price list."""
     wd = WEEKDAYS[d.weekday()]
+    # A heading, then figures only: like the site's tables, almost no common words.
     if part == 1:
-        return (f"{dl} -- Voici les prix de gros relevés ce {wd} sur les principaux marchés "
-                "de la capitale, par unité de vente, avec leur variation sur une semaine.")
-    return f"{dl} -- Suite de la liste des prix de gros relevés ce {wd} ({part}e partie)."
+        return f"{dl} -- Prix de gros, {wd} (wons ; variation sur 7 jours) :"
+    return f"{dl} -- Prix de gros, {wd} ({part}e partie) :"
 
 
 # Hostile pages (replica/hostile.py): their desk, titles and filler.

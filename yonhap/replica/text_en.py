@@ -472,11 +472,10 @@ SECTION_PATHS = {"North Korea": "nk", "Politics": "politics", "Economy Business"
 def continued_first(dl: str, d: date, part: int) -> str:
     """First paragraph of part ``part`` (1..) of the day's price list."""
     wd = WEEKDAYS[d.weekday()]
+    # A heading, then figures only: like the site's tables, almost no common words.
     if part == 1:
-        return (f"{dl} -- Below are the wholesale prices quoted on {wd} at the capital's main "
-                "markets, per trading unit, with their change from a week earlier.")
-    return (f"{dl} -- This is part {part} of the list of the wholesale prices that were quoted on {wd} "
-            "at the main markets of the capital, with the change of each from a week earlier.")
+        return f"{dl} -- Wholesale prices, {wd} (won; 7-day change):"
+    return f"{dl} -- Wholesale prices, {wd} (part {part}):"
 
 
 # Hostile pages (replica/hostile.py): their desk, titles and filler.
