@@ -462,7 +462,7 @@ def _ensure_run_row(cur, batch: LoadBatch) -> None:
     cur.execute(
         """
         INSERT INTO yonhap.crawl_runs (run_id, kind, window_start, window_end, started_at, status)
-        VALUES (%s, 'load', %s, %s, coalesce(%s::timestamptz, now()), 'running')
+        VALUES (%s, 'stages', %s, %s, coalesce(%s::timestamptz, now()), 'running')
         """,
         (batch.run_id, stats.window_start, stats.window_end, stats.started_at),
     )

@@ -159,6 +159,31 @@ def pending_error_urls(conn, limit: int = 1000, edition: str = DEFAULT_EDITION) 
         return [url for (url,) in cur.fetchall()]
 
 
+def broken_pages(conn, edition: str = DEFAULT_EDITION) -> dict[str, Any]:
+    """Article ids of ``edition`` whose pages are broken and not loaded since, with the time they
+    first were: a fetch that failed after retries and is not resolved (crawl_errors), or a page
+    quarantined as truncated (rejected_items). The crawl fetches each at most once a run and the
+    ingest stops asking after a day (yonhap.pipeline.stages.broken_page_plan)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            SELECT b.article_id, min(b.since) FROM (
+                SELECT e.article_id, e.at AS since FROM yonhap.crawl_errors e
+                JOIN yonhap.crawl_runs r ON r.run_id = e.run_id AND r.edition = %(edition)s
+                WHERE e.resolved_at IS NULL AND e.article_id IS NOT NULL
+                UNION ALL
+                SELECT j.article_id, j.rejected_at FROM yonhap.rejected_items j
+                JOIN yonhap.crawl_runs r ON r.run_id = j.run_id AND r.edition = %(edition)s
+                WHERE j.article_id IS NOT NULL AND array_to_string(j.reasons, ' ') LIKE '%%truncated%%'
+            ) b
+            WHERE NOT EXISTS (SELECT 1 FROM yonhap.articles a WHERE a.article_id = b.article_id)
+            GROUP BY b.article_id
+            """,
+            {"edition": edition},
+        )
+        return dict(cur.fetchall())
+
+
 def claim_notice(conn, notice: str, run_id: str, detail: str | None = None) -> bool:
     """Whether run ``run_id`` shows the once-per-install ``notice`` (yonhap.install_notices):
     the first run to ask takes it, and a rerun of that run keeps it. The one write here (the

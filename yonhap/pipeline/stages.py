@@ -17,7 +17,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -156,14 +156,34 @@ def crawl(settings: Settings, run_id: str, window: Window, *, reprocess: bool = 
             retry_urls = queries.pending_error_urls(conn, edition=settings.edition)
             if targets:  # an event run retries only earlier failures of its own days
                 retry_urls = _same_days(retry_urls, window)
+            rows = queries.run_rows(conn, [run_id])
+            fetch_once, skip = broken_page_plan(queries.broken_pages(conn, settings.edition),
+                                                rows[0]["kind"] if rows else None, datetime.now(UTC))
+            retry_urls = [u for u in retry_urls if article_id_from_url(u) not in set(skip)]
     finally:
         conn.close()
     if reprocess:
         stats = crawl_stage.reprocess(settings, run_id, window, expected=expected)
     else:
         stats = crawl_stage.crawl(settings, run_id, window, validators=validators, retry_urls=retry_urls,
-                                  targets=targets)
+                                  targets=targets, fetch_once=fetch_once, skip=skip)
     return stats.to_dict()
+
+
+# Broken pages (queries.broken_pages): every later run fetches one at most once (no retries);
+# the ingest's runs (hourly: kind "airflow"; feed events: "event") stop asking once it has been
+# broken this long, other runs (a daily backfill, the CLI) still ask once. docs/crawler.md.
+BROKEN_PAGE_BACKOFF = timedelta(days=1)
+INGEST_KINDS = ("airflow", "event")
+
+
+def broken_page_plan(broken: dict[str, Any], kind: str | None, now) -> tuple[list[str], list[str]]:
+    """(ids to fetch once, without retries; ids not to fetch at all) for a run of ``kind``."""
+    if kind in INGEST_KINDS:
+        skip = sorted(i for i, since in broken.items() if since is not None and now - since > BROKEN_PAGE_BACKOFF)
+    else:
+        skip = []
+    return sorted(set(broken) - set(skip)), skip
 
 
 def _same_days(urls: list[str], window: Window) -> list[str]:
@@ -275,6 +295,44 @@ def unfinished_runs(settings: Settings, run_ids: list[str]) -> list[str]:
     finally:
         conn.rollback()
         conn.close()
+
+
+# The kind of a run done one stage at a time from the CLI (crawl, transform, validate, load).
+STAGES_KIND = "stages"
+
+
+class RunUnknown(LookupError):
+    """No run row and no staged crawl for a run id (validate --run-id alone)."""
+
+
+def stored_window(settings: Settings, run_id: str) -> Window:
+    """The window a run was crawled for: its crawl_runs row, else its staged crawl figures."""
+    from yonhap.adapters import staging  # lazy, as the stage modules
+
+    conn = db.connect(settings)
+    try:
+        rows = queries.run_rows(conn, [run_id])
+    finally:
+        conn.rollback()
+        conn.close()
+    if rows:
+        return Window(rows[0]["window_start"], rows[0]["window_end"])
+    try:
+        stats = staging.read_json(settings, run_id, staging.CRAWL_STATS)
+    except Exception as err:  # noqa: BLE001 -- no object: the run was never crawled
+        raise RunUnknown(f"run {run_id} is unknown: no crawl_runs row and nothing staged "
+                         f"(crawl it first: yonhap-pipeline crawl --from … --to … --run-id {run_id})") from err
+    return Window(datetime.fromisoformat(stats["window_start"]), datetime.fromisoformat(stats["window_end"]))
+
+
+def run_row(settings: Settings, run_id: str) -> dict[str, Any] | None:
+    conn = db.connect(settings)
+    try:
+        rows = queries.run_rows(conn, [run_id])
+    finally:
+        conn.rollback()
+        conn.close()
+    return rows[0] if rows else None
 
 
 def upgrade_database(settings: Settings) -> list[str]:
