@@ -89,6 +89,7 @@ def test_bad_usage_exits_2_with_one_clear_line(settings):
     cases = [
         (("run", "--from", "2024-06-20", "--to", "2024-06-18"), "range refused: from 2024-06-20 is after to 2024-06-18"),
         (("run", "--from", "18/06/2024", "--to", "2024-06-18"), "range refused: from must be a date YYYY-MM-DD, got '18/06/2024'"),
+        (("run", "--from", "2024-02-30", "--to", "2024-03-01"), "range refused: from 2024-02-30 is not a real date"),
         (("run", "--from", "2024-05-01", "--to", "2024-06-30"), "range refused: 61 days requested; at most 31 per run (split the range)"),
         (("reprocess", "--from", str(today), "--to", "2099-01-01"),
          f"range refused: to 2099-01-01 is in the future (today is {today} KST)"),
@@ -111,3 +112,30 @@ def test_unreachable_site_fails_with_exit_1_and_a_failed_run_row(settings, db_co
     assert "quality gate blocked run cli_down" in proc.stdout
     assert rows(db_conn, "SELECT count(*) FROM yonhap.crawl_errors WHERE run_id = 'cli_down'")[0][0] > 0
     assert rows(db_conn, "SELECT count(*) FROM yonhap.articles")[0][0] == 0
+
+
+@pytest.mark.slow
+def test_stage_commands_on_a_fresh_database(settings, replica, empty_database_url):
+    """crawl | transform | validate --run-id | load, one command each, on a database no
+    migration has touched: each applies what is pending, the run is recorded as kind 'stages',
+    validate needs no dates, and validating a loaded run again leaves its result standing."""
+    import dataclasses
+
+    site = replica(**{**REPLICA, "per_day": 6})
+    env = cli_env(dataclasses.replace(settings, database_url=empty_database_url), site.base_url)
+    day = DAYS[0].isoformat()
+    steps = [("crawl", "--from", day, "--to", day, "--run-id", "staged_1"), ("transform", "--run-id", "staged_1"),
+             ("validate", "--run-id", "staged_1"), ("load", "--run-id", "staged_1")]
+    for args in steps:
+        proc = run_cli(env, *args)
+        assert proc.returncode == 0, (args, proc.stdout[-2000:], proc.stderr[-2000:])
+    import psycopg2
+
+    with psycopg2.connect(empty_database_url) as conn:
+        assert rows(conn, "SELECT kind, status FROM yonhap.crawl_runs") == [("stages", "succeeded")]
+        assert rows(conn, "SELECT count(*) FROM yonhap.articles")[0][0] == len(truth_ids(site.corpus, DAYS[0], DAYS[0]))
+    conn.close()
+    again = run_cli(env, "validate", "--run-id", "staged_1")
+    assert again.returncode == 0 and "already loaded (succeeded, quality gate passed)" in again.stdout, again.stdout
+    other = run_cli(env, "validate", "--run-id", "staged_1", "--from", "2024-06-01", "--to", "2024-06-01")
+    assert other.returncode == 2 and "was crawled for" in other.stderr, other.stderr
