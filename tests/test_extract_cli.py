@@ -200,3 +200,16 @@ def test_bad_usage_exits_2_with_one_line(tmp_path):
     assert edition.returncode == 2 and b"--edition 'de'" in edition.stderr
     no_url = run_extract("-", stdin=b"<html></html>")
     assert no_url.returncode == 2
+
+
+def test_a_file_that_is_not_html_says_so(tmp_path):
+    """A PDF saved by mistake: "not HTML", not "layout unrecognized … truncated"; and no
+    story_id (one page alone is linked to no story: its own id would read as an answer)."""
+    page = tmp_path / "page.pdf"
+    page.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<</Type /Catalog /Pages 2 0 R>>\nendobj\n\x00\x01\x02")
+    done = run_extract(str(page), "--url", "https://fr.yna.co.kr/view/AFR20240618000100884", "--no-gate")
+    assert done.returncode == 1, done.stderr
+    out = json.loads(done.stdout)
+    assert out["verdict"] == "rejected" and out["layout"] is None and out["story_id"] is None
+    assert any("not HTML" in r for r in out["reasons"]), out["reasons"]
+    assert not any("truncated" in r or "unrecognized" in r for r in out["reasons"]), out["reasons"]

@@ -139,3 +139,10 @@ def test_stage_commands_on_a_fresh_database(settings, replica, empty_database_ur
     assert again.returncode == 0 and "already loaded (succeeded, quality gate passed)" in again.stdout, again.stdout
     other = run_cli(env, "validate", "--run-id", "staged_1", "--from", "2024-06-01", "--to", "2024-06-01")
     assert other.returncode == 2 and "was crawled for" in other.stderr, other.stderr
+
+
+def test_help_shows_flags_plainly_and_the_configured_ui_port(settings):
+    env = {**cli_env(settings, "http://127.0.0.1:9"), "YONHAP_AIRFLOW_PORT": "8111"}
+    proc = run_cli(env, "stack", "up", "--help", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "UI on http://localhost:8111" in proc.stdout and "<bool>" not in proc.stdout, proc.stdout

@@ -8,6 +8,7 @@ registered parsers in turn and combines their answers with the metadata and gene
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -16,6 +17,16 @@ from typing import Any, ClassVar
 from scrapers.parsers.text import norm_or_none, text_of
 
 TRUNCATED = "truncated: no </html>"
+NOT_HTML = "not HTML: no HTML markup in the first 8 KiB (a binary or text file?)"
+# An HTML page shows one of these tags early; a PDF, an image, JSON or plain text does not.
+_HTML_TAG_RE = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title|div|p|article|main|section|script|link)[\s>/]",
+                          re.IGNORECASE)
+
+
+def looks_like_html(body: bytes) -> bool:
+    """The bytes are an HTML page (or a piece of one): no NUL byte and an HTML tag early on."""
+    start = body[:8192]
+    return b"\x00" not in start and _HTML_TAG_RE.search(start) is not None
 
 
 def html_complete(body: bytes) -> bool:

@@ -31,14 +31,14 @@ RUN_ID_HELP = f"Run id ({RUN_ID_PATTERN}); default cli_<from>_<to>_<utc stamp>. 
 # gets the same one line as the Airflow form (yonhap.core.timeutil.check_run_range).
 FromDay = Annotated[str, typer.Option("--from", metavar="YYYY-MM-DD", help=FROM_HELP)]
 ToDay = Annotated[str, typer.Option("--to", metavar="YYYY-MM-DD", help=TO_HELP)]
-OptionalRunId = Annotated[str | None, typer.Option("--run-id", parser=run_id, help=RUN_ID_HELP)]
+OptionalRunId = Annotated[str | None, typer.Option("--run-id", parser=run_id, metavar="RUN_ID", help=RUN_ID_HELP)]
 OptionalFromDay = Annotated[str | None, typer.Option("--from", metavar="YYYY-MM-DD", help=FROM_HELP)]
 OptionalToDay = Annotated[str | None, typer.Option("--to", metavar="YYYY-MM-DD", help=TO_HELP)]
 
 
 def run_id_option(help: str):
     """A required --run-id naming the run whose staged files a command uses."""
-    return typer.Option("--run-id", parser=run_id, help=f"{help} ({RUN_ID_PATTERN})")
+    return typer.Option("--run-id", parser=run_id, metavar="RUN_ID", help=f"{help} ({RUN_ID_PATTERN})")
 
 
 def fail(message: str, code: int = 2):
