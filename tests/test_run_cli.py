@@ -146,3 +146,19 @@ def test_help_shows_flags_plainly_and_the_configured_ui_port(settings):
     proc = run_cli(env, "stack", "up", "--help", timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "UI on http://localhost:8111" in proc.stdout and "<bool>" not in proc.stdout, proc.stdout
+
+
+def test_a_failed_run_summary_keeps_the_run_id_whole_at_80_columns(capsys, monkeypatch):
+    """A long error wraps inside its cell; the run id and the status line stay whole."""
+    from yonhap.cli.run import _print_summary
+    from yonhap.pipeline.stages import RunSummary
+
+    monkeypatch.setenv("COLUMNS", "80")
+    run_id = "backfill_manual__2024-06-20T10:11:12.123456+00:00_20240617"
+    error = "PostgreSQL unavailable (127.0.0.1:55432): " + "server closed the connection unexpectedly " * 3
+    _print_summary(RunSummary(run_id, "2024-06-17T00:00:00+09:00", "2024-06-18T00:00:00+09:00", "cli",
+                              status="failed", error=error, failed_stage="crawl"))
+    lines = capsys.readouterr().out.splitlines()
+    assert any(run_id in line for line in lines), lines
+    assert any(line.startswith("status failed  window [2024-06-17T00:00:00+09:00, 2024-06-18") for line in lines)
+    assert "unexpectedly" in "".join(lines)

@@ -370,3 +370,26 @@ def test_upgrade_without_createrole_warns_instead_of_failing(settings, db_conn, 
         _drop_database(server, dbname)
         with db_conn.cursor() as cur:
             cur.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(owner)))
+
+
+def test_a_refused_connection_is_named_for_what_it_is_not_an_outage(settings):
+    """A missing database or user is reported as such (the server answered), with what to fix;
+    the embedded server trusts local logins, so a wrong password is checked on its message."""
+    import psycopg2
+
+    from yonhap.pipeline.stages import _postgres_problem, describe_error
+
+    base, _db = settings.database_url.rsplit("/", 1)
+    with pytest.raises(psycopg2.OperationalError) as missing:
+        psycopg2.connect(f"{base}/no_such_database_here")
+    assert describe_error(missing.value, settings).startswith(
+        "PostgreSQL database 'no_such_database_here' does not exist"), describe_error(missing.value, settings)
+    scheme, rest = base.split("://", 1)
+    with pytest.raises(psycopg2.OperationalError) as no_user:
+        psycopg2.connect(f"{scheme}://no_such_user@{rest.split('@', 1)[-1]}/{_db}")
+    assert describe_error(no_user.value, settings).startswith("PostgreSQL has no user 'no_such_user'")
+    said = 'connection to server at "db", port 5432 failed: FATAL:  password authentication failed for user "ana"'
+    assert _postgres_problem(said, "db:5432") == (
+        "PostgreSQL refused the login of user 'ana' (db:5432): wrong password in DATABASE_URL")
+    assert _postgres_problem("server closed the connection unexpectedly", "db:5432").startswith(
+        "PostgreSQL unavailable (db:5432)")

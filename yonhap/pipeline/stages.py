@@ -14,6 +14,7 @@ boto3, psycopg2 and pyarrow load inside the functions that use them).
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -61,6 +62,29 @@ def _postgres_address(settings: Settings) -> str:
     return f"{url.hostname or 'local socket'}:{url.port or 5432}"
 
 
+# What PostgreSQL said when it answered but refused the connection: not an outage.
+_PG_REFUSALS = (
+    (re.compile(r'database "([^"]+)" does not exist'),
+     "PostgreSQL database {0!r} does not exist ({addr}): create it, or fix the database name in DATABASE_URL"),
+    (re.compile(r'password authentication failed for user "([^"]+)"'),
+     "PostgreSQL refused the login of user {0!r} ({addr}): wrong password in DATABASE_URL"),
+    (re.compile(r'role "([^"]+)" does not exist'),
+     "PostgreSQL has no user {0!r} ({addr}): fix the user name in DATABASE_URL"),
+    (re.compile(r'no pg_hba\.conf entry for host "[^"]*", user "([^"]+)"'),
+     "PostgreSQL does not accept user {0!r} from this host ({addr}): see its pg_hba.conf"),
+)
+
+
+def _postgres_problem(detail: str, address: str) -> str:
+    """One line for a failed connection: a refusal (no such database, wrong password...) says
+    what to fix; anything else is the server being unavailable."""
+    for pattern, line in _PG_REFUSALS:
+        m = pattern.search(detail)
+        if m:
+            return line.format(*m.groups(), addr=address)
+    return f"PostgreSQL unavailable ({address}): {detail}"
+
+
 def describe_error(err: BaseException, settings: Settings) -> str:
     """One line for operators. An outage of Postgres or S3 is named as such, even when a
     secondary error (e.g. psycopg2's "connection already closed" on rollback) hides it."""
@@ -77,7 +101,7 @@ def describe_error(err: BaseException, settings: Settings) -> str:
                 (e for e in chain if type(e).__name__ == "OperationalError"), exc
             )
             detail = str(root).strip().splitlines()[0] if str(root).strip() else name
-            return f"PostgreSQL unavailable ({_postgres_address(settings)}): {detail}"
+            return _postgres_problem(detail, _postgres_address(settings))
         if module.startswith(("botocore", "urllib3")) and name in (
             "EndpointConnectionError", "ConnectionClosedError", "ConnectTimeoutError",
             "ReadTimeoutError", "NewConnectionError",
