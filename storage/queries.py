@@ -96,8 +96,10 @@ def run_rows(conn, run_ids: list[str]) -> list[dict[str, Any]]:
             SELECT r.run_id, r.kind, r.status, r.window_start, r.window_end, r.pages, r.items, r.loaded,
                    r.rejected, r.duplicates, r.errors, r.not_modified, r.seen, r.unaccounted,
                    r.quality_success, r.quality_report_uri, r.message,
-                   coalesce((r.stats #>> '{crawl,scrapy_stats,downloader/response_status_count/200}')::int, 0)
-                       AS pages_200,
+                   -- a reprocess sends no request: its pages are the archive's 200 responses
+                   CASE WHEN r.kind = 'reprocess' THEN coalesce(r.pages, 0)
+                        ELSE coalesce((r.stats #>> '{crawl,scrapy_stats,downloader/response_status_count/200}')::int, 0)
+                   END AS pages_200,
                    coalesce((r.stats #>> '{crawl,scrapy_stats,downloader/response_status_count/304}')::int, 0)
                        AS pages_304
             FROM yonhap.crawl_runs r JOIN unnest(%s::text[]) WITH ORDINALITY AS w(run_id, n) USING (run_id)

@@ -75,6 +75,11 @@ def test_run_loads_exactly_the_days_articles_and_reruns_change_nothing(settings,
     assert rows(db_conn, "SELECT kind, status FROM yonhap.crawl_runs WHERE run_id = 'reprocess_once'") == [
         ("reprocess", "succeeded")
     ]
+    # Its pages are the archive's 200 responses (not "200: 0, 304: 0").
+    from storage import queries
+
+    (summary,) = queries.run_rows(db_conn, ["reprocess_once"])
+    assert summary["pages"] and (summary["pages_200"], summary["pages_304"]) == (summary["pages"], 0)
 
 
 def test_bad_usage_exits_2_with_one_clear_line(settings):
