@@ -16,10 +16,11 @@ WHERE length(regexp_replace(body, '[^[:alnum:]]', '', 'g')) > 0
 -- Analysts filter on it (WHERE is_table / WHERE NOT is_table); few rows are tables.
 CREATE INDEX articles_is_table_idx ON yonhap.articles (published_at) WHERE is_table;
 
--- The freshness views: a backfill loads articles days or years after publication, which says
--- nothing about how fresh the ingest is. Each row now names the kind of run that first loaded
--- it (run_kind) and whether that run was the ingest's (hourly runs: kind 'airflow'; feed-event
--- runs: 'event'); freshness_hourly counts the ingest's loads only.
+-- The freshness views: a backfill or a reprocess loads articles days or years after their
+-- publication, which says nothing about how fresh the ingest is. Each row of yonhap.freshness
+-- now names the kind of the run that first loaded it (run_kind) and whether that run was the
+-- ingest's (`ingest`: hourly runs, kind 'airflow', and feed-event runs, 'event');
+-- freshness_hourly leaves out what backfill and reprocess runs loaded.
 CREATE OR REPLACE VIEW yonhap.freshness AS
 SELECT a.article_id, a.published_at, a.first_seen_at, a.loaded_at, a.loaded_by_run,
        a.loaded_at - a.published_at AS lag,
@@ -38,5 +39,5 @@ SELECT date_trunc('hour', f.published_at, 'Asia/Seoul') AS hour,
        percentile_cont(0.95) WITHIN GROUP (ORDER BY f.lag_seconds) AS p95_lag_seconds,
        max(f.lag_seconds) AS max_lag_seconds
 FROM yonhap.freshness f
-WHERE f.ingest
+WHERE f.run_kind IS DISTINCT FROM 'backfill' AND f.run_kind IS DISTINCT FROM 'reprocess'
 GROUP BY 1;
