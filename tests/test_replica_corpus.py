@@ -344,3 +344,30 @@ def test_readme_example_queries_find_rows_in_the_demo_days():
     assert sum(t.story_id == story and t.duplicate_of is None for t in truths) >= 2
     assert any(all(w in t.title.lower() for w in words) for t in truths), words
     assert any(t.is_table for t in truths)
+
+
+@pytest.mark.parametrize("edition", ["fr", "en"])
+def test_pages_have_the_real_sites_weight_and_chrome(edition):
+    """docs/replica.md "Page weight and chrome": median page >= 45 KiB, ~900 elements, ~40
+    scripts, >= 20 links to other articles outside the article element (other days' articles),
+    and the related-group is the article element's last child (never body text)."""
+    import statistics
+
+    from lxml import html
+
+    corpus = Corpus(start=date(2024, 6, 1), end=date(2024, 6, 10), per_day=30, edition=edition)
+    ids = [i for d in (1, 5, 10) for i in corpus.ids_on(date(2024, 6, d))][::4]
+    sizes, outside = [], []
+    for article_id in ids:
+        body = corpus.render_article(article_id, "yna-cms")
+        doc = html.fromstring(body)
+        article = doc.xpath('//article[contains(@class, "story-news")]')[0]
+        assert "related-group" in article[-1].get("class")
+        inside = set(article.iter("a"))
+        links = [a.get("href") for a in doc.iter("a") if a not in inside and "/view/" in (a.get("href") or "")]
+        day = article_id[3:11]
+        assert links and not [h for h in links if h.split("/view/")[1][3:11] == day]  # other days only
+        sizes.append(len(body))
+        outside.append(len(links))
+        assert 30 <= len(doc.xpath("//script")) <= 60 and 600 <= sum(1 for _ in doc.iter()) <= 1500
+    assert statistics.median(sizes) >= 45 * 1024 and min(outside) >= 20
