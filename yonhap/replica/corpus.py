@@ -466,6 +466,8 @@ class Corpus:
             return self._title_raw(self._id_of(entry.dup_of))
         if entry.kind == "continued":
             return f"{self.words.CONTINUED_TITLE}-{entry.part}"
+        if entry.kind == "routine":  # its name is its title (see _make_truth)
+            return entry.routine
         if entry.kind != "story":
             return self._truth(article_id, False).title_raw
         head = self._head(entry.origin, entry.story)
@@ -644,9 +646,9 @@ class Corpus:
 
     def chrome_ids(self, ordinal: int) -> dict[str, list]:
         """The articles the chrome of KST day ``ordinal``'s pages links to, all of other days
-        (as on the site): three "most" lists of 5 (the 1st, 2nd and 3rd day before), 4 photo
-        links and the 8 newest articles of the day before ("right now"). A day before the
-        corpus is replaced by the one as far after it (the first days link forwards)."""
+        (as on the site): three "most" lists of 5, 4 photo links and the 8 newest articles
+        ("right now"), all of the day before (one more day plan per page: the server stays
+        fast). The corpus's first day links to the day after it instead."""
         return self._chrome_ids(ordinal)
 
     def _other_day(self, ordinal: int, back: int) -> list[str]:
@@ -658,15 +660,20 @@ class Corpus:
         return self._day(ordinal).ids  # a one-day corpus
 
     def _make_chrome_ids(self, ordinal: int) -> dict[str, list]:
-        def pick(ids: list[str], n: int, *salt) -> list[str]:
-            if not ids:
-                return []
-            start = derive(self.config.seed, "chrome", ordinal, *salt) % len(ids)
-            return [ids[(start + i * 7) % len(ids)] for i in range(min(n, len(ids)))]
+        # Twelve articles of the day before, the newest first: "right now" shows 8 of them and
+        # the "most" lists and the photo box reorder them (lists that overlap, as on the site).
+        # Few distinct articles keep a page cheap to build: each link needs its title.
+        pool = list(reversed(self._other_day(ordinal, 1)[-12:]))
+        if not pool:
+            return {"most": [[], [], []], "photo": [], "rightnow": []}
 
-        most = [pick(self._other_day(ordinal, back), 5, "most", back) for back in (1, 2, 3)]
-        before = self._other_day(ordinal, 1)
-        return {"most": most, "photo": pick(before, 4, "photo"), "rightnow": list(reversed(before[-8:]))}
+        def pick(n: int, *salt) -> list[str]:
+            start = derive(self.config.seed, "chrome", ordinal, *salt) % len(pool)
+            step = 5 if len(pool) % 5 else 7  # coprime with the pool's size: no repeats
+            return list(dict.fromkeys(pool[(start + i * step) % len(pool)] for i in range(min(n, len(pool)))))
+
+        return {"most": [pick(5, "most", box) for box in (1, 2, 3)], "photo": pick(4, "photo"),
+                "rightnow": pool[:8]}
 
     def chrome_fragment(self, part: str, ordinal: int) -> str:
         """The HTML of a day's link boxes (markup.side_boxes / rightnow_box), built once a day."""
