@@ -18,7 +18,7 @@ MAX_ERROR_RUNS = 5
 # What story linking and dedupe compare (transforms/pipeline.py reads these keys).
 LINKING_COLUMNS = (
     "article_id", "url", "title", "title_raw", "version_label", "story_id", "duplicate_of",
-    "section", "published_at", "updated_at", "body", "word_count", "content_hash", "is_routine",
+    "section", "published_at", "updated_at", "body", "word_count", "content_hash", "is_routine", "is_table",
 )
 
 RUN_COLUMNS = (

@@ -33,19 +33,20 @@ def validate(
 
     Exits 1 when a batch-level critical check failed (the load will be blocked) or nothing is staged.
     """
+    asked = day_window(date_from or date_to, date_to or date_from) if (date_from or date_to) else None
     settings = load_settings()
     database_ready(settings)
     try:
         row = stages.run_row(settings, run_id)
         window = stages.stored_window(settings, run_id)
     except stages.RunUnknown as err:
-        fail(str(err), 1)
+        if asked is None:
+            fail(str(err), 1)
+        window = asked  # staged by other means (no crawl figures): the dates given say it
     except Exception as err:  # noqa: BLE001 -- one line naming what failed
         fail(stages.describe_error(err, settings), 1)
-    if date_from is not None or date_to is not None:
-        asked = day_window(date_from or date_to, date_to or date_from)
-        if asked != window:
-            fail(f"run {run_id} was crawled for {window}: --from/--to must name that window, or be left out")
+    if asked is not None and asked != window:
+        fail(f"run {run_id} was crawled for {window}: --from/--to must name that window, or be left out")
     if row is not None and row["status"] in (stages.STATUS_SUCCESS, stages.STATUS_BLOCKED):
         verdict = "passed" if row["quality_success"] else "failed"
         typer.echo(f"run {run_id} is already loaded ({row['status']}, quality gate {verdict}): "
