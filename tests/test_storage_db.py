@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import psycopg2
@@ -117,8 +117,8 @@ def test_stories_view_latest_non_duplicate_version_with_count(settings, db_conn)
                                             "table_schema = 'yonhap' AND table_name = 'stories' ORDER BY ordinal_position")]
     from storage.parquet import COLUMNS
 
-    assert set(COLUMNS) <= set(view_cols) and view_cols[-6:] == [
-        "byline", "editor_note", "keywords", "loaded_at", "loaded_by_run", "edition"]
+    assert set(COLUMNS) <= set(view_cols) and view_cols[-7:] == [
+        "byline", "editor_note", "keywords", "loaded_at", "loaded_by_run", "edition", "is_table"]
     assert rows(db_conn, "SELECT byline, editor_note, keywords FROM yonhap.stories WHERE article_id = %s",
                 (ld.article_id,)) == [(ld.byline, ld.editor_note, ld.keywords)]
 
@@ -312,11 +312,20 @@ def test_every_example_query_in_the_analysts_guide_runs_as_reader(settings, db_c
     english = synthetic.make_article(3, "r1", edition="en", title="N. Korea fires ballistic missiles",
                                      body="SEOUL, June 19 (Yonhap) -- North Korea fired two ballistic missiles "
                                           "into the East Sea on Wednesday, the military said.")
+    # a table (price list) for the is_table example
+    table = synthetic.make_article(5, "r1", title="Prix de gros des produits agricoles-1", is_table=True, is_routine=True,
+                                   body="SEOUL, 19 juin (Yonhap) -- Prix de gros (wons) :\n\nAil (1 kg) : 9.870 wons (+1,4%)")
+    # the run is an hourly ingest's (kind airflow): the freshness examples of the ingest find it
+    from storage import runs
+    from yonhap.core.timeutil import Window
+
+    runs.start_run(db_conn, "r1", Window.for_dates(date(2024, 6, 19), date(2024, 6, 19)), "airflow")
+    db_conn.commit()
     reject = synthetic_reject()
     # The ledger's examples need seen ids: two loaded, one rejected (its day is not complete).
     seen = [SeenArticle(a, "2024-06-19", ["list"], "2024-06-19T09:00:00+09:00")
             for a in (story.article_id, second.article_id, reject.article_id)]
-    stage_batch(settings, "r1", [story, second, english], seen=seen,
+    stage_batch(settings, "r1", [story, second, english, table], seen=seen,
                 rejects=[reject], errors=[CrawlError("r1", "https://fr.yna.co.kr/x", "HTTP 500", 3,
                                                      "2024-06-20T00:50:00+00:00", 500)])
     stage.load(settings, "r1")

@@ -41,3 +41,17 @@ SELECT date_trunc('hour', f.published_at, 'Asia/Seoul') AS hour,
 FROM yonhap.freshness f
 WHERE f.run_kind IS DISTINCT FROM 'backfill' AND f.run_kind IS DISTINCT FROM 'reprocess'
 GROUP BY 1;
+
+-- The stories view carries every article column: is_table is appended (see 0004).
+CREATE OR REPLACE VIEW yonhap.stories AS
+SELECT DISTINCT ON (a.story_id)
+    a.story_id, a.article_id, a.title, a.published_at,
+    count(*) OVER (PARTITION BY a.story_id) AS versions,
+    a.url, a.title_raw, a.version_label, a.duplicate_of, a.section, a.updated_at, a.dateline,
+    a.lead, a.body, a.author_email, a.images, a.word_count, a.content_hash, a.first_seen_at,
+    a.last_seen_at, a.raw_uri, a.run_id, a.is_routine, a.layout, a.field_sources, a.etag,
+    a.last_modified, a.fetched_at, a.byline, a.editor_note, a.keywords, a.loaded_at, a.loaded_by_run,
+    a.edition, a.is_table
+FROM yonhap.articles a
+WHERE a.duplicate_of IS NULL
+ORDER BY a.story_id, a.published_at DESC NULLS LAST, a.updated_at DESC NULLS LAST, a.article_id DESC;
