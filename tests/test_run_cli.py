@@ -161,9 +161,12 @@ def test_a_failed_run_summary_keeps_the_run_id_whole_at_80_columns(capsys, monke
     monkeypatch.setenv("COLUMNS", "80")
     run_id = "backfill_manual__2024-06-20T10:11:12.123456+00:00_20240617"
     error = "PostgreSQL unavailable (127.0.0.1:55432): " + "server closed the connection unexpectedly " * 3
+    cold_start = "volume band: cold start: 0 of 4 comparable earlier runs (shown once per install)"
     _print_summary(RunSummary(run_id, "2024-06-17T00:00:00+09:00", "2024-06-18T00:00:00+09:00", "cli",
-                              status="failed", error=error, failed_stage="crawl"))
+                              status="failed", error=error, failed_stage="crawl", gate={"warnings": [cold_start]}))
     lines = capsys.readouterr().out.splitlines()
+    # the validate stage's own log line showed the cold-start notice: the summary does not repeat it
+    assert not any("cold start" in line for line in lines), lines
     assert any(run_id in line for line in lines), lines
     assert any(line.startswith("status failed  window [2024-06-17T00:00:00+09:00, 2024-06-18") for line in lines)
     assert "unexpectedly" in "".join(lines)

@@ -12,6 +12,7 @@ from datetime import datetime
 from email.utils import format_datetime
 from urllib.parse import quote, urlsplit
 
+from yonhap.core.editions import EDITIONS
 from yonhap.core.timeutil import UTC
 from yonhap.replica import text as french
 
@@ -105,10 +106,10 @@ def footer(words=french) -> str:
 # The real pages weigh ~59 KiB: menus of every desk, boxes of links to other days' articles,
 # ~40 scripts (ads, analytics), ad slots and a long footer. The static parts are built once per
 # edition (cached); the link boxes once per KST day (Corpus.chrome_boxes).
-LANGUAGES = (("한국어", "https://www.yna.co.kr/"), ("English", "https://en.yna.co.kr/"),
+LANGUAGES = (("한국어", "https://www.yna.co.kr/"), ("English", EDITIONS["en"].base_url + "/"),
              ("中文", "https://cn.yna.co.kr/"), ("日本語", "https://jp.yna.co.kr/"),
              ("العربية", "https://ar.yna.co.kr/"), ("Español", "https://sp.yna.co.kr/"),
-             ("Français", "https://fr.yna.co.kr/"))
+             ("Français", EDITIONS["fr"].base_url + "/"))
 SNS = (("facebook", "https://www.facebook.com/"), ("x", "https://x.com/"),
        ("youtube", "https://www.youtube.com/"), ("instagram", "https://www.instagram.com/"))
 AD_SLOTS = ("top-banner", "right-1", "right-2", "right-3", "inline-1", "inline-2", "bottom-1", "bottom-2",
