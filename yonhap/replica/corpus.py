@@ -207,7 +207,9 @@ class Corpus:
         self._truth = functools.lru_cache(maxsize=4096)(self._make_truth)
         self._page = functools.lru_cache(maxsize=256)(self._make_page)
         self._chrome = functools.lru_cache(maxsize=128)(self._make_chrome)
-        self._chrome_ids = functools.lru_cache(maxsize=128)(self._make_chrome_ids)
+        # The boxes' ids and titles, per day: ~1.5 KiB each, so every day of a 5-year corpus
+        # fits (a random page then costs no title generation once its day was seen).
+        self._chrome_ids = functools.lru_cache(maxsize=2048)(self._make_chrome_ids)
 
     # ------------------------------------------------------------------ planning
     @property
@@ -665,7 +667,7 @@ class Corpus:
         # Few distinct articles keep a page cheap to build: each link needs its title.
         pool = list(reversed(self._other_day(ordinal, 1)[-12:]))
         if not pool:
-            return {"most": [[], [], []], "photo": [], "rightnow": []}
+            return {"most": [[], [], []], "photo": [], "rightnow": [], "titles": {}}
 
         def pick(n: int, *salt) -> list[str]:
             start = derive(self.config.seed, "chrome", ordinal, *salt) % len(pool)
@@ -673,7 +675,7 @@ class Corpus:
             return list(dict.fromkeys(pool[(start + i * step) % len(pool)] for i in range(min(n, len(pool)))))
 
         return {"most": [pick(5, "most", box) for box in (1, 2, 3)], "photo": pick(4, "photo"),
-                "rightnow": pool[:8]}
+                "rightnow": pool[:8], "titles": {i: self._title_raw(i) for i in pool}}
 
     def chrome_fragment(self, part: str, ordinal: int) -> str:
         """The HTML of a day's link boxes (markup.side_boxes / rightnow_box), built once a day."""

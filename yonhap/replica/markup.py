@@ -333,8 +333,8 @@ def photo_box(box_id: str, title: str, links: list[tuple[str, str]], code: str) 
             f'<ul class="list">{items}</ul></section>\n')
 
 
-def _box_links(corpus, ids) -> list[tuple[str, str]]:
-    return [(f"/view/{i}", esc(corpus._title_raw(i))) for i in ids]
+def _box_links(boxes: dict, ids) -> list[tuple[str, str]]:
+    return [(f"/view/{i}", esc(boxes["titles"][i])) for i in ids]
 
 
 def side_boxes(corpus, ordinal: int) -> str:
@@ -347,9 +347,9 @@ def side_boxes(corpus, ordinal: int) -> str:
     ids = ("mostRead", "mostShared", "mostViewed")
     parts = ['<div class="right-area">\n', _ad_slot(code, "right-1")]
     for box_id, title, box in zip(ids, titles, boxes["most"], strict=True):
-        parts.append(link_box(box_id, "most-news-zone", title, _box_links(corpus, box)))
+        parts.append(link_box(box_id, "most-news-zone", title, _box_links(boxes, box)))
     parts.append(_ad_slot(code, "right-2"))
-    parts.append(photo_box("mostPhoto", b["photos"], _box_links(corpus, boxes["photo"]), code))
+    parts.append(photo_box("mostPhoto", b["photos"], _box_links(boxes, boxes["photo"]), code))
     parts.append(extra_boxes(corpus.words))
     parts.append(_ad_slot(code, "right-3"))
     parts.append("</div>\n")
@@ -358,7 +358,8 @@ def side_boxes(corpus, ordinal: int) -> str:
 
 def rightnow_box(corpus, ordinal: int) -> str:
     """section.main-rightnow below the article: the newest articles of the day before."""
-    links = _box_links(corpus, corpus.chrome_ids(ordinal)["rightnow"])
+    boxes = corpus.chrome_ids(ordinal)
+    links = _box_links(boxes, boxes["rightnow"])
     return link_box("rightNow", "main-rightnow", corpus.words.BOXES["rightnow"], links, numbered=False)
 
 
