@@ -333,23 +333,18 @@ def stored_window(settings: Settings, run_id: str) -> Window:
     """The window a run was crawled for: its crawl_runs row, else its staged crawl figures."""
     from yonhap.adapters import staging  # lazy, as the stage modules
 
-    conn = db.connect(settings)
-    try:
-        rows = queries.run_rows(conn, [run_id])
-    finally:
-        conn.rollback()
-        conn.close()
-    if rows:
-        return Window(rows[0]["window_start"], rows[0]["window_end"])
-    try:
-        stats = staging.read_json(settings, run_id, staging.CRAWL_STATS)
-    except Exception as err:  # noqa: BLE001 -- no object: the run was never crawled
+    row = run_row(settings, run_id)
+    if row is not None:
+        return Window(row["window_start"], row["window_end"])
+    if not s3.exists(settings, staging.key(run_id, staging.CRAWL_STATS)):
         raise RunUnknown(f"run {run_id} is unknown: no crawl_runs row and nothing staged "
-                         f"(crawl it first: yonhap-pipeline crawl --from … --to … --run-id {run_id})") from err
+                         f"(crawl it first: yonhap-pipeline crawl --from … --to … --run-id {run_id})")
+    stats = staging.read_json(settings, run_id, staging.CRAWL_STATS)
     return Window(datetime.fromisoformat(stats["window_start"]), datetime.fromisoformat(stats["window_end"]))
 
 
 def run_row(settings: Settings, run_id: str) -> dict[str, Any] | None:
+    """The run's crawl_runs row (queries.run_rows), or None."""
     conn = db.connect(settings)
     try:
         rows = queries.run_rows(conn, [run_id])
