@@ -26,6 +26,9 @@ NOT_PRODUCED = {
     "ours": [],
     "trafilatura": ["author_email", "captions"],
     "newspaper4k": ["section", "author_email", "captions"],
+    # Not an extractor: the parse floor (lxml.html.fromstring of the page, nothing read).
+    "lxml": ["title", "published_at", "published_date", "paragraphs", "section", "lead", "author_email",
+             "image_urls", "captions", "keywords"],
 }
 
 
@@ -128,8 +131,22 @@ def newspaper4k_extractor():
     return extract
 
 
-EXTRACTORS = {"ours": ours_extractor, "trafilatura": trafilatura_extractor, "newspaper4k": newspaper4k_extractor}
-DISTRIBUTIONS = {"ours": "yonhap-pipeline", "trafilatura": "trafilatura", "newspaper4k": "newspaper4k"}
+def lxml_floor():
+    """The parse floor: lxml.html.fromstring of the page and nothing else (any extractor that
+    reads the page's tree pays at least this)."""
+    from lxml import html
+
+    def extract(body: bytes, url: str) -> dict:
+        html.fromstring(body)
+        return {}
+
+    return extract
+
+
+EXTRACTORS = {"ours": ours_extractor, "trafilatura": trafilatura_extractor, "newspaper4k": newspaper4k_extractor,
+              "lxml": lxml_floor}
+DISTRIBUTIONS = {"ours": "yonhap-pipeline", "trafilatura": "trafilatura", "newspaper4k": "newspaper4k",
+                 "lxml": "lxml"}
 
 
 def _version(tool: str) -> str:

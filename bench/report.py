@@ -53,7 +53,7 @@ class Bench:
 # Run order: cheapest first, so a late timeout costs the least.
 KNOWN = (
     Bench("replica", "replica site throughput (100k-article corpus)", quick=("--seconds", "2"), timeout=300),
-    Bench("extract", "extraction speed and accuracy: ours vs trafilatura", quick=("--pages", "200"), timeout=600),
+    Bench("extract", "extraction speed and accuracy: ours vs trafilatura, beside the lxml parse floor", quick=("--pages", "200"), timeout=600),
     Bench("peers", "extraction side by side: ours, trafilatura, newspaper4k", quick=("--quick",), timeout=900),
     Bench("crawl", "crawl throughput: full crawler vs bare Scrapy", quick=("--runs", "1"), timeout=900),
     Bench("seek", "list-page seek cost per depth", quick=("--quick",), timeout=600, deterministic=True),

@@ -209,9 +209,12 @@ def frame_record(index: int, row: dict[str, Any]) -> dict[str, Any]:
         "section": _blank_to_none(row.get("section")),
         "lead": _blank_to_none(row.get("lead")),
         # the body is what loads; a short body is judged with the title and lead; no body,
-        # no verdict (a title alone is too short, and the body checks already reject it)
+        # no verdict (a title alone is too short, and the body checks already reject it); a
+        # table (mostly figures, decided on its share of letters: row is_table) has no
+        # common words to count, so no verdict either
         "language": (language := row_language(row)),
-        **{column: judged_language_share(language, title, row.get("lead"), body) if code == language else None
+        **{column: judged_language_share(language, title, row.get("lead"), body)
+           if code == language and not row.get("is_table") else None
            for code, column in SHARE_COLUMNS.items()},
         "captions": captions_text(row.get("images")),
         "author_email": _blank_to_none(row.get("author_email")),

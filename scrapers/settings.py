@@ -46,6 +46,9 @@ DOWNLOADER_MIDDLEWARES = {
     # After decompression (590), before retries: every response, including those retried.
     "scrapers.middlewares.WarcArchiveMiddleware": 585,
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,  # COOKIES_ENABLED is off anyway
+    # Redirects without Referer handling (RefererMiddleware is off below): no start-up warning.
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "scrapers.middlewares.RedirectWithoutRefererMiddleware": 600,
 }
 # Spider middlewares that only add work per yielded object here: depth and URL length (we
 # follow canonical article links only), Referer headers (the site needs none) and a developer

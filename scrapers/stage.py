@@ -170,13 +170,17 @@ def crawl(
     validators: dict[str, dict] | None = None,
     retry_urls: list[str] | None = None,
     targets: list[str] | None = None,
+    fetch_once: list[str] | None = None,
+    skip: list[str] | None = None,
     parsers: list[str] | None = None,
     scrapy_overrides: dict[str, Any] | None = None,
     timeout: float | None = None,
 ) -> CrawlStats:
     """Crawl every article published in ``window`` (see module doc), or only the article ids
     ``targets`` (an event run: no feed, no list walk, no retries). ``parsers`` limits the
-    registered layout parsers by name; ``scrapy_overrides`` adds Scrapy settings (tests)."""
+    registered layout parsers by name; ``scrapy_overrides`` adds Scrapy settings (tests).
+    ``fetch_once``: article ids of broken pages, fetched without retries; ``skip``: ids not
+    fetched at all (yonhap.pipeline.stages.broken_page_plan)."""
     Registry.from_names(parsers)  # a bad parser name fails here, not in the subprocess
     s3.ensure_bucket(settings)
     started_at = datetime.now(UTC)
@@ -197,6 +201,8 @@ def crawl(
             "validators": _validators(archive.kept),
             "retry_urls": list(retry_urls or []),
             "targets": list(targets or []),
+            "fetch_once_ids": list(fetch_once or []),
+            "skip_ids": list(skip or []),
             "parsers": parsers,
             "out_dir": str(work),
             "scrapy_settings": scrapy_overrides or {},

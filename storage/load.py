@@ -78,7 +78,7 @@ COMPARED_COLUMNS = STAGED_ARTICLE_COLUMNS
 # Stage tables' columns (by name) whose COPY values are not text: psycopg 3 picks each column's
 # dumper by them. Times are ISO strings, parsed by PostgreSQL like any COPY text.
 COPY_TYPES = {"images": "jsonb", "field_sources": "jsonb", "keywords": "text[]", "word_count": "int4",
-              "is_routine": "bool", "reasons": "jsonb", "payload": "jsonb", "status": "int4", "attempts": "int4",
+              "is_routine": "bool", "is_table": "bool", "reasons": "jsonb", "payload": "jsonb", "status": "int4", "attempts": "int4",
               "sources": "text[]", "robots_denied": "bool"}
 STAGE_ARTICLES = "yonhap_load.stage_articles"  # migration 0002
 SEARCH_INDEX = "yonhap.articles_search_idx"
@@ -468,7 +468,7 @@ def _ensure_run_row(cur, batch: LoadBatch) -> None:
     cur.execute(
         """
         INSERT INTO yonhap.crawl_runs (run_id, kind, window_start, window_end, started_at, status, site)
-        VALUES (%s, 'load', %s, %s, coalesce(%s::timestamptz, now()), 'running', %s)
+        VALUES (%s, 'stages', %s, %s, coalesce(%s::timestamptz, now()), 'running', %s)
         """,
         (batch.run_id, stats.window_start, stats.window_end, stats.started_at,
          site_root(batch.site) if batch.site else None),

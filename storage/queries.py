@@ -18,7 +18,7 @@ MAX_ERROR_RUNS = 5
 # What story linking and dedupe compare (transforms/pipeline.py reads these keys).
 LINKING_COLUMNS = (
     "article_id", "url", "title", "title_raw", "version_label", "story_id", "duplicate_of",
-    "section", "published_at", "updated_at", "body", "word_count", "content_hash", "is_routine",
+    "section", "published_at", "updated_at", "body", "word_count", "content_hash", "is_routine", "is_table",
 )
 
 RUN_COLUMNS = (
@@ -98,8 +98,10 @@ def run_rows(conn, run_ids: list[str], *, partitions: bool = False) -> list[dict
             SELECT r.run_id, r.kind, r.status, r.window_start, r.window_end, r.pages, r.items, r.loaded,
                    r.rejected, r.duplicates, r.errors, r.not_modified, r.seen, r.unaccounted,
                    r.quality_success, r.quality_report_uri, r.message,
-                   coalesce((r.stats #>> '{crawl,scrapy_stats,downloader/response_status_count/200}')::int, 0)
-                       AS pages_200,
+                   -- a reprocess sends no request: its pages are the archive's 200 responses
+                   CASE WHEN r.kind = 'reprocess' THEN coalesce(r.pages, 0)
+                        ELSE coalesce((r.stats #>> '{crawl,scrapy_stats,downloader/response_status_count/200}')::int, 0)
+                   END AS pages_200,
                    coalesce((r.stats #>> '{crawl,scrapy_stats,downloader/response_status_count/304}')::int, 0)
                        AS pages_304,
                    r.stats #>> '{crawl,site_health}' AS site_health
@@ -162,6 +164,31 @@ def pending_error_urls(conn, limit: int = 1000, edition: str = DEFAULT_EDITION) 
             (edition, MAX_ERROR_RUNS, limit),
         )
         return [url for (url,) in cur.fetchall()]
+
+
+def broken_pages(conn, edition: str = DEFAULT_EDITION) -> dict[str, Any]:
+    """Article ids of ``edition`` whose pages are broken and not loaded since, with the time they
+    first were: a fetch that failed after retries and is not resolved (crawl_errors), or a page
+    quarantined as truncated (rejected_items). The crawl fetches each at most once a run and the
+    ingest stops asking after a day (yonhap.pipeline.stages.broken_page_plan)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            SELECT b.article_id, min(b.since) FROM (
+                SELECT e.article_id, e.at AS since FROM yonhap.crawl_errors e
+                JOIN yonhap.crawl_runs r ON r.run_id = e.run_id AND r.edition = %(edition)s
+                WHERE e.resolved_at IS NULL AND e.article_id IS NOT NULL
+                UNION ALL
+                SELECT j.article_id, j.rejected_at FROM yonhap.rejected_items j
+                JOIN yonhap.crawl_runs r ON r.run_id = j.run_id AND r.edition = %(edition)s
+                WHERE j.article_id IS NOT NULL AND array_to_string(j.reasons, ' ') LIKE '%%truncated%%'
+            ) b
+            WHERE NOT EXISTS (SELECT 1 FROM yonhap.articles a WHERE a.article_id = b.article_id)
+            GROUP BY b.article_id
+            """,
+            {"edition": edition},
+        )
+        return dict(cur.fetchall())
 
 
 def claim_notice(conn, notice: str, run_id: str, detail: str | None = None) -> bool:

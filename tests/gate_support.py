@@ -39,6 +39,7 @@ def row_from_truth(truth, run_id: str = RUN) -> dict:
         raw_uri=None,
         run_id=run_id,
         is_routine=truth.is_routine,
+        is_table=getattr(truth, "is_table", False),
         layout="yna-cms-v1",
         byline=getattr(truth, "byline", None),
         editor_note=getattr(truth, "editor_note", None),

@@ -93,10 +93,35 @@ def test_every_seen_id_is_accounted_for_by_the_truths_reasons(settings, replica,
         assert cur.fetchone() == (0,)
         cur.execute("RESET ROLE")
 
-    # A rerun (304s, the failures retried and failing again) changes no verdict.
+    # A rerun (304s, the failures retried and failing again) changes no verdict, and asks
+    # each broken page (dead, truncated on every request) once: no retry storm.
+    first_run = _fetches(site.clear_log(), never)
+    assert all(first_run[i] >= 2 for i in never - dead), first_run  # run 1 retried the truncated ones
     again = run_pipeline(cli_env(settings, site.base_url), *WINDOW, "ledger_2")
     assert again.returncode == 0, output(again)
     assert {i: v[1] for i, v in _ledger(db_conn).items()} == status
+    assert _fetches(site.clear_log(), never) == {i: 1 for i in never}
+
+    # Broken for more than a day: the ingest's runs stop asking; a backfill still asks once.
+    import dataclasses
+
+    from yonhap.core.timeutil import Window
+    from yonhap.pipeline import stages
+
+    with db_conn.cursor() as cur:
+        cur.execute("UPDATE yonhap.crawl_errors SET at = at - interval '2 days'")
+        cur.execute("UPDATE yonhap.rejected_items SET rejected_at = rejected_at - interval '2 days'")
+    db_conn.commit()
+    local = dataclasses.replace(settings, base_url=site.base_url, download_delay=0.0)
+    window = Window.for_dates(*WINDOW)
+    for run_id, kind, fetches in (("ingest_aged", "airflow", 0), ("backfill_aged", "backfill", 1)):
+        stages.prepare(local, run_id, window, kind)
+        stages.crawl(local, run_id, window)
+        assert _fetches(site.clear_log(), never) == {i: fetches for i in never}, kind
+
+
+def _fetches(log: list[dict], ids) -> dict[str, int]:
+    return {i: sum(1 for e in log if e["path"] == f"/view/{i}") for i in ids}
 
 
 def test_a_listed_id_never_fetched_shows_up_as_unaccounted_and_the_run_says_so(settings, replica, db_conn):

@@ -52,7 +52,9 @@ def test_the_language_share_follows_the_rows_edition():
 
 def test_french_share_separates_french_from_other_text():
     rows = replica_rows()
-    assert min(features.french_share(r["body"]) for r in rows) > thresholds.FRENCH_MIN_STOPWORD_SHARE
+    # tables (price lists) are judged on their share of letters, not of common words
+    assert min(features.french_share(r["body"]) for r in rows if not r.get("is_table")) > (
+        thresholds.FRENCH_MIN_STOPWORD_SHARE)
     english = "The president said on Monday that talks with the North would resume next week in Seoul."
     assert features.french_share(english) < thresholds.FRENCH_MIN_STOPWORD_SHARE
     assert features.french_share("북한이 동해상으로 탄도미사일을 발사했다고 합동참모본부가 밝혔다") == 0.0
@@ -499,3 +501,20 @@ def test_an_english_row_is_judged_in_english_and_a_french_one_in_french():
     result = check_batch(rows, Window.for_dates(date(2024, 6, 19), date(2024, 6, 19)), [], "lang")
     refused = {r.article_id: check_names(r) for r in result.rejected}
     assert refused == {rows[1]["article_id"]: {"text_looks_english"}, rows[3]["article_id"]: {"text_looks_french"}}
+
+
+def test_tables_pass_the_language_check_on_their_share_of_letters():
+    """A price list (one <p> of <br/>-separated figure lines, a continued part "…-2") has almost
+    no common words: the transform marks it is_table (a routine item) and the gate has no
+    common-word verdict for it; the same figures without the flag are refused, and prose under
+    the flag (never produced by the transform) is still judged by its letters."""
+    from expectations.features import frame_record
+    from transforms.clean import is_table
+
+    lines = [f"Article {n} ({n} kg) : {n * 1310}.{n * 7 % 10}0 wons (+{n % 5},{n % 9}%)" for n in range(1, 16)]
+    body = "SEOUL, 19 juin (Yonhap) -- Prix de gros, mercredi (wons) :\n\n" + "\n\n".join(lines)
+    assert is_table(body) and not is_table("SEOUL, 19 juin (Yonhap) -- Le gouvernement a annoncé 3 mesures.")
+    row = {"article_id": "AFR20240619001100884", "title": "Prix de gros des produits agricoles-2", "body": body,
+           "is_routine": True, "is_table": True}
+    assert frame_record(0, row)["french_share"] is None and frame_record(0, row)["item_kind"] == "routine"
+    assert frame_record(0, {**row, "is_table": False})["french_share"] < 0.08

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from scrapers.parsers.base import TRUNCATED, Page
+from scrapers.parsers.base import NOT_HTML, TRUNCATED, Page
 from scrapers.parsers.metadata import Metadata, parse_content_data, strip_site_suffix
 from scrapers.parsers.registry import DEFAULT_PARSERS, UNRECOGNIZED, Registry, build_item
 from scrapers.parsers.text import (
@@ -210,7 +210,7 @@ def test_truncated_page_is_an_item_with_parse_errors(corpus):
         (b"", "unparseable: empty or not HTML"),
         (b"   \n", "unparseable: empty or not HTML"),
         (b"<html><head><title>x</title></head><body><p>menu</p></body></html>", "missing: published_at"),
-        (b"\xff\xfe\x00garbage\x00</html>", "missing: title"),
+        (b"\xff\xfe\x00garbage\x00</html>", NOT_HTML),  # binary: not a page at all
         # The crawler does not follow meta refresh (scrapers.settings): such a page is an error.
         (b'<html><head><meta http-equiv="refresh" content="0; url=/view/AFR20240619002800884">'
          b"</head><body></body></html>", "missing: body"),

@@ -71,7 +71,7 @@ def test_story_chains(corpus, truths):
 
 
 def test_routine_items_recur_daily_as_distinct_stories(corpus, truths):
-    routine = [t for t in truths if t.is_routine]
+    routine = [t for t in truths if t.is_routine and not t.is_table]  # tables: continued parts
     by_title = defaultdict(list)
     for t in routine:
         by_title[t.title].append(t)
@@ -183,7 +183,7 @@ def test_continued_items_are_parts_with_markers(edition):
         assert 2 <= len(items) <= 3
         assert [t.title_raw for t in items] == [f"{words.CONTINUED_TITLE}-{n}" for n in range(1, len(items) + 1)]
         for n, t in enumerate(items, 1):
-            assert t.story_id == t.article_id and not t.is_routine and t.version_label is None
+            assert t.story_id == t.article_id and t.is_routine and t.is_table and t.version_label is None
             assert id_parts(t.article_id)[2] == 0
             assert t.section == words.ECONOMY_SECTION and t.title == t.title_raw
             assert t.paragraphs[0].startswith(t.dateline + " -- ") and len(t.paragraphs) >= 6
@@ -327,3 +327,47 @@ def test_config_round_trips_through_cli_args():
     assert values["--id-scheme"] == "sequential" and values["--layout"] == "redesign"
     assert cfg.canonical_base == "https://example.org"
     assert Corpus(cfg).truth(Corpus(cfg).ids_on("2024-06-01")[0]).url.startswith("https://example.org/view/AFR")
+
+
+def test_readme_example_queries_find_rows_in_the_demo_days():
+    """README's analyst examples name a story and search words of the demo's backfill (the
+    default corpus, 2024-06-18..20): the story has several versions there, and the words are
+    in its titles (so the queries do not answer 0 rows on the demo data)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    story = re.search(r"WHERE a\.story_id = '(AFR\d{17})'", readme).group(1)
+    words = re.search(r"websearch_to_tsquery\('french', '([^']+)'\)", readme).group(1).split()
+    corpus = Corpus()
+    truths = [corpus.truth(i) for d in (18, 19, 20) for i in corpus.ids_on(date(2024, 6, d))]
+    assert sum(t.story_id == story and t.duplicate_of is None for t in truths) >= 2
+    assert any(all(w in t.title.lower() for w in words) for t in truths), words
+    assert any(t.is_table for t in truths)
+
+
+@pytest.mark.parametrize("edition", ["fr", "en"])
+def test_pages_have_the_real_sites_weight_and_chrome(edition):
+    """docs/replica.md "Page weight and chrome": median page >= 45 KiB, ~900 elements, ~40
+    scripts, >= 20 links to other articles outside the article element (other days' articles),
+    and the related-group is the article element's last child (never body text)."""
+    import statistics
+
+    from lxml import html
+
+    corpus = Corpus(start=date(2024, 6, 1), end=date(2024, 6, 10), per_day=30, edition=edition)
+    ids = [i for d in (1, 5, 10) for i in corpus.ids_on(date(2024, 6, d))][::4]
+    sizes, outside = [], []
+    for article_id in ids:
+        body = corpus.render_article(article_id, "yna-cms")
+        doc = html.fromstring(body)
+        article = doc.xpath('//article[contains(@class, "story-news")]')[0]
+        assert "related-group" in article[-1].get("class")
+        inside = set(article.iter("a"))
+        links = [a.get("href") for a in doc.iter("a") if a not in inside and "/view/" in (a.get("href") or "")]
+        day = article_id[3:11]
+        assert links and not [h for h in links if h.split("/view/")[1][3:11] == day]  # other days only
+        sizes.append(len(body))
+        outside.append(len(links))
+        assert 30 <= len(doc.xpath("//script")) <= 60 and 600 <= sum(1 for _ in doc.iter()) <= 1500
+    assert statistics.median(sizes) >= 45 * 1024 and min(outside) >= 20

@@ -75,6 +75,11 @@ def test_run_loads_exactly_the_days_articles_and_reruns_change_nothing(settings,
     assert rows(db_conn, "SELECT kind, status FROM yonhap.crawl_runs WHERE run_id = 'reprocess_once'") == [
         ("reprocess", "succeeded")
     ]
+    # Its pages are the archive's 200 responses (not "200: 0, 304: 0").
+    from storage import queries
+
+    (summary,) = queries.run_rows(db_conn, ["reprocess_once"])
+    assert summary["pages"] and (summary["pages_200"], summary["pages_304"]) == (summary["pages"], 0)
 
 
 def test_bad_usage_exits_2_with_one_clear_line(settings):
@@ -89,6 +94,7 @@ def test_bad_usage_exits_2_with_one_clear_line(settings):
     cases = [
         (("run", "--from", "2024-06-20", "--to", "2024-06-18"), "range refused: from 2024-06-20 is after to 2024-06-18"),
         (("run", "--from", "18/06/2024", "--to", "2024-06-18"), "range refused: from must be a date YYYY-MM-DD, got '18/06/2024'"),
+        (("run", "--from", "2024-02-30", "--to", "2024-03-01"), "range refused: from 2024-02-30 is not a real date"),
         (("run", "--from", "2024-05-01", "--to", "2024-06-30"), "range refused: 61 days requested; at most 31 per run (split the range)"),
         (("reprocess", "--from", str(today), "--to", "2099-01-01"),
          f"range refused: to 2099-01-01 is in the future (today is {today} KST)"),
@@ -99,3 +105,56 @@ def test_bad_usage_exits_2_with_one_clear_line(settings):
         assert proc.stderr.strip().splitlines() == [f"error: {line}"], (args, proc.stderr)
     proc = run_cli(env, "run", "--from", "2024-06-18", "--to", "2024-06-18", "--run-id", "a/b", timeout=120)
     assert proc.returncode == 2 and "--run-id" in proc.stderr
+
+
+@pytest.mark.slow
+def test_stage_commands_on_a_fresh_database(settings, replica, empty_database_url):
+    """crawl | transform | validate --run-id | load, one command each, on a database no
+    migration has touched: each applies what is pending, the run is recorded as kind 'stages',
+    validate needs no dates, and validating a loaded run again leaves its result standing."""
+    import dataclasses
+
+    site = replica(**{**REPLICA, "per_day": 6})
+    env = cli_env(dataclasses.replace(settings, database_url=empty_database_url), site.base_url)
+    day = DAYS[0].isoformat()
+    steps = [("crawl", "--from", day, "--to", day, "--run-id", "staged_1"), ("transform", "--run-id", "staged_1"),
+             ("validate", "--run-id", "staged_1"), ("load", "--run-id", "staged_1")]
+    for args in steps:
+        proc = run_cli(env, *args)
+        assert proc.returncode == 0, (args, proc.stdout[-2000:], proc.stderr[-2000:])
+    import psycopg2
+
+    with psycopg2.connect(empty_database_url) as conn:
+        assert rows(conn, "SELECT kind, status FROM yonhap.crawl_runs") == [("stages", "succeeded")]
+        assert rows(conn, "SELECT count(*) FROM yonhap.articles")[0][0] == len(truth_ids(site.corpus, DAYS[0], DAYS[0]))
+    conn.close()
+    again = run_cli(env, "validate", "--run-id", "staged_1")
+    assert again.returncode == 0 and "already loaded (succeeded, quality gate passed)" in again.stdout, again.stdout
+    other = run_cli(env, "validate", "--run-id", "staged_1", "--from", "2024-06-01", "--to", "2024-06-01")
+    assert other.returncode == 2 and "was crawled for" in other.stderr, other.stderr
+
+
+def test_help_shows_flags_plainly_and_the_configured_ui_port(settings):
+    env = {**cli_env(settings, "http://127.0.0.1:9"), "YONHAP_AIRFLOW_PORT": "8111"}
+    proc = run_cli(env, "stack", "up", "--help", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "UI on http://localhost:8111" in proc.stdout and "<bool>" not in proc.stdout, proc.stdout
+
+
+def test_a_failed_run_summary_keeps_the_run_id_whole_at_80_columns(capsys, monkeypatch):
+    """A long error wraps inside its cell; the run id and the status line stay whole."""
+    from yonhap.cli.run import _print_summary
+    from yonhap.pipeline.stages import RunSummary
+
+    monkeypatch.setenv("COLUMNS", "80")
+    run_id = "backfill_manual__2024-06-20T10:11:12.123456+00:00_20240617"
+    error = "PostgreSQL unavailable (127.0.0.1:55432): " + "server closed the connection unexpectedly " * 3
+    cold_start = "volume band: cold start: 0 of 4 comparable earlier runs (shown once per install)"
+    _print_summary(RunSummary(run_id, "2024-06-17T00:00:00+09:00", "2024-06-18T00:00:00+09:00", "cli",
+                              status="failed", error=error, failed_stage="crawl", gate={"warnings": [cold_start]}))
+    lines = capsys.readouterr().out.splitlines()
+    # the validate stage's own log line showed the cold-start notice: the summary does not repeat it
+    assert not any("cold start" in line for line in lines), lines
+    assert any(run_id in line for line in lines), lines
+    assert any(line.startswith("status failed  window [2024-06-17T00:00:00+09:00, 2024-06-18") for line in lines)
+    assert "unexpectedly" in "".join(lines)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import psycopg2
@@ -82,7 +82,7 @@ def test_schema_contract_columns_keys_and_indexes(db_conn):
     # search_vector (ours, not a contract column) sits where 0001 created it, before the
     # columns later migrations appended; the loader's own (0005) come last
     assert tuple(n for n in names if n != "search_vector") == COLUMNS
-    assert COLUMNS == (*ARTICLE_COLUMNS[:-1], "loaded_at", "loaded_by_run", "edition")
+    assert COLUMNS == (*ARTICLE_COLUMNS[:-2], "loaded_at", "loaded_by_run", "edition", "is_table")
     types = dict(cols)
     for col in ("published_at", "updated_at", "first_seen_at", "last_seen_at", "fetched_at", "loaded_at"):
         assert types[col] == "timestamp with time zone"
@@ -118,8 +118,8 @@ def test_stories_view_latest_non_duplicate_version_with_count(settings, db_conn)
                                             "table_schema = 'yonhap' AND table_name = 'stories' ORDER BY ordinal_position")]
     from storage.parquet import COLUMNS
 
-    assert set(COLUMNS) <= set(view_cols) and view_cols[-6:] == [
-        "byline", "editor_note", "keywords", "loaded_at", "loaded_by_run", "edition"]
+    assert set(COLUMNS) <= set(view_cols) and view_cols[-7:] == [
+        "byline", "editor_note", "keywords", "loaded_at", "loaded_by_run", "edition", "is_table"]
     assert rows(db_conn, "SELECT byline, editor_note, keywords FROM yonhap.stories WHERE article_id = %s",
                 (ld.article_id,)) == [(ld.byline, ld.editor_note, ld.keywords)]
 
@@ -314,11 +314,20 @@ def test_every_example_query_in_the_analysts_guide_runs_as_reader(settings, db_c
     english = synthetic.make_article(3, "r1", edition="en", title="N. Korea fires ballistic missiles",
                                      body="SEOUL, June 19 (Yonhap) -- North Korea fired two ballistic missiles "
                                           "into the East Sea on Wednesday, the military said.")
+    # a table (price list) for the is_table example
+    table = synthetic.make_article(5, "r1", title="Prix de gros des produits agricoles-1", is_table=True, is_routine=True,
+                                   body="SEOUL, 19 juin (Yonhap) -- Prix de gros (wons) :\n\nAil (1 kg) : 9.870 wons (+1,4%)")
+    # the run is an hourly ingest's (kind airflow): the freshness examples of the ingest find it
+    from storage import runs
+    from yonhap.core.timeutil import Window
+
+    runs.start_run(db_conn, "r1", Window.for_dates(date(2024, 6, 19), date(2024, 6, 19)), "airflow")
+    db_conn.commit()
     reject = synthetic_reject()
     # The ledger's examples need seen ids: two loaded, one rejected (its day is not complete).
     seen = [SeenArticle(a, "2024-06-19", ["list"], "2024-06-19T09:00:00+09:00")
             for a in (story.article_id, second.article_id, reject.article_id)]
-    stage_batch(settings, "r1", [story, second, english], seen=seen,
+    stage_batch(settings, "r1", [story, second, english, table], seen=seen,
                 rejects=[reject], errors=[CrawlError("r1", "https://fr.yna.co.kr/x", "HTTP 500", 3,
                                                      "2024-06-20T00:50:00+00:00", 500)])
     stage.load(settings, "r1")
@@ -372,3 +381,26 @@ def test_upgrade_without_createrole_warns_instead_of_failing(settings, db_conn, 
         _drop_database(server, dbname)
         with db_conn.cursor() as cur:
             cur.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(owner)))
+
+
+def test_a_refused_connection_is_named_for_what_it_is_not_an_outage(settings):
+    """A missing database or user is reported as such (the server answered), with what to fix;
+    the embedded server trusts local logins, so a wrong password is checked on its message."""
+    import psycopg2
+
+    from yonhap.pipeline.stages import _postgres_problem, describe_error
+
+    base, _db = settings.database_url.rsplit("/", 1)
+    with pytest.raises(psycopg2.OperationalError) as missing:
+        psycopg2.connect(f"{base}/no_such_database_here")
+    assert describe_error(missing.value, settings).startswith(
+        "PostgreSQL database 'no_such_database_here' does not exist"), describe_error(missing.value, settings)
+    scheme, rest = base.split("://", 1)
+    with pytest.raises(psycopg2.OperationalError) as no_user:
+        psycopg2.connect(f"{scheme}://no_such_user@{rest.split('@', 1)[-1]}/{_db}")
+    assert describe_error(no_user.value, settings).startswith("PostgreSQL has no user 'no_such_user'")
+    said = 'connection to server at "db", port 5432 failed: FATAL:  password authentication failed for user "ana"'
+    assert _postgres_problem(said, "db:5432") == (
+        "PostgreSQL refused the login of user 'ana' (db:5432): wrong password in DATABASE_URL")
+    assert _postgres_problem("server closed the connection unexpectedly", "db:5432").startswith(
+        "PostgreSQL unavailable (db:5432)")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import shutil
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import psycopg2
 import pyarrow as pa
@@ -160,6 +160,21 @@ def test_freshness_views_match_the_rows(settings, db_conn):
         assert articles == len(lags)
         assert (p50, p95, top) == pytest.approx(
             (_percentile_cont(lags, 0.5), _percentile_cont(lags, 0.95), max(lags)), abs=1e-6)
+
+    # A backfill's loads (old articles, lags of days or years) are named in yonhap.freshness
+    # and left out of freshness_hourly, which stays as it was.
+    from storage import runs
+    from yonhap.core.timeutil import Window
+
+    runs.start_run(db_conn, "b1", Window.for_dates(date(2022, 1, 3), date(2022, 1, 3)), "backfill")
+    db_conn.commit()
+    old = datetime(2022, 1, 3, tzinfo=KST)
+    stage_batch(settings, "b1", [synthetic.make_article(i, "b1", day=old) for i in range(50, 53)])
+    stage.load(settings, "b1")
+    assert rows(db_conn, "SELECT run_kind, ingest, count(*) FROM yonhap.freshness GROUP BY 1, 2 ORDER BY 1") == [
+        ("backfill", False, 3), ("stages", False, 40)]
+    assert rows(db_conn, "SELECT hour, articles, p50_lag_seconds, p95_lag_seconds, max_lag_seconds "
+                         "FROM yonhap.freshness_hourly ORDER BY hour") == hourly
 
 
 def test_reader_role_reads_both_views_and_cannot_write(settings, db_conn):

@@ -56,7 +56,7 @@ def test_every_item_becomes_one_row_with_the_truths_text(month):
         assert row.body == t.body
         assert row.word_count == t.word_count
         assert row.section == t.section and row.edition == t.article_id[:3].lower()[1:]
-        assert row.is_routine == t.is_routine
+        assert (row.is_routine, row.is_table) == (t.is_routine, t.is_table)
         assert row.author_email == t.author_email
         assert (row.lead, row.byline, row.editor_note, row.keywords) == (
             t.lead, t.byline, t.editor_note, list(t.keywords)), article_id
@@ -228,7 +228,7 @@ def test_replica_pages_through_the_site_parsers_come_out_as_the_truth(layout):
     assert not result.rejects
     rows = {a.article_id: a for a in result.articles}
     fields = ("title", "title_raw", "version_label", "dateline", "lead", "body", "word_count", "section",
-              "is_routine", "author_email", "byline", "editor_note", "keywords", "story_id", "duplicate_of")
+              "is_routine", "is_table", "author_email", "byline", "editor_note", "keywords", "story_id", "duplicate_of")
     for article_id, t in truth.items():
         row = rows[article_id]
         assert {f: _value(row, f) for f in fields} == {f: _value(t, f) for f in fields}, article_id

@@ -12,7 +12,8 @@
   paragraph itself keeps it: the body starts with the dateline).
 * :func:`derive_lead` — the first body paragraph without its dateline prefix.
 * :func:`is_routine` — the daily templated items (market openings/closings, press review, …);
-  :func:`continued_part` — ``"…-1"``, ``"…-2"``: the parts of a continued item.
+  :func:`continued_part` — ``"…-1"``, ``"…-2"``: the parts of a continued item;
+  :func:`is_table` — mostly figures (share of letters among letters and digits under 0.8).
 
 All text goes through :func:`transforms.normalize.normalize_text` first.
 """
@@ -104,6 +105,28 @@ def is_routine(title: str) -> bool:
     """True for the daily templated items (title equal to, or starting with, a known one)."""
     key = _title_key(title)
     return any(key == r or key.startswith(r + " ") for r in _ROUTINE_KEYS)
+
+
+# Items that are mostly figures (price lists, the parts of a continued item): fewer than this
+# share of their letters-and-digits are letters. Prose, routine market items included, is
+# above 0.9; a price list is about 0.6. Migration 0010 applies the same rule in SQL.
+TABLE_MAX_LETTER_SHARE = 0.8
+
+
+def letter_share(text: str) -> float:
+    """Share of letters among the letters and digits of ``text`` (1.0 when it has neither)."""
+    letters = digits = 0
+    for char in text:
+        if char.isalpha():
+            letters += 1
+        elif char.isdigit():
+            digits += 1
+    return letters / (letters + digits) if letters + digits else 1.0
+
+
+def is_table(body: str) -> bool:
+    """True for an item that is mostly figures: a table, not prose (is_table column)."""
+    return bool(body) and letter_share(body) < TABLE_MAX_LETTER_SHARE
 
 
 # "Cours des changes-1", "Prix à la production - 2": a continued item split in parts (each part
@@ -460,7 +483,8 @@ def clean_item(item: CrawledArticle, run_id: str | None = None) -> ArticleRow:
         content_hash=content_hash(title_raw, text),
         raw_uri=item.raw_uri,
         run_id=run_id or item.run_id,
-        is_routine=is_routine(title),
+        is_routine=is_routine(title) or is_table(text),  # a table is a routine item
+        is_table=is_table(text),
         layout=item.layout,
         field_sources=dict(item.field_sources or {}),
         etag=item.etag,

@@ -134,6 +134,7 @@ class Doc:
     _shingles: np.ndarray | None = field(default=None, repr=False)
     _lead_tokens: frozenset[str] | None = field(default=None, repr=False)
     part: int | None = None  # continued item: the part number of a "…-1", "…-2" title
+    is_table: bool = False  # mostly figures (transforms.clean.is_table)
     # From the id (AFR/AEN<date><serial><version><desk>): the story key (edition prefix, date,
     # serial, desk) shared by the same-day versions of a story on a versioned-id site, and the
     # version digits. The prefix keeps two editions' serials apart.

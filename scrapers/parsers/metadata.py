@@ -98,36 +98,48 @@ class Metadata:
         self.canonical: str | None = None
         self.warnings: list[str] = []
         self.content_data: dict[str, str] | None = None
-        for script in doc.xpath('//script[@type="application/ld+json"]'):
-            raw = script.text or ""
-            try:
-                data = json.loads(raw)
-            except ValueError:
-                m = _LD_TYPE_RE.search(raw)
-                kind = m.group(1) if m else "unknown type"
-                self.jsonld_blocks.append((kind, False))
-                self.warnings.append(f"jsonld: invalid JSON ({kind})")
-                continue
-            objs = list(_walk_jsonld(data))
-            kinds = sorted({t for o in objs for t in _types(o)}) or ["unknown type"]
-            self.jsonld_blocks.append(("/".join(kinds), True))
-            for obj in objs:
-                if _types(obj) & _ARTICLE_TYPES and not self.jsonld:
-                    self.jsonld = obj
-        for meta in doc.iter("meta"):
-            content = meta.get("content")
-            key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
-            if content is not None and key and key not in self.meta:
-                self.meta[key] = content
-        hrefs = doc.xpath('//link[@rel="canonical"]/@href')
-        self.canonical = hrefs[0].strip() if hrefs and hrefs[0].strip() else None
-        scripts = doc.xpath(CONTENT_DATA_XPATH)
-        if not scripts:
+        # One pass over the page's <meta>, <link> and <script> elements (not a search each).
+        content_scripts = []  # scripts that are or read CONTENT_DATA, document order
+        canonical_seen = False
+        for el in doc.iter("meta", "link", "script"):
+            tag = el.tag
+            if tag == "meta":
+                content = el.get("content")
+                key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+                if content is not None and key and key not in self.meta:
+                    self.meta[key] = content
+            elif tag == "link":
+                if not canonical_seen and el.get("rel") == "canonical" and el.get("href") is not None:
+                    canonical_seen = True  # the first canonical link decides, even an empty one
+                    self.canonical = el.get("href").strip() or None
+            elif el.get("type") == "application/ld+json":
+                self._read_jsonld(el.text or "")
+            elif el.get("id") == "contentJsonData" or "CONTENT_DATA" in (el.text or ""):
+                content_scripts.append(el)
+        if not content_scripts:
             self.warnings.append(W_CONTENT_DATA_MISSING)
         else:
-            self.content_data = parse_content_data(scripts[0].text or "")
+            # The CMS's own block (its id) wins over a later script that only reads CONTENT_DATA.
+            script = next((el for el in content_scripts if el.get("id") == "contentJsonData"), content_scripts[0])
+            self.content_data = parse_content_data(script.text or "")
             if self.content_data is None:
                 self.warnings.append(W_CONTENT_DATA_INVALID)
+
+    def _read_jsonld(self, raw: str) -> None:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            m = _LD_TYPE_RE.search(raw)
+            kind = m.group(1) if m else "unknown type"
+            self.jsonld_blocks.append((kind, False))
+            self.warnings.append(f"jsonld: invalid JSON ({kind})")
+            return
+        objs = list(_walk_jsonld(data))
+        kinds = sorted({t for o in objs for t in _types(o)}) or ["unknown type"]
+        self.jsonld_blocks.append(("/".join(kinds), True))
+        for obj in objs:
+            if _types(obj) & _ARTICLE_TYPES and not self.jsonld:
+                self.jsonld = obj
 
     # -- helpers ----------------------------------------------------------------------------
     @property

@@ -7,9 +7,10 @@ article:* meta, CONTENT_DATA) is the same as on the yna-cms template."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
-from scrapers.parsers.base import LayoutParser, Page, _cls
+from scrapers.parsers.base import LayoutParser, Page, _cls, all_with_class, first_with_class
 from scrapers.parsers.metadata import dedupe_tags
 from scrapers.parsers.text import (
     EMAIL_RE,
@@ -38,6 +39,7 @@ def _skip_in_body(el) -> bool:
 
 class RedesignParser(LayoutParser):
     layout = "redesign-v1"
+    LANDMARKS = (("main", "article-view"), ("div", "keyword-zone01"))
 
     ROOT = f"//main[{_cls('article-view')}]"
     HEAD = f"{ROOT}//header[{_cls('article-head')}]"
@@ -67,63 +69,90 @@ class RedesignParser(LayoutParser):
         "nav.article-tags a": f"{ROOT}//nav[{_cls('article-tags')}]//a",
     }
 
+    # The methods below find the landmarks through Page.landmarks and search only inside them;
+    # the XPaths above are what check-site prints.
     @classmethod
     def recognizes(cls, page: Page) -> bool:
-        return bool(page.xpath(cls.ROOT)) and bool(page.xpath(cls.BODY))
+        root = page.landmark("main", "article-view")
+        return root is not None and first_with_class(root, "section", "article-body") is not None
 
-    def _first_time(self, expr: str) -> datetime | None:
-        for value in self.page.xpath(expr):
-            dt = iso_datetime(str(value))
-            if dt is not None:
-                return dt
+    @cached_property
+    def _root(self):
+        return self.page.landmark("main", "article-view")
+
+    @cached_property
+    def _head(self):
+        return first_with_class(self._root, "header", "article-head") if self._root is not None else None
+
+    @cached_property
+    def _body(self):
+        return first_with_class(self._root, "section", "article-body") if self._root is not None else None
+
+    def _text_in(self, el, tag: str | None, name: str) -> str | None:
+        """The first non-empty text of a ``tag`` of class ``name`` under ``el``."""
+        for found in all_with_class(el, tag, name) if el is not None else ():
+            value = norm_or_none(text_of(found))
+            if value:
+                return value
+        return None
+
+    def _time(self, modified: bool) -> datetime | None:
+        for el in self._head.iter("time") if self._head is not None else ():
+            if ("modified" in (el.get("class") or "").split()) == modified:
+                dt = iso_datetime(el.get("datetime"))
+                if dt is not None:
+                    return dt
         return None
 
     def title_raw(self) -> str | None:
-        return self._first_text(self.selectors["title_raw"])
+        return self._text_in(self._head, None, "headline")
 
     def section(self) -> str | None:
-        return self._first_text(self.selectors["section"])
+        return self._text_in(self._head, None, "category")
 
     def published_at(self) -> datetime | None:
-        return self._first_time(self.selectors["published_at"])
+        return self._time(modified=False)
 
     def updated_at(self) -> datetime | None:
-        return self._first_time(self.selectors["updated_at"])
+        return self._time(modified=True)
 
     def paragraphs(self) -> list[str]:
-        bodies = self.page.xpath(self.BODY)
-        if not bodies:
+        if self._body is None:
             return []
-        return [p for p in flatten_blocks(bodies[0], _skip_in_body) if not is_boilerplate_paragraph(p)]
+        return [p for p in flatten_blocks(self._body, _skip_in_body) if not is_boilerplate_paragraph(p)]
 
     def images(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
-        for block in self.page.xpath(self.selectors["images"]):
-            imgs = block.xpath(".//img")
-            if not imgs:
+        for block in all_with_class(self._body, "div", "media-block") if self._body is not None else ():
+            img = next(block.iter("img"), None)
+            if img is None:
                 continue
-            src = imgs[0].get("data-src") or imgs[0].get("src")
+            src = img.get("data-src") or img.get("src")
             if not src:
                 continue
-            text = block.xpath(f".//*[{_cls('media-text')}]")
-            notice = block.xpath(f".//*[{_cls('media-notice')}]")
-            caption, inline_notice = split_notice(text_of(text[0])) if text else ("", None)
+            text = first_with_class(block, None, "media-text")
+            notice = first_with_class(block, None, "media-notice")
+            caption, inline_notice = split_notice(text_of(text)) if text is not None else ("", None)
             out.append(
                 {
                     "url": absolute_src(src, self.page.url),
-                    "alt": norm_or_none(imgs[0].get("alt")),
+                    "alt": norm_or_none(img.get("alt")),
                     "caption": caption or None,
-                    "notice": (norm_or_none(text_of(notice[0])) if notice else None) or inline_notice,
+                    "notice": (norm_or_none(text_of(notice)) if notice is not None else None) or inline_notice,
                 }
             )
         return out
 
     def author_email(self) -> str | None:
-        for el in self.page.xpath(self.selectors["author_email"]):
-            email = cf_email_of(el)
-            if email:
-                return email
-        for el in self.page.xpath(self.selectors["author_email_plain"]):
+        root = self._root
+        if root is None:
+            return None
+        for el in root.iter():
+            if el.get("data-cfemail") is not None or "email-protection#" in (el.get("href") or ""):
+                email = cf_email_of(el)
+                if email:
+                    return email
+        for el in all_with_class(root, "address", "reporter-mail"):
             m = EMAIL_RE.search(text_of(el))
             if m:
                 return m.group(0)
@@ -131,13 +160,19 @@ class RedesignParser(LayoutParser):
 
     def byline(self) -> str | None:
         """'Par Kim Min-ji' -> 'Kim Min-ji' (a bare name is kept as written)."""
-        text = self._first_text(self.selectors["byline"])
+        text = self._text_in(self._root, "p", "byline")
         return (byline_of(text) or text) if text else None
 
     def editor_note(self) -> str | None:
         """'(NDLR : …)' -> 'NDLR : …'."""
-        text = self._first_text(self.selectors["editor_note"])
+        text = self._text_in(self._root, "p", "editor-note")
         return (editor_note_of(text) or text.strip("() ") or None) if text else None
 
     def keywords(self) -> list[str]:
-        return dedupe_tags(text_of(a) for a in self.page.xpath(self.selectors["keywords"]))
+        links = []
+        for nav in all_with_class(self._root, "nav", "article-tags") if self._root is not None else ():
+            links += list(nav.iter("a"))
+        for zone in self.page.landmarks.get(("div", "keyword-zone01"), ()):
+            for listing in all_with_class(zone, "div", "list"):
+                links += list(listing.iter("a"))
+        return dedupe_tags(text_of(a) for a in links)

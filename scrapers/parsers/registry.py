@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.canonical import article_id_from_url, canonicalize
-from scrapers.parsers.base import TRUNCATED, LayoutParser, Page
+from scrapers.parsers.base import NOT_HTML, TRUNCATED, LayoutParser, Page, looks_like_html
 from scrapers.parsers.generic import GenericExtractor
 from scrapers.parsers.metadata import Metadata, dedupe_tags, strip_site_suffix
 from scrapers.parsers.redesign import RedesignParser
@@ -77,6 +77,9 @@ class Registry:
     def extract(self, body: bytes, url: str, headers: dict[str, str] | None = None) -> Extraction:
         page = Page(body=body or b"", url=url, headers=dict(headers or {}))
         result = Extraction()
+        if page.body.strip() and not looks_like_html(page.body):
+            result.errors.append(NOT_HTML)  # not a page at all: no layout, nothing truncated
+            return result
         if page.truncated:
             result.errors.append(TRUNCATED)
         if page.doc is None:

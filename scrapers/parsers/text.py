@@ -64,7 +64,7 @@ def text_of(el) -> str:
     """Visible text of an element: like text_content(), minus script/style contents (an
     injected <script> in a title must not become part of the title)."""
     if el.find(".//script") is None and el.find(".//style") is None:
-        return el.text_content()
+        return "".join(el.itertext())
     return "".join(el.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]"))
 
 
@@ -217,10 +217,6 @@ def absolute_src(src: str, page_url: str) -> str:
     return urljoin(page_url, src)
 
 
-def _local(tag) -> str:
-    return tag.lower() if isinstance(tag, str) else ""
-
-
 def flatten_blocks(el, skip, *, br_splits: bool = False) -> list[str]:
     """Paragraph texts of ``el`` in document order.
 
@@ -245,7 +241,8 @@ def flatten_blocks(el, skip, *, br_splits: bool = False) -> list[str]:
         if node.text:
             buf.append(node.text)
         for child in node:
-            tag = _local(child.tag)
+            tag = child.tag
+            tag = tag.lower() if isinstance(tag, str) else ""
             if not tag:  # comments, processing instructions
                 pass
             elif tag in SKIP_TAGS or skip(child):

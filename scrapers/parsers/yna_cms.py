@@ -13,7 +13,14 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from scrapers.parsers.base import LayoutParser, Page, _cls
+from scrapers.parsers.base import (
+    LayoutParser,
+    Page,
+    _cls,
+    all_with_class,
+    first_with_class,
+    text_outside,
+)
 from scrapers.parsers.metadata import dedupe_tags
 from scrapers.parsers.text import (
     EMAIL_LINE_RE,
@@ -43,10 +50,12 @@ BODY_SKIP_TAGS = frozenset({"figure", "figcaption", "aside", "footer", "header",
 
 
 def _skip_in_body(el) -> bool:
-    classes = (el.get("class") or "").split()
     if el.tag in BODY_SKIP_TAGS or el.get("data-cfemail") is not None:
         return True
-    return any(c in BODY_SKIP_CLASSES or c.startswith(BODY_SKIP_PREFIXES) for c in classes)
+    classes = el.get("class")
+    if not classes:  # most body elements (p, br, a, b): no class to look at
+        return False
+    return any(c in BODY_SKIP_CLASSES or c.startswith(BODY_SKIP_PREFIXES) for c in classes.split())
 
 
 def time_of(text: str | None) -> datetime | None:
@@ -56,6 +65,8 @@ def time_of(text: str | None) -> datetime | None:
 
 class YnaCmsParser(LayoutParser):
     layout = "yna-cms-v1"
+    LANDMARKS = (("article", "story-news"), ("header", "title-article01"), ("div", "info-con"),
+                 ("div", "keyword-zone01"))
 
     HEADER = f"//header[{_cls('title-article01')}]"
     TITLE = f"{HEADER}//h1[{_cls('tit')}]"
@@ -96,15 +107,20 @@ class YnaCmsParser(LayoutParser):
         "div.keyword-zone01 div.list span a": KEYWORDS,
     }
 
+    # The methods below find these landmarks through Page.landmarks (one pass over the page's
+    # containers) and search only inside them; the XPaths above are what check-site prints.
     @classmethod
     def recognizes(cls, page: Page) -> bool:
-        return bool(page.xpath(cls.BODY))
+        return page.landmark("article", "story-news") is not None
 
     # -- shared ------------------------------------------------------------------------------
     @cached_property
     def _body(self):
-        found = self.page.xpath(self.BODY)
-        return found[0] if found else None
+        return self.page.landmark("article", "story-news")
+
+    @cached_property
+    def _info(self):
+        return self.page.landmark("div", "info-con")
 
     @cached_property
     def _lines(self) -> list[str]:
@@ -136,21 +152,26 @@ class YnaCmsParser(LayoutParser):
 
     # -- fields ------------------------------------------------------------------------------
     def title_raw(self) -> str | None:
-        return self._first_text(self.TITLE)
+        header = self.page.landmark("header", "title-article01")
+        for h1 in all_with_class(header, "h1", "tit") if header is not None else ():
+            value = norm_or_none(text_of(h1))
+            if value:
+                return value
+        return None
 
     def section(self) -> str | None:
         return None
 
     def published_at(self) -> datetime | None:
-        for el in self.page.xpath(self.INFO_TIME):
-            text = "".join(el.xpath(f".//text()[not(ancestor::*[{_cls('txt-update')}])]"))
-            dt = time_of(text)
+        for span in all_with_class(self._info, "span", "txt") if self._info is not None else ():
+            dt = time_of(text_outside(span, "txt-update"))
             if dt is not None:
                 return dt
         return None
 
     def updated_at(self) -> datetime | None:
-        return time_of(self._first_text(self.INFO_UPDATE))
+        found = first_with_class(self._info, None, "txt-update") if self._info is not None else None
+        return time_of(norm_or_none(text_of(found))) if found is not None else None
 
     def paragraphs(self) -> list[str]:
         _notes, _bylines, start = self._front
@@ -165,23 +186,27 @@ class YnaCmsParser(LayoutParser):
         return " ; ".join(notes) if notes else None
 
     def keywords(self) -> list[str]:
-        return dedupe_tags(text_of(a) for a in self.page.xpath(self.KEYWORDS))
+        links = []
+        for zone in self.page.landmarks.get(("div", "keyword-zone01"), ()):
+            for listing in all_with_class(zone, "div", "list"):
+                links += [a for span in listing.iter("span") for a in span.iter("a")]
+        return dedupe_tags(text_of(a) for a in links)
 
     def images(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
-        for fig in self.page.xpath(self.PHOTOS):
-            imgs = fig.xpath(self.PHOTO_IMG)
-            if not imgs:
+        for fig in all_with_class(self._body, "figure", "image-zone") if self._body is not None else ():
+            img = next(fig.iter("img"), None)
+            if img is None:
                 continue
-            src = imgs[0].get("src") or imgs[0].get("data-src")
+            src = img.get("src") or img.get("data-src")
             if not src or not src.strip():
                 continue
-            desc = fig.xpath(self.PHOTO_CAPTION)
-            caption, notice = split_notice(text_of(desc[0])) if desc else ("", None)
+            desc = first_with_class(fig, "p", "txt-desc")
+            caption, notice = split_notice(text_of(desc)) if desc is not None else ("", None)
             out.append(
                 {
                     "url": absolute_src(src, self.page.url),
-                    "alt": norm_or_none(imgs[0].get("alt")),
+                    "alt": norm_or_none(img.get("alt")),
                     "caption": caption or None,
                     "notice": notice,
                 }
@@ -189,12 +214,17 @@ class YnaCmsParser(LayoutParser):
         return out
 
     def author_email(self) -> str | None:
-        for el in self.page.xpath(self.CF_EMAIL):
-            email = cf_email_of(el)
-            if email:
-                return email
-        for href in self.page.xpath(self.MAILTO):
-            m = EMAIL_RE.search(str(href))
+        body = self._body
+        if body is None:
+            return None
+        for el in body.iter():
+            if el.get("data-cfemail") is not None or "email-protection#" in (el.get("href") or ""):
+                email = cf_email_of(el)
+                if email:
+                    return email
+        for a in body.iter("a"):
+            href = a.get("href") or ""
+            m = EMAIL_RE.search(href) if href.startswith("mailto:") else None
             if m:
                 return m.group(0)
         for line in reversed(self._lines):

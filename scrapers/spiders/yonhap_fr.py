@@ -51,6 +51,9 @@ class YonhapFrSpider(scrapy.Spider):
         # An event run names its ids: fetch exactly those (and its days' earlier failures,
         # retry_urls), no feed, no list walk.
         self.targets: list[str] = list(config.get("targets") or [])
+        # Broken pages of earlier runs: fetched once, no retries; or (ingest back-off) not at all.
+        self.fetch_once: set[str] = set(config.get("fetch_once_ids") or [])
+        self.skip_ids: set[str] = set(config.get("skip_ids") or [])
         self.registry = Registry.from_names(config.get("parsers"))
         self.out_dir = Path(config["out_dir"])
         # Walk lookahead = the per-site concurrency: discovery keeps pace with downloads.
@@ -100,7 +103,8 @@ class YonhapFrSpider(scrapy.Spider):
             headers=headers,
             callback=self.parse_article,
             errback=self.fetch_failed,
-            meta={"handle_httpstatus_list": [304], "article_id": article_id, "reason": reason},
+            meta={"handle_httpstatus_list": [304], "article_id": article_id, "reason": reason,
+                  "dont_retry": article_id in self.fetch_once},
         )
 
     def _next_list_requests(self) -> list[scrapy.Request]:
@@ -124,7 +128,8 @@ class YonhapFrSpider(scrapy.Spider):
         for entry in entries:
             if entry.may_be_in(self.window) and is_followable(entry.url, self.base_url):
                 self._see(entry.article_id, entry.published, source)
-                out.append(self._article_request(entry.article_id))
+                if entry.article_id not in self.skip_ids:
+                    out.append(self._article_request(entry.article_id))
         return out
 
     def _see(self, article_id: str, listed_at: datetime | None, source: str) -> None:

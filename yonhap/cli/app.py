@@ -21,6 +21,7 @@ from yonhap.replica import cli as replica
 
 app = typer.Typer(
     add_completion=False,
+    rich_markup_mode=None,
     no_args_is_help=True,
     help=("Crawl, transform, validate and load Yonhap's foreign-language services: "
           + ", ".join(f"{e.host} ({e.code})" for e in EDITIONS.values()) + "; French by default."),

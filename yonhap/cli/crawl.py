@@ -28,6 +28,12 @@ def crawl(
     window = day_window(from_, to)
     run_id = run_id or default_run_id(window)
     settings = load_settings()
+    if use_db:
+        # Migrations, bucket and the run row (kind "stages": a run done one stage at a time).
+        try:
+            stages.run_stage(stages.prepare, settings, run_id, window, stages.STAGES_KIND, record_failure=False)
+        except stages.StageFailed as err:
+            fail(f"{err} (`yonhap-pipeline db upgrade` applies migrations once the database answers)", 1)
     try:
         stats = stages.run_stage(stages.crawl, settings, run_id, window, stored_state=use_db,
                                  record_failure=False)

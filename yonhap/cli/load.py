@@ -11,6 +11,7 @@ from yonhap.cli.options import (
     FromDay,
     ToDay,
     any_day_window,
+    database_ready,
     fail,
     load_settings,
     run_id_option,
@@ -28,6 +29,7 @@ def load(
     still recorded) or the batch cannot be loaded.
     """
     settings = load_settings()
+    database_ready(settings)
     try:
         result = stages.run_stage(stages.load, settings, run_id, record_failure=False)
     except stages.StageFailed as err:

@@ -31,12 +31,14 @@ RUN_ID_HELP = f"Run id ({RUN_ID_PATTERN}); default cli_<from>_<to>_<utc stamp>. 
 # gets the same one line as the Airflow form (yonhap.core.timeutil.check_run_range).
 FromDay = Annotated[str, typer.Option("--from", metavar="YYYY-MM-DD", help=FROM_HELP)]
 ToDay = Annotated[str, typer.Option("--to", metavar="YYYY-MM-DD", help=TO_HELP)]
-OptionalRunId = Annotated[str | None, typer.Option("--run-id", parser=run_id, help=RUN_ID_HELP)]
+OptionalRunId = Annotated[str | None, typer.Option("--run-id", parser=run_id, metavar="RUN_ID", help=RUN_ID_HELP)]
+OptionalFromDay = Annotated[str | None, typer.Option("--from", metavar="YYYY-MM-DD", help=FROM_HELP)]
+OptionalToDay = Annotated[str | None, typer.Option("--to", metavar="YYYY-MM-DD", help=TO_HELP)]
 
 
 def run_id_option(help: str):
     """A required --run-id naming the run whose staged files a command uses."""
-    return typer.Option("--run-id", parser=run_id, help=f"{help} ({RUN_ID_PATTERN})")
+    return typer.Option("--run-id", parser=run_id, metavar="RUN_ID", help=f"{help} ({RUN_ID_PATTERN})")
 
 
 def fail(message: str, code: int = 2):
@@ -50,6 +52,20 @@ def load_settings(edition: str | None = None) -> Settings:
         return Settings.from_env(for_edition=edition)
     except SettingsError as err:
         fail(str(err))
+
+
+def database_ready(settings: Settings) -> None:
+    """Apply pending migrations before a stage touches the tables (what `run` does too), or
+    exit 1 with one line naming what failed (no database, refused login...)."""
+    from yonhap.pipeline import stages  # lazy: --help stays instant
+
+    try:
+        stages.upgrade_database(settings)
+    except SettingsError:
+        raise  # exit 2, naming the variable (app.main)
+    except Exception as err:  # noqa: BLE001 -- one line naming what failed, exit 1
+        fail(f"{stages.describe_error(err, settings)} (`yonhap-pipeline db upgrade` applies migrations "
+             "once the database answers)", 1)
 
 
 def day_window(first: str | date, last: str | date) -> Window:

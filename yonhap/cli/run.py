@@ -86,12 +86,17 @@ def _run_with_progress(settings, window, run_id: str, kind: str, reprocess: bool
     )
 
     labels = {"prepare": "migrations + bucket", "crawl": "reparse archive" if reprocess else "crawl"}
+    from rich.table import Column
+
+    # Fixed columns first; the status takes the rest of the line and wraps (a long error never
+    # pushes the elapsed time off an 80-column terminal).
     with Progress(
         SpinnerColumn(),
-        TextColumn("{task.description:<20}"),
-        BarColumn(),
-        TextColumn("{task.fields[status]}"),
+        TextColumn("{task.description:<20}", table_column=Column(no_wrap=True)),
+        BarColumn(bar_width=4),
         TimeElapsedColumn(),
+        TextColumn("{task.fields[status]}", table_column=Column(ratio=1, overflow="fold")),
+        expand=True,
     ) as bar:
         task_ids = {
             name: bar.add_task(labels.get(name, name), total=1, start=False, status="waiting")
@@ -106,10 +111,11 @@ def _run_with_progress(settings, window, run_id: str, kind: str, reprocess: bool
             elif event == "done":
                 bar.update(task_id, completed=1, status=_stage_status(stage, info))
             else:
-                bar.update(task_id, status=f"[red]failed: {info.get('error', '')[:60]}")
+                bar.update(task_id, status=f"[red]failed: {info.get('error', '')[:200]}")
                 bar.stop_task(task_id)
 
-        bar.console.print(f"run [bold]{run_id}[/] window {window} ({settings.base_url})")
+        # One line however narrow the terminal: never a run id cut in two.
+        bar.console.print(f"run [bold]{run_id}[/] window {window} ({settings.base_url})", soft_wrap=True)
         return stages.run_window(settings, window, run_id, kind=kind, reprocess=reprocess, progress=progress)
 
 
@@ -134,11 +140,12 @@ def _print_summary(summary) -> None:
     from rich.console import Console  # lazy: as above
     from rich.table import Table
 
-    table = Table(title=f"run {summary.run_id}", show_header=True)
-    table.add_column("stage")
-    table.add_column("result")
-    table.add_column("seconds", justify="right")
+    table = Table(show_header=True)
+    table.add_column("stage", no_wrap=True)
+    table.add_column("result", overflow="fold")
+    table.add_column("seconds", justify="right", no_wrap=True)
     rows = {
+        **({"prepare": {}} if summary.failed_stage == "prepare" else {}),
         "crawl": summary.crawl,
         "transform": summary.transform,
         "validate": summary.gate,
@@ -150,13 +157,15 @@ def _print_summary(summary) -> None:
             shown = f"[red]{summary.error}"
         table.add_row(stage, shown or "-", f"{summary.durations.get(stage, 0):.1f}")
     colour = {"succeeded": "green", "blocked": "yellow"}.get(summary.status, "red")
-    table.caption = f"status [{colour}]{summary.status}[/]  window [{summary.window_start}, {summary.window_end})"
     console = Console()
+    console.print(f"run [bold]{summary.run_id}[/]", soft_wrap=True)  # the whole id on one line
     console.print(table)
+    console.print(f"status [{colour}]{summary.status}[/]  window [{summary.window_start}, {summary.window_end})",
+                  soft_wrap=True)
     if summary.report_uri:
-        console.print(f"quality report: {summary.report_uri}")
-    for warning in summary.gate.get("warnings") or []:
-        console.print(f"[yellow]quality warning:[/] {warning}")
+        console.print(f"quality report: {summary.report_uri}", soft_wrap=True)
+    # The gate's warnings (the cold-start notice...) were printed by the validate stage's own
+    # log lines above: not repeated here.
     if summary.error and summary.failed_stage is None:
         console.print(f"[yellow]{summary.error}")
 

@@ -64,11 +64,19 @@ def _sibling_holds_our_ports(settings: Settings, sibling: Settings, label: str) 
              "stop it first (`make stop`, i.e. `yonhap-pipeline stack down`), or give this one other ports", 1)
 
 
+def _ui_address() -> str:
+    """Where `stack up --airflow` serves the UI, as the help says it (YONHAP_AIRFLOW_PORT)."""
+    try:
+        return f"http://localhost:{local_airflow.api_port()}"
+    except SettingsError:  # a bad value is refused when the command runs, naming the variable
+        return "http://localhost:$YONHAP_AIRFLOW_PORT"
+
+
 def up(
-    airflow: bool = typer.Option(False, "--airflow", help="Also start Airflow (UI on http://localhost:8080)."),
+    airflow: bool = typer.Option(False, "--airflow", help=f"Also start Airflow (UI on {_ui_address()})."),
     demo: bool = typer.Option(False, "--demo", help="The demo: a stack of its own in <YONHAP_LOCAL_DIR>/demo serving "
                               "the bundled replica (YONHAP_REPLICA_PORT); with --airflow it backfills a few days."),
-    executor: str = typer.Option("local", "--executor", help="With --airflow: local (LocalExecutor) or celery "
+    executor: str = typer.Option("local", "--executor", metavar="local|celery", help="With --airflow: local (LocalExecutor) or celery "
                                  "(CeleryExecutor, YONHAP_CELERY_WORKERS workers, broker YONHAP_CELERY_BROKER_URL)."),
 ) -> None:
     """Start PostgreSQL and the S3 endpoint (idempotent), apply migrations, create the bucket."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from yonhap.cli.options import fail, load_settings, run_id_option
+from yonhap.cli.options import database_ready, fail, load_settings, run_id_option
 from yonhap.pipeline import stages
 
 
@@ -19,6 +19,7 @@ def transform(
     linking see earlier runs.
     """
     settings = load_settings()
+    database_ready(settings)
     try:
         counts = stages.run_stage(stages.transform, settings, run_id, record_failure=False)
     except stages.StageFailed as err:

@@ -244,6 +244,8 @@ ARTICLE_COLUMNS = (
     "byline", "editor_note", "keywords",
     # issue 21: migration 0007 ("fr" | "en", yonhap.core.editions)
     "edition",
+    # issue 32: migration 0010 (mostly figures: a price list, a continued part)
+    "is_table",
 )
 
 
@@ -283,6 +285,7 @@ class ArticleRow(_Record):
     editor_note: str | None = None
     keywords: list[str] = field(default_factory=list)
     edition: str = FR.code  # the edition of the id's prefix (the transform sets it)
+    is_table: bool = False  # mostly figures (transforms.clean.is_table); a routine item too
 
 
 @dataclass

@@ -92,6 +92,9 @@ def check_day_range(first: date, last: date) -> None:
         raise DayRangeError(f"{RANGE_REFUSED}: from {first} is after to {last}")
 
 
+_ISO_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def parse_day_range(first: date | str | None, last: date | str | None) -> tuple[date, date]:
     """Both bounds as KST dates (YYYY-MM-DD text or dates), ``from <= to``; else DayRangeError."""
     days = []
@@ -99,9 +102,12 @@ def parse_day_range(first: date | str | None, last: date | str | None) -> tuple[
         if isinstance(raw, date):
             days.append(raw)
             continue
+        text = str(raw).strip()
         try:
-            days.append(date.fromisoformat(str(raw).strip()))
+            days.append(date.fromisoformat(text))
         except (TypeError, ValueError):
+            if _ISO_DAY_RE.match(text):  # the shape is right, the day is not: 2024-02-30
+                raise DayRangeError(f"{RANGE_REFUSED}: {label} {text} is not a real date") from None
             raise DayRangeError(f"{RANGE_REFUSED}: {label} must be a date YYYY-MM-DD, got {raw!r}") from None
     check_day_range(*days)
     return days[0], days[1]

@@ -58,6 +58,9 @@ def extract_page(body: bytes, url: str, *, edition: str = "fr", headers: dict[st
             reasons = _gate_reasons(row)
     else:
         out.update(_item_fields(item))
+    # Story linking needs the stored stories (a run does it): one page alone has no story yet,
+    # and its own id would read as an answer.
+    out["story_id"] = None
     out["field_sources"] = dict(item.field_sources)
     out["warnings"] = list(item.parse_warnings)
     out["verdict"] = REJECTED if reasons else LOADED

@@ -37,7 +37,7 @@ def _target_uri(settings: Settings, bucket: str, key: str, offset: int = 0, leng
 
 
 def classify_unknown_runs(settings: Settings) -> int:
-    """Record the site of every run from before migration 0008, read from one of its archived
+    """Record the site of every run from before migration 0009, read from one of its archived
     pages (an article it stored, else its own raw file); returns how many were classified. Runs
     with nothing archived stay unknown (they hold no article)."""
     conn = db.connect(settings)

@@ -14,10 +14,11 @@ boto3, psycopg2 and pyarrow load inside the functions that use them).
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -71,6 +72,29 @@ def _postgres_address(settings: Settings) -> str:
     return f"{url.hostname or 'local socket'}:{url.port or 5432}"
 
 
+# What PostgreSQL said when it answered but refused the connection: not an outage.
+_PG_REFUSALS = (
+    (re.compile(r'database "([^"]+)" does not exist'),
+     "PostgreSQL database {0!r} does not exist ({addr}): create it, or fix the database name in DATABASE_URL"),
+    (re.compile(r'password authentication failed for user "([^"]+)"'),
+     "PostgreSQL refused the login of user {0!r} ({addr}): wrong password in DATABASE_URL"),
+    (re.compile(r'role "([^"]+)" does not exist'),
+     "PostgreSQL has no user {0!r} ({addr}): fix the user name in DATABASE_URL"),
+    (re.compile(r'no pg_hba\.conf entry for host "[^"]*", user "([^"]+)"'),
+     "PostgreSQL does not accept user {0!r} from this host ({addr}): see its pg_hba.conf"),
+)
+
+
+def _postgres_problem(detail: str, address: str) -> str:
+    """One line for a failed connection: a refusal (no such database, wrong password...) says
+    what to fix; anything else is the server being unavailable."""
+    for pattern, line in _PG_REFUSALS:
+        m = pattern.search(detail)
+        if m:
+            return line.format(*m.groups(), addr=address)
+    return f"PostgreSQL unavailable ({address}): {detail}"
+
+
 def describe_error(err: BaseException, settings: Settings) -> str:
     """One line for operators. An outage of Postgres or S3 is named as such, even when a
     secondary error (e.g. psycopg2's "connection already closed" on rollback) hides it."""
@@ -89,7 +113,7 @@ def describe_error(err: BaseException, settings: Settings) -> str:
                 (e for e in chain if type(e).__name__ == "OperationalError"), exc
             )
             detail = str(root).strip().splitlines()[0] if str(root).strip() else name
-            return f"PostgreSQL unavailable ({_postgres_address(settings)}): {detail}"
+            return _postgres_problem(detail, _postgres_address(settings))
         if module.startswith(("botocore", "urllib3")) and name in (
             "EndpointConnectionError", "ConnectionClosedError", "ConnectTimeoutError",
             "ReadTimeoutError", "NewConnectionError",
@@ -168,14 +192,34 @@ def crawl(settings: Settings, run_id: str, window: Window, *, reprocess: bool = 
             retry_urls = queries.pending_error_urls(conn, edition=settings.edition)
             if targets:  # an event run retries only earlier failures of its own days
                 retry_urls = _same_days(retry_urls, window)
+            rows = queries.run_rows(conn, [run_id])
+            fetch_once, skip = broken_page_plan(queries.broken_pages(conn, settings.edition),
+                                                rows[0]["kind"] if rows else None, datetime.now(UTC))
+            retry_urls = [u for u in retry_urls if article_id_from_url(u) not in set(skip)]
     finally:
         conn.close()
     if reprocess:
         stats = crawl_stage.reprocess(settings, run_id, window, expected=expected)
     else:
         stats = crawl_stage.crawl(settings, run_id, window, validators=validators, retry_urls=retry_urls,
-                                  targets=targets)
+                                  targets=targets, fetch_once=fetch_once, skip=skip)
     return stats.to_dict()
+
+
+# Broken pages (queries.broken_pages): every later run fetches one at most once (no retries);
+# the ingest's runs (hourly: kind "airflow"; feed events: "event") stop asking once it has been
+# broken this long, other runs (a daily backfill, the CLI) still ask once. docs/crawler.md.
+BROKEN_PAGE_BACKOFF = timedelta(days=1)
+INGEST_KINDS = ("airflow", "event")
+
+
+def broken_page_plan(broken: dict[str, Any], kind: str | None, now) -> tuple[list[str], list[str]]:
+    """(ids to fetch once, without retries; ids not to fetch at all) for a run of ``kind``."""
+    if kind in INGEST_KINDS:
+        skip = sorted(i for i, since in broken.items() if since is not None and now - since > BROKEN_PAGE_BACKOFF)
+    else:
+        skip = []
+    return sorted(set(broken) - set(skip)), skip
 
 
 def _same_days(urls: list[str], window: Window) -> list[str]:
@@ -289,6 +333,39 @@ def unfinished_runs(settings: Settings, run_ids: list[str]) -> list[str]:
     finally:
         conn.rollback()
         conn.close()
+
+
+# The kind of a run done one stage at a time from the CLI (crawl, transform, validate, load).
+STAGES_KIND = "stages"
+
+
+class RunUnknown(LookupError):
+    """No run row and no staged crawl for a run id (validate --run-id alone)."""
+
+
+def stored_window(settings: Settings, run_id: str) -> Window:
+    """The window a run was crawled for: its crawl_runs row, else its staged crawl figures."""
+    from yonhap.adapters import staging  # lazy, as the stage modules
+
+    row = run_row(settings, run_id)
+    if row is not None:
+        return Window(row["window_start"], row["window_end"])
+    if not s3.exists(settings, staging.key(run_id, staging.CRAWL_STATS)):
+        raise RunUnknown(f"run {run_id} is unknown: no crawl_runs row and nothing staged "
+                         f"(crawl it first: yonhap-pipeline crawl --from … --to … --run-id {run_id})")
+    stats = staging.read_json(settings, run_id, staging.CRAWL_STATS)
+    return Window(datetime.fromisoformat(stats["window_start"]), datetime.fromisoformat(stats["window_end"]))
+
+
+def run_row(settings: Settings, run_id: str) -> dict[str, Any] | None:
+    """The run's crawl_runs row (queries.run_rows), or None."""
+    conn = db.connect(settings)
+    try:
+        rows = queries.run_rows(conn, [run_id])
+    finally:
+        conn.rollback()
+        conn.close()
+    return rows[0] if rows else None
 
 
 def upgrade_database(settings: Settings) -> list[str]:

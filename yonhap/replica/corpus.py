@@ -206,6 +206,10 @@ class Corpus:
         self._head = functools.lru_cache(maxsize=4096)(self._make_head)
         self._truth = functools.lru_cache(maxsize=4096)(self._make_truth)
         self._page = functools.lru_cache(maxsize=256)(self._make_page)
+        self._chrome = functools.lru_cache(maxsize=128)(self._make_chrome)
+        # The boxes' ids and titles, per day: ~1.5 KiB each, so every day of a 5-year corpus
+        # fits (a random page then costs no title generation once its day was seen).
+        self._chrome_ids = functools.lru_cache(maxsize=2048)(self._make_chrome_ids)
 
     # ------------------------------------------------------------------ planning
     @property
@@ -464,6 +468,8 @@ class Corpus:
             return self._title_raw(self._id_of(entry.dup_of))
         if entry.kind == "continued":
             return f"{self.words.CONTINUED_TITLE}-{entry.part}"
+        if entry.kind == "routine":  # its name is its title (see _make_truth)
+            return entry.routine
         if entry.kind != "story":
             return self._truth(article_id, False).title_raw
         head = self._head(entry.origin, entry.story)
@@ -628,7 +634,8 @@ class Corpus:
             version_label=label, section=section, published_at=entry.pub, updated_at=updated_at,
             dateline=dl, paragraphs=paragraphs, lead=paragraphs[0].split(" -- ", 1)[1], images=images,
             author_email=email, story_id=story_id, duplicate_of=None,
-            is_routine=entry.kind == "routine", has_edit=entry.edit_minutes is not None,
+            is_routine=entry.kind in ("routine", "continued"), has_edit=entry.edit_minutes is not None,
+            is_table=entry.kind == "continued",
             kind=entry.kind, byline=byline, editor_note=note, keywords=keywords, variations=v,
         )
 
@@ -638,6 +645,44 @@ class Corpus:
         start = derive(self.config.seed, "related", article_id) % max(1, len(ids))
         out = [ids[(start + i) % len(ids)] for i in range(min(count + 1, len(ids)))]
         return [i for i in out if i != article_id][:count]
+
+    def chrome_ids(self, ordinal: int) -> dict[str, list]:
+        """The articles the chrome of KST day ``ordinal``'s pages links to, all of other days
+        (as on the site): three "most" lists of 5, 4 photo links and the 8 newest articles
+        ("right now"), all of the day before (one more day plan per page: the server stays
+        fast). The corpus's first day links to the day after it instead."""
+        return self._chrome_ids(ordinal)
+
+    def _other_day(self, ordinal: int, back: int) -> list[str]:
+        for candidate in (ordinal - back, ordinal + back):
+            if self._first <= candidate <= self._last and candidate != ordinal:
+                ids = self._day(candidate).ids
+                if ids:
+                    return ids
+        return self._day(ordinal).ids  # a one-day corpus
+
+    def _make_chrome_ids(self, ordinal: int) -> dict[str, list]:
+        # Twelve articles of the day before, the newest first: "right now" shows 8 of them and
+        # the "most" lists and the photo box reorder them (lists that overlap, as on the site).
+        # Few distinct articles keep a page cheap to build: each link needs its title.
+        pool = list(reversed(self._other_day(ordinal, 1)[-12:]))
+        if not pool:
+            return {"most": [[], [], []], "photo": [], "rightnow": [], "titles": {}}
+
+        def pick(n: int, *salt) -> list[str]:
+            start = derive(self.config.seed, "chrome", ordinal, *salt) % len(pool)
+            step = 5 if len(pool) % 5 else 7  # coprime with the pool's size: no repeats
+            return list(dict.fromkeys(pool[(start + i * step) % len(pool)] for i in range(min(n, len(pool)))))
+
+        return {"most": [pick(5, "most", box) for box in (1, 2, 3)], "photo": pick(4, "photo"),
+                "rightnow": pool[:8], "titles": {i: self._title_raw(i) for i in pool}}
+
+    def chrome_fragment(self, part: str, ordinal: int) -> str:
+        """The HTML of a day's link boxes (markup.side_boxes / rightnow_box), built once a day."""
+        return self._chrome(part, ordinal)
+
+    def _make_chrome(self, part: str, ordinal: int) -> str:
+        return markup.side_boxes(self, ordinal) if part == "side" else markup.rightnow_box(self, ordinal)
 
     # ------------------------------------------------------------------ pages
     def render_article(self, article_id: str, layout: str | None = None,

@@ -3,6 +3,7 @@ pages, RSS, robots.txt. Pure functions of the truth and its variation flags."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -11,6 +12,7 @@ from datetime import datetime
 from email.utils import format_datetime
 from urllib.parse import quote, urlsplit
 
+from yonhap.core.editions import EDITIONS
 from yonhap.core.timeutil import UTC
 from yonhap.replica import text as french
 
@@ -69,15 +71,17 @@ def rss_date(dt: datetime) -> str:
             f"{dt:%H:%M:%S}")
 
 
-def _head(title: str, extra: str = "", words=french) -> str:
+def _head(title: str, extra: str = "", words=french, scripts: bool = False) -> str:
     ed = words.EDITION
     return (f'<!DOCTYPE html>\n<html lang="{ed.language}">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{esc(title)} | {ed.site_name}</title>\n{extra}"
-            f'<link rel="stylesheet" href="/static/css/{ed.code}.css">\n</head>\n')
+            f'<link rel="stylesheet" href="/static/css/{ed.code}.css">\n{_head_scripts(ed.code) + _menu_data(words) if scripts else ""}'
+            "</head>\n")
 
 
 def _chrome_top(words=french) -> str:
+    """The light top of the plain pages (errors, search): skip links, cookie banner, a menu."""
     c = words.CHROME
     nav = "".join(f'<li><a href="/news">{esc(s)}</a></li>' for s in words.EDITION.sections)
     return (
@@ -96,6 +100,267 @@ def footer(words=french) -> str:
     return (f'<footer id="footer"><a href="/">{esc(c["home"])}</a> <a href="#header">{esc(c["top"])}</a>\n'
             f'<p class="copyright">{esc(c["copyright"])}</p>'
             "</footer>\n</body>\n</html>\n")
+
+
+# --- the heavy chrome of article and list pages (docs/replica.md "Page weight and chrome") ----
+# The real pages weigh ~59 KiB: menus of every desk, boxes of links to other days' articles,
+# ~40 scripts (ads, analytics), ad slots and a long footer. The static parts are built once per
+# edition (cached); the link boxes once per KST day (Corpus.chrome_boxes).
+LANGUAGES = (("한국어", "https://www.yna.co.kr/"), ("English", EDITIONS["en"].base_url + "/"),
+             ("中文", "https://cn.yna.co.kr/"), ("日本語", "https://jp.yna.co.kr/"),
+             ("العربية", "https://ar.yna.co.kr/"), ("Español", "https://sp.yna.co.kr/"),
+             ("Français", EDITIONS["fr"].base_url + "/"))
+SNS = (("facebook", "https://www.facebook.com/"), ("x", "https://x.com/"),
+       ("youtube", "https://www.youtube.com/"), ("instagram", "https://www.instagram.com/"))
+AD_SLOTS = ("top-banner", "right-1", "right-2", "right-3", "inline-1", "inline-2", "bottom-1", "bottom-2",
+            "left-wing", "right-wing")
+# External scripts of <head> and of the end of <body> (libraries, ads, analytics, widgets).
+HEAD_SCRIPTS = ("/static/js/jquery-3.7.min.js", "/static/js/common.js", "/static/js/ui.menu.js",
+                "/static/js/ui.layer.js", "/static/js/ads.loader.js", "/static/js/consent.js",
+                "/static/js/analytics.js", "/static/js/share.js")
+BODY_SCRIPTS = ("/static/js/view.js", "/static/js/photo.viewer.js", "/static/js/font.size.js",
+                "/static/js/print.js", "/static/js/most.news.js", "/static/js/lazy.img.js",
+                "/static/js/scroll.top.js", "/static/js/sns.share.js", "/static/js/reco.widget.js",
+                "/static/js/video.player.js", "/static/js/poll.js", "/static/js/notice.layer.js")
+
+
+def _menu_path(words, section: str) -> str:
+    return words.SECTION_PATHS.get(section, "news")
+
+
+def _ad_slot(code: str, slot: str, section_path: str = "news") -> str:
+    """One ad slot: its container and the inline script that fills it (no request leaves)."""
+    sizes = "[[300, 250], [300, 600]]" if slot.startswith(("right", "left")) else "[[728, 90], [970, 250]]"
+    return (
+        f'<div class="ad-area ad-{slot}" id="ad-{slot}" data-ad-unit="/{code}/{section_path}/{slot}">'
+        f'<div class="ad-inner" style="min-height:90px"></div>'
+        "<script>window.ynaAds = window.ynaAds || {queue: []};\n"
+        "ynaAds.queue.push(function () {\n"
+        f'  var slot = ynaAds.defineSlot("/{code}/{section_path}/{slot}", {sizes}, "ad-{slot}");\n'
+        f'  slot.setTargeting("edition", "{code}").setTargeting("position", "{slot}");\n'
+        '  slot.setCollapseEmptyDiv(true).addService(ynaAds.pubads());\n'
+        f'  ynaAds.display("ad-{slot}");\n'
+        "});</script></div>\n"
+    )
+
+
+def _head_scripts(code: str) -> str:
+    consent = (
+        "<script>(function (w) {\n"
+        "  var stored = null;\n"
+        '  try { stored = w.localStorage.getItem("consent-v2"); } catch (e) { stored = null; }\n'
+        "  w.ynaConsent = {given: stored === \"yes\", purposes: [\"audience\", \"ads\", \"video\"],\n"
+        "    ask: function (done) { if (this.given) { done(true); } else { w.setTimeout(function () { done(false); }, 0); } }};\n"
+        "})(window);</script>\n"
+    )
+    analytics = (
+        "<script>window.dataLayer = window.dataLayer || [];\n"
+        "function track() { window.dataLayer.push(arguments); }\n"
+        'track("js", new Date());\n'
+        f'track("config", "REPLICA-{code.upper()}-1", {{anonymize_ip: true, page_type: "article", send_page_view: false}});\n'
+        "</script>\n"
+    )
+    return ("".join(f'<script src="{src}?v=20240601" defer></script>\n' for src in HEAD_SCRIPTS)
+            + consent + analytics)
+
+
+@functools.lru_cache(maxsize=8)
+def _menu_data(words=french) -> str:
+    """The menus as the page's scripts read them (window.MENU_DATA, in <head>)."""
+    data = [{"name": section, "path": f"/{_menu_path(words, section)}/index",
+             "children": [{"name": sub, "path": f"/{_menu_path(words, section)}/{i:02d}", "badge": ""}
+                          for i, sub in enumerate(subs, 1)]}
+            for section, subs in words.MENUS.items()]
+    return f"<script>window.MENU_DATA = {_script_json(data)};</script>\n"
+
+
+@functools.lru_cache(maxsize=8)
+def chrome_header(words=french) -> str:
+    """<body> top of article and list pages: skip links, cookie banner, header#header.wrap-header
+    (language switch, SNS, the all-menu layer of every desk and sub-desk, nav#nav > ul.gnb)."""
+    c = words.CHROME
+    b = words.BOXES
+    code = words.EDITION.code
+    langs = "".join(
+        f'<li class="lang-item{" on" if host.startswith("https://" + words.EDITION.host) else ""}">'
+        f'<a href="{attr(host)}" lang="{attr(label)}" target="_blank" rel="noopener">{esc(label)}</a></li>'
+        for label, host in LANGUAGES)
+    sns = "".join(f'<li class="sns-{name}"><a href="{attr(url)}" target="_blank" rel="noopener" '
+                  f'data-track="header-sns-{name}"><span class="blind">{esc(name)}</span></a></li>'
+                  for name, url in SNS)
+    groups = []
+    for section, subs in words.MENUS.items():
+        path = _menu_path(words, section)
+        items = "".join(
+            f'<li class="menu-item"><a href="/{path}/{i:02d}" data-track="allmenu-{path}-{i:02d}">'
+            f'<span class="ico" aria-hidden="true"></span><span class="txt">{esc(sub)}</span></a></li>'
+            for i, sub in enumerate(subs, 1))
+        groups.append(f'<div class="menu-group menu-{path}"><strong class="tit"><a href="/{path}/index">'
+                      f'{esc(section)}</a></strong><ul class="list">{items}</ul></div>\n')
+    extra = "".join(f'<li class="menu-item"><a href="/{slug}/index" data-track="allmenu-{slug}">'
+                    f'<span class="txt">{esc(label)}</span></a></li>' for label, slug in words.EXTRA_MENUS)
+    gnb = []
+    for section, subs in words.MENUS.items():
+        path = _menu_path(words, section)
+        depth2 = "".join(f'<li><a href="/{path}/{i:02d}" data-track="gnb-{path}-{i:02d}">{esc(sub)}</a></li>'
+                         for i, sub in enumerate(subs[:3], 1))
+        gnb.append(f'<li class="gnb-item gnb-{path}"><a href="/{path}/index" class="depth1" '
+                   f'data-track="gnb-{path}">{esc(section)}</a><ul class="depth2">{depth2}</ul></li>\n')
+    return (
+        '<body class="page-article">\n<div class="skip-nav"><a href="#container">Go to Contents</a> '
+        '<a href="#nav">Go to Navigation</a></div>\n'
+        f'<div class="cookie-banner" role="dialog"><p>{esc(c["cookie"])} '
+        f'<a href="/policy">{esc(c["more_info"])}</a></p><button type="button" class="btn-close">'
+        f'{esc(c["close"])}</button></div>\n'
+        + _ad_slot(code, "top-banner")
+        + '<header id="header" class="wrap-header">\n<div class="top-menu">'
+        f'<div class="lang-zone"><strong class="blind">{esc(b["languages"])}</strong><ul class="lang-list">'
+        f'{langs}</ul></div>\n<div class="sns-zone"><strong class="blind">{esc(b["follow"])}</strong>'
+        f'<ul class="sns-list">{sns}</ul></div></div>\n'
+        f'<div class="header-inner"><h1 class="logo"><a href="/" data-track="logo">'
+        f'<span class="blind">{esc(c["logo"])}</span></a></h1>\n'
+        f'<button type="button" class="btn-all-menu" aria-controls="allMenu">{esc(b["open_menu"])}</button>\n'
+        f'<form class="search-form" action="/search/index" method="get"><label class="blind" for="q">'
+        f'{esc(c["search"])}</label><input type="text" id="q" name="query" placeholder="{attr(b["search_placeholder"])}">'
+        f'<button type="submit" class="btn-search">{esc(c["search"])}</button></form></div>\n'
+        f'<div class="all-menu" id="allMenu" hidden><strong class="tit-menu">{esc(b["all_menu"])}</strong>\n'
+        + "".join(groups)
+        + f'<div class="menu-group menu-extra"><ul class="list">{extra}</ul></div>\n'
+        f'<button type="button" class="btn-close-menu">{esc(b["close_menu"])}</button></div>\n'
+        '<nav id="nav" class="nav"><ul class="gnb">\n' + "".join(gnb) + "</ul></nav>\n</header>\n"
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def chrome_footer(words=french) -> str:
+    """footer#footer (nav.fnb of every desk and sub-desk, languages, SNS, company lines), then
+    the scripts of the end of <body>, and the end of the page."""
+    c = words.CHROME
+    b = words.BOXES
+    code = words.EDITION.code
+    fnb = []
+    for section, subs in words.MENUS.items():
+        path = _menu_path(words, section)
+        items = "".join(f'<li><a href="/{path}/{i:02d}">{esc(sub)}</a></li>' for i, sub in enumerate(subs[:3], 1))
+        fnb.append(f'<div class="fnb-group"><strong><a href="/{path}/index">{esc(section)}</a></strong>'
+                   f'<ul>{items}</ul></div>\n')
+    links = "".join(f'<li><a href="{attr(href)}">{esc(label)}</a></li>' for label, href in words.FOOTER_LINKS)
+    langs = "".join(f'<li><a href="{attr(host)}" target="_blank" rel="noopener">{esc(label)}</a></li>'
+                    for label, host in LANGUAGES)
+    sns = "".join(f'<li><a href="{attr(url)}" class="sns-{name}" target="_blank" rel="noopener">'
+                  f'<span class="blind">{esc(name)}</span></a></li>' for name, url in SNS)
+    company = "".join(f'<p class="txt">{esc(line)}</p>' for line in words.COMPANY_LINES)
+    t = words.TOOLS
+    family = "".join(f'<option value="/family/{i:02d}">{esc(name)}</option>'
+                     for i, name in enumerate(words.FAMILY_SITES, 1))
+    tail_scripts = "".join(f'<script src="{src}?v=20240601" defer></script>\n' for src in BODY_SCRIPTS)
+    widgets = "".join(
+        f"<script>(function () {{ var box = document.getElementById(\"{box}\");\n"
+        "  if (!box) { return; }\n"
+        "  box.addEventListener(\"click\", function (event) {\n"
+        "    var link = event.target.closest(\"a\");\n"
+        f"    if (link) {{ track(\"event\", \"{box}\", {{target: link.getAttribute(\"href\")}}); }}\n"
+        "  });\n})();</script>\n"
+        for box in ("mostRead", "mostShared", "mostViewed", "mostPhoto", "rightNow", "relatedGroup"))
+    page_view = ("<script>if (window.CONTENT_DATA) {\n"
+                 "  var cd = JSON.parse(window.CONTENT_DATA);\n"
+                 '  track("event", "page_view", {content_id: cd.CID, section: cd.SECTION_NAME});\n'
+                 "}</script>\n")
+    return (
+        _ad_slot(code, "bottom-1") + _ad_slot(code, "bottom-2")
+        + '<footer id="footer" class="footer">\n<nav class="fnb">\n' + "".join(fnb)
+        + f'<ul class="fnb-links">{links}</ul></nav>\n'
+        f'<div class="footer-lang"><strong>{esc(b["languages"])}</strong><ul>{langs}</ul></div>\n'
+        f'<div class="footer-sns"><strong>{esc(b["follow"])}</strong><ul>{sns}</ul></div>\n'
+        f'<form class="family-site" action="/family" method="get"><label for="family">{esc(t["family"])}</label>'
+        f'<select id="family" name="site">{family}</select><button type="submit">{esc(t["go"])}</button></form>\n'
+        f'<div class="company-info"><strong class="logo">{esc(c["logo"])}</strong>{company}\n'
+        f'<p class="copyright">{esc(c["copyright"])}</p></div>\n'
+        f'<a href="#header" class="btn-top">{esc(c["top"])}</a>\n</footer>\n'
+        + tail_scripts + widgets + page_view + "</body>\n</html>\n"
+    )
+
+
+def article_tools(words, article_id: str) -> str:
+    """The share / font size / print toolbar under the article's title."""
+    t = words.TOOLS
+    share = "".join(f'<li><button type="button" class="btn-sns btn-{name}" data-share="{name}" '
+                    f'data-track="share-{name}"><span class="blind">{esc(name)}</span></button></li>'
+                    for name, _ in SNS)
+    return (
+        f'<div class="share-zone"><div class="share-sns"><strong class="blind">{esc(t["share"])}</strong>'
+        f'<ul class="list">{share}<li><button type="button" class="btn-copy" data-url="/view/{article_id}">'
+        f'<span class="blind">{esc(t["copy"])}</span></button></li>'
+        f'<li><a class="btn-mail" href="/email/{article_id}"><span class="blind">{esc(t["email"])}</span></a></li>'
+        f'</ul></div>\n<div class="font-size"><strong class="blind">{esc(t["font"])}</strong>'
+        f'<button type="button" class="btn-larger">{esc(t["larger"])}</button>'
+        f'<button type="button" class="btn-smaller">{esc(t["smaller"])}</button></div>\n'
+        f'<div class="print-zone"><button type="button" class="btn-print-layer">{esc(t["print"])}</button></div></div>\n'
+    )
+
+
+def extra_boxes(words) -> str:
+    """The trending-keywords box and the newsletter form of the right area."""
+    t = words.TOOLS
+    hot = "".join(f'<li><a href="{attr(_search_href(s))}" data-track="hot-{n}"><span class="num">{n}</span>'
+                  f'<span class="txt">{esc(s)}</span></a></li>'
+                  for n, s in enumerate((*words.MENUS, *(label for label, _ in words.EXTRA_MENUS[:2])), 1))
+    return (f'<section class="hot-keyword-zone"><h2 class="tit-box">{esc(t["hot"])}</h2><ol class="list">{hot}</ol>'
+            "</section>\n"
+            f'<section class="newsletter-zone"><h2 class="tit-box">{esc(t["newsletter"])}</h2>'
+            '<form action="/newsletter" method="post"><input type="email" name="email" required>'
+            f'<button type="submit">{esc(t["subscribe"])}</button></form></section>\n')
+
+
+def link_box(box_id: str, css: str, title: str, links: list[tuple[str, str]], numbered: bool = True) -> str:
+    """A box of article links (most read, right now...): links are (href, escaped title)."""
+    items = "".join(
+        f'<li class="item-box"><a href="{h}" class="tit-wrap" data-track="{box_id}-{n}">'
+        + (f'<span class="num">{n}</span>' if numbered else "")
+        + f'<strong class="tit">{txt}</strong></a></li>'
+        for n, (h, txt) in enumerate(links, 1))
+    return (f'<section class="{css}" id="{box_id}"><h2 class="tit-box">{esc(title)}</h2>'
+            f'<ul class="list">{items}</ul></section>\n')
+
+
+def photo_box(box_id: str, title: str, links: list[tuple[str, str]], code: str) -> str:
+    items = "".join(
+        f'<li class="item-box"><a href="{h}" class="img-wrap" data-track="{box_id}-{n}">'
+        f'<span class="img"><img src="//img{n}.yna.co.kr/photo/thumb/{code}_{n:02d}_T2.jpg" alt="" loading="lazy">'
+        f'</span><strong class="tit">{txt}</strong></a></li>'
+        for n, (h, txt) in enumerate(links, 1))
+    return (f'<section class="most-photo-zone" id="{box_id}"><h2 class="tit-box">{esc(title)}</h2>'
+            f'<ul class="list">{items}</ul></section>\n')
+
+
+def _box_links(boxes: dict, ids) -> list[tuple[str, str]]:
+    return [(f"/view/{i}", esc(boxes["titles"][i])) for i in ids]
+
+
+def side_boxes(corpus, ordinal: int) -> str:
+    """div.right-area of an article page of KST day ``ordinal``: three most-news lists and the
+    photo box (the same for every article of that day; cached by the corpus)."""
+    boxes = corpus.chrome_ids(ordinal)
+    b = corpus.words.BOXES
+    code = corpus.words.EDITION.code
+    titles = (b["most_read"], b["most_shared"], b["most_viewed"])
+    ids = ("mostRead", "mostShared", "mostViewed")
+    parts = ['<div class="right-area">\n', _ad_slot(code, "right-1")]
+    for box_id, title, box in zip(ids, titles, boxes["most"], strict=True):
+        parts.append(link_box(box_id, "most-news-zone", title, _box_links(boxes, box)))
+    parts.append(_ad_slot(code, "right-2"))
+    parts.append(photo_box("mostPhoto", b["photos"], _box_links(boxes, boxes["photo"]), code))
+    parts.append(extra_boxes(corpus.words))
+    parts.append(_ad_slot(code, "right-3"))
+    parts.append("</div>\n")
+    return "".join(parts)
+
+
+def rightnow_box(corpus, ordinal: int) -> str:
+    """section.main-rightnow below the article: the newest articles of the day before."""
+    boxes = corpus.chrome_ids(ordinal)
+    links = _box_links(boxes, boxes["rightnow"])
+    return link_box("rightNow", "main-rightnow", corpus.words.BOXES["rightnow"], links, numbered=False)
 
 
 def _host(corpus) -> str:
@@ -176,7 +441,8 @@ def article_head(corpus, t) -> str:
         f'<script type="application/ld+json">\n{_script_json(org)}\n</script>\n'
         f'<script type="application/ld+json">\n{person}\n</script>\n'
         f'<script type="application/ld+json">\n{_script_json(crumbs)}\n</script>\n'
-        f'<link rel="stylesheet" href="/static/css/{W.EDITION.code}.css">\n</head>\n'
+        f'<link rel="stylesheet" href="/static/css/{W.EDITION.code}.css">\n'
+        + _head_scripts(W.EDITION.code) + _menu_data(W) + "</head>\n"
     )
 
 
@@ -245,7 +511,11 @@ def yna_cms_article(corpus, t) -> str:
     style = v["entities"]
     W = corpus.words
     ed = W.EDITION
-    parts = [article_head(corpus, t), _chrome_top(W), '<div id="container">\n', content_data(t, W)]
+    day = t.published_at.date().toordinal()
+    parts = [article_head(corpus, t), chrome_header(W),
+             '<div class="wrap-container"><div id="container" class="container">\n<aside class="aside-ad">',
+             _ad_slot(ed.code, "left-wing"), _ad_slot(ed.code, "right-wing"),
+             '</aside>\n<section class="contents"><article class="story-view-zone">\n', content_data(t, W)]
     parts.append(
         '<header class="title-article01">\n'
         f'<h1 class="tit" data-cid="">{esc(t.title_raw, style)}</h1>\n</header>\n'
@@ -254,7 +524,9 @@ def yna_cms_article(corpus, t) -> str:
     )
     if t.updated_at and v.get("show_update", True):
         parts.append(f'\n<span class="txt-update">{ed.update_label} {ed.time_line(t.updated_at)}</span>')
-    parts.append('</div>\n<article class="story-news article">\n')
+    parts.append("</div>\n")
+    parts.append(article_tools(W, t.article_id))
+    parts.append('<div class="view-body"><div class="sub-content">\n<article class="story-news article">\n')
     credits = credit_lines(t, W)
     if credits:
         parts.append("<p>" + "<br/>".join(esc(c, style) for c in credits) + "</p>\n")
@@ -297,20 +569,27 @@ def yna_cms_article(corpus, t) -> str:
         )
     else:
         parts.append(f"<p>{marker}</p>\n")
-    parts.append("</article>\n")
-    parts.append('<div class="aside-box01"><div class="ad-area" data-ad="article-right">'
-                 f"<span>{W.CHROME['ad']}</span></div></div>\n")
-    tags = "".join(f'<span><a href="{attr(_search_href(k))}">#{esc(k)}</a></span>' for k in t.keywords)
-    parts.append(f'<div class="keyword-zone01"><strong class="tit">{W.CHROME["tags"]}</strong>'
-                 f'<div class="list">{tags}</div></div>\n')
+    # The related-group closes the article element (as on the site): never body text.
     related = "".join(f'<li><a href="{h}">{txt}</a></li>' for h, txt in _related(corpus, t, style))
     keyword = quote(t.section.split("/")[0])
     parts.append(
-        f'<div class="related-group"><strong class="tit">{W.CHROME["related"]}</strong><ul>{related}'
-        f'<li><a href="/search?query={keyword}">{W.CHROME["more_results"]}</a></li></ul></div>\n'
-        f'<a class="btn-print" href="/print/{t.article_id}">{W.CHROME["print"]}</a>\n</div>\n'
+        f'<div class="related-group" id="relatedGroup"><strong class="tit">{W.CHROME["related"]}</strong>'
+        f'<ul>{related}<li><a href="/search?query={keyword}">{W.CHROME["more_results"]}</a></li></ul></div>\n'
+        "</article>\n"
     )
-    parts.append(footer(W))
+    parts.append('<div class="aside-box01"><div class="ad-area" data-ad="article-right">'
+                 f"<span>{W.CHROME['ad']}</span></div></div>\n")
+    parts.append(_ad_slot(ed.code, "inline-1", W.SECTION_PATHS.get(t.section, "news")))
+    tags = "".join(f'<span><a href="{attr(_search_href(k))}">#{esc(k)}</a></span>' for k in t.keywords)
+    parts.append(f'<div class="keyword-zone01"><strong class="tit">{W.CHROME["tags"]}</strong>'
+                 f'<div class="list">{tags}</div></div>\n')
+    parts.append(f'<a class="btn-print" href="/print/{t.article_id}">{W.CHROME["print"]}</a>\n'
+                 "</div>\n")  # div.sub-content
+    parts.append(corpus.chrome_fragment("side", day))
+    parts.append("</div>\n</article>\n")  # div.view-body, article.story-view-zone
+    parts.append(corpus.chrome_fragment("rightnow", day))
+    parts.append("</section>\n</div></div>\n")  # section.contents, #container, .wrap-container
+    parts.append(chrome_footer(W))
     return "".join(parts)
 
 
@@ -320,7 +599,7 @@ def redesign_article(corpus, t) -> str:
     v = t.variations
     style = v["entities"]
     W = corpus.words
-    parts = [article_head(corpus, t), _chrome_top(W)]
+    parts = [article_head(corpus, t), chrome_header(W)]
     parts.append('<main class="article-view" id="container">\n')
     parts.append(content_data(t, W))
     parts.append(
@@ -369,7 +648,10 @@ def redesign_article(corpus, t) -> str:
         f'<aside class="reporter-card"><span>{W.CHROME["reporter"]}</span></aside>\n'
         f'<nav class="related-articles"><h3>A lire aussi</h3><ul>{related}</ul></nav>\n</main>\n'
     )
-    parts.append(footer(W))
+    day = t.published_at.date().toordinal()
+    parts.append(corpus.chrome_fragment("side", day))
+    parts.append(corpus.chrome_fragment("rightnow", day))
+    parts.append(chrome_footer(W))
     return "".join(parts)
 
 
@@ -388,7 +670,7 @@ def article_page(corpus, t, layout: str) -> Page:
 
 def list_page(items, n: int, has_next: bool, words=french) -> bytes:
     c = words.CHROME
-    parts = [_head(c["latest"], words=words), _chrome_top(words), '<div id="container">\n'
+    parts = [_head(c["latest"], words=words, scripts=True), chrome_header(words), '<div id="container">\n'
              f'<h2 class="tit-sub">{c["latest"]}</h2>\n<div class="smain-list-type01"><ul>\n']
     for item in items:
         parts.append(
@@ -404,7 +686,7 @@ def list_page(items, n: int, has_next: bool, words=french) -> bytes:
     if has_next:
         parts.append(f' <a class="next" href="/news/{n + 1}">{c["next"]}</a>')
     parts.append("</div>\n</div>\n")
-    parts.append(footer(words))
+    parts.append(chrome_footer(words))
     return "".join(parts).encode("utf-8")
 
 

@@ -476,10 +476,10 @@ SECTION_PATHS = {"Nord-Corée": "nk", "Politique": "politics", "Economie": "econ
 def continued_first(dl: str, d: date, part: int) -> str:
     """First paragraph of part ``part`` (1..) of the day's price list."""
     wd = WEEKDAYS[d.weekday()]
+    # A heading, then figures only: like the site's tables, almost no common words.
     if part == 1:
-        return (f"{dl} -- Voici les prix de gros relevés ce {wd} sur les principaux marchés "
-                "de la capitale, par unité de vente, avec leur variation sur une semaine.")
-    return f"{dl} -- Suite de la liste des prix de gros relevés ce {wd} ({part}e partie)."
+        return f"{dl} -- Prix de gros, {wd} (wons ; variation sur 7 jours) :"
+    return f"{dl} -- Prix de gros, {wd} ({part}e partie) :"
 
 
 # Hostile pages (replica/hostile.py): their desk, titles and filler.
@@ -507,3 +507,40 @@ CHROME = {
     "search_text": "Page réservée aux visiteurs.", "method_not_allowed": "Méthode non autorisée",
 }
 
+
+# Site chrome around the article (markup.chrome_header / chrome_footer / link boxes): the menus'
+# sub-desks per desk (the all-menu layer lists them all, the main menu the first three), the
+# extra menus, the boxes' titles and the company lines of the footer. Our own labels.
+MENUS = {
+    "Nord-Corée": ("Pouvoir à Pyongyang", "Relations intercoréennes", "Armement", "Economie du Nord",
+                   "Vie quotidienne", "Analyses"),
+    "Politique": ("Présidence", "Assemblée nationale", "Diplomatie", "Défense", "Partis", "Elections"),
+    "Economie": ("Marchés", "Industrie", "Finances", "Commerce extérieur", "Emploi", "Immobilier"),
+    "Société": ("Justice", "Santé", "Education", "Environnement", "Faits divers", "Météo"),
+    "Culture": ("Musique", "Cinéma", "Livres", "Patrimoine", "Gastronomie", "Voyages"),
+    "Sports": ("Football", "Baseball", "Golf", "Jeux olympiques", "Sports électroniques", "Autres sports"),
+    "Monde": ("Asie", "Amériques", "Europe", "Afrique", "Moyen-Orient", "Océanie"),
+    "Sciences/Technologie": ("Numérique", "Espace", "Biotechnologies", "Energie", "Automobile", "Télécoms"),
+}
+EXTRA_MENUS = (("Photos", "photo"), ("Vidéos", "video"), ("Dossiers", "dossier"), ("Entretiens", "interview"),
+               ("Fil d'actualité", "news"), ("Editoriaux", "opinion"), ("Chronologies", "timeline"),
+               ("Graphiques", "graphic"))
+BOXES = {"all_menu": "Toutes les rubriques", "most_read": "Les plus lus", "most_shared": "Les plus partagés",
+         "most_viewed": "Les plus consultés", "photos": "En images", "rightnow": "A l'instant",
+         "languages": "Autres langues", "follow": "Nous suivre", "open_menu": "Ouvrir le menu",
+         "close_menu": "Fermer le menu", "search_placeholder": "Rechercher un article"}
+COMPANY_LINES = ("Agence de presse Yonhap - service français (réplique locale pour tests)",
+                 "Siège : 25, rue de l'Exemple, Séoul - téléphone : 00-0000-0000",
+                 "Directeur de la publication : la rédaction de la réplique",
+                 "Tous les textes de cette réplique sont produits par le projet.")
+FOOTER_LINKS = (("A propos", "/about"), ("Conditions d'utilisation", "/terms"),
+                ("Protection des données", "/privacy"), ("Nous contacter", "/contact"),
+                ("Plan du site", "/sitemap"), ("Publicité", "/advertise"))
+TOOLS = {"share": "Partager", "copy": "Copier le lien", "font": "Taille du texte", "larger": "Agrandir",
+         "smaller": "Réduire", "print": "Imprimer", "email": "Envoyer par courriel", "hot": "Mots-clés du moment",
+         "newsletter": "Recevoir la lettre d'information", "subscribe": "S'abonner", "family": "Sites du groupe",
+         "go": "Aller"}
+FAMILY_SITES = ("Service coréen", "Service anglais", "Service chinois", "Service japonais", "Service arabe",
+                "Service espagnol", "Photos", "Vidéos", "Archives", "Agenda", "Données économiques",
+                "Nord-Corée en chiffres", "Corée en images", "Fondation de l'agence", "Recrutement",
+                "Abonnements professionnels", "Boutique photo", "Lettres d'information")

@@ -472,11 +472,10 @@ SECTION_PATHS = {"North Korea": "nk", "Politics": "politics", "Economy Business"
 def continued_first(dl: str, d: date, part: int) -> str:
     """First paragraph of part ``part`` (1..) of the day's price list."""
     wd = WEEKDAYS[d.weekday()]
+    # A heading, then figures only: like the site's tables, almost no common words.
     if part == 1:
-        return (f"{dl} -- Below are the wholesale prices quoted on {wd} at the capital's main "
-                "markets, per trading unit, with their change from a week earlier.")
-    return (f"{dl} -- This is part {part} of the list of the wholesale prices that were quoted on {wd} "
-            "at the main markets of the capital, with the change of each from a week earlier.")
+        return f"{dl} -- Wholesale prices, {wd} (won; 7-day change):"
+    return f"{dl} -- Wholesale prices, {wd} (part {part}):"
 
 
 # Hostile pages (replica/hostile.py): their desk, titles and filler.
@@ -505,3 +504,36 @@ CHROME = {
     "logo": "Yonhap News Agency", "home_title": "Yonhap News Agency (local replica)",
     "search_text": "This page is for visitors only.", "method_not_allowed": "Method not allowed",
 }
+
+# Site chrome (markup.chrome_header / chrome_footer / link boxes), as in text.py.
+MENUS = {
+    "North Korea": ("Pyongyang's leadership", "Inter-Korean ties", "Weapons", "Northern economy",
+                    "Daily life", "Analysis"),
+    "Politics": ("Presidency", "National Assembly", "Diplomacy", "Defense", "Parties", "Elections"),
+    "Economy Business": ("Markets", "Industry", "Finance", "Trade", "Jobs", "Housing"),
+    "Life,Health": ("Courts", "Health", "Schools", "Environment", "Accidents", "Weather"),
+    "Culture": ("Music", "Film", "Books", "Heritage", "Food", "Travel"),
+    "Sports": ("Football", "Baseball", "Golf", "Olympics", "Esports", "Other sports"),
+    "World": ("Asia", "Americas", "Europe", "Africa", "Middle East", "Oceania"),
+    "Science": ("Digital", "Space", "Biotech", "Energy", "Cars", "Telecoms"),
+}
+EXTRA_MENUS = (("Photos", "photo"), ("Videos", "video"), ("Features", "feature"), ("Interviews", "interview"),
+               ("All News", "news"), ("Editorials", "opinion"), ("Timelines", "timeline"),
+               ("Graphics", "graphic"))
+BOXES = {"all_menu": "All sections", "most_read": "Most read", "most_shared": "Most shared",
+         "most_viewed": "Most viewed", "photos": "In pictures", "rightnow": "Right now",
+         "languages": "Other languages", "follow": "Follow us", "open_menu": "Open the menu",
+         "close_menu": "Close the menu", "search_placeholder": "Search the news"}
+COMPANY_LINES = ("Yonhap News Agency - English service (local replica for tests)",
+                 "Head office: 25 Example Street, Seoul - phone: 00-0000-0000",
+                 "Publisher: the replica's newsroom",
+                 "Every text of this replica is written by the project.")
+FOOTER_LINKS = (("About us", "/about"), ("Terms of use", "/terms"), ("Privacy", "/privacy"),
+                ("Contact us", "/contact"), ("Site map", "/sitemap"), ("Advertise", "/advertise"))
+TOOLS = {"share": "Share", "copy": "Copy the link", "font": "Text size", "larger": "Larger", "smaller": "Smaller",
+         "print": "Print", "email": "Send by e-mail", "hot": "Trending keywords",
+         "newsletter": "Get the newsletter", "subscribe": "Subscribe", "family": "Group sites", "go": "Go"}
+FAMILY_SITES = ("Korean service", "Chinese service", "Japanese service", "Arabic service", "Spanish service",
+                "French service", "Photos", "Videos", "Archives", "Calendar", "Economic data",
+                "North Korea in figures", "Korea in pictures", "Agency foundation", "Careers",
+                "Professional subscriptions", "Photo shop", "Newsletters")

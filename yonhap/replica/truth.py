@@ -43,6 +43,7 @@ class ArticleTruth:
     is_routine: bool
     has_edit: bool  # an edited version exists (served when edits are on)
     kind: str = "story"  # story | routine | duplicate | hostile | continued
+    is_table: bool = False  # mostly figures (continued parts): loaded with is_table, as routine items
     hostile: str | None = None
     byline: str | None = None  # "Kim Min-ji" (the page shows "Par Kim Min-ji")
     editor_note: str | None = None  # "ATTN : ..." / "NDLR : ..." (the page adds parentheses)
