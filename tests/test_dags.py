@@ -182,8 +182,10 @@ def test_site_traffic_runs_in_the_site_pool_and_reprocess_does_not(dagbag):
 
 
 def test_forms_have_from_and_to(dagbag):
-    for dag_id in ("yonhap_fr_backfill", "yonhap_fr_reprocess", "yonhap_en_backfill", "yonhap_en_reprocess"):
+    for dag_id in ("yonhap_fr_reprocess", "yonhap_en_reprocess"):
         assert dagbag["dags"][dag_id]["params"] == ["from", "to"]
+    for dag_id in ("yonhap_fr_backfill", "yonhap_en_backfill"):  # and where the pages come from (issue 35)
+        assert dagbag["dags"][dag_id]["params"] == ["from", "source", "to"]
 
 
 def test_parsing_imports_nothing_heavy(tmp_path):
