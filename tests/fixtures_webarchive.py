@@ -67,7 +67,7 @@ class ArchivesHandle:
             self.process.stdout.close()
 
 
-def start_archives(tmp_dir: Path, plan: dict) -> ArchivesHandle:
+def start_archives(tmp_dir: Path, plan: dict, timeout: float = START_TIMEOUT) -> ArchivesHandle:
     plan_path = tmp_dir / f"archive-plan-{id(plan)}.json"
     plan_path.write_text(json.dumps(plan), encoding="utf-8")
     err_path = tmp_dir / f"archive-{id(plan)}.err"
@@ -77,7 +77,7 @@ def start_archives(tmp_dir: Path, plan: dict) -> ArchivesHandle:
     line: list[str] = []
     reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
     reader.start()
-    reader.join(START_TIMEOUT)
+    reader.join(timeout)
     try:
         urls = json.loads(line[0]) if line and line[0].strip() else None
     except ValueError:

@@ -292,6 +292,8 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "yonhap-webarchive/1.0"
     sys_version = ""
+    wbufsize = 64 * 1024  # headers and body leave in one write (no Nagle / delayed-ACK stall)
+    disable_nagle_algorithm = True
     role = ""  # cc-index | cc-data | wayback
     state: ArchiveState
 
