@@ -104,6 +104,8 @@ def main() -> None:
             with conn.cursor() as cur:
                 cur.execute("SELECT article_id, source FROM yonhap.articles")
                 stored = dict(cur.fetchall())
+                cur.execute("SELECT article_id, reasons FROM yonhap.rejected_items")
+                rejected = dict(cur.fetchall())
         finally:
             conn.close()
     finally:
@@ -119,6 +121,10 @@ def main() -> None:
         sent.update({k: r.get(k, 0) for k in ("cc-index", "cc-data", "wayback")})
     per = {k: v / max(1, articles) for k, v in sent.items()}
     exact = set(stored) == expected == truth
+    if not exact:
+        for name, ids in (("not loaded", truth - set(stored)), ("loaded, not in the truth", set(stored) - truth),
+                          ("no capture", truth - expected)):
+            print(f"{name}: {len(ids)}: " + ", ".join(f"{i} {rejected.get(i, '')}" for i in sorted(ids)[:10]))
     by_source = Counter(stored.values())
     lines = [
         "# History from the web archives (bench/bench_archive.py)", "",

@@ -106,7 +106,8 @@ def run_rows(conn, run_ids: list[str], *, partitions: bool = False) -> list[dict
                    END AS pages_200,
                    coalesce((r.stats #>> '{crawl,scrapy_stats,downloader/response_status_count/304}')::int, 0)
                        AS pages_304,
-                   r.stats #>> '{crawl,site_health}' AS site_health
+                   r.stats #>> '{crawl,site_health}' AS site_health,
+                   r.stats #> '{crawl,archive}' AS archive  -- web archive figures (--source archive|auto)
             FROM yonhap.crawl_runs r
             JOIN unnest(%s::text[]) WITH ORDINALITY AS w(run_id, n)
               ON r.run_id = w.run_id OR (%s AND starts_with(r.run_id, w.run_id || '__'))

@@ -61,6 +61,24 @@ def test_a_window_is_asked_for_by_day_or_by_month_on_both_hosts():
     assert query_patterns(FR, three[:1]) == ["fr.yna.co.kr/view/AFR20240618*", "m-fr.yna.co.kr/view/AFR20240618*"]
 
 
+def test_the_wayback_is_asked_in_utc_from_the_windows_first_kst_hour():
+    from scrapers.webarchive.index import IndexCache, WaybackIndex
+    from yonhap.core.timeutil import Window
+
+    asked = []
+
+    class Cache(IndexCache):
+        def get(self, client, archive, url, params, accept=(200,)):
+            asked.append(params)
+            return type("Answer", (), {"status_code": 200, "text": "0"})()
+
+    window = Window.for_dates(date(2024, 6, 19), date(2024, 6, 19))
+    WaybackIndex(None, "http://wayback.invalid", Cache()).query("fr.yna.co.kr/view/AFR20240619*", window.start,
+                                                                window.end)
+    # 00:00 KST is 15:00 UTC the day before: a capture at 01:00 KST (16:00 UTC) is in
+    assert asked[0]["from"] == "20240618150000"
+
+
 def test_article_pages_are_told_from_other_urls():
     from scrapers.webarchive.captures import article_id_of
 
@@ -222,6 +240,7 @@ def test_an_archive_run_loads_a_window_as_exact_as_a_site_crawl(settings, site_s
                     "--run-id", "arch_1")
     assert first.returncode == 0, said(first)
     assert "web archives" in first.stdout, said(first)
+    assert f"no capture anywhere: {missing}" in first.stdout, said(first)  # the run's summary names the gap
     assert site.access_log() == [], "an archive run sent requests to the site"
 
     # One row per id, from its latest capture; the truncated capture quarantined, the moved

@@ -161,8 +161,7 @@ class WaybackIndex:
         self.api = wayback_url.rstrip("/") + "/cdx/search/cdx"
 
     def query(self, pattern: str, start: datetime, end: datetime) -> list[Capture]:
-        params = {"url": pattern, "output": "json", "from": f"{start:%Y%m%d%H%M%S}",
-                  "to": f"{end + CAPTURE_HORIZON:%Y%m%d%H%M%S}"}
+        params = {"url": pattern, "output": "json", "from": _stamp(start), "to": _stamp(end + CAPTURE_HORIZON)}
         head = self.cache.get(self.client, WAYBACK, self.api, {**params, "showNumPages": "true"})
         pages = _page_count(head, self.api)
         rows: list[Capture] = []
@@ -172,9 +171,13 @@ class WaybackIndex:
         return rows
 
     def lookup(self, url: str, start: datetime, end: datetime) -> list[Capture]:
-        params = {"url": url, "output": "json", "from": f"{start:%Y%m%d%H%M%S}",
-                  "to": f"{end + CAPTURE_HORIZON:%Y%m%d%H%M%S}"}
+        params = {"url": url, "output": "json", "from": _stamp(start), "to": _stamp(end + CAPTURE_HORIZON)}
         return [capture_from_row(SOURCE_WAYBACK, r) for r in _parse(self.cache.get(self.client, WAYBACK, self.api, params))]
+
+
+def _stamp(when: datetime) -> str:
+    """A CDX timestamp: 14 digits, UTC (the window's bounds are KST times)."""
+    return when.astimezone(UTC).strftime("%Y%m%d%H%M%S")
 
 
 def _page_count(answer: _Answer, url: str) -> int:
