@@ -10,6 +10,7 @@ replica pages: the replica's truth is the truth of every capture.
    gaps; an index answering 503 then recovering; a rerun that changes nothing; a reprocess.
 3. `auto` against a site that answers 403 to every article page; then the site again.
 4. An unreachable index fails the run with one line naming it.
+5. The backfill DAG's form (`source`: archive) through Airflow's dag.test.
 """
 
 from __future__ import annotations
@@ -405,3 +406,30 @@ def test_an_unreachable_index_fails_the_run_with_one_line_naming_it(settings):
             ("failed", f"crawl: {summary.error}")]
     finally:
         conn.close()
+
+
+# ---------------------------------------------------------------- 5. the backfill form
+
+
+@pytest.mark.slow
+@pytest.mark.airflow
+def test_the_backfill_forms_source_takes_a_day_from_the_archives(airflow_meta, settings, replica, web_archives,
+                                                                 db_conn):
+    from tests.fixtures_airflow import airflow_test_env, dag_test
+    from yonhap.replica import ReplicaConfig
+    from yonhap.replica.webarchive import build_plan, latest_captures
+
+    day = date(2024, 6, 19)
+    site = replica(**REPLICA)
+    plan = build_plan(ReplicaConfig(**REPLICA), [day], seed=3)
+    archives = web_archives(plan)
+    env = airflow_test_env(airflow_meta, settings, site.base_url, **archives.env())
+    result = dag_test(env, "yonhap_fr_backfill", conf={"from": day.isoformat(), "to": day.isoformat(),
+                                                       "source": "archive"})
+    assert result["state"] == "success", (result["tasks"], result["output"][-4000:])
+    assert site.access_log() == []
+    latest = latest_captures(plan)
+    assert dict(rows(db_conn, "SELECT article_id, source FROM yonhap.articles")) == {
+        i: latest[i]["archive"] for i in truth_ids(site.corpus, day, day)}
+    (stats,) = rows(db_conn, "SELECT stats #>> '{crawl,source}' FROM yonhap.crawl_runs")[0]
+    assert stats == "archive"
