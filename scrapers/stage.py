@@ -58,6 +58,9 @@ def _emit(line: str, level: int = logging.INFO) -> None:
         print(line if level == logging.INFO else f"{logging.getLevelName(level)} {line}", flush=True)
 
 
+emit = _emit  # the crawl stage's own log lines (scrapers.webarchive writes through it too)
+
+
 # The crawler subprocess starts each log record with "LEVEL logger: " (LOG_FORMAT in
 # scrapers/settings.py); a line without it continues the record before it (a stats dump, a
 # traceback). Other packages' INFO records are Scrapy's start-up, stats and shutdown chatter:

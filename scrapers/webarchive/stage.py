@@ -44,7 +44,7 @@ from scrapers.site_health import (
     SiteHealth,
     SiteUnavailable,
 )
-from scrapers.stage import _emit
+from scrapers.stage import emit as _emit
 from scrapers.warc import (
     ORIGIN_ARCHIVE,
     ORIGIN_FETCHED,
