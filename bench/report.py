@@ -66,6 +66,9 @@ KNOWN = (
     Bench("gate", "quality gate (GX) cold start and validation", quick=("--rows", "2000", "--runs", "1"),
           timeout=600),
     Bench("dag_parse", "Airflow DAG file parse time", quick=("--runs", "3"), timeout=600),
+    # A year (~15k articles) from the local Common Crawl and Wayback servers: ~8 min.
+    Bench("archive", "history from the web archives: a year from local Common Crawl and Wayback servers",
+          quick=("--quick",), timeout=2400),
     Bench("s3", "local S3 endpoint: durable vs in-memory moto, restart with 10k objects",
           quick=("--objects", "2000", "--runs", "1"), timeout=900),
     # Two fresh Celery stacks (1 and 2 workers) and a 14-day backfill on each: ~10 min.

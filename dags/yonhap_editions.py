@@ -6,7 +6,8 @@ Generated from this one file for every edition of `yonhap.core.editions` but the
 - `…_ingest`: hourly, each run owns its data interval `[start, end)` (Asia/Seoul) and crawls
   from **2 hours before** it; no feed-event lane yet (the French ingest has one).
 - `…_backfill` / `…_reprocess`: the form, `from` / `to` KST dates (inclusive, not in the future,
-  at most 31 days); one mapped partition per day; a day's `transform` waits for the two days
+  at most 31 days; the backfill's `source`: site, archive or auto, as the French one); one mapped
+  partition per day; a day's `transform` waits for the two days
   before it to load.
 The edition travels in the run descriptors, so every task reads that edition's settings: its
 site root is `YONHAP_BASE_URL_<EDITION>` (e.g. `YONHAP_BASE_URL_EN`), else the edition's own
@@ -77,7 +78,7 @@ def backfill_dag(code: str):
         schedule=None,
         catchup=False,
         max_active_runs=2,
-        params=form_params(),
+        params=form_params(with_source=True),
         default_args={**DEFAULT_ARGS, "on_failure_callback": failure_callbacks()},
         **dag_callbacks(code),
         doc_md=__doc__,

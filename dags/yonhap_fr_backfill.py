@@ -2,7 +2,9 @@
 ### Yonhap French service: backfill (`yonhap_fr_backfill`)
 
 Trigger with the form: `from` / `to` are KST publication dates (inclusive), not in the future,
-at most 31 days (`MAX_RUN_DAYS`, the CLI's rule too). Each KST day is one mapped partition
+at most 31 days (`MAX_RUN_DAYS`, the CLI's rule too); `source` is where the pages come from:
+`site` (default), `archive` (Common Crawl and the Wayback Machine, not one request to the site)
+or `auto` (the site, then the archives for the ids it does not list, refuses or fails). Each KST day is one mapped partition
 (`day` group, map index = day order) with its own run id and its own row in
 `yonhap.crawl_runs`; crawls share pool `yonhap_site` with the hourly DAG, so the site never
 sees more than the pool allows. A day's `transform` waits (*up for reschedule*) until the two
@@ -49,7 +51,7 @@ from yonhap.airflow.tasks import (
     schedule=None,
     catchup=False,
     max_active_runs=2,
-    params=form_params(),
+    params=form_params(with_source=True),
     default_args={**DEFAULT_ARGS, "on_failure_callback": failure_callbacks()},
     **dag_callbacks(),  # one alert per red run, one "recovered" after it (docs/operators.md "Alerts")
     doc_md=__doc__,

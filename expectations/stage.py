@@ -16,7 +16,7 @@ from typing import Any
 from expectations import gate, volume
 from yonhap.adapters import s3, staging
 from yonhap.core.config import Settings
-from yonhap.core.schema import RAW_ARCHIVE_SOURCE, GateSummary
+from yonhap.core.schema import RAW_ARCHIVE_SOURCE, RUN_SOURCE_ARCHIVE, GateSummary
 from yonhap.core.timeutil import Window
 
 RESULTS_NAME = "results.json"
@@ -102,8 +102,11 @@ def unchanged_count(stats: dict[str, Any]) -> int:
 
 
 def _from_archive(stats: dict[str, Any]) -> bool:
-    """True when the rows were re-parsed from the raw archive (a reprocess), not fetched."""
-    return (stats.get("scrapy_stats") or {}).get("source") == RAW_ARCHIVE_SOURCE
+    """True when the rows were re-parsed from the raw archive (a reprocess) or came from the
+    web archives (``--source archive``): they count what an archive holds, not what the site
+    published, so the volume band does not apply."""
+    return ((stats.get("scrapy_stats") or {}).get("source") == RAW_ARCHIVE_SOURCE
+            or stats.get("source") == RUN_SOURCE_ARCHIVE)
 
 
 def publish_evidence(settings: Settings, run_id: str, results: dict[str, Any], docs_dir: Path) -> tuple[str, str]:

@@ -116,9 +116,10 @@ def cold_start_line(band: VolumeBand) -> str:
 
 
 def archive_band() -> VolumeBand:
-    """A reprocess counts what the raw archive holds, not what the site published: no band
-    (a missing archive day is reported by the crawl stage, naming the day)."""
-    return VolumeBand(0, 2**31 - 1, "reprocess: rows come from the raw archive, not from the site", False, 0)
+    """A reprocess (or a run from the web archives) counts what an archive holds, not what the
+    site published: no band (a missing day is reported by the crawl stage, naming the day)."""
+    return VolumeBand(0, 2**31 - 1, "rows come from an archive (ours or a web archive), not from the site",
+                      False, 0)
 
 
 def targeted_band(targets: int) -> VolumeBand:

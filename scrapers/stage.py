@@ -28,14 +28,16 @@ from scrapers.archive import trusted_validators
 from scrapers.canonical import article_id_from_url
 from scrapers.parsers.base import html_complete
 from scrapers.parsers.registry import Registry, build_item
-from scrapers.warc import iter_responses, local_files, raw_key, record_uri
+from scrapers.warc import iter_responses, local_files, raw_key, record_uri, truncation_error
 from yonhap.adapters import s3, staging
 from yonhap.core.config import Settings
 from yonhap.core.schema import (
     RAW_ARCHIVE_SOURCE,
+    SOURCE_SITE,
     CrawledArticle,
     CrawlError,
     CrawlStats,
+    SearchedDay,
     SeenArticle,
     parse_time,
 )
@@ -54,6 +56,9 @@ def _emit(line: str, level: int = logging.INFO) -> None:
         logger.log(level, line)
     elif level >= logging.INFO:  # no logging configured: print what INFO would show
         print(line if level == logging.INFO else f"{logging.getLevelName(level)} {line}", flush=True)
+
+
+emit = _emit  # the crawl stage's own log lines (scrapers.webarchive writes through it too)
 
 
 # The crawler subprocess starts each log record with "LEVEL logger: " (LOG_FORMAT in
@@ -221,6 +226,9 @@ def crawl(
         staging.write_jsonl(settings, run_id, staging.CRAWL_ERRORS, (e.to_dict() for e in errors))
         seen = seen_articles(spider_out)
         staging.write_jsonl(settings, run_id, staging.SEEN, (s.to_dict() for s in seen))
+        # An event run fetches named ids: it looks for no day.
+        searched = [] if targets else [SearchedDay(d.isoformat(), SOURCE_SITE) for d in window.kst_dates()]
+        staging.write_jsonl(settings, run_id, staging.SEARCHED, (d.to_dict() for d in searched))
         stats = _crawl_stats(run_id, window, spider_out, items, errors, started_at)
         stats.archive_missing = len(archive.missing)
         stats.targets = len(targets or [])
@@ -327,6 +335,11 @@ def reprocess(settings: Settings, run_id: str, window: Window, *, parsers: list[
             last_modified=resp.header("Last-Modified"),
             raw_uri=record_uri(settings.s3_bucket, key, resp.record_offset, resp.record_length),
         )
+        if resp.captured_at is not None:  # a web archive's capture (scrapers/webarchive/)
+            item.source, item.captured_at = resp.source, resp.captured_at.astimezone(UTC).isoformat()
+            cut = truncation_error(resp.truncated, item.parse_errors)
+            if cut:
+                item.parse_errors.append(cut)
         published = parse_time(item.published_at) if item.published_at else None
         if published is not None and not window.contains(published):
             continue  # a partial-day window owns only part of the date
@@ -338,6 +351,7 @@ def reprocess(settings: Settings, run_id: str, window: Window, *, parsers: list[
     staging.write_jsonl(settings, run_id, staging.ITEMS, (i.to_dict() for i in items))
     staging.write_jsonl(settings, run_id, staging.CRAWL_ERRORS, [])
     staging.write_jsonl(settings, run_id, staging.SEEN, [])  # no site traffic: nothing seen
+    staging.write_jsonl(settings, run_id, staging.SEARCHED, [])
     stats = CrawlStats(
         run_id=run_id,
         window_start=window.start.isoformat(),

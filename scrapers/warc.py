@@ -23,6 +23,14 @@ from yonhap.core.timeutil import KST, article_date
 # Headers describing the transfer, not the (already decoded) payload we store.
 _TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 _PARTITION_RE = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})\.warc\.gz$")
+# A capture copied from a web archive (scrapers/webarchive/) keeps its origin in its record's
+# WARC headers: WARC-Date is the archive's capture time (the content's age), these say where
+# it came from and when we read it.
+ORIGIN_ARCHIVE = "WARC-Source-Archive"  # cc | wayback (yonhap.core.schema.SOURCE_*)
+ORIGIN_URI = "WARC-Source-URI"  # the archive's WARC file or replay URL we read it from
+ORIGIN_RANGE = "WARC-Source-Range"  # cc: bytes=N-M of that file
+ORIGIN_FETCHED = "WARC-Source-Fetch-Date"  # when we read it from the archive
+
 # warcio's own gzip runs zlib at level 9, several calls per record; level 6 (zlib's default),
 # once per record, gives files within 0.1% of that size for about a quarter less CPU.
 GZIP_LEVEL = 6
@@ -61,6 +69,9 @@ class ArchivedResponse:
     fetched_at: datetime
     record_offset: int
     record_length: int
+    source: str = "site"  # yonhap.core.schema.SOURCE_*: our fetch, or an archive's capture
+    captured_at: datetime | None = None  # an archive's capture time (= fetched_at)
+    truncated: str | None = None  # WARC-Truncated: the archive cut the payload ("length", …)
 
     def header(self, name: str) -> str | None:
         """Case-insensitive header lookup (Scrapy normalizes 'ETag' to 'Etag')."""
@@ -94,8 +105,10 @@ class LocalWarcArchive:
         headers: list[tuple[str, str]],
         body: bytes,
         fetched_at: datetime,
+        warc_headers: dict[str, str] | None = None,
     ) -> str:
-        """Append one response record; return its s3:// record URI."""
+        """Append one response record; return its s3:// record URI. ``warc_headers``: more
+        WARC headers (a web archive capture's origin: ORIGIN_*)."""
         from warcio.statusandheaders import StatusAndHeaders  # lazy: ~60 ms; DAG parsing loads this
         from warcio.warcwriter import WARCWriter  # lazy: as above
 
@@ -111,7 +124,7 @@ class LocalWarcArchive:
             "response",
             payload=io.BytesIO(body),
             http_headers=http_headers,
-            warc_headers_dict={"WARC-Date": _warc_date(fetched_at)},
+            warc_headers_dict={"WARC-Date": _warc_date(fetched_at), **(warc_headers or {})},
         )
         writer.write_record(record)
         member = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS | 16)  # one gzip member
@@ -155,18 +168,31 @@ def iter_responses(data: bytes):
         when = record.rec_headers.get_header("WARC-Date")
         status = int(record.http_headers.get_statuscode()) if record.http_headers else 0
         headers = dict(record.http_headers.headers) if record.http_headers else {}
+        origin = record.rec_headers.get_header(ORIGIN_ARCHIVE)
         offset = iterator.get_record_offset()
         iterator.read_to_end(record)
         length = iterator.get_record_length()
+        fetched_at = datetime.fromisoformat(when.replace("Z", "+00:00"))
         yield ArchivedResponse(
             url=url,
             status=status,
             headers=headers,
             body=body,
-            fetched_at=datetime.fromisoformat(when.replace("Z", "+00:00")),
+            fetched_at=fetched_at,
             record_offset=offset,
             record_length=length,
+            source=origin or "site",
+            captured_at=fetched_at if origin else None,
+            truncated=record.rec_headers.get_header("WARC-Truncated"),
         )
+
+
+def truncation_error(truncated: str | None, parse_errors: list[str]) -> str | None:
+    """The parse error of a capture its archive cut short (``WARC-Truncated``), unless the
+    parser already found the page truncated: such a capture is quarantined, never loaded."""
+    if not truncated or any(e.startswith("truncated") for e in parse_errors):
+        return None
+    return f"truncated: the archive cut the capture (WARC-Truncated: {truncated})"
 
 
 def read_record(data: bytes) -> ArchivedResponse:

@@ -60,6 +60,7 @@ from yonhap.core.schema import (
     GateSummary,
     RejectedItem,
     RevisionRow,
+    SearchedDay,
     SeenArticle,
     parse_time,
 )
@@ -111,6 +112,7 @@ class LoadBatch:
     rejects: list[RejectedItem] = field(default_factory=list)  # gate + transform rejects
     errors: list[CrawlError] = field(default_factory=list)
     seen: list[SeenArticle] = field(default_factory=list)  # ids the crawl saw (the ledger)
+    searched: list[SearchedDay] = field(default_factory=list)  # days it looked for, per source
     stats: CrawlStats | None = None
     # The site root the run crawled, when its row does not say (storage/sites.py: one kind of
     # site per database); None: not checked.
@@ -267,6 +269,7 @@ def _create_stage_tables(cur) -> None:
         CREATE TEMP TABLE stage_seen (
             article_id text, kst_date date, listed_at timestamptz, sources text[], robots_denied boolean
         ) ON COMMIT DROP;
+        CREATE TEMP TABLE stage_searched (kst_date date, source text) ON COMMIT DROP;
         """
     )
 
@@ -409,6 +412,8 @@ def load_batch(conn, batch: LoadBatch, *, after_articles: Callable[[Any, str], N
                 ((v.article_id, v.kst_date, v.listed_at, v.sources, v.robots_denied) for v in batch.seen),
                 "seen article",
             )
+            _copy(cur, "stage_searched", ("kst_date", "source"), ((d.kst_date, d.source) for d in batch.searched),
+                  "searched day")
             cur.execute("ANALYZE yonhap_load.stage_articles")  # a new table has no statistics otherwise
             lap("copy")
             _pause_for_tests()
@@ -430,6 +435,7 @@ def load_batch(conn, batch: LoadBatch, *, after_articles: Callable[[Any, str], N
             counts["errors_changed"] = _merge_errors(cur, batch.run_id)
             counts["errors_resolved"] = _resolve_errors(cur, batch, run_time)
             counts["seen_changed"] = _merge_seen(cur, batch.run_id, run_time)
+            counts["searched_changed"] = _merge_searched(cur, batch.run_id, run_time)
             counts.update(_completeness_of_run(cur, batch.run_id))
             cur.execute("SELECT count(*), count(duplicate_of) FROM yonhap_load.stage_articles")
             loaded, duplicates = cur.fetchone()
@@ -718,6 +724,27 @@ def _merge_seen(cur, run_id: str, run_time: datetime | None) -> int:
                EXCLUDED.robots_denied, EXCLUDED.last_seen_run, greatest(v.last_seen_at, EXCLUDED.last_seen_at))
         """,
         {"run_id": run_id, "run_time": run_time, "default_edition": DEFAULT_EDITION},
+    )
+    return cur.rowcount
+
+
+def _merge_searched(cur, run_id: str, run_time: datetime | None) -> int:
+    """The days the run looked for, per source (migration 0011): the first run and time are
+    kept, the last ones move forward. Idempotent (a rerun's time is its crawl's)."""
+    cur.execute(
+        """
+        INSERT INTO yonhap.searched_days AS d (edition, kst_date, source, first_run, last_run,
+                                               first_searched_at, last_searched_at)
+        SELECT DISTINCT r.edition, s.kst_date, s.source, %(run_id)s, %(run_id)s,
+               coalesce(%(run_time)s, now()), coalesce(%(run_time)s, now())
+        FROM stage_searched s JOIN yonhap.crawl_runs r ON r.run_id = %(run_id)s
+        ON CONFLICT (edition, kst_date, source) DO UPDATE SET
+            last_run = EXCLUDED.last_run,
+            last_searched_at = greatest(d.last_searched_at, EXCLUDED.last_searched_at)
+        WHERE (d.last_run, d.last_searched_at)
+              IS DISTINCT FROM (EXCLUDED.last_run, greatest(d.last_searched_at, EXCLUDED.last_searched_at))
+        """,
+        {"run_id": run_id, "run_time": run_time},
     )
     return cur.rowcount
 

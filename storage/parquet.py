@@ -32,10 +32,12 @@ from yonhap.core.timeutil import KST, article_date, to_kst
 
 log = logging.getLogger(__name__)
 PREFIX = "curated/articles"
-# The table's order: migration 0005 appended loaded_at, loaded_by_run; 0007 then edition; 0010 is_table.
-COLUMNS = (*(c for c in ARTICLE_COLUMNS if c not in ("edition", "is_table")), *LOADER_SET_ON_INSERT,
-           "edition", "is_table")
-_TIME_COLUMNS = {"published_at", "updated_at", "first_seen_at", "last_seen_at", "fetched_at", "loaded_at"}
+# The table's order: migration 0005 appended loaded_at, loaded_by_run; 0007 then edition; 0010 is_table;
+# 0011 source, captured_at.
+_APPENDED = ("edition", "is_table", "source", "captured_at")
+COLUMNS = (*(c for c in ARTICLE_COLUMNS if c not in _APPENDED), *LOADER_SET_ON_INSERT, *_APPENDED)
+_TIME_COLUMNS = {"published_at", "updated_at", "first_seen_at", "last_seen_at", "fetched_at", "loaded_at",
+                 "captured_at"}
 _JSON_COLUMNS = {"images", "field_sources"}
 _INT_COLUMNS = {"word_count"}
 _BOOL_COLUMNS = {"is_routine", "is_table"}

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from yonhap.core.editions import DEFAULT_EDITION
+from yonhap.core.editions import edition as edition_profile
 from yonhap.core.timeutil import Window
 
 # A URL that failed in this many runs is given up on (list pages are never "resolved" by an
@@ -36,13 +37,14 @@ def _dicts(cur) -> list[dict[str, Any]]:
 def validators_for(conn, window: Window, edition: str = DEFAULT_EDITION) -> dict[str, dict]:
     """{article_id: {"etag", "last_modified", "raw_uri"}} for stored articles of ``edition``
     published in the window (for conditional requests; scrapers.archive checks the raw_uri is
-    still readable)."""
+    still readable). Rows from a web archive are left out: the site's own copy is fetched in
+    full once, so the row then says it came from the site (migration 0011)."""
     with conn.cursor() as cur:
         cur.execute(
             """
             SELECT article_id, etag, last_modified, raw_uri FROM yonhap.articles
             WHERE published_at >= %s AND published_at < %s AND edition = %s
-              AND (etag IS NOT NULL OR last_modified IS NOT NULL)
+              AND (etag IS NOT NULL OR last_modified IS NOT NULL) AND source = 'site'
             """,
             (window.start, window.end, edition),
         )
@@ -104,7 +106,8 @@ def run_rows(conn, run_ids: list[str], *, partitions: bool = False) -> list[dict
                    END AS pages_200,
                    coalesce((r.stats #>> '{crawl,scrapy_stats,downloader/response_status_count/304}')::int, 0)
                        AS pages_304,
-                   r.stats #>> '{crawl,site_health}' AS site_health
+                   r.stats #>> '{crawl,site_health}' AS site_health,
+                   r.stats #> '{crawl,archive}' AS archive  -- web archive figures (--source archive|auto)
             FROM yonhap.crawl_runs r
             JOIN unnest(%s::text[]) WITH ORDINALITY AS w(run_id, n)
               ON r.run_id = w.run_id OR (%s AND starts_with(r.run_id, w.run_id || '__'))
@@ -203,3 +206,23 @@ def claim_notice(conn, notice: str, run_id: str, detail: str | None = None) -> b
         )
         cur.execute("SELECT first_run_id FROM yonhap.install_notices WHERE notice = %s", (notice,))
         return cur.fetchone()[0] == run_id
+
+
+def stored_captures(conn, window: Window, edition: str = DEFAULT_EDITION) -> dict[str, dict]:
+    """{article_id: {"source", "captured_at", "fetched_at", "raw_uri"}} of the stored articles of
+    ``edition`` whose id's KST day is in the window (an archive run does not fetch a capture
+    it already has, nor one older than the stored content)."""
+    days = window.kst_dates()
+    prefix = edition_profile(edition).id_prefix
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            SELECT article_id, source, captured_at, fetched_at, raw_uri FROM yonhap.articles
+            WHERE edition = %s AND article_id >= %s AND article_id < %s
+            """,
+            (edition, f"{prefix}{days[0]:%Y%m%d}", f"{prefix}{days[-1]:%Y%m%d}~"),
+        )
+        rows = cur.fetchall()
+    wanted = {f"{d:%Y%m%d}" for d in days}
+    return {aid: {"source": source, "captured_at": captured, "fetched_at": fetched, "raw_uri": raw}
+            for aid, source, captured, fetched, raw in rows if aid[3:11] in wanted}

@@ -9,7 +9,14 @@ from typing import Any
 
 from storage import sites
 from yonhap.core.editions import DEFAULT_EDITION
-from yonhap.core.schema import SITE_DEGRADED, CrawlStats, GateSummary
+from yonhap.core.schema import (
+    ARCHIVE_DEGRADED,
+    ARCHIVE_UNREACHABLE,
+    RUN_SOURCE_AUTO,
+    SITE_DEGRADED,
+    CrawlStats,
+    GateSummary,
+)
 from yonhap.core.timeutil import Window
 
 STATUS_RUNNING = "running"
@@ -36,14 +43,21 @@ log = logging.getLogger(__name__)
 def loaded_outcome(gate: GateSummary, stats: CrawlStats | None) -> tuple[str, str | None]:
     """(status, message) of a run whose batch reached the load: ``blocked`` when the quality
     gate refused it, ``failed`` when too many of its article pages failed (site health
-    ``degraded``: what it fetched is loaded, the run is still red), else ``succeeded``."""
+    ``degraded``: what it fetched is loaded, the run is still red) or the web archives could not
+    give what a run asked of them (archive health ``degraded``, or ``unreachable`` in an
+    ``auto`` run, whose site part still loads), else ``succeeded``. In an ``auto`` run the site's
+    failed pages count only when no archive had them (the archive verdict covers both)."""
     lines = []
     if not gate.success:
         lines.append("quality gate blocked the load: " + ("; ".join(gate.failed_critical)
                                                           or "critical expectation failed"))
-    degraded = stats is not None and stats.site_health == SITE_DEGRADED
-    if degraded:
+    site_red = stats is not None and stats.site_health == SITE_DEGRADED and stats.source != RUN_SOURCE_AUTO
+    archive_red = stats is not None and stats.archive_health in (ARCHIVE_DEGRADED, ARCHIVE_UNREACHABLE)
+    degraded = site_red or archive_red
+    if site_red:
         lines.append(stats.site_health_line or "too many article pages failed")
+    if archive_red:
+        lines.append(stats.archive_health_line or "the web archives could not give the run's articles")
     status = STATUS_BLOCKED if not gate.success else (STATUS_FAILED if degraded else STATUS_SUCCEEDED)
     return status, "; ".join(lines) or None
 

@@ -27,6 +27,7 @@ from yonhap.core.schema import (
     GateSummary,
     RejectedItem,
     RevisionRow,
+    SearchedDay,
     SeenArticle,
 )
 
@@ -100,6 +101,7 @@ def read_batch(settings: Settings, run_id: str) -> LoadBatch:
         + _records(settings, run_id, staging.TRANSFORM_REJECTS, RejectedItem),
         errors=_records(settings, run_id, staging.CRAWL_ERRORS, CrawlError),
         seen=_records(settings, run_id, staging.SEEN, SeenArticle),
+        searched=_records(settings, run_id, staging.SEARCHED, SearchedDay),
         stats=stats,
         site=settings.base_url,  # a run whose row has no site yet (`crawl` then `load`) was of these settings
     )

@@ -3,6 +3,7 @@
 pytest_plugins = [
     "tests.fixtures_stack",
     "tests.fixtures_replica",
+    "tests.fixtures_webarchive",
     "tests.fixtures_airflow",
     "tests.alert_receivers",
 ]

@@ -59,6 +59,10 @@ class ReplicaHandle:
         self.admin(f"layout?name={name}", method="POST")
         self.corpus.layout = name
 
+    def refuse_articles(self, status: int | None) -> None:
+        """Every article page answers ``status`` (a bot wall); None: served again."""
+        self.admin(f"refuse?articles={status or 0}", method="POST")
+
     def reset_attempts(self) -> None:
         self.admin("attempts?reset=1")
 

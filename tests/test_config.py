@@ -17,6 +17,9 @@ def test_defaults_match_contract():
     assert s.needs_local_postgres and s.needs_local_s3
     assert "yonhap-pipeline" in s.user_agent and "http" in s.user_agent
     assert s.user_agent == DEFAULT_USER_AGENT
+    assert (s.cc_index_url, s.cc_data_url, s.wayback_url) == (
+        "https://index.commoncrawl.org", "https://data.commoncrawl.org", "https://web.archive.org")
+    assert s.archive_delay == 1.0
 
 
 @pytest.mark.parametrize(
@@ -38,6 +41,10 @@ def test_defaults_match_contract():
         ("YONHAP_SMTP_URL", "smtp://mail.example.org:99999"),
         ("YONHAP_ALERT_REMIND_HOURS", "often"),
         ("YONHAP_STALE_AFTER_HOURS", "0"),
+        ("YONHAP_CC_INDEX_URL", "index.commoncrawl.org"),
+        ("YONHAP_CC_DATA_URL", "s3://commoncrawl"),
+        ("YONHAP_WAYBACK_URL", "web.archive.org"),
+        ("YONHAP_ARCHIVE_DELAY", "soon"),
     ],
 )
 def test_bad_value_names_the_variable(var, value):

@@ -182,8 +182,10 @@ def test_site_traffic_runs_in_the_site_pool_and_reprocess_does_not(dagbag):
 
 
 def test_forms_have_from_and_to(dagbag):
-    for dag_id in ("yonhap_fr_backfill", "yonhap_fr_reprocess", "yonhap_en_backfill", "yonhap_en_reprocess"):
+    for dag_id in ("yonhap_fr_reprocess", "yonhap_en_reprocess"):
         assert dagbag["dags"][dag_id]["params"] == ["from", "to"]
+    for dag_id in ("yonhap_fr_backfill", "yonhap_en_backfill"):  # and where the pages come from (issue 35)
+        assert dagbag["dags"][dag_id]["params"] == ["from", "source", "to"]
 
 
 def test_parsing_imports_nothing_heavy(tmp_path):
@@ -237,6 +239,28 @@ def test_form_schema_refuses_a_non_date_before_any_task_runs():
     with pytest.raises(ParamValidationError):
         bad = ParamsDict(form_params())
         bad["from"] = "18/06/2024"
+    # The backfill's form also asks where the pages come from (default: the site).
+    backfill = ParamsDict(form_params(with_source=True))
+    backfill["from"], backfill["to"] = "2024-06-18", "2024-06-19"
+    assert backfill.validate()["source"] == "site"
+    backfill["source"] = "archive"
+    assert backfill.validate()["source"] == "archive"
+    with pytest.raises(ParamValidationError):
+        wrong = ParamsDict(form_params(with_source=True))
+        wrong["source"] = "elsewhere"
+
+
+def test_the_run_descriptors_carry_the_forms_source():
+    from yonhap.airflow.tasks import form_source, partitions, source_of
+    from yonhap.pipeline.stages import UnknownSource
+
+    dag_run = "manual__2024-07-01T03:00:00+00:00"
+    runs = partitions(dag_run, date(2024, 6, 18), date(2024, 6, 19), "backfill", "fr", form_source({"source": "auto"}))
+    assert [r["source"] for r in runs] == ["auto", "auto"]
+    assert form_source({}) == "site"  # a reprocess form, an older trigger
+    assert source_of({"run_id": "x"}) == "site"  # a descriptor from before the field
+    with pytest.raises(UnknownSource, match="site, archive, auto"):
+        form_source({"source": "elsewhere"})
 
 
 def test_partitions_one_run_per_kst_day_with_stable_safe_ids():

@@ -82,9 +82,11 @@ def test_schema_contract_columns_keys_and_indexes(db_conn):
     # search_vector (ours, not a contract column) sits where 0001 created it, before the
     # columns later migrations appended; the loader's own (0005) come last
     assert tuple(n for n in names if n != "search_vector") == COLUMNS
-    assert COLUMNS == (*ARTICLE_COLUMNS[:-2], "loaded_at", "loaded_by_run", "edition", "is_table")
+    assert COLUMNS == (*ARTICLE_COLUMNS[:-4], "loaded_at", "loaded_by_run", "edition", "is_table", "source",
+                       "captured_at")
     types = dict(cols)
-    for col in ("published_at", "updated_at", "first_seen_at", "last_seen_at", "fetched_at", "loaded_at"):
+    for col in ("published_at", "updated_at", "first_seen_at", "last_seen_at", "fetched_at", "loaded_at",
+                "captured_at"):
         assert types[col] == "timestamp with time zone"
     assert types["images"] == types["field_sources"] == "jsonb"
     assert types["byline"] == types["editor_note"] == "text" and types["keywords"] == "ARRAY"
@@ -118,8 +120,9 @@ def test_stories_view_latest_non_duplicate_version_with_count(settings, db_conn)
                                             "table_schema = 'yonhap' AND table_name = 'stories' ORDER BY ordinal_position")]
     from storage.parquet import COLUMNS
 
-    assert set(COLUMNS) <= set(view_cols) and view_cols[-7:] == [
-        "byline", "editor_note", "keywords", "loaded_at", "loaded_by_run", "edition", "is_table"]
+    assert set(COLUMNS) <= set(view_cols) and view_cols[-9:] == [
+        "byline", "editor_note", "keywords", "loaded_at", "loaded_by_run", "edition", "is_table", "source",
+        "captured_at"]
     assert rows(db_conn, "SELECT byline, editor_note, keywords FROM yonhap.stories WHERE article_id = %s",
                 (ld.article_id,)) == [(ld.byline, ld.editor_note, ld.keywords)]
 

@@ -494,4 +494,6 @@ def clean_item(item: CrawledArticle, run_id: str | None = None) -> ArticleRow:
         editor_note=clean_editor_note(item.editor_note) or body.editor_note,
         keywords=clean_keywords(item.keywords),
         edition=edition_of_id(item.article_id).code,  # the id is valid here: AFR… or AEN…
+        source=item.source,
+        captured_at=item.captured_at,
     )

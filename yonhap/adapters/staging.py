@@ -20,7 +20,8 @@ from yonhap.core.config import Settings
 
 ITEMS = "items.jsonl.gz"
 CRAWL_ERRORS = "crawl_errors.jsonl.gz"
-SEEN = "seen.jsonl.gz"  # ids the crawl saw on the site (the completeness ledger)
+SEEN = "seen.jsonl.gz"  # ids the crawl saw on the site or in an archive's index (the completeness ledger)
+SEARCHED = "searched.jsonl.gz"  # KST days the crawl looked for, per source (the ledger's days)
 CRAWL_STATS = "crawl_stats.json"
 ARTICLES = "articles.jsonl.gz"
 REVISIONS = "revisions.jsonl.gz"

@@ -27,6 +27,7 @@ from yonhap.airflow.feed_trigger import HEARTBEAT_KEY, SiteFeedTrigger
 from yonhap.airflow.run_note import set_run_note
 from yonhap.core.editions import DEFAULT_EDITION, EDITIONS
 from yonhap.core.runids import edition_prefix, safe_run_id
+from yonhap.core.schema import RUN_SOURCE_SITE, RUN_SOURCES
 from yonhap.core.timeutil import (
     KST,
     MAX_RUN_DAYS,
@@ -85,14 +86,21 @@ CRAWL_TIMEOUT_DAY = timedelta(hours=3)  # one KST day at the polite 1 s delay
 # --- run descriptors passed between tasks (small XCom: ids and bounds only) ----------------
 
 
-def run_descriptor(run_id: str, window: Window, kind: str, edition: str = DEFAULT_EDITION) -> dict[str, str]:
+def run_descriptor(run_id: str, window: Window, kind: str, edition: str = DEFAULT_EDITION,
+                   source: str = RUN_SOURCE_SITE) -> dict[str, str]:
     return {
         "run_id": run_id,
         "window_start": window.start.isoformat(),
         "window_end": window.end.isoformat(),
         "kind": kind,
         "edition": edition,
+        "source": source,
     }
+
+
+def source_of(run: dict[str, Any]) -> str:
+    """What the run's crawl fetches from (descriptors written before issue 35 carry none: the site)."""
+    return run.get("source") or RUN_SOURCE_SITE
 
 
 def edition_of(run: dict[str, Any]) -> str:
@@ -144,19 +152,32 @@ def form_days(params: dict[str, Any], today: date | None = None) -> tuple[date, 
 
 
 def partitions(dag_run_id: str, first: date, last: date, kind: str,
-               edition: str = DEFAULT_EDITION) -> list[dict[str, str]]:
+               edition: str = DEFAULT_EDITION, source: str = RUN_SOURCE_SITE) -> list[dict[str, str]]:
     """One run per KST day; run ids derive from the dag run id, so a retry reuses them (another
-    edition's say which: ``backfill_en__…``)."""
+    edition's say which: ``backfill_en__…``). ``source``: the form's (site | archive | auto)."""
     out = []
     prefix = edition_prefix(kind, edition)
     for day_window in Window.for_dates(first, last).days():
         day = day_window.kst_dates()[0]
-        out.append(run_descriptor(safe_run_id(prefix, dag_run_id, f"{day:%Y%m%d}"), day_window, kind, edition))
+        out.append(run_descriptor(safe_run_id(prefix, dag_run_id, f"{day:%Y%m%d}"), day_window, kind, edition,
+                                  source))
     return out
 
 
-def form_params():
-    """The backfill / reprocess form: two required dates (validated again in `plan`)."""
+def form_source(params: dict[str, Any]) -> str:
+    """The form's ``source`` (absent on a reprocess form and on older triggers: the site);
+    stages.UnknownSource names the choices."""
+    return stages.check_source(params.get("source"))
+
+
+def form_params(with_source: bool = False):
+    """The backfill / reprocess form: two required dates (validated again in `plan`); the
+    backfill's also ``source`` (site | archive | auto, default site)."""
+    source = {"source": Param(
+        RUN_SOURCE_SITE, type="string", enum=list(RUN_SOURCES), title="Source",
+        description="site: fetch from the site; archive: from the web archives (Common Crawl, the Wayback "
+                    "Machine), no request to the site; auto: the site, then the archives for what it does not give.",
+    )} if with_source else {}
     return {
         "from": Param(
             type="string", format="date", title="From (KST date, inclusive)",
@@ -166,6 +187,7 @@ def form_params():
             type="string", format="date", title="To (KST date, inclusive)",
             description=f"Last KST publication date, YYYY-MM-DD; not in the future; at most {MAX_RUN_DAYS} days in all.",
         ),
+        **source,
     }
 
 
@@ -336,10 +358,11 @@ def plan_days(kind: str, edition: str = DEFAULT_EDITION) -> list[dict[str, str]]
     ctx = get_current_context()
     try:
         first, last = form_days(dict(ctx["params"]))
-    except DayRangeError as err:
+        source = form_source(dict(ctx["params"]))
+    except (DayRangeError, stages.UnknownSource) as err:
         refuse(ctx, str(err))
     with failure_noted(ctx):
-        runs = partitions(ctx["dag_run"].run_id, first, last, kind, edition)
+        runs = partitions(ctx["dag_run"].run_id, first, last, kind, edition, source)
         prepare_runs(runs)
     return runs
 
@@ -407,8 +430,9 @@ def summarize() -> dict[str, Any]:
 
 @task(pool=SITE_POOL)
 def crawl(run: dict[str, str]) -> dict:
-    """Fetch the window from the site (every request in pool yonhap_site's budget)."""
-    return _run(stages.crawl, run, window_of(run))
+    """Fetch the window from the site (every request in pool yonhap_site's budget), or from
+    the web archives (the run's ``source``: archive | auto)."""
+    return _run(stages.crawl, run, window_of(run), source=source_of(run))
 
 
 @task  # reads the archive only: no site pool

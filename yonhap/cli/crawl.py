@@ -5,8 +5,10 @@ from __future__ import annotations
 import typer
 
 from yonhap.cli.options import (
+    RUN_SOURCE_SITE,
     FromDay,
     OptionalRunId,
+    Source,
     ToDay,
     day_window,
     fail,
@@ -23,6 +25,7 @@ def crawl(
     to: ToDay,
     run_id: OptionalRunId = None,
     use_db: bool = typer.Option(True, "--db/--no-db", help="re-validate stored articles and retry earlier failures"),
+    source: Source = RUN_SOURCE_SITE,
 ):
     """Crawl the articles published in a KST date range into the raw archive and staging."""
     window = day_window(from_, to)
@@ -35,7 +38,7 @@ def crawl(
         except stages.StageFailed as err:
             fail(f"{err} (`yonhap-pipeline db upgrade` applies migrations once the database answers)", 1)
     try:
-        stats = stages.run_stage(stages.crawl, settings, run_id, window, stored_state=use_db,
+        stats = stages.run_stage(stages.crawl, settings, run_id, window, stored_state=use_db, source=source,
                                  record_failure=False)
     except stages.StageFailed as err:
         fail(str(err), 1)

@@ -10,6 +10,7 @@ import typer
 
 from yonhap.core.config import Settings, SettingsError
 from yonhap.core.runids import RUN_ID_PATTERN, BadRunId, check_run_id
+from yonhap.core.schema import RUN_SOURCE_SITE, RUN_SOURCES  # noqa: F401 (RUN_SOURCE_SITE: the commands' default)
 from yonhap.core.timeutil import DayRangeError, Window, check_run_range, parse_day_range
 
 
@@ -21,6 +22,16 @@ def run_id(value: str) -> str:
         raise typer.BadParameter(str(err)) from None
 
 
+def run_source(value: str) -> str:
+    """Option parser: what a run fetches from (yonhap.core.schema.RUN_SOURCES)."""
+    lowered = str(value).strip().lower()
+    if lowered not in RUN_SOURCES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(RUN_SOURCES)}")
+    return lowered
+
+
+SOURCE_HELP = ("site: fetch from the site (default); archive: from the web archives (Common Crawl, the Wayback "
+               "Machine), no request to the site; auto: the site, then the archives for what it does not give.")
 FROM_HELP = "First KST publication date (YYYY-MM-DD), inclusive."
 TO_HELP = "Last KST publication date (YYYY-MM-DD), inclusive."
 RUN_ID_HELP = f"Run id ({RUN_ID_PATTERN}); default cli_<from>_<to>_<utc stamp>. Reusing one reruns it."
@@ -32,6 +43,7 @@ RUN_ID_HELP = f"Run id ({RUN_ID_PATTERN}); default cli_<from>_<to>_<utc stamp>. 
 FromDay = Annotated[str, typer.Option("--from", metavar="YYYY-MM-DD", help=FROM_HELP)]
 ToDay = Annotated[str, typer.Option("--to", metavar="YYYY-MM-DD", help=TO_HELP)]
 OptionalRunId = Annotated[str | None, typer.Option("--run-id", parser=run_id, metavar="RUN_ID", help=RUN_ID_HELP)]
+Source = Annotated[str, typer.Option("--source", parser=run_source, metavar="site|archive|auto", help=SOURCE_HELP)]
 OptionalFromDay = Annotated[str | None, typer.Option("--from", metavar="YYYY-MM-DD", help=FROM_HELP)]
 OptionalToDay = Annotated[str | None, typer.Option("--to", metavar="YYYY-MM-DD", help=TO_HELP)]
 

@@ -12,8 +12,10 @@ from datetime import date
 import typer
 
 from yonhap.cli.options import (
+    RUN_SOURCE_SITE,
     FromDay,
     OptionalRunId,
+    Source,
     ToDay,
     day_window,
     load_settings,
@@ -31,9 +33,10 @@ def run(
     run_id: OptionalRunId = None,
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
     edition: str = typer.Option(None, "--edition", help=EDITION_HELP),
+    source: Source = RUN_SOURCE_SITE,
 ) -> None:
     """Crawl, transform, validate and load every article published in a KST date range."""
-    _execute(from_, to, run_id, reprocess=False, verbose=verbose, edition=edition)
+    _execute(from_, to, run_id, reprocess=False, verbose=verbose, edition=edition, source=source)
 
 
 def reprocess(
@@ -48,14 +51,14 @@ def reprocess(
 
 
 def _execute(first: date, last: date, run_id: str | None, *, reprocess: bool, verbose: bool,
-             edition: str | None = None) -> None:
+             edition: str | None = None, source: str = RUN_SOURCE_SITE) -> None:
     window = day_window(first, last)
     settings = load_settings(edition)
     # French keeps its run ids (cli_…); another edition's say which: cli_en_…
     run_id = run_id or default_run_id(window, prefix=edition_prefix("cli", settings.edition))
     _configure_logging(verbose)
     kind = "reprocess" if reprocess else "cli"
-    summary = _run_with_progress(settings, window, run_id, kind, reprocess)
+    summary = _run_with_progress(settings, window, run_id, kind, reprocess, source)
     _print_summary(summary)
     figures = _print_figures(settings, run_id, window)
     _alert(settings, summary, figures, command="reprocess" if reprocess else "run")
@@ -76,7 +79,7 @@ def _configure_logging(verbose: bool) -> None:
     )
 
 
-def _run_with_progress(settings, window, run_id: str, kind: str, reprocess: bool):
+def _run_with_progress(settings, window, run_id: str, kind: str, reprocess: bool, source: str = RUN_SOURCE_SITE):
     from rich.progress import (  # lazy: as above
         BarColumn,
         Progress,
@@ -85,7 +88,8 @@ def _run_with_progress(settings, window, run_id: str, kind: str, reprocess: bool
         TimeElapsedColumn,
     )
 
-    labels = {"prepare": "migrations + bucket", "crawl": "reparse archive" if reprocess else "crawl"}
+    crawl_label = {"archive": "web archives", "auto": "crawl + archives"}.get(source, "crawl")
+    labels = {"prepare": "migrations + bucket", "crawl": "reparse archive" if reprocess else crawl_label}
     from rich.table import Column
 
     # Fixed columns first; the status takes the rest of the line and wraps (a long error never
@@ -115,8 +119,11 @@ def _run_with_progress(settings, window, run_id: str, kind: str, reprocess: bool
                 bar.stop_task(task_id)
 
         # One line however narrow the terminal: never a run id cut in two.
-        bar.console.print(f"run [bold]{run_id}[/] window {window} ({settings.base_url})", soft_wrap=True)
-        return stages.run_window(settings, window, run_id, kind=kind, reprocess=reprocess, progress=progress)
+        fetched_from = {"archive": f"web archives: {settings.cc_index_url}, {settings.wayback_url}",
+                        "auto": f"{settings.base_url}, then the web archives"}.get(source, settings.base_url)
+        bar.console.print(f"run [bold]{run_id}[/] window {window} ({fetched_from})", soft_wrap=True)
+        return stages.run_window(settings, window, run_id, kind=kind, reprocess=reprocess, progress=progress,
+                                 source=source)
 
 
 def _stage_status(stage: str, info: dict) -> str:

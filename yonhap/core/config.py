@@ -32,6 +32,11 @@ DEFAULT_LOCAL_DIR = Path(__file__).resolve().parents[2] / ".local"  # the repo r
 # The local stack's servers listen here unless YONHAP_BIND_HOST says otherwise.
 LOOPBACK = "127.0.0.1"
 
+# The public web archives a run with `--source archive|auto` reads (scrapers/webarchive/).
+DEFAULT_CC_INDEX_URL = "https://index.commoncrawl.org"
+DEFAULT_CC_DATA_URL = "https://data.commoncrawl.org"
+DEFAULT_WAYBACK_URL = "https://web.archive.org"
+
 # Browser and framework defaults we must never present to the site.
 _FORBIDDEN_UA_MARKERS = ("mozilla/", "chrome/", "safari/", "scrapy/")
 
@@ -231,6 +236,12 @@ class Settings:
     replica_port: int = 8800
     # Local Airflow's log server (task and trigger logs over HTTP); None: a free port per `stack up`.
     log_server_port: int | None = None
+    # Web archives (`run --source archive|auto`): Common Crawl's CDX index server and data
+    # server, the Wayback Machine; seconds between two requests to one archive host.
+    cc_index_url: str = DEFAULT_CC_INDEX_URL
+    cc_data_url: str = DEFAULT_CC_DATA_URL
+    wayback_url: str = DEFAULT_WAYBACK_URL
+    archive_delay: float = 1.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, for_edition: str | None = None) -> Settings:
@@ -276,6 +287,10 @@ class Settings:
             bind_host=_bind_host("YONHAP_BIND_HOST", env),
             replica_port=env_int("YONHAP_REPLICA_PORT", env, cls.replica_port, 1, 65535),
             log_server_port=env_int("YONHAP_LOG_SERVER_PORT", env, 0, 1, 65535) or None,
+            cc_index_url=env_http_url("YONHAP_CC_INDEX_URL", env, DEFAULT_CC_INDEX_URL),
+            cc_data_url=env_http_url("YONHAP_CC_DATA_URL", env, DEFAULT_CC_DATA_URL),
+            wayback_url=env_http_url("YONHAP_WAYBACK_URL", env, DEFAULT_WAYBACK_URL),
+            archive_delay=_float("YONHAP_ARCHIVE_DELAY", env, cls.archive_delay),
         )
 
     def with_(self, **changes) -> Settings:

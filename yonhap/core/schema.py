@@ -124,6 +124,23 @@ def _field_names(cls) -> frozenset[str]:
     return frozenset(f.name for f in dataclasses.fields(cls))  # loads call from_dict per record
 
 
+# Where a stored article's content came from (yonhap.articles.source, migration 0011): our own
+# fetch from the site, or a capture of the page in a public web archive.
+SOURCE_SITE = "site"
+SOURCE_CC = "cc"  # Common Crawl
+SOURCE_WAYBACK = "wayback"  # the Internet Archive's Wayback Machine
+ARTICLE_SOURCES = (SOURCE_SITE, SOURCE_CC, SOURCE_WAYBACK)
+ARCHIVE_SOURCES = (SOURCE_CC, SOURCE_WAYBACK)
+
+# What a run fetches from (`run --source`, the backfill form's `source`): the site (today's
+# behaviour), the web archives only (no request to the site), or the site first and the
+# archives for the ids the site does not list, refuses or fails.
+RUN_SOURCE_SITE = "site"
+RUN_SOURCE_ARCHIVE = "archive"
+RUN_SOURCE_AUTO = "auto"
+RUN_SOURCES = (RUN_SOURCE_SITE, RUN_SOURCE_ARCHIVE, RUN_SOURCE_AUTO)
+
+
 @dataclass
 class ImageInfo(_Record):
     url: str
@@ -164,6 +181,8 @@ class CrawledArticle(_Record):
     parse_errors: list[str] = field(default_factory=list)  # non-empty -> quarantined
     parse_warnings: list[str] = field(default_factory=list)  # recorded, never a reason to refuse
     raw_uri: str | None = None  # s3://bucket/raw/dt=…/<run_id>.warc.gz#offset=N
+    source: str = SOURCE_SITE  # SOURCE_*: our fetch, or a web archive's capture
+    captured_at: str | None = None  # the archive's capture time (UTC; = fetched_at); None: our fetch
 
 
 @dataclass
@@ -187,9 +206,19 @@ class SeenArticle(_Record):
 
     article_id: str
     kst_date: str  # YYYY-MM-DD
-    sources: list[str]  # list | feed | announced
+    sources: list[str]  # list | feed | announced (the site) | cc | wayback (an archive's index)
     listed_at: str | None = None
     robots_denied: bool = False
+
+
+@dataclass
+class SearchedDay(_Record):
+    """A KST day a run looked for articles in one source (yonhap.searched_days): the site's
+    list pages and feed, or an archive's index. A day looked for with nothing seen anywhere is
+    how the ledger shows a day missing from every source."""
+
+    kst_date: str  # YYYY-MM-DD
+    source: str  # SOURCE_*
 
 
 # CrawlStats.scrapy_stats["source"] of a reprocess (re-parsed from the WARC archive, not fetched).
@@ -203,6 +232,13 @@ SITE_DEGRADED = "degraded"  # too many of the run's article pages failed: red af
 SITE_UNREACHABLE = "unreachable"  # no HTTP answer at all
 SITE_ROBOTS_UNAVAILABLE = "robots_unavailable"  # robots.txt 5xx: RFC 9309 disallow-all
 SITE_DISCOVERY_FAILED = "discovery_failed"  # every feed and list-page request failed
+SITE_NOT_ASKED = "not_asked"  # an archive run: no request to the site at all
+
+# CrawlStats.archive_health: what the web archives' answers said (scrapers.webarchive.health).
+ARCHIVE_OK = "ok"
+ARCHIVE_QUIET = "quiet"  # the indexes answered; no capture of the window's articles anywhere
+ARCHIVE_DEGRADED = "degraded"  # too many of the run's articles could not be had: red after the load
+ARCHIVE_UNREACHABLE = "unreachable"  # an index gave no usable answer after retries
 
 
 @dataclass
@@ -231,6 +267,12 @@ class CrawlStats(_Record):
     site_health: str = SITE_OK  # SITE_* above
     site_health_line: str | None = None  # the verdict in one line (None when all is well)
     scrapy_stats: dict[str, Any] = field(default_factory=dict)
+    source: str = RUN_SOURCE_SITE  # RUN_SOURCE_*: what the run fetched from
+    archive_health: str | None = None  # ARCHIVE_* (archive and auto runs), else None
+    archive_health_line: str | None = None
+    # archive and auto runs: captures found and fetched per archive, requests per archive host,
+    # ids taken from the archives (scrapers.webarchive.stage)
+    archive: dict[str, Any] = field(default_factory=dict)
 
 
 # Columns of yonhap.articles in table order (contracts.md), plus our additions after them.
@@ -246,6 +288,8 @@ ARTICLE_COLUMNS = (
     "edition",
     # issue 32: migration 0010 (mostly figures: a price list, a continued part)
     "is_table",
+    # issue 35: migration 0011 (site | cc | wayback; the archive's capture time)
+    "source", "captured_at",
 )
 
 
@@ -286,6 +330,8 @@ class ArticleRow(_Record):
     keywords: list[str] = field(default_factory=list)
     edition: str = FR.code  # the edition of the id's prefix (the transform sets it)
     is_table: bool = False  # mostly figures (transforms.clean.is_table); a routine item too
+    source: str = SOURCE_SITE  # SOURCE_*: where the content came from
+    captured_at: str | None = None  # an archive's capture time; None for our own fetch
 
 
 @dataclass

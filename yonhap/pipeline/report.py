@@ -124,6 +124,9 @@ class RunsReport:
             out.append("quiet: the site answered and nothing new or changed was published in the window")
         if self.completeness is not None:
             out.append(self.completeness.line())
+        archives = self._archives_line()
+        if archives:
+            out.append(archives)
         checked = [r for r in self.rows if r.get("quality_success") is not None]
         if checked:
             passed = sum(1 for r in checked if r["quality_success"])
@@ -132,6 +135,22 @@ class RunsReport:
             if r["status"] != STATUS_SUCCEEDED:
                 out.append(f"- {r['run_id']}: {r['status']}" + (f" — {r['message']}" if r.get("message") else ""))
         return out
+
+    def _archives_line(self) -> str | None:
+        """What runs from the web archives took where (None when no run asked them)."""
+        figures = [r["archive"] for r in self.rows if r.get("archive")]
+        if not figures:
+            return None
+        fetched: dict[str, int] = {}
+        unchanged, no_capture = 0, set()
+        for f in figures:
+            for archive, n in (f.get("fetched") or {}).items():
+                fetched[archive] = fetched.get(archive, 0) + int(n)
+            unchanged += int(f.get("unchanged") or 0)
+            no_capture.update(f.get("days_without_capture") or [])
+        line = (f"web archives: {fetched.get('cc', 0)} from Common Crawl · {fetched.get('wayback', 0)} from the "
+                f"Wayback Machine · {unchanged} already stored")
+        return line + (f" · no capture anywhere: {', '.join(sorted(no_capture))}" if no_capture else "")
 
     @staticmethod
     def _report_text(checked: list[dict[str, Any]], links: dict[str, str]) -> str:

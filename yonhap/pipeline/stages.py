@@ -27,6 +27,7 @@ from expectations.volume import COLD_START_NOTICE
 from scrapers import stage as crawl_stage
 from scrapers.canonical import ARTICLE_ID_RE, article_id_from_url
 from scrapers.site_health import SiteUnavailable
+from scrapers.webarchive import stage as archive_stage
 from storage import curated, migrate, queries, runs
 from storage import stage as load_stage
 from storage.runs import STATUS_BLOCKED, STATUS_FAILED, STATUS_RUNNING
@@ -35,6 +36,7 @@ from transforms import stage as transform_stage
 from yonhap.adapters import db, s3
 from yonhap.core.config import Settings, SettingsError
 from yonhap.core.runids import check_run_id
+from yonhap.core.schema import RUN_SOURCE_ARCHIVE, RUN_SOURCE_AUTO, RUN_SOURCE_SITE, RUN_SOURCES
 from yonhap.core.timeutil import Window, article_date
 
 NoStagedItems = transform_stage.NoStagedItems  # transform found nothing staged (the CLI says so)
@@ -172,16 +174,38 @@ def prepare(settings: Settings, run_id: str, window: Window, kind: str = "cli") 
     return {"migrations_applied": list(applied), "bucket": settings.s3_bucket}
 
 
+class UnknownSource(ValueError):
+    """A run's source is not one of RUN_SOURCES."""
+
+
+def check_source(source: str | None) -> str:
+    """The run's source (``site`` when None), or :class:`UnknownSource` naming the choices."""
+    value = (source or RUN_SOURCE_SITE).strip().lower()
+    if value not in RUN_SOURCES:
+        raise UnknownSource(f"source {source!r} must be one of {', '.join(RUN_SOURCES)}")
+    return value
+
+
 def crawl(settings: Settings, run_id: str, window: Window, *, reprocess: bool = False,
-          stored_state: bool = True, targets: list[str] | None = None) -> dict[str, Any]:
+          stored_state: bool = True, targets: list[str] | None = None,
+          source: str = RUN_SOURCE_SITE) -> dict[str, Any]:
     """Crawl the window (conditional requests for known articles, retry earlier failures),
     or re-parse the raw archive when ``reprocess``. Returns CrawlStats as a dict.
     ``stored_state=False`` (CLI ``crawl --no-db``): fetch everything, read nothing stored.
     ``targets``: fetch only these article ids (an event run), plus earlier failed fetches of
-    the window's own days; other failures are left to the hourly runs."""
+    the window's own days; other failures are left to the hourly runs.
+    ``source`` picks the producer: ``site`` (the crawler), ``archive`` (the web archives, no
+    request to the site: scrapers.webarchive), ``auto`` (the site, then the archives for the
+    ids it did not list, refused or failed)."""
+    source = check_source(source)
     if targets is not None:
         targets = announced_ids(targets)
+    if source == RUN_SOURCE_ARCHIVE and not reprocess:
+        return archive_stage.fetch_window(settings, run_id, window, stored=_stored_captures(
+            settings, window, stored_state)).to_dict()
     if not stored_state and not reprocess:
+        if source == RUN_SOURCE_AUTO:
+            return _auto(settings, run_id, window, {}, None)
         return crawl_stage.crawl(settings, run_id, window).to_dict()
     conn = db.connect(settings)
     try:
@@ -196,14 +220,41 @@ def crawl(settings: Settings, run_id: str, window: Window, *, reprocess: bool = 
             fetch_once, skip = broken_page_plan(queries.broken_pages(conn, settings.edition),
                                                 rows[0]["kind"] if rows else None, datetime.now(UTC))
             retry_urls = [u for u in retry_urls if article_id_from_url(u) not in set(skip)]
+            stored = queries.stored_captures(conn, window, settings.edition) if source == RUN_SOURCE_AUTO else {}
     finally:
         conn.close()
     if reprocess:
         stats = crawl_stage.reprocess(settings, run_id, window, expected=expected)
+    elif source == RUN_SOURCE_AUTO:
+        return _auto(settings, run_id, window, stored, dict(validators=validators, retry_urls=retry_urls,
+                                                             targets=targets, fetch_once=fetch_once, skip=skip))
     else:
         stats = crawl_stage.crawl(settings, run_id, window, validators=validators, retry_urls=retry_urls,
                                   targets=targets, fetch_once=fetch_once, skip=skip)
     return stats.to_dict()
+
+
+def _stored_captures(settings: Settings, window: Window, stored_state: bool) -> dict[str, dict]:
+    if not stored_state:
+        return {}
+    conn = db.connect(settings)
+    try:
+        return queries.stored_captures(conn, window, settings.edition)
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+def _auto(settings: Settings, run_id: str, window: Window, stored: dict[str, dict],
+          site_kwargs: dict[str, Any] | None) -> dict[str, Any]:
+    """The site first; the web archives then give what it did not (archive_stage.fill). A site
+    that gave no usable answer leaves the whole window to the archives."""
+    site_error = None
+    try:
+        crawl_stage.crawl(settings, run_id, window, **(site_kwargs or {}))
+    except SiteUnavailable as err:
+        site_error = err
+    return archive_stage.fill(settings, run_id, window, site_error=site_error, stored=stored).to_dict()
 
 
 # Broken pages (queries.broken_pages): every later run fetches one at most once (no retries);
@@ -501,12 +552,15 @@ def run_window(
     kind: str = "cli",
     reprocess: bool = False,
     progress: Progress | None = None,
+    source: str = RUN_SOURCE_SITE,
 ) -> RunSummary:
     """Crawl (or reprocess), transform, validate and load one window. Never raises for a
     stage failure: the summary says which stage failed and why (status ``failed``), or
     that the gate blocked the load (status ``blocked``). Days of a reprocess without
-    archived pages fail the run after the other days are loaded."""
+    archived pages fail the run after the other days are loaded. ``source``: what the crawl
+    stage fetches from (:func:`crawl`)."""
     check_run_id(run_id)
+    source = check_source(source)
     summary = RunSummary(run_id, window.start.isoformat(), window.end.isoformat(), kind)
     notify = progress or (lambda stage, event, info: None)
 
@@ -525,7 +579,7 @@ def run_window(
 
     try:
         step("prepare", prepare, window, kind)
-        summary.crawl = step("crawl", crawl, window, reprocess=reprocess)
+        summary.crawl = step("crawl", crawl, window, reprocess=reprocess, source=source)
         summary.transform = step("transform", transform, window)
         summary.gate = step("validate", validate, window)
         if reprocess:

@@ -52,6 +52,9 @@ class ReplicaState:
         self.log_file = open(access_log_path, "a", encoding="utf-8") if access_log_path else None
         # Status of /robots.txt (admin "robots?status=503"): a site whose robots.txt fails.
         self.robots_status = 200
+        # Status of every article page (admin "refuse?articles=403"): a site that blocks the
+        # crawler's article requests (a bot wall); None: served as usual.
+        self.article_status: int | None = None
 
     def next_attempt(self, path: str) -> int:
         with self.lock:
@@ -185,6 +188,10 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             return
         if fault == "slow":
             time.sleep(cfg.slow_delay)
+        if self.state.article_status and path.startswith("/view/"):
+            self._log(self.state.article_status, "refused", attempt)
+            self._error_page(self.state.article_status, "Accès refusé", head)
+            return
         try:
             status, body, ctype, headers = self._route(path)
         except BadRequest as err:
@@ -302,6 +309,13 @@ class ReplicaHandler(BaseHTTPRequestHandler):
                         raise BadRequest(f"status={query['status']!r}: expected an HTTP status 200-599")
                     state.robots_status = int(query["status"])
                 return self._json(200, {"robots_status": state.robots_status}, head)
+            if name == "refuse":
+                if "articles" in query:
+                    raw = query["articles"]
+                    if raw not in ("", "0") and (not raw.isdigit() or not 400 <= int(raw) <= 599):
+                        raise BadRequest(f"articles={raw!r}: expected an HTTP status 400-599, or 0 to serve again")
+                    state.article_status = int(raw) if raw not in ("", "0") else None
+                return self._json(200, {"articles": state.article_status}, head)
             if name == "log":
                 return self._json(200, _take(state.lock, state.log, list, _query_flag(query, "clear")), head)
             if name == "attempts":
