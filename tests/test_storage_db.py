@@ -387,8 +387,9 @@ def test_upgrade_without_createrole_warns_instead_of_failing(settings, db_conn, 
 
 
 def test_a_refused_connection_is_named_for_what_it_is_not_an_outage(settings):
-    """A missing database or user is reported as such (the server answered), with what to fix;
-    the embedded server trusts local logins, so a wrong password is checked on its message."""
+    """A missing database, a missing password or a wrong login is reported as such (the server
+    answered), with what to fix. Under scram-sha-256 the server does not say whether the user
+    exists, so an unknown user and a wrong password read the same."""
     import psycopg2
 
     from yonhap.pipeline.stages import _postgres_problem, describe_error
@@ -399,11 +400,19 @@ def test_a_refused_connection_is_named_for_what_it_is_not_an_outage(settings):
     assert describe_error(missing.value, settings).startswith(
         "PostgreSQL database 'no_such_database_here' does not exist"), describe_error(missing.value, settings)
     scheme, rest = base.split("://", 1)
-    with pytest.raises(psycopg2.OperationalError) as no_user:
-        psycopg2.connect(f"{scheme}://no_such_user@{rest.split('@', 1)[-1]}/{_db}")
-    assert describe_error(no_user.value, settings).startswith("PostgreSQL has no user 'no_such_user'")
+    host = rest.split("@", 1)[-1]
+    with pytest.raises(psycopg2.OperationalError) as no_password:
+        psycopg2.connect(f"{scheme}://no_such_user@{host}/{_db}")
+    assert describe_error(no_password.value, settings).startswith(
+        "PostgreSQL wants a password"), describe_error(no_password.value, settings)
+    with pytest.raises(psycopg2.OperationalError) as wrong:
+        psycopg2.connect(f"{scheme}://no_such_user:not-the-password@{host}/{_db}")
+    assert describe_error(wrong.value, settings).startswith(
+        "PostgreSQL refused the login of user 'no_such_user'"), describe_error(wrong.value, settings)
     said = 'connection to server at "db", port 5432 failed: FATAL:  password authentication failed for user "ana"'
     assert _postgres_problem(said, "db:5432") == (
-        "PostgreSQL refused the login of user 'ana' (db:5432): wrong password in DATABASE_URL")
+        "PostgreSQL refused the login of user 'ana' (db:5432): wrong password or user name in DATABASE_URL")
+    assert _postgres_problem('FATAL:  role "bob" does not exist', "db:5432").startswith(
+        "PostgreSQL has no user 'bob'")
     assert _postgres_problem("server closed the connection unexpectedly", "db:5432").startswith(
         "PostgreSQL unavailable (db:5432)")

@@ -79,7 +79,10 @@ _PG_REFUSALS = (
     (re.compile(r'database "([^"]+)" does not exist'),
      "PostgreSQL database {0!r} does not exist ({addr}): create it, or fix the database name in DATABASE_URL"),
     (re.compile(r'password authentication failed for user "([^"]+)"'),
-     "PostgreSQL refused the login of user {0!r} ({addr}): wrong password in DATABASE_URL"),
+     "PostgreSQL refused the login of user {0!r} ({addr}): wrong password or user name in DATABASE_URL"),
+    # scram-sha-256 asks for a password before it says whether the user exists
+    (re.compile(r'no password supplied'),
+     "PostgreSQL wants a password ({addr}): put it in DATABASE_URL (user:password@host)"),
     (re.compile(r'role "([^"]+)" does not exist'),
      "PostgreSQL has no user {0!r} ({addr}): fix the user name in DATABASE_URL"),
     (re.compile(r'no pg_hba\.conf entry for host "[^"]*", user "([^"]+)"'),
