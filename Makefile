@@ -7,7 +7,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # Byte-compiled caches matter: GX and Airflow import ~1,000 modules per process.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: setup browser test test-all test-fast run demo stop bench lint lock clean
+.PHONY: setup browser test test-all test-unit test-integration test-fast run demo stop bench lint lock clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ setup: $(BIN)/uv
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
 	$(BIN)/uv pip check --python $(BIN)/python
 
-# The headless browser of the UI test (tests/test_ui_run_note.py): Debian's `chromium` package,
+# The headless browser of the UI test (tests/test_stack_demo_apart.py): Debian's `chromium` package,
 # installed with apt-get (as root, or through passwordless sudo) only when $(CHROMIUM) is
 # missing. Playwright drives it as it is: no `playwright install`, no browser download.
 CHROMIUM ?= /usr/bin/chromium
@@ -30,7 +30,7 @@ browser:
 	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
 	if ! command -v apt-get >/dev/null 2>&1; then \
 	    echo "browser: $(CHROMIUM) is missing and apt-get is unavailable: install Chromium and run" \
-	         "\`make test CHROMIUM=/path/to/chromium\` (tests/test_ui_run_note.py drives it headless)" >&2; \
+	         "\`make test CHROMIUM=/path/to/chromium\` (tests/test_stack_demo_apart.py drives it headless)" >&2; \
 	    exit 1; \
 	fi; \
 	sudo=""; \
@@ -46,14 +46,27 @@ browser:
 	[ -x "$(CHROMIUM)" ] || { echo "browser: apt-get install chromium failed or gave no $(CHROMIUM)" >&2; exit 1; }
 
 # The whole suite (contracts.md: `make test` runs it; .ci/run calls it). `test-all` is the same.
+# Tiers (tests/conftest.py assigns them from what a test needs; README "Development"):
+# unit (no server, no process), integration (real Postgres/S3/replica/processes), slow (Airflow,
+# Celery, browser, reliability). Two workers on two cores; the longest scenarios start first.
+TEST_WORKERS ?= 2
 test: lint browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 1 --durations=25
 
 test-all: test
 
+# The unit tier, with the database and the S3 endpoint on closed ports: a test that needs a
+# server is not a unit test and fails here.
+CLOSED_PORTS := DATABASE_URL=postgresql://nobody:closed@127.0.0.1:9/none S3_ENDPOINT_URL=http://127.0.0.1:9
+test-unit: setup
+	$(CLOSED_PORTS) $(BIN)/python -m pytest -m unit -n $(TEST_WORKERS) --dist load -q
+
+test-integration: setup
+	$(BIN)/python -m pytest -m integration -n $(TEST_WORKERS) --dist load -q
+
 # The development loop: everything but the slow end-to-end and reliability scenarios.
 test-fast: lint
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS) --dist load -q
 
 run: setup
 	$(BIN)/yonhap-pipeline stack up --airflow

@@ -85,7 +85,7 @@ def test_readme_with_one_marker_is_refused_untouched(tmp_path: Path):
     assert readme.read_text(encoding="utf-8") == f"# T\n{START_MARK}\nold\n"
 
 
-def test_a_failing_bench_is_recorded_and_the_report_goes_on(tmp_path: Path, monkeypatch):
+def test_a_failing_bench_is_recorded_and_the_report_goes_on(tmp_path: Path, monkeypatch, child_processes):
     monkeypatch.setattr(report, "LOG_DIR", tmp_path / "logs")
     monkeypatch.setattr(report, "OUT_DIR", tmp_path)
     missing = report.run_bench(Bench("does_not_exist", "a bench module that is not there", timeout=60), quick=False)
@@ -102,7 +102,7 @@ def test_a_failing_bench_is_recorded_and_the_report_goes_on(tmp_path: Path, monk
     assert section.startswith("## Performance") and "| a bench module that is not there | **failed** |" in section
 
 
-def test_supported_args_keeps_only_flags_the_bench_lists():
+def test_supported_args_keeps_only_flags_the_bench_lists(child_processes):
     seek = Bench("seek", "seek")
     assert report.supported_args(seek, ("--quick", "--rows", "10")) == ["--quick"]
 

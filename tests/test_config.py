@@ -1,5 +1,3 @@
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -65,12 +63,9 @@ def test_alert_settings_parse_and_never_echo_an_smtp_password():
     assert "s3cret" not in str(err.value) and str(err.value).startswith("YONHAP_SMTP_URL")
 
 
-def test_cli_bad_setting_exit_2_one_line():
+def test_cli_bad_setting_exit_2_one_line(pipeline_process):
     env = {"YONHAP_CONCURRENCY": "lots", "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "yonhap.cli", "run", "--from", "2024-06-18", "--to", "2024-06-18"],
-        env=env, capture_output=True, text=True, timeout=120,
-    )
+    proc = pipeline_process("run", "--from", "2024-06-18", "--to", "2024-06-18", env=env, text=True)
     assert proc.returncode == 2, proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "YONHAP_CONCURRENCY" in lines[0]

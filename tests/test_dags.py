@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from tests.fixtures_process import run_python
 
 REPO = Path(__file__).resolve().parent.parent
 FR_DAG_IDS = {"yonhap_fr_ingest", "yonhap_fr_backfill", "yonhap_fr_reprocess"}
@@ -89,9 +89,7 @@ def _airflow_env(tmp_path: Path) -> dict[str, str]:
 
 
 def _probe(script: str, args: list[str], env: dict[str, str]) -> dict:
-    proc = subprocess.run(
-        [sys.executable, "-c", script, *args], env=env, capture_output=True, text=True, timeout=180, cwd=str(REPO)
-    )
+    proc = run_python(script, *args, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     line = next(line for line in proc.stdout.splitlines() if line.startswith("PROBE"))
     return json.loads(line[len("PROBE"):])
@@ -188,7 +186,7 @@ def test_forms_have_from_and_to(dagbag):
         assert dagbag["dags"][dag_id]["params"] == ["from", "source", "to"]
 
 
-def test_parsing_imports_nothing_heavy(tmp_path):
+def test_parsing_imports_nothing_heavy(tmp_path, fresh_python):
     files = sorted(str(p) for p in (REPO / "dags").glob("yonhap_*.py"))
     assert len(files) == 5
     found = _probe(IMPORT_PROBE, [",".join(files), json.dumps(HEAVY)], _airflow_env(tmp_path))

@@ -87,7 +87,7 @@ def test_admin_password_is_generated_once_and_kept(tmp_path):
     assert json.loads((tmp_path / "passwords.json").read_text()) == {"admin": first}
 
 
-def test_background_processes_start_once_and_stop_idempotently(tmp_path):
+def test_background_processes_start_once_and_stop_idempotently(tmp_path, child_processes):
     argv = [sys.executable, "-c", "import time; time.sleep(120)"]
     env = {"PATH": "/usr/bin:/bin", "AIRFLOW_HOME": str(tmp_path)}
     pid = airflow_local.start_process("sleeper", argv, env, tmp_path)

@@ -1,5 +1,6 @@
-"""`yonhap-pipeline extract FILE --url URL`: the real console script in a subprocess, on saved
-pages of the real template. What it prints is checked against facts read from the page itself
+"""`yonhap-pipeline extract FILE --url URL` on saved pages of the real template: the command
+in-process (typer's runner: Great Expectations loads once per worker, not once per page), and
+the console script itself once, where exit codes and streams are what a shell sees. What it prints is checked against facts read from the page itself
 (its head and markup, read here with lxml independently of the parser) and, for replica pages,
 against the replica's truth."""
 
@@ -7,18 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
 
+from tests.fixtures_process import REPO, cli_in_process
 from yonhap.core.editions import EDITIONS, edition_of_id
 from yonhap.replica.corpus import Corpus
 
-REPO = Path(__file__).resolve().parent.parent
-CLI = str(Path(sys.executable).parent / "yonhap-pipeline")
 GOLDEN = sorted((REPO / "tests" / "golden" / "yna-cms").glob("*.html"))
 DATELINE_RE = re.compile(r"^[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’ ./-]+, [^()]{3,30} \(Yonhap\) -- \S")
 # Page furniture that must never reach a stored body (the real template's facts).
@@ -31,8 +29,8 @@ FURNITURE_RE = re.compile(
 NOTICE_RE = re.compile(r"Utilisation en Corée du Sud|NOT FOR SALE|No Redistribution", re.IGNORECASE)
 
 
-def run_extract(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([CLI, "extract", *args], input=stdin, capture_output=True, timeout=120, cwd=str(REPO))
+def run_extract(*args: str, stdin: bytes | None = None):
+    return cli_in_process("extract", *args, stdin=stdin)
 
 
 def page_facts(body: bytes) -> dict:
@@ -196,8 +194,9 @@ def test_a_page_without_body_is_rejected_with_its_reasons(tmp_path):
     assert out["title_raw"] == "Titre"
 
 
-def test_bad_usage_exits_2_with_one_line(tmp_path):
-    missing = run_extract(str(tmp_path / "nope.html"), "--url", "https://fr.yna.co.kr/view/AFR20240618000100884")
+def test_bad_usage_exits_2_with_one_line(tmp_path, pipeline_process):
+    # the console script itself: exit code and stderr as a shell sees them
+    missing = pipeline_process("extract", str(tmp_path / "nope.html"), "--url", "https://fr.yna.co.kr/view/AFR20240618000100884")
     assert missing.returncode == 2 and b"cannot read" in missing.stderr
     no_id = run_extract("-", "--url", "https://fr.yna.co.kr/news", stdin=b"<html></html>")
     assert no_id.returncode == 2 and b"names no article" in no_id.stderr

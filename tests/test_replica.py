@@ -521,19 +521,17 @@ def test_same_seed_same_bytes_other_seed_other_bytes(site, replica):
         == fetch(site.base_url, f"/view/{article_id}")[2]
 
 
-def test_console_script_serves_and_rejects_bad_options(tmp_path):
+def test_console_script_serves_and_rejects_bad_options(pipeline_process, fresh_python):
     import subprocess
     import sys
 
     exe = Path(sys.executable).with_name("yonhap-pipeline")
-    bad = subprocess.run([str(exe), "replica", "--start", "2024-13-01"], capture_output=True, text=True,
-                         timeout=60)
+    bad = pipeline_process("replica", "--start", "2024-13-01", text=True, timeout=60)
     assert bad.returncode == 2 and "--start" in bad.stderr
-    bad = subprocess.run([sys.executable, "-m", "yonhap.replica", "--fault-rate", "2"],
-                         capture_output=True, text=True, timeout=60)
+    as_module = "import runpy, sys; sys.argv[0] = 'yonhap.replica'; runpy.run_module('yonhap.replica', run_name='__main__')"
+    bad = fresh_python(as_module, "--fault-rate", "2", timeout=60)
     assert bad.returncode == 2 and "--fault-rate" in bad.stderr
-    bad = subprocess.run([sys.executable, "-m", "yonhap.replica", "--id-scheme", "random"],
-                         capture_output=True, text=True, timeout=60)
+    bad = fresh_python(as_module, "--id-scheme", "random", timeout=60)
     assert bad.returncode == 2 and "--id-scheme" in bad.stderr
     proc = subprocess.Popen([str(exe), "replica", "--port", "0", "--per-day", "5", "--start",
                              "2024-06-01", "--end", "2024-06-01"], stdout=subprocess.PIPE, text=True)

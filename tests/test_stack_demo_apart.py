@@ -8,7 +8,12 @@ runs them (the real `yonhap-pipeline stack up --airflow [--demo]` / `stack down`
   any log, and every socket of either stack's processes listens on loopback only;
 * credentials are checked: S3 refuses anonymous and wrong-key requests and takes the install's
   keys; PostgreSQL refuses a login without the password; `stack status` shows them, and lists
-  Airflow and the replica.
+  Airflow and the replica;
+* an operator's view, in a real browser: Debian's chromium (headless, driven by Playwright) logs
+  in through Airflow's own login page with the generated password, opens the demo's backfill
+  run and reads its note; the figures on screen are those the partitions recorded in
+  yonhap.crawl_runs and the ledger's. The screenshot stays in test-artifacts/ui/. (This was
+  tests/test_ui_run_note.py on a stack of its own; the demo's backfill is the same run.)
 
 The production stack crawls a closed local port (a test site), never the live site, and its
 scheduler creates no run (`use_job_schedule = False`).
@@ -30,12 +35,15 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.ui_support import (
+    ADMIN,
     DOWN_TIMEOUT,
     UP_TIMEOUT,
+    Stack,
     _cli,
     _reap,
     assert_loopback_only,
     bind_errors,
+    read_run_note,
 )
 from yonhap.adapters import db, s3
 from yonhap.core.config import Settings
@@ -96,6 +104,37 @@ def _assert_credentials_checked(settings: Settings) -> None:
         psycopg2.connect(f"postgresql://postgres@127.0.0.1:{settings.pg_port}/yonhap", connect_timeout=5)
 
 
+def _operator_reads_the_demo_backfill_note(env: dict[str, str], stack_dir: Path, up_output: str) -> None:
+    import json
+
+    password = json.loads((stack_dir / "airflow" / "passwords.json").read_text())[ADMIN]
+    stack = Stack(env, stack_dir, int(env["YONHAP_AIRFLOW_PORT"]), password, None, up_output)
+    status, body = stack.api("GET", "/dags/yonhap_fr_backfill/dagRuns?limit=10")
+    assert status == 200 and len(body["dag_runs"]) == 1, body
+    run_id = body["dag_runs"][0]["dag_run_id"]
+    run = stack.wait_run("yonhap_fr_backfill", run_id, timeout=300)
+    assert run["state"] == "success", (run, stack.task_states("yonhap_fr_backfill", run_id))
+    note = stack.wait_note("yonhap_fr_backfill", run_id, timeout=120)
+
+    # The truth of the figures: what the partitions recorded.
+    loaded, rejected, seen, runs = stack.query(
+        "SELECT sum(loaded), sum(rejected), sum(seen), count(*) FROM yonhap.crawl_runs WHERE kind = 'backfill'")[0]
+    assert runs == 3 and loaded > 0 and seen >= loaded, (loaded, rejected, seen, runs)
+    figures = f"loaded {loaded} · rejected {rejected}"
+    ledger = f"{seen} seen · 0 unaccounted"
+    assert figures in note and ledger in note, note
+
+    preview, shown, screenshot = read_run_note(stack, "yonhap_fr_backfill", run_id, figures, "backfill")
+    # The note as rendered: the verdict first, then one line per figure group, the same
+    # figures as the rows (Markdown would run single-newline lines together).
+    assert preview.startswith("succeeded · yonhap_fr_backfill · backfill"), preview
+    lines = [line.strip() for line in shown.splitlines() if line.strip()]
+    assert any(line.startswith("succeeded · ") for line in lines), lines
+    assert any(figures in line and line.startswith("pages ") for line in lines), lines
+    assert any(line.startswith("completeness ") and line.endswith(ledger) for line in lines), lines
+    print(f"screenshot: {screenshot}")
+
+
 def test_demo_then_run_side_by_side_then_stop_and_run_keeps_production_empty():
     root = Path(tempfile.mkdtemp(prefix="yonhap-apart-"))  # not under pytest's basetemp (see ui_support)
     free = services.free_port
@@ -136,6 +175,7 @@ def test_demo_then_run_side_by_side_then_stop_and_run_keeps_production_empty():
         green_s = time.monotonic() - started
         demo_rows = _count(demo_settings, "articles")
         assert demo_rows > 100 and all(_count(production, table) == 0 for table in PRODUCTION_TABLES)
+        _operator_reads_the_demo_backfill_note(dict(demo_env, YONHAP_LOCAL_DIR=str(root / "demo")), root / "demo", demo)
 
         stop = _ok(_cli(run_env, "stack", "down", timeout=DOWN_TIMEOUT))  # make stop: both stacks
         assert "postgres  stopped\n" in stop and "postgres  stopped  (demo)" in stop and "replica   stopped  (demo)" in stop

@@ -335,16 +335,13 @@ def test_continued_part(title, part):
     assert continued_part(title) == part
 
 
-def test_cli_and_stage_modules_import_nothing_heavy():
-    import subprocess
-    import sys
-
+def test_cli_and_stage_modules_import_nothing_heavy(fresh_python):
     code = (
         "import sys, transforms, yonhap.cli.transform, transforms.stage\n"
         "heavy = {'numpy', 'datasketch', 'boto3', 'scrapy', 'great_expectations', 'pyarrow'}\n"
         "print(sorted(heavy & set(sys.modules)))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = fresh_python(code, check=True)
     assert out.stdout.strip() == "[]"
 
 

@@ -1,5 +1,6 @@
-"""Support for tests/test_ui_run_note.py: the product's own local stack, its REST API as the
-admin user, and Debian's chromium driven headless by Playwright.
+"""Support for the scenarios on the product's own local stack (tests/test_stack_demo_apart.py,
+tests/test_celery_backfill.py): the stack, its REST API as the admin user, and Debian's chromium
+driven headless by Playwright to read a run's note as an operator does.
 
 * :func:`local_stack` runs ``yonhap-pipeline stack up --airflow`` exactly as ``make run`` does,
   but in a temp ``YONHAP_LOCAL_DIR`` on free ports (PostgreSQL, S3, the api-server), crawling a
@@ -20,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -71,7 +73,7 @@ class Stack:
     root: Path
     port: int
     password: str
-    replica: ReplicaHandle
+    replica: ReplicaHandle | None  # the demo's replica is the stack's own
     up_output: str
     _token: str | None = None
 
@@ -321,3 +323,53 @@ def local_stack(first: date, last: date, per_day: int = 12, executor: str = "loc
 def open_browser(playwright):
     """Debian's chromium, headless (no `playwright install`: the browser is the system's)."""
     return playwright.chromium.launch(executable_path=chromium_path(), headless=True)
+
+
+def keep_page(page, name: str) -> str:
+    """Screenshot and HTML of the page, kept as artifacts; returns the PNG path."""
+    out = artifact_dir()
+    png = out / f"{name}.png"
+    page.screenshot(path=str(png), full_page=True, animations="disabled")  # the dialog fully in
+    (out / f"{name}.html").write_text(page.content())
+    return str(png)
+
+
+def log_in(page, base_url: str, password: str) -> None:
+    """Airflow's login page, filled in as a person would (SimpleAuthManager's form)."""
+    page.goto(base_url + "/", wait_until="networkidle")
+    try:
+        page.locator("input[name='username']").fill(ADMIN, timeout=30_000)
+        page.locator("input[name='password']").fill(password)
+        page.locator("button[type='submit']").click()
+        page.wait_for_url(re.compile(r"^(?!.*/auth/login).*$"), timeout=30_000)
+    except Exception as err:  # the page as it stood, for whoever reads the failure
+        raise AssertionError(f"login failed at {page.url}: {err} (see {keep_page(page, 'login-failed')})") from err
+
+
+def read_run_note(stack: Stack, dag_id: str, run_id: str, figures: str, kind: str) -> tuple[str, str, str]:
+    """In chromium, as an operator: log in, open the run, read the header's preview of its note,
+    open the whole note. Returns (preview, note as rendered, screenshot path)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = open_browser(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            log_in(page, stack.base_url, stack.password)
+            page.goto(f"{stack.base_url}/dags/{dag_id}/runs/{run_id}", wait_until="networkidle")
+            try:
+                # The run header shows the note's first paragraph (the verdict), clamped ...
+                header = page.get_by_text(f"{dag_id} · {kind}").first
+                header.wait_for(timeout=60_000)
+                preview = header.inner_text()
+                # ... and its note button opens the whole note, rendered.
+                page.get_by_role("button", name="Edit note").click()
+                dialog = page.get_by_role("dialog")
+                dialog.get_by_text(figures, exact=False).wait_for(timeout=30_000)
+                shown = dialog.inner_text()
+            except Exception as err:
+                raise AssertionError(f"run note not on {page.url}: {err} (see {keep_page(page, 'run-note-missing')})") \
+                    from err
+            return preview, shown, keep_page(page, f"{kind}-run-note")
+        finally:
+            browser.close()
