@@ -21,11 +21,13 @@ RUN if [ "$WITH_CELERY" = "true" ]; then \
 
 # The project itself (no dependency resolution: everything is already pinned above).
 COPY --chown=airflow:root pyproject.toml README.md ./
-COPY --chown=airflow:root yonhap ./yonhap
+COPY --chown=airflow:root ground ./ground
 COPY --chown=airflow:root scrapers ./scrapers
 COPY --chown=airflow:root transforms ./transforms
 COPY --chown=airflow:root expectations ./expectations
 COPY --chown=airflow:root storage ./storage
+COPY --chown=airflow:root pipeline ./pipeline
+COPY --chown=airflow:root devtools ./devtools
 RUN pip install --no-cache-dir --no-deps .
 
 COPY --chown=airflow:root dags /opt/airflow/dags

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.bench_archive [--days 365] [--per-day 41] [--quick]
 
-The local archive servers (yonhap/replica/webarchive.py: a CC index server with collinfo.json and
+The local archive servers (devtools/replica/webarchive.py: a CC index server with collinfo.json and
 paginated CDX APIs, a data server answering Range requests on gzip-member WARC files, a Wayback
 CDX server with ``id_`` replays) hold captures of the replica's pages: each article in Common
 Crawl (75%, a second later capture for 20% of those) and/or the Wayback Machine (60%, and every
@@ -50,16 +50,16 @@ def main() -> None:
     days = 30 if args.quick else args.days
     last = START + timedelta(days=days - 1)
 
-    from bench.crawl_harness import replica_site
-    from tests.fixtures_webarchive import start_archives
-    from tests.reliability_support import truth_ids
-    from yonhap.adapters import db, s3
-    from yonhap.core.config import Settings
-    from yonhap.core.timeutil import Window
-    from yonhap.pipeline import stages
-    from yonhap.replica import ReplicaConfig
-    from yonhap.replica.webarchive import build_plan, latest_captures
-    from yonhap.stack import services as stack
+    from devtools.harness.archives import start_archives
+    from devtools.harness.crawl import replica_site
+    from devtools.harness.runs import truth_ids
+    from devtools.replica import ReplicaConfig
+    from devtools.replica.webarchive import build_plan, latest_captures
+    from devtools.stack import services as stack
+    from ground.adapters import db, s3
+    from ground.core.config import Settings
+    from ground.core.timeutil import Window
+    from pipeline.run import stages
 
     config = dict(start=START, end=last, per_day=args.per_day)
     root = Path(tempfile.mkdtemp(prefix="yonhap-bench-archive-"))

@@ -25,7 +25,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bench.output import write_markdown
-from tests.ui_support import local_stack  # the product's own stack, as the tests start it
+from devtools.harness.local_stack import (
+    local_stack,  # the product's own stack, as the tests start it
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

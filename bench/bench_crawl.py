@@ -35,9 +35,9 @@ WINDOW = (date(2024, 6, 1), date(2024, 6, 10))  # 2,000 articles, not the newest
 
 
 def _ours(base_url: str, endpoint: str, concurrency: int) -> dict:
+    from ground.core.config import Settings
+    from ground.core.timeutil import Window
     from scrapers import stage
-    from yonhap.core.config import Settings
-    from yonhap.core.timeutil import Window
 
     settings = Settings.from_env({
         "YONHAP_BASE_URL": base_url, "YONHAP_DOWNLOAD_DELAY": "0", "YONHAP_CONCURRENCY": str(concurrency),
@@ -111,7 +111,7 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.one:  # worker mode
-        from yonhap.replica.corpus import Corpus
+        from devtools.replica.corpus import Corpus
 
         if args.one == "ours":
             result = _ours(args.base_url, args.endpoint, args.concurrency)
@@ -123,8 +123,8 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    from tests.fixtures_replica import start_replica
-    from yonhap.stack import services as stack
+    from devtools.harness.replica import start_replica
+    from devtools.stack import services as stack
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
     site = start_replica(tmp, **CORPUS)

@@ -29,7 +29,7 @@ OUT = ROOT / "bench" / "out" / "extract.md"
 
 
 def _pages(n: int):
-    from yonhap.replica.corpus import Corpus
+    from devtools.replica.corpus import Corpus
 
     corpus = Corpus(start=date(2024, 1, 1), end=date(2024, 6, 30), per_day=60)
     pages = []

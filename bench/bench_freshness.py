@@ -5,7 +5,7 @@
 The replica publishes in live mode (speed 1: a site minute is a real minute; ~4.7 articles a
 minute at --per-day 5000) while the whole local Airflow runs as in production: api-server,
 scheduler, dag-processor and the triggerer whose feed watcher polls at the default
-YONHAP_POLL_SECONDS (60), LocalExecutor, PostgreSQL, S3 over HTTP (bench/freshness_harness.py).
+YONHAP_POLL_SECONDS (60), LocalExecutor, PostgreSQL, S3 over HTTP (devtools/harness/freshness.py).
 
 Scenarios:
 - ``clean``: no faults; then a quiet spell (the replica's clock paused) to count idle polls.
@@ -27,8 +27,8 @@ import statistics
 from dataclasses import replace
 from pathlib import Path
 
-from bench.freshness_harness import FreshnessConfig, FreshnessResult, run
 from bench.output import write_markdown
+from devtools.harness.freshness import FreshnessConfig, FreshnessResult, run
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "freshness.md"

@@ -35,9 +35,9 @@ PER_DAY = 1000
 
 def _trial(rows_wanted: int) -> dict:
     """One cold run in this process; returns timings in seconds."""
-    from tests.gate_support import row_from_truth
-    from yonhap.core.timeutil import Window
-    from yonhap.replica.corpus import Corpus
+    from devtools.harness.gate import row_from_truth
+    from devtools.replica.corpus import Corpus
+    from ground.core.timeutil import Window
 
     days = -(-rows_wanted // PER_DAY) + 1  # the replica plans slightly fewer than per_day
     last = FIRST_DAY + timedelta(days=days - 1)

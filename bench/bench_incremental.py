@@ -35,7 +35,7 @@ LAST_HOURS = 6
 
 
 def _validators(settings, run_id: str) -> dict[str, dict]:
-    from yonhap.adapters import staging
+    from ground.adapters import staging
 
     return {i["article_id"]: {"etag": i["etag"], "last_modified": i["last_modified"], "raw_uri": i["raw_uri"]}
             for i in staging.read_jsonl(settings, run_id, staging.ITEMS)}
@@ -44,7 +44,7 @@ def _validators(settings, run_id: str) -> dict[str, dict]:
 def _measure(site, settings, name: str, run_id: str, window, expected: set[str], validators=None,
              kind: str = "new") -> dict:
     """kind: "new" (never seen articles) or "changed" (known ids edited in place)."""
-    from bench.crawl_harness import RequestCounts, timed_crawl
+    from devtools.harness.crawl import RequestCounts, timed_crawl
 
     site.clear_log()
     stats, seconds = timed_crawl(settings, run_id, window, validators=validators)
@@ -68,8 +68,8 @@ def main() -> None:
     args = parser.parse_args()
     per_day = 30 if args.quick else args.per_day
 
-    from bench.crawl_harness import crawler_settings, replica_site, s3_endpoint
-    from yonhap.core.timeutil import KST, Window
+    from devtools.harness.crawl import crawler_settings, replica_site, s3_endpoint
+    from ground.core.timeutil import KST, Window
 
     day_d, day_next = Window.for_dates(DAY, DAY), Window.for_dates(DAY + timedelta(days=1), DAY + timedelta(days=1))
     rows = []

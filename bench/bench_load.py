@@ -5,7 +5,7 @@ full-text search over 100k articles.
     .venv/bin/python -m bench.bench_load --ablate all [--repeats 5]   # or --ablate index_merger,...
 
 Starts its own throw-away PostgreSQL (durable, with the embedded server's settings from
-yonhap.stack.services) and moto server on free ports; prints medians and ratios against the targets
+devtools.stack.services) and moto server on free ports; prints medians and ratios against the targets
 and writes bench/out/load.md.
 Targets: load <= 30 s, reload <= 30 s with 0 rows changed, search median <= 50 ms with the
 GIN index in the plan.
@@ -77,7 +77,7 @@ def cpu_seconds(root: Path) -> float:
     wall time on a busy shared machine says little, CPU time says what the work costs."""
     import psutil
 
-    from yonhap.stack import services as stack
+    from devtools.stack import services as stack
 
     total = time.process_time()
     pg = stack.postmaster_state(root / "pg")
@@ -155,8 +155,8 @@ class _MergeAfterCommitOnly:
         return self
 
     def __exit__(self, *exc_info) -> None:
+        from ground.adapters import db
         from storage.load import merge_search_index
-        from yonhap.adapters import db
 
         conn = db.connect(self._settings)
         try:
@@ -182,8 +182,8 @@ class _JsonLoads:
 
 def _ablations() -> dict[str, tuple[str, Callable]]:
     """name -> (the optimisation, a context manager factory that undoes it in this process)."""
+    from ground.adapters import staging
     from storage import load, parquet, stage
-    from yonhap.adapters import staging
 
     return {
         "index_merger": ("GIN pending list merged on a second connection during the load "
@@ -203,14 +203,14 @@ def _ablations() -> dict[str, tuple[str, Callable]]:
                            lambda: _replaced(stage, "_JSON", _JsonLoads)),
         "threaded_inflate": ("staging files inflated on a helper thread (staging.jsonl_lines); "
                              "undone: inflated inline", lambda: _replaced(staging, "jsonl_lines", _inflated_inline)),
-        "bulk_settings": ("server started with yonhap.stack.services.BULK_LOAD_SETTINGS; undone: "
+        "bulk_settings": ("server started with devtools.stack.services.BULK_LOAD_SETTINGS; undone: "
                           "a second server without them", None),  # a server setting: see ablate()
     }
 
 
 def ablate(args, settings, root: Path, pg_port: int, names: list[str]) -> None:
+    from devtools.stack import services as stack
     from storage import stage
-    from yonhap.stack import services as stack
 
     table = _ablations()
     unknown = [n for n in names if n not in table]
@@ -267,10 +267,10 @@ def main() -> None:
                         "the load's optimisations: measure what each saves instead (see the docstring)")
     args = parser.parse_args()
 
+    from devtools.stack import services as stack
+    from ground.adapters import db, s3
+    from ground.core.config import Settings
     from storage import stage
-    from yonhap.adapters import db, s3
-    from yonhap.core.config import Settings
-    from yonhap.stack import services as stack
 
     reference_s = reference_loop_seconds()
     root = Path(tempfile.mkdtemp(prefix="yonhap-bench-"))

@@ -48,7 +48,7 @@ def norm(text: str | None) -> str | None:
 
 def render_pages(directory: Path, count: int):
     """Render `count` pages spread over the corpus; returns [(article_id, layout, truth)]."""
-    from yonhap.replica import Corpus
+    from devtools.replica import Corpus
 
     corpus = Corpus(**CORPUS)
     step = len(corpus) / count
@@ -66,7 +66,7 @@ def render_pages(directory: Path, count: int):
 
 
 def _instant(iso: str | None) -> datetime | None:
-    from yonhap.core.timeutil import KST
+    from ground.core.timeutil import KST
 
     if not iso:
         return None

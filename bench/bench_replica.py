@@ -81,13 +81,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
 
-    from yonhap.replica import Corpus, ReplicaConfig
+    from devtools.replica import Corpus, ReplicaConfig
 
     config = ReplicaConfig(**CORPUS)
     cores = sorted(os.sched_getaffinity(0))
     server_core, client_cores = cores[0], (cores[1:] or cores)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "yonhap.replica", "--port", "0", *config.to_args()],
+        [sys.executable, "-m", "devtools.replica", "--port", "0", *config.to_args()],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
         preexec_fn=lambda: os.sched_setaffinity(0, {server_core}),
     )

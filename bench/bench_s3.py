@@ -4,7 +4,7 @@
 
 Two servers, each in its own process on 127.0.0.1, driven by boto3 over HTTP as the pipeline
 drives them: plain ``moto.server`` (in memory, the endpoint of earlier rounds) and
-``yonhap.stack.s3_server`` (the same moto, every write fsync'ed to files before it is answered).
+``devtools.stack.s3_server`` (the same moto, every write fsync'ed to files before it is answered).
 Measures PUT objects/s (median of ``--runs`` batches of 500), GET objects/s, and the durable
 server's restart time with ``--objects`` stored (kill -9, start, first answer). Prints medians
 and ratios and writes bench/out/s3.md.
@@ -62,7 +62,7 @@ def _start(kind: str, port: int, data: Path) -> subprocess.Popen:
     if kind == "moto":
         cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
     else:
-        cmd = [sys.executable, "-m", "yonhap.stack.s3_server", "--port", str(port), "--data", str(data),
+        cmd = [sys.executable, "-m", "devtools.stack.s3_server", "--port", str(port), "--data", str(data),
                "--credentials", _CREDENTIALS["file"]]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -87,7 +87,7 @@ def _rates(endpoint: str, size: int, runs: int) -> tuple[float, float]:
 
 def _fill(data: Path, objects: int, size: int) -> None:
     """Lay ``objects`` files out as the durable server stores them (what a long-lived stack has)."""
-    from yonhap.stack.s3_server import META_DIR, key_path, write_durably
+    from devtools.stack.s3_server import META_DIR, key_path, write_durably
 
     (data / "bench").mkdir(parents=True, exist_ok=True)
     (data / META_DIR / "bench").mkdir(parents=True, exist_ok=True)
@@ -106,7 +106,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=30_000, help="bytes per object (a day's WARC is larger)")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    from yonhap.stack import services as stack
+    from devtools.stack import services as stack
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-s3-"))
     keys = stack.ensure_credentials(tmp)
@@ -148,7 +148,7 @@ def main() -> None:
         f"boto3 over HTTP on 127.0.0.1, {args.size:,}-byte objects, medians of {args.runs} batches of {BATCH}.", "",
         "| server | PUT objects/s | GET objects/s |", "|---|---:|---:|",
         f"| moto.server (in memory) | {moto_put:,.0f} | {moto_get:,.0f} |",
-        f"| yonhap.stack.s3_server (durable) | {dur_put:,.0f} | {dur_get:,.0f} |",
+        f"| devtools.stack.s3_server (durable) | {dur_put:,.0f} | {dur_get:,.0f} |",
         f"| ratio durable / moto | {dur_put / moto_put:.2f} | {dur_get / moto_get:.2f} |",
         "",
         f"**Restart with {args.objects:,} stored objects** (kill -9, start, first answer; all listed after): "

@@ -33,8 +33,8 @@ def bound(pages: int) -> float:
 
 
 def measure(site, settings, label: str, days_back: int) -> dict:
-    from bench.crawl_harness import RequestCounts, list_pages_of, timed_crawl
-    from yonhap.core.timeutil import Window
+    from devtools.harness.crawl import RequestCounts, list_pages_of, timed_crawl
+    from ground.core.timeutil import Window
 
     corpus = site.corpus
     day = CORPUS["end"] - timedelta(days=days_back)
@@ -65,7 +65,7 @@ def main() -> None:
     args = parser.parse_args()
     depths = {k: v for k, v in DEPTHS.items() if not args.quick or k in QUICK_DEPTHS}
 
-    from bench.crawl_harness import crawler_settings, replica_site, s3_endpoint
+    from devtools.harness.crawl import crawler_settings, replica_site, s3_endpoint
 
     rows = []
     with s3_endpoint() as endpoint, replica_site(**CORPUS) as site:

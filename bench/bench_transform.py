@@ -35,7 +35,7 @@ def _peak_rss_mb() -> float:
 def child(size: int, repeat: int) -> dict:
     import gc
 
-    from tests.transforms_support import corpus, item_from_truth, truths
+    from devtools.harness.transforms import corpus, item_from_truth, truths
     from transforms.pipeline import transform_batch
 
     days = size // PER_DAY + 2

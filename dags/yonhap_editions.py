@@ -1,7 +1,7 @@
 """
 ### Yonhap's other editions (`yonhap_en_ingest`, `yonhap_en_backfill`, `yonhap_en_reprocess`)
 
-Generated from this one file for every edition of `yonhap.core.editions` but the French default
+Generated from this one file for every edition of `ground.core.editions` but the French default
 (whose DAGs, `yonhap_fr_*`, are the contract). Each is the French DAG's twin for its edition:
 - `…_ingest`: hourly, each run owns its data interval `[start, end)` (Asia/Seoul) and crawls
   from **2 hours before** it; no feed-event lane yet (the French ingest has one).
@@ -32,8 +32,10 @@ from datetime import datetime
 
 from airflow.sdk import CronDataIntervalTimetable, dag, task_group
 
-from yonhap.airflow import tasks
-from yonhap.airflow.tasks import (
+from ground.core.editions import DEFAULT_EDITION, EDITIONS
+from ground.core.timeutil import KST
+from pipeline.airflow import tasks
+from pipeline.airflow.tasks import (
     CRAWL_TIMEOUT_DAY,
     CRAWL_TIMEOUT_HOURLY,
     DEFAULT_ARGS,
@@ -41,8 +43,6 @@ from yonhap.airflow.tasks import (
     failure_callbacks,
     form_params,
 )
-from yonhap.core.editions import DEFAULT_EDITION, EDITIONS
-from yonhap.core.timeutil import KST
 
 
 def ingest_dag(code: str):

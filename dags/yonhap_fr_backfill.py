@@ -35,8 +35,8 @@ from __future__ import annotations
 
 from airflow.sdk import dag, task_group
 
-from yonhap.airflow import tasks
-from yonhap.airflow.tasks import (
+from pipeline.airflow import tasks
+from pipeline.airflow.tasks import (
     CRAWL_TIMEOUT_DAY,
     DEFAULT_ARGS,
     TAGS,

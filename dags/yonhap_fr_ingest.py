@@ -39,8 +39,9 @@ from datetime import datetime
 
 from airflow.sdk import AssetOrTimeSchedule, CronDataIntervalTimetable, dag
 
-from yonhap.airflow import tasks
-from yonhap.airflow.tasks import (
+from ground.core.timeutil import KST
+from pipeline.airflow import tasks
+from pipeline.airflow.tasks import (
     CRAWL_TIMEOUT_EVENT,
     CRAWL_TIMEOUT_HOURLY,
     DEFAULT_ARGS,
@@ -49,7 +50,6 @@ from yonhap.airflow.tasks import (
     dag_callbacks,
     failure_callbacks,
 )
-from yonhap.core.timeutil import KST
 
 
 @dag(

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from airflow.sdk import dag, task_group
 
-from yonhap.airflow import tasks
-from yonhap.airflow.tasks import DEFAULT_ARGS, TAGS, dag_callbacks, failure_callbacks, form_params
+from pipeline.airflow import tasks
+from pipeline.airflow.tasks import DEFAULT_ARGS, TAGS, dag_callbacks, failure_callbacks, form_params
 
 
 @dag(

@@ -28,10 +28,10 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import CronTriggerTimetable, dag
 
-from yonhap.airflow import tasks
-from yonhap.airflow.tasks import DEFAULT_ARGS, dag_callbacks, failure_callbacks
-from yonhap.core.editions import EDITIONS
-from yonhap.core.timeutil import KST
+from ground.core.editions import EDITIONS
+from ground.core.timeutil import KST
+from pipeline.airflow import tasks
+from pipeline.airflow.tasks import DEFAULT_ARGS, dag_callbacks, failure_callbacks
 
 
 def canary_dag(code: str):

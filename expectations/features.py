@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from expectations import thresholds as t
-from yonhap.core.editions import ALL_USAGE_NOTICES, ANY_ID_PATTERN, EDITIONS, FR, edition_of_id
-from yonhap.core.schema import (
+from ground.core.editions import ALL_USAGE_NOTICES, ANY_ID_PATTERN, EDITIONS, FR, edition_of_id
+from ground.core.schema import (
     BYLINE_NAMES,
     BYLINE_WORD,
     CUT_TEXT_REGEX,

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from expectations import gate, volume
-from yonhap.adapters import s3, staging
-from yonhap.core.config import Settings
-from yonhap.core.schema import RAW_ARCHIVE_SOURCE, RUN_SOURCE_ARCHIVE, GateSummary
-from yonhap.core.timeutil import Window
+from ground.adapters import s3, staging
+from ground.core.config import Settings
+from ground.core.schema import RAW_ARCHIVE_SOURCE, RUN_SOURCE_ARCHIVE, GateSummary
+from ground.core.timeutil import Window
 
 RESULTS_NAME = "results.json"
 REPORT_NAME = "index.html"

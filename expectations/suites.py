@@ -20,9 +20,9 @@ from typing import Any
 
 from expectations import features as f
 from expectations import thresholds as t
-from yonhap.core.editions import ALL_SECTIONS, EDITIONS
-from yonhap.core.schema import LAYER_GENERIC, LAYER_JSONLD, LAYER_META, LAYER_SELECTOR
-from yonhap.core.timeutil import to_kst
+from ground.core.editions import ALL_SECTIONS, EDITIONS
+from ground.core.schema import LAYER_GENERIC, LAYER_JSONLD, LAYER_META, LAYER_SELECTOR
+from ground.core.timeutil import to_kst
 
 SUITE_NAME = "yonhap_fr_articles"
 SUITE_VERSION = "1.2.0"  # bump when a check or a threshold changes meaning
@@ -205,7 +205,7 @@ def _rows() -> list[Check]:
             # A warning, not a rejection: the French desk labels are an inference, and a new
             # desk on the site must not quarantine real articles.
             "section_known", ROW, WARNING, "section",
-            "section is a desk label of an edition (yonhap.core.editions; warning: a new desk label loads)",
+            "section is a desk label of an edition (ground.core.editions; warning: a new desk label loads)",
             lambda gxe, meta: gxe.ExpectColumnValuesToBeInSet(
                 column="section", value_set=list(ALL_SECTIONS), meta=meta),
             reason=lambda r, b: f"section {r['section']!r} is not a known section",

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from yonhap.adapters import s3
-from yonhap.core.config import Settings
+from ground.adapters import s3
+from ground.core.config import Settings
 
 
 @dataclass

@@ -11,7 +11,7 @@ import functools
 import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from yonhap.core.editions import ANY_ID_PATTERN
+from ground.core.editions import ANY_ID_PATTERN
 
 # Article ids of any edition (AFR…, AEN…); the site root decides which edition is crawled.
 ARTICLE_PATH_RE = re.compile(rf"^/view/({ANY_ID_PATTERN})/?$")

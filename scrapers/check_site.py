@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from ground.core.schema import LAYER_GENERIC, LAYER_JSONLD, LAYER_META, LAYER_SELECTOR
 from scrapers.canonical import list_page_url, rss_url
 from scrapers.discovery import parse_list_page, parse_rss
 from scrapers.parsers.base import Page
@@ -26,7 +27,6 @@ from scrapers.parsers.generic import GenericExtractor
 from scrapers.parsers.metadata import Metadata
 from scrapers.parsers.registry import Registry
 from scrapers.parsers.yna_cms import YnaCmsParser
-from yonhap.core.schema import LAYER_GENERIC, LAYER_JSONLD, LAYER_META, LAYER_SELECTOR
 
 # Fields without which an article cannot be loaded: check-site fails when one is missing.
 ESSENTIAL_FIELDS = ("title_raw", "published_at", "paragraphs", "url")

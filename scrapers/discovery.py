@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 
+from ground.core.timeutil import KST, Window
+from ground.core.timeutil import article_date as _article_date
 from scrapers.canonical import article_id_from_url, canonicalize, is_followable
-from yonhap.core.timeutil import KST, Window
-from yonhap.core.timeutil import article_date as _article_date
 
 # Ids are parsed many times per page (bounds, validation); the date of an id never changes.
 article_date = functools.lru_cache(maxsize=65536)(_article_date)

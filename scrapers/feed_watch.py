@@ -1,6 +1,6 @@
 """Watching the site for new articles: one cheap, polite request per poll.
 
-The Airflow trigger (yonhap.airflow.feed_trigger) calls :meth:`FeedWatch.poll` every
+The Airflow trigger (pipeline.airflow.feed_trigger) calls :meth:`FeedWatch.poll` every
 ``YONHAP_POLL_SECONDS``; anything else (a test, a shell) can call it too: this module knows
 nothing of Airflow. Each poll sends **at most one request** to the site:
 
@@ -28,9 +28,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ground.core.timeutil import retry_after_seconds
 from scrapers.canonical import list_page_url, rss_url
 from scrapers.discovery import ListEntry, parse_list_page, parse_rss
-from yonhap.core.timeutil import retry_after_seconds
 
 ROBOTS_MAX_AGE = 24 * 3600  # re-read robots.txt daily
 STALE_SECONDS = 15 * 60  # a feed unchanged this long gets a look at the list page

@@ -1,5 +1,5 @@
-"""Scrapy items: the one item schema lives in yonhap.core.schema (Scrapy accepts dataclass items)."""
+"""Scrapy items: the one item schema lives in ground.core.schema (Scrapy accepts dataclass items)."""
 
-from yonhap.core.schema import CrawledArticle, CrawlError, ImageInfo
+from ground.core.schema import CrawledArticle, CrawlError, ImageInfo
 
 __all__ = ["CrawledArticle", "CrawlError", "ImageInfo"]

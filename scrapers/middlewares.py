@@ -16,10 +16,10 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.response import response_status_message
 
+from ground.core.timeutil import retry_after_seconds
 from scrapers.canonical import page_kind
 from scrapers.parsers.base import html_complete
 from scrapers.warc import LocalWarcArchive
-from yonhap.core.timeutil import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from yonhap.core.schema import CrawledArticle
+from ground.core.schema import CrawledArticle
 
 
 class StagingPipeline:

@@ -1,6 +1,6 @@
 """Scrapy settings of the Yonhap crawler.
 
-Politeness and identity come from yonhap.core.config.Settings (YONHAP_USER_AGENT,
+Politeness and identity come from ground.core.config.Settings (YONHAP_USER_AGENT,
 YONHAP_DOWNLOAD_DELAY, YONHAP_CONCURRENCY) through :func:`scrapy_settings`; the constants here
 are the fixed part. Never a browser or Scrapy default user agent.
 """

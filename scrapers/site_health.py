@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapers.canonical import page_kind
-from yonhap.core.schema import (
+from ground.core.schema import (
     SITE_DEGRADED,
     SITE_DISCOVERY_FAILED,
     SITE_OK,
@@ -31,6 +30,7 @@ from yonhap.core.schema import (
     SITE_ROBOTS_UNAVAILABLE,
     SITE_UNREACHABLE,
 )
+from scrapers.canonical import page_kind
 
 # Verdicts that fail the crawl stage itself (nothing worth transforming was fetched).
 CRAWL_FAILS = frozenset({SITE_UNREACHABLE, SITE_ROBOTS_UNAVAILABLE, SITE_DISCOVERY_FAILED})

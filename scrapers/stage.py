@@ -23,15 +23,9 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from scrapers import site_health
-from scrapers.archive import trusted_validators
-from scrapers.canonical import article_id_from_url
-from scrapers.parsers.base import html_complete
-from scrapers.parsers.registry import Registry, build_item
-from scrapers.warc import iter_responses, local_files, raw_key, record_uri, truncation_error
-from yonhap.adapters import s3, staging
-from yonhap.core.config import Settings
-from yonhap.core.schema import (
+from ground.adapters import s3, staging
+from ground.core.config import Settings
+from ground.core.schema import (
     RAW_ARCHIVE_SOURCE,
     SOURCE_SITE,
     CrawledArticle,
@@ -41,7 +35,13 @@ from yonhap.core.schema import (
     SeenArticle,
     parse_time,
 )
-from yonhap.core.timeutil import KST, Window, article_date
+from ground.core.timeutil import KST, Window, article_date
+from scrapers import site_health
+from scrapers.archive import trusted_validators
+from scrapers.canonical import article_id_from_url
+from scrapers.parsers.base import html_complete
+from scrapers.parsers.registry import Registry, build_item
+from scrapers.warc import iter_responses, local_files, raw_key, record_uri, truncation_error
 
 logger = logging.getLogger("scrapers.crawl")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +66,7 @@ emit = _emit  # the crawl stage's own log lines (scrapers.webarchive writes thro
 # traceback). Other packages' INFO records are Scrapy's start-up, stats and shutdown chatter:
 # re-logged at DEBUG, so a task log at INFO shows our lines and every warning.
 _LEVELS = {name: logging.getLevelName(name) for name in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")}
-_OWN_LOGGERS = ("scrapers", "yonhap")
+_OWN_LOGGERS = ("scrapers", "ground", "pipeline", "yonhap")  # yonhap.dags: the task library's
 
 
 def _record_start(line: str) -> tuple[int, str] | None:
@@ -185,7 +185,7 @@ def crawl(
     ``targets`` (an event run: no feed, no list walk, no retries). ``parsers`` limits the
     registered layout parsers by name; ``scrapy_overrides`` adds Scrapy settings (tests).
     ``fetch_once``: article ids of broken pages, fetched without retries; ``skip``: ids not
-    fetched at all (yonhap.pipeline.stages.broken_page_plan)."""
+    fetched at all (pipeline.run.stages.broken_page_plan)."""
     Registry.from_names(parsers)  # a bad parser name fails here, not in the subprocess
     s3.ensure_bucket(settings)
     started_at = datetime.now(UTC)

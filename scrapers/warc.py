@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from ground.core.timeutil import KST, article_date
 from scrapers.canonical import article_id_from_url
-from yonhap.core.timeutil import KST, article_date
 
 # Headers describing the transfer, not the (already decoded) payload we store.
 _TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
@@ -26,7 +26,7 @@ _PARTITION_RE = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})\.warc\.gz$")
 # A capture copied from a web archive (scrapers/webarchive/) keeps its origin in its record's
 # WARC headers: WARC-Date is the archive's capture time (the content's age), these say where
 # it came from and when we read it.
-ORIGIN_ARCHIVE = "WARC-Source-Archive"  # cc | wayback (yonhap.core.schema.SOURCE_*)
+ORIGIN_ARCHIVE = "WARC-Source-Archive"  # cc | wayback (ground.core.schema.SOURCE_*)
 ORIGIN_URI = "WARC-Source-URI"  # the archive's WARC file or replay URL we read it from
 ORIGIN_RANGE = "WARC-Source-Range"  # cc: bytes=N-M of that file
 ORIGIN_FETCHED = "WARC-Source-Fetch-Date"  # when we read it from the archive
@@ -69,7 +69,7 @@ class ArchivedResponse:
     fetched_at: datetime
     record_offset: int
     record_length: int
-    source: str = "site"  # yonhap.core.schema.SOURCE_*: our fetch, or an archive's capture
+    source: str = "site"  # ground.core.schema.SOURCE_*: our fetch, or an archive's capture
     captured_at: datetime | None = None  # an archive's capture time (= fetched_at)
     truncated: str | None = None  # WARC-Truncated: the archive cut the payload ("length", …)
 

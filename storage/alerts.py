@@ -1,5 +1,5 @@
 """The alert ledger's SQL (table yonhap.alerts, migration 0008): the newest alert of a stream,
-a new alert, its delivery results. The rules that read it live in yonhap.pipeline.alerts.
+a new alert, its delivery results. The rules that read it live in pipeline.run.alerts.
 
 Every call runs inside the caller's transaction; :func:`lock_stream` serialises deciders of one
 stream (two runs failing at once must not both send "failed")."""

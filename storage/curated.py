@@ -14,10 +14,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from ground.adapters import s3
+from ground.core.config import Settings
+from ground.core.timeutil import Window
 from storage import parquet
-from yonhap.adapters import s3
-from yonhap.core.config import Settings
-from yonhap.core.timeutil import Window
 
 log = logging.getLogger(__name__)
 REBUILD_PREFIX = "rebuild_"

@@ -48,11 +48,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage import sites
-from storage.runs import loaded_outcome
-from yonhap.core.config import site_root
-from yonhap.core.editions import DEFAULT_EDITION
-from yonhap.core.schema import (
+from ground.core.config import site_root
+from ground.core.editions import DEFAULT_EDITION
+from ground.core.schema import (
     ARTICLE_COLUMNS,
     ArticleRow,
     CrawlError,
@@ -64,6 +62,8 @@ from yonhap.core.schema import (
     SeenArticle,
     parse_time,
 )
+from storage import sites
+from storage.runs import loaded_outcome
 
 LOAD_LOCK_KEY = int.from_bytes(b"yonhapLD", "big", signed=True)
 # Test hook: seconds to sleep after the COPYs, before the merges (crash-safety test).
@@ -305,7 +305,7 @@ def _load_connection(conn):
 @contextmanager
 def _as_psycopg2_errors() -> Iterator[None]:
     """psycopg 3 errors raised as the psycopg2 ones the project's callers handle (e.g. an outage
-    named as such: yonhap.pipeline.stages.describe_error): by SQLSTATE, and a lost or refused
+    named as such: pipeline.run.stages.describe_error): by SQLSTATE, and a lost or refused
     connection (class 08, 57P0x, none) as psycopg2 reports it, a plain OperationalError."""
     import psycopg  # lazy: psycopg is not needed for --help / DAG parsing
     import psycopg2.errors  # lazy: as above

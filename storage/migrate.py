@@ -14,9 +14,9 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from yonhap.adapters import db
-from yonhap.core.config import Settings
-from yonhap.core.editions import EDITIONS
+from ground.adapters import db
+from ground.core.config import Settings
+from ground.core.editions import EDITIONS
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Fixed key for pg_advisory_xact_lock ("yonhapMG" as a signed 64-bit int).
@@ -96,7 +96,7 @@ def upgrade_conn(conn, directory: Path = MIGRATIONS_DIR) -> list[str]:
 
 
 def sync_editions(cur) -> None:
-    """yonhap.editions mirrors yonhap.core.editions (the one place those facts live); run after
+    """yonhap.editions mirrors ground.core.editions (the one place those facts live); run after
     every upgrade, so a changed profile reaches the database. Idempotent."""
     cur.execute("SELECT to_regclass('yonhap.editions') IS NOT NULL")
     if not cur.fetchone()[0]:  # upgrading to a target before migration 0007

@@ -2,7 +2,7 @@
 
 Key: ``curated/articles/dt=YYYY-MM-DD/<run_id>.parquet``; ``dt`` is the KST publication date
 (the date in the article id when published_at is missing). One file per date the run
-touched; a rewrite replaces the file (idempotent). Columns: :data:`COLUMNS` (yonhap.core.schema.ARTICLE_COLUMNS,
+touched; a rewrite replaces the file (idempotent). Columns: :data:`COLUMNS` (ground.core.schema.ARTICLE_COLUMNS,
 then the loader's ``loaded_at`` and ``loaded_by_run``: the table's columns but search_vector, in
 table order); times are ``timestamp[us, UTC]``; ``images`` and ``field_sources`` are JSON text
 (readable as-is by DuckDB, pandas, Spark); ``keywords`` is a ``list<string>`` (empty list when
@@ -23,12 +23,12 @@ from datetime import date
 
 import msgspec
 
+from ground.adapters import s3, staging
+from ground.core.config import Settings
+from ground.core.schema import ARTICLE_COLUMNS
+from ground.core.timeutil import KST, article_date, to_kst
 from storage.load import LOADER_SET_ON_INSERT
 from storage.runs import STATUS_SUCCEEDED
-from yonhap.adapters import s3, staging
-from yonhap.core.config import Settings
-from yonhap.core.schema import ARTICLE_COLUMNS
-from yonhap.core.timeutil import KST, article_date, to_kst
 
 log = logging.getLogger(__name__)
 PREFIX = "curated/articles"

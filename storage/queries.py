@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from yonhap.core.editions import DEFAULT_EDITION
-from yonhap.core.editions import edition as edition_profile
-from yonhap.core.timeutil import Window
+from ground.core.editions import DEFAULT_EDITION
+from ground.core.editions import edition as edition_profile
+from ground.core.timeutil import Window
 
 # A URL that failed in this many runs is given up on (list pages are never "resolved" by an
 # article load; without a cap they would be retried forever).
@@ -173,7 +173,7 @@ def broken_pages(conn, edition: str = DEFAULT_EDITION) -> dict[str, Any]:
     """Article ids of ``edition`` whose pages are broken and not loaded since, with the time they
     first were: a fetch that failed after retries and is not resolved (crawl_errors), or a page
     quarantined as truncated (rejected_items). The crawl fetches each at most once a run and the
-    ingest stops asking after a day (yonhap.pipeline.stages.broken_page_plan)."""
+    ingest stops asking after a day (pipeline.run.stages.broken_page_plan)."""
     with conn.cursor() as cur:
         cur.execute(
             """

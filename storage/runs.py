@@ -7,9 +7,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from storage import sites
-from yonhap.core.editions import DEFAULT_EDITION
-from yonhap.core.schema import (
+from ground.core.editions import DEFAULT_EDITION
+from ground.core.schema import (
     ARCHIVE_DEGRADED,
     ARCHIVE_UNREACHABLE,
     RUN_SOURCE_AUTO,
@@ -17,7 +16,8 @@ from yonhap.core.schema import (
     CrawlStats,
     GateSummary,
 )
-from yonhap.core.timeutil import Window
+from ground.core.timeutil import Window
+from storage import sites
 
 STATUS_RUNNING = "running"
 STATUS_SUCCEEDED = "succeeded"

@@ -3,20 +3,20 @@
 Replica pages are our own French text under real-looking ``AFR…`` ids: in a production
 database they would pass for Yonhap's articles. So every run records the site root it crawled
 (``crawl_runs.site``) and the database is bound, by its first such run, to one kind
-(``yonhap.site_binding``): live (the editions' own sites, yonhap.core.config.LIVE_SITES) or a
+(``yonhap.site_binding``): live (the editions' own sites, ground.core.config.LIVE_SITES) or a
 test site. A run of the other kind is refused when it starts (:func:`bind` from
 ``runs.start_run``) and again inside the load's transaction, under the load lock, so no path
 (the CLI's stages one at a time, Airflow tasks, concurrent runs) can mix them.
 
 Databases from before migration 0009 may already hold both (a `make demo` then a `make run` on
 one local stack): their runs' sites are read back from the archived pages
-(yonhap.pipeline.sites), and :func:`mixed_runs` / :func:`remove_test_site_runs` say so and clean
+(pipeline.run.sites), and :func:`mixed_runs` / :func:`remove_test_site_runs` say so and clean
 up (`yonhap-pipeline db remove-demo-rows`). Works with psycopg2 and psycopg 3 cursors alike.
 """
 
 from __future__ import annotations
 
-from yonhap.core.config import LIVE_SITES, SettingsError, is_live_site, site_root
+from ground.core.config import LIVE_SITES, SettingsError, is_live_site, site_root
 
 REMOVE_COMMAND = "yonhap-pipeline db remove-demo-rows"
 

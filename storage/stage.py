@@ -1,7 +1,7 @@
 """The load stage: staging files of a run -> Postgres (one transaction) -> curated Parquet.
 
 Reads PASSED, REVISIONS, REJECTED, TRANSFORM_REJECTS, CRAWL_ERRORS, CRAWL_STATS and GATE
-from ``staging/<run_id>/`` (yonhap.adapters.staging), applies pending migrations, loads with
+from ``staging/<run_id>/`` (ground.adapters.staging), applies pending migrations, loads with
 storage.load, then writes ``curated/articles/dt=…/<run_id>.parquet`` after the commit and
 reconciles earlier runs whose curated files are missing.
 """
@@ -15,12 +15,10 @@ from typing import Any
 
 import msgspec
 
-from storage.load import LoadBatch, LoadError, load_batch
-from storage.runs import loaded_outcome
-from yonhap.adapters import staging
-from yonhap.core.config import Settings
-from yonhap.core.runids import check_run_id
-from yonhap.core.schema import (
+from ground.adapters import staging
+from ground.core.config import Settings
+from ground.core.runids import check_run_id
+from ground.core.schema import (
     ArticleRow,
     CrawlError,
     CrawlStats,
@@ -30,6 +28,8 @@ from yonhap.core.schema import (
     SearchedDay,
     SeenArticle,
 )
+from storage.load import LoadBatch, LoadError, load_batch
+from storage.runs import loaded_outcome
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def _streamed_records(settings: Settings, run_id: str, name: str, cls) -> Iterat
 def _staged_lines(settings: Settings, k: str) -> Iterator[bytes]:
     """The lines of staging file ``k``, fetched now and inflating from now on; none when the
     file is missing."""
-    from yonhap.adapters import s3
+    from ground.adapters import s3
 
     return staging.jsonl_lines(s3.get_bytes(settings, k)) if s3.exists(settings, k) else iter(())
 
@@ -79,7 +79,7 @@ def _decoded_lines(k: str, lines: Iterator[bytes], cls) -> Iterator:
 
 
 def read_batch(settings: Settings, run_id: str) -> LoadBatch:
-    from yonhap.adapters import s3
+    from ground.adapters import s3
 
     if not s3.exists(settings, staging.key(run_id, staging.GATE)):
         raise LoadError(
@@ -111,8 +111,8 @@ def load(settings: Settings, run_id: str) -> dict[str, Any]:
     """Load one run's staged batch (see module docstring); returns counts, the run's freshness
     figures (``fresh_articles``, ``freshness_p50_s``, ``freshness_p95_s``: storage.load), the
     curated file URIs, the reconciled runs and per-phase ``seconds``."""
+    from ground.adapters import db, s3
     from storage import migrate, parquet
-    from yonhap.adapters import db, s3
 
     check_run_id(run_id)
     began = time.perf_counter()
@@ -173,8 +173,8 @@ class SearchIndexMerger:
         self._thread.join()
 
     def _run(self) -> None:
+        from ground.adapters import db
         from storage.load import merge_search_index
-        from yonhap.adapters import db
 
         try:
             conn = db.connect(self._settings)

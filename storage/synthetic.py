@@ -10,10 +10,10 @@ import hashlib
 import random
 from datetime import datetime, timedelta
 
-from yonhap.adapters import staging
-from yonhap.core.editions import EDITIONS, FR
-from yonhap.core.schema import SECTIONS, ArticleRow, CrawlStats, GateSummary, RevisionRow
-from yonhap.core.timeutil import KST, UTC
+from ground.adapters import staging
+from ground.core.editions import EDITIONS, FR
+from ground.core.schema import SECTIONS, ArticleRow, CrawlStats, GateSummary, RevisionRow
+from ground.core.timeutil import KST, UTC
 
 WORDS = (
     "gouvernement ministre économie exportations séoul pyongyang sommet réunion accord "

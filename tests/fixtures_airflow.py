@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.harness.runs import cli_env
+from devtools.stack import airflow as airflow_local
 from tests.fixtures_stack import _create_database, _drop_database, _url_for
-from tests.reliability_support import cli_env
-from yonhap.stack import airflow as airflow_local
 
 REPO = Path(__file__).resolve().parent.parent
 DAGS = str(REPO / "dags")

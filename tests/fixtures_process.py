@@ -32,8 +32,8 @@ def cli_in_process(*args: str, stdin: bytes | None = None, env: dict[str, str] |
     """One command, as the console script would run it, minus the new interpreter."""
     from typer.testing import CliRunner
 
-    from yonhap.cli.app import app
-    from yonhap.core.config import SettingsError
+    from ground.core.config import SettingsError
+    from pipeline.cli.app import app
 
     result = CliRunner().invoke(app, list(args), input=stdin, env=env, catch_exceptions=True)
     code, err = result.exit_code, result.stderr_bytes or b""

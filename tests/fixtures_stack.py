@@ -21,40 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from yonhap.core.config import Settings
-from yonhap.stack import services as stack
-
-TEMPLATE_DB = "yonhap_template"
-
-
-def _admin(url: str):
-    import psycopg2
-
-    conn = psycopg2.connect(url, application_name="yonhap-tests")
-    conn.autocommit = True
-    return conn
-
-
-def _url_for(base_url: str, database: str) -> str:
-    return base_url.rsplit("/", 1)[0] + "/" + database
-
-
-def url_as(url: str, user: str, password: str) -> str:
-    """``url`` logged in as another role (the stack takes password logins only)."""
-    from urllib.parse import quote, urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=f"{user}:{quote(password, safe='')}@{parts.netloc.rsplit('@', 1)[-1]}"))
-
-
-def _start_with_retry(start, attempts: int = 3):
-    # A free port can be grabbed by another session between probe and bind: retry.
-    for attempt in range(attempts):
-        try:
-            return start(stack.free_port())
-        except stack.StackError:
-            if attempt == attempts - 1:
-                raise
+from devtools.harness.databases import TEMPLATE_DB, start_with_retry, url_as  # noqa: F401 (re-exported)
+from devtools.harness.databases import create_database as _create_database
+from devtools.harness.databases import drop_database as _drop_database
+from devtools.harness.databases import url_for as _url_for
+from devtools.stack import services as stack
+from ground.core.config import Settings
 
 
 @pytest.fixture(scope="session")
@@ -64,8 +36,8 @@ def stack_settings():
     root = Path(tempfile.mkdtemp(prefix="yonhap-stack-"))
     pgdata = root / "pg"
     try:
-        pg_url = _start_with_retry(lambda port: stack.start_postgres(pgdata, port, durable=False))
-        endpoint = _start_with_retry(lambda port: stack.start_s3(root, port))
+        pg_url = start_with_retry(lambda port: stack.start_postgres(pgdata, port, durable=False))
+        endpoint = start_with_retry(lambda port: stack.start_s3(root, port))
         from storage import migrate
 
         # The template is never handed out (a connection to it would block CREATE DATABASE);
@@ -83,7 +55,7 @@ def stack_settings():
                 "AWS_DEFAULT_REGION": "us-east-1",
             }
         )
-        from yonhap.adapters import s3
+        from ground.adapters import s3
 
         s3.ensure_bucket(settings)
         yield settings
@@ -93,39 +65,11 @@ def stack_settings():
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _create_database(server_url: str, name: str, template: str | None = None) -> str:
-    from psycopg2 import sql
-
-    conn = _admin(server_url)
-    try:
-        with conn.cursor() as cur:
-            if template is None:
-                cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            else:
-                cur.execute(
-                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
-                )
-    finally:
-        conn.close()
-    return _url_for(server_url, name)
-
-
-def _drop_database(server_url: str, name: str) -> None:
-    from psycopg2 import sql
-
-    conn = _admin(_url_for(server_url, "postgres"))
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    finally:
-        conn.close()
-
-
 @pytest.fixture
 def settings(stack_settings, tmp_path):
     """A fresh database, bucket and local directory (what a run keeps on disk: the alert
     ledger's mirror) on the session's servers."""
-    from yonhap.adapters import s3
+    from ground.adapters import s3
 
     name = f"t_{uuid.uuid4().hex[:16]}"
     server = _url_for(stack_settings.database_url, "postgres")
@@ -139,7 +83,7 @@ def settings(stack_settings, tmp_path):
 
 @pytest.fixture
 def db_conn(settings):
-    from yonhap.adapters import db
+    from ground.adapters import db
 
     conn = db.connect(settings)
     yield conn

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from devtools.harness.runs import cli_env, rows, truth_ids
+from devtools.stack import airflow as airflow_local
+from ground.core.timeutil import KST
+from pipeline.airflow.tasks import INGEST_LOOKBACK
 from tests.alert_receivers import alert_env, settle
 from tests.fixtures_airflow import airflow_test_env, dag_test
 from tests.fixtures_stack import TEMPLATE_DB, _create_database, _drop_database, _url_for
-from tests.reliability_support import cli_env, rows, truth_ids
-from yonhap.airflow.tasks import INGEST_LOOKBACK
-from yonhap.core.timeutil import KST
-from yonhap.stack import airflow as airflow_local
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
@@ -163,7 +163,7 @@ def _log_text(home: Path, dag_id: str, run_id: str, task_id: str) -> str:
 def test_both_backfills_through_the_scheduler_match_the_truth_and_share_the_pool(
     airflow_meta, settings, stack_settings, replica, db_conn, webhook, mailbox
 ):
-    from yonhap.stack import services as stack
+    from devtools.stack import services as stack
 
     site = replica(**REPLICA)
     # The English edition on its own host, backfilled by its generated DAG at the same time.

@@ -1,4 +1,4 @@
-"""The alert rules (yonhap.pipeline.alerts): what a run's outcome sends, given the stream's
+"""The alert rules (pipeline.run.alerts): what a run's outcome sends, given the stream's
 newest ledger entry; the cause that makes consecutive failures one; the message shapes. Pure
 functions: the receivers, the ledger and the pipelines are tested in test_alerts_cli.py and
 test_alerts_airflow.py."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from yonhap.pipeline import alerts
+from pipeline.run import alerts
 
 NOW = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
 REMIND = timedelta(hours=6)

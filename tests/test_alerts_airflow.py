@@ -19,10 +19,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from devtools.harness.runs import rows
+from ground.core.timeutil import KST
 from tests.alert_receivers import alert_env, settle
 from tests.fixtures_airflow import airflow_test_env, dag_test
-from tests.reliability_support import rows
-from yonhap.core.timeutil import KST
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 

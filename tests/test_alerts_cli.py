@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from devtools.harness.runs import cli_env, rows
 from tests.alert_receivers import alert_env, settle
-from tests.reliability_support import cli_env, rows
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "yonhap-pipeline")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from bench import bench_peers
-from bench.crawl_harness import RequestCounts, list_pages_of
-from yonhap.replica import Corpus
+from devtools.harness.crawl import RequestCounts, list_pages_of
+from devtools.replica import Corpus
 
 
 def _record_from_truth(truth) -> dict:

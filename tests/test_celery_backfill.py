@@ -26,9 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability_support import cli_env, truth_ids
-from tests.ui_support import local_stack
-from yonhap.stack import supervisor
+from devtools.harness.local_stack import local_stack
+from devtools.harness.runs import cli_env, truth_ids
+from devtools.stack import supervisor
 
 # Six partitions are what the scenario needs (two workers each run some, one is killed midway
 # with work left for the other, the rows equal the CLI's); fourteen proved nothing more and took
@@ -82,7 +82,7 @@ def _kill_worker_while_it_runs_a_task(stack, worker: str, timeout: float = 600) 
 
 
 def test_a_six_day_backfill_on_two_celery_workers_survives_a_killed_worker(settings):
-    from yonhap.adapters import db
+    from ground.adapters import db
 
     queue = f"yonhap_test_{uuid.uuid4().hex[:8]}"
     with local_stack(FIRST, LAST, per_day=PER_DAY, executor="celery",

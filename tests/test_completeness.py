@@ -14,9 +14,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from devtools.harness.runs import cli_env, output, rows, run_pipeline, truth_ids
+from ground.core.timeutil import KST
 from tests.gap_injection import overrides
-from tests.reliability_support import cli_env, output, rows, run_pipeline, truth_ids
-from yonhap.core.timeutil import KST
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -34,7 +34,7 @@ def _ledger(conn) -> dict[str, tuple]:
 
 
 def test_every_seen_id_is_accounted_for_by_the_truths_reasons(settings, replica, db_conn):
-    from yonhap.replica import ReplicaConfig, faults
+    from devtools.replica import ReplicaConfig, faults
 
     site = replica(**FAULTY)
     config = ReplicaConfig(**FAULTY)
@@ -105,8 +105,8 @@ def test_every_seen_id_is_accounted_for_by_the_truths_reasons(settings, replica,
     # Broken for more than a day: the ingest's runs stop asking; a backfill still asks once.
     import dataclasses
 
-    from yonhap.core.timeutil import Window
-    from yonhap.pipeline import stages
+    from ground.core.timeutil import Window
+    from pipeline.run import stages
 
     with db_conn.cursor() as cur:
         cur.execute("UPDATE yonhap.crawl_errors SET at = at - interval '2 days'")
@@ -125,9 +125,9 @@ def _fetches(log: list[dict], ids) -> dict[str, int]:
 
 
 def test_a_listed_id_never_fetched_shows_up_as_unaccounted_and_the_run_says_so(settings, replica, db_conn):
+    from ground.core.timeutil import Window
+    from pipeline.run import report, stages
     from scrapers import stage as crawl_stage
-    from yonhap.core.timeutil import Window
-    from yonhap.pipeline import report, stages
 
     site = replica(start=date(2024, 6, 1), end=date(2024, 6, 3), per_day=20, seed=5)
     day = date(2024, 6, 2)

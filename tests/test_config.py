@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from yonhap.core.config import DEFAULT_USER_AGENT, Settings, SettingsError
-from yonhap.core.timeutil import Window, article_date
+from ground.core.config import DEFAULT_USER_AGENT, Settings, SettingsError
+from ground.core.timeutil import Window, article_date
 
 
 def test_defaults_match_contract():
@@ -87,8 +87,8 @@ def test_window_days_and_ids():
 
 def test_local_dir_and_airflow_paths_are_at_the_repo_root():
     """Modules moved deeper into packages must still find the repo root (.local/, dags/)."""
-    from yonhap.core.config import DEFAULT_LOCAL_DIR
-    from yonhap.stack import airflow as local_airflow
+    from devtools.stack import airflow as local_airflow
+    from ground.core.config import DEFAULT_LOCAL_DIR
 
     repo = Path(__file__).resolve().parent.parent
     assert DEFAULT_LOCAL_DIR == repo / ".local"

@@ -111,7 +111,7 @@ def test_ingest_is_hourly_in_seoul_with_data_intervals_and_runs_on_feed_events(d
     ingest = dagbag["dags"]["yonhap_fr_ingest"]
     assert ingest["schedule"] == "AssetOrTimeSchedule"
     assert ingest["assets"] == [{"uri": "x-yonhap://feed", "watchers": [
-        {"name": "yonhap_fr_feed_watcher", "trigger": "yonhap.airflow.feed_trigger.SiteFeedTrigger"}]}]
+        {"name": "yonhap_fr_feed_watcher", "trigger": "pipeline.airflow.feed_trigger.SiteFeedTrigger"}]}]
     assert ingest["timetable"] == "CronDataIntervalTimetable"
     assert ingest["expression"] == "0 * * * *"
     assert "Seoul" in ingest["timezone"]
@@ -131,7 +131,7 @@ def test_every_dag_is_documented_owned_retried_and_reported(dagbag, dag_id):
         if task_id not in ("plan", "check_freshness"):  # a refused form, a stale check: asked again later
             assert task["retries"] >= 1 and task["backoff"] > 1, task_id
     # One alert per red run, one "recovered" after it: the DAG-level callbacks, not the tasks'.
-    notifier = "yonhap.airflow.alerts.RunAlertNotifier"
+    notifier = "pipeline.airflow.alerts.RunAlertNotifier"
     assert dag["dag_callbacks"] == {"on_failure_callback": [notifier], "on_success_callback": [notifier]}
 
 
@@ -197,7 +197,7 @@ def test_parsing_imports_nothing_heavy(tmp_path, fresh_python):
 
 
 def test_form_accepts_a_past_range():
-    from yonhap.airflow.tasks import form_days
+    from pipeline.airflow.tasks import form_days
 
     assert form_days({"from": "2024-06-18", "to": "2024-06-20"}, today=date(2024, 7, 1)) == (
         date(2024, 6, 18),
@@ -217,8 +217,8 @@ BAD_RANGES = [
 
 @pytest.mark.parametrize(("form", "message"), BAD_RANGES)
 def test_form_refuses_bad_values_with_one_line(form, message):
-    from yonhap.airflow.tasks import form_days
-    from yonhap.core.timeutil import DayRangeError
+    from ground.core.timeutil import DayRangeError
+    from pipeline.airflow.tasks import form_days
 
     with pytest.raises(DayRangeError) as err:
         form_days(form, today=date(2024, 7, 1))
@@ -229,7 +229,7 @@ def test_form_schema_refuses_a_non_date_before_any_task_runs():
     from airflow.sdk import ParamsDict
     from airflow.sdk.exceptions import ParamValidationError
 
-    from yonhap.airflow.tasks import form_params
+    from pipeline.airflow.tasks import form_params
 
     good = ParamsDict(form_params())
     good["from"], good["to"] = "2024-06-18", "2024-06-19"
@@ -249,8 +249,8 @@ def test_form_schema_refuses_a_non_date_before_any_task_runs():
 
 
 def test_the_run_descriptors_carry_the_forms_source():
-    from yonhap.airflow.tasks import form_source, partitions, source_of
-    from yonhap.pipeline.stages import UnknownSource
+    from pipeline.airflow.tasks import form_source, partitions, source_of
+    from pipeline.run.stages import UnknownSource
 
     dag_run = "manual__2024-07-01T03:00:00+00:00"
     runs = partitions(dag_run, date(2024, 6, 18), date(2024, 6, 19), "backfill", "fr", form_source({"source": "auto"}))
@@ -262,8 +262,8 @@ def test_the_run_descriptors_carry_the_forms_source():
 
 
 def test_partitions_one_run_per_kst_day_with_stable_safe_ids():
-    from yonhap.airflow.tasks import partitions
-    from yonhap.core.timeutil import KST
+    from ground.core.timeutil import KST
+    from pipeline.airflow.tasks import partitions
 
     runs = partitions("manual__2024-07-01T03:00:00+00:00", date(2024, 6, 18), date(2024, 6, 20), "backfill")
     assert [r["window_start"] for r in runs] == [
@@ -277,7 +277,7 @@ def test_partitions_one_run_per_kst_day_with_stable_safe_ids():
 
 
 def test_another_editions_partitions_say_their_edition_and_wait_for_their_own_days():
-    from yonhap.airflow.tasks import ingest_run, link_predecessors, partitions
+    from pipeline.airflow.tasks import ingest_run, link_predecessors, partitions
 
     dag_run = "manual__2024-07-01T03:00:00+00:00"
     fr = partitions(dag_run, date(2024, 6, 18), date(2024, 6, 20), "backfill")
@@ -291,9 +291,9 @@ def test_another_editions_partitions_say_their_edition_and_wait_for_their_own_da
 
 
 def test_a_partition_waits_for_the_partitions_its_story_links_look_back_at():
+    from pipeline.airflow.tasks import link_predecessors, partitions
+    from pipeline.run.stages import LINK_LOOKBACK_DAYS
     from transforms.stage import LOOKBACK
-    from yonhap.airflow.tasks import link_predecessors, partitions
-    from yonhap.pipeline.stages import LINK_LOOKBACK_DAYS
 
     dag_run = "manual__2024-07-01T03:00:00+00:00"
     runs = partitions(dag_run, date(2024, 6, 18), date(2024, 6, 21), "backfill")
@@ -306,8 +306,8 @@ def test_a_partition_waits_for_the_partitions_its_story_links_look_back_at():
 
 
 def test_ingest_run_crawls_a_lookback_before_its_interval():
-    from yonhap.airflow.tasks import INGEST_LOOKBACK, ingest_run
-    from yonhap.core.timeutil import UTC
+    from ground.core.timeutil import UTC
+    from pipeline.airflow.tasks import INGEST_LOOKBACK, ingest_run
 
     start = datetime(2024, 6, 19, 3, tzinfo=UTC)
     run = ingest_run("scheduled__2024-06-19T03:00:00+00:00", start, start + timedelta(hours=1))
@@ -317,7 +317,7 @@ def test_ingest_run_crawls_a_lookback_before_its_interval():
 
 
 def test_connections_take_precedence_over_the_environment(monkeypatch):
-    from yonhap.airflow.connections import task_settings
+    from pipeline.airflow.connections import task_settings
 
     monkeypatch.setenv("DATABASE_URL", "postgresql://env@envhost:1/envdb")
     monkeypatch.setenv("S3_ENDPOINT_URL", "http://env-s3:1")
@@ -343,7 +343,7 @@ def test_connections_take_precedence_over_the_environment(monkeypatch):
 
 
 def test_failure_summary_names_dag_task_run_error_and_report():
-    from yonhap.airflow.tasks import failure_summary
+    from pipeline.airflow.tasks import failure_summary
 
     class TI:
         dag_id, task_id, map_index, try_number = "yonhap_fr_backfill", "day.load", 2, 3
@@ -371,7 +371,7 @@ def test_compose_file_is_valid_yaml_with_the_services():
         assert name in services, name
     assert services["redis"]["profiles"] == ["celery"]
     assert services["airflow-worker"]["profiles"] == ["celery"]
-    from yonhap.stack.services import BULK_LOAD_SETTINGS
+    from devtools.stack.services import BULK_LOAD_SETTINGS
 
     # compose's PostgreSQL gets the embedded one's bulk-load settings
     assert " ".join(services["postgres"]["command"][1:]) == BULK_LOAD_SETTINGS
@@ -386,9 +386,9 @@ def test_compose_file_is_valid_yaml_with_the_services():
 
 def test_dag_docs_state_the_limits_the_code_applies():
     """The DAG docs (doc_md=__doc__, plain text) quote the look-back, the span limit and the
-    pool: they must say what yonhap.airflow.tasks enforces."""
-    from yonhap.airflow.tasks import INGEST_LOOKBACK, SITE_POOL
-    from yonhap.core.timeutil import MAX_RUN_DAYS as MAX_SPAN_DAYS
+    pool: they must say what pipeline.airflow.tasks enforces."""
+    from ground.core.timeutil import MAX_RUN_DAYS as MAX_SPAN_DAYS
+    from pipeline.airflow.tasks import INGEST_LOOKBACK, SITE_POOL
 
     ingest = (REPO / "dags" / "yonhap_fr_ingest.py").read_text()
     assert f"**{INGEST_LOOKBACK.seconds // 3600} hours before**" in ingest and f"`{SITE_POOL}`" in ingest
@@ -401,9 +401,9 @@ def test_dag_docs_state_the_limits_the_code_applies():
 def test_an_event_run_owns_exactly_the_announced_ids_and_replans_the_same():
     from airflow.sdk.exceptions import AirflowFailException  # noqa: F401 -- the task turns the error into one
 
-    from yonhap.airflow.tasks import EVENT_WINDOW_PAD, announced_run
-    from yonhap.core.timeutil import KST, UTC
-    from yonhap.pipeline.stages import NoAnnouncedIds
+    from ground.core.timeutil import KST, UTC
+    from pipeline.airflow.tasks import EVENT_WINDOW_PAD, announced_run
+    from pipeline.run.stages import NoAnnouncedIds
 
     a1, a2, a3 = "AFR20240618004100884", "AFR20240619000151884", "AFR20240619000200884"
     t1, t2 = datetime(2024, 6, 19, 1, 0, tzinfo=UTC), datetime(2024, 6, 19, 1, 1, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""yonhap.stack.airflow building blocks (the full `stack up --airflow` is exercised by the
+"""devtools.stack.airflow building blocks (the full `stack up --airflow` is exercised by the
 scheduler test in test_airflow_e2e.py, which uses these same functions)."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import sys
 
-from yonhap.adapters.local_stack import pid_alive
-from yonhap.stack import airflow as airflow_local
+from devtools.stack import airflow as airflow_local
+from ground.adapters.local_stack import pid_alive
 
 
 def test_metadata_database_is_created_once_on_the_same_server(stack_settings):
@@ -22,7 +22,7 @@ def test_metadata_database_is_created_once_on_the_same_server(stack_settings):
 
 
 def test_connections_given_to_airflow_round_trip_into_task_settings(settings, monkeypatch):
-    from yonhap.airflow.connections import task_settings
+    from pipeline.airflow.connections import task_settings
 
     url = settings.database_url  # with the session stack's generated password
     assert ":" in url.split("@")[0].removeprefix("postgresql://")
@@ -59,7 +59,7 @@ def test_airflow_env_points_every_process_at_one_installation_on_loopback(tmp_pa
 
 
 def test_make_run_says_which_site_it_schedules():
-    from yonhap.core.config import Settings
+    from ground.core.config import Settings
 
     assert airflow_local.site_line(Settings.from_env({})) == "live: https://fr.yna.co.kr"
     replica = Settings.from_env({"YONHAP_BASE_URL": "http://127.0.0.1:8800"})

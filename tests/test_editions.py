@@ -1,4 +1,4 @@
-"""Editions (issue 21): the profiles in yonhap.core.editions, the one place their facts live;
+"""Editions (issue 21): the profiles in ground.core.editions, the one place their facts live;
 settings per edition; the English replica over HTTP; and, end to end, both editions through the
 real console script into one PostgreSQL (ids apart, each row searchable in its language, the
 completeness ledger per edition)."""
@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from tests.reliability_support import cli_env, rows, truth_ids
-from tests.test_run_cli import CONTENT_SQL, run_cli
-from yonhap.core.config import Settings, SettingsError
-from yonhap.core.editions import (
+from devtools.harness.runs import cli_env, rows, truth_ids
+from ground.core.config import Settings, SettingsError
+from ground.core.editions import (
     DEFAULT_EDITION,
     EDITIONS,
     EN,
@@ -26,7 +25,8 @@ from yonhap.core.editions import (
     edition_of_host,
     edition_of_id,
 )
-from yonhap.core.timeutil import KST, article_date, id_parts
+from ground.core.timeutil import KST, article_date, id_parts
+from tests.test_run_cli import CONTENT_SQL, run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -73,17 +73,17 @@ def test_ids_of_either_edition_parse_and_name_their_edition(article_id, code):
 
 
 # Literals that are edition facts; outside the profile and the replica's word modules they
-# must come from yonhap.core.editions (docstrings and comments may name them).
+# must come from ground.core.editions (docstrings and comments may name them).
 EDITION_FACT_RE = re.compile(
     r"fr\.yna\.co\.kr|en\.yna\.co\.kr|\((?:FIN|END|MORE|A SUIVRE)\)|\bAFR|\bAEN|Actualités|All News"
     r"|AGENCE DE PRESSE|Yonhap News Agency|^(?:french|english)$"
 )
-FACT_HOMES = {"yonhap/core/editions.py", "yonhap/replica/text.py", "yonhap/replica/text_en.py"}
+FACT_HOMES = {"ground/core/editions.py", "devtools/replica/text.py", "devtools/replica/text_en.py"}
 
 
 def test_no_edition_fact_is_written_outside_its_profile():
     found = []
-    for root in ("yonhap", "scrapers", "transforms", "expectations", "storage", "dags"):
+    for root in ("ground", "pipeline", "devtools", "scrapers", "transforms", "expectations", "storage", "dags"):
         for path in sorted((REPO / root).rglob("*.py")):
             rel = str(path.relative_to(REPO))
             if rel in FACT_HOMES:
@@ -255,10 +255,10 @@ def test_both_editions_run_into_one_database_each_row_in_its_language(settings, 
 def test_linking_and_the_volume_history_stay_inside_one_edition(settings, db_conn):
     """A story never spans editions, and the gate's volume band compares a run with runs of
     its own edition (their daily volumes differ)."""
+    from ground.core.timeutil import Window
     from storage import queries, runs
     from storage import stage as load_stage
     from storage.synthetic import make_article, stage_batch
-    from yonhap.core.timeutil import Window
 
     fr, en = make_article(1, "r_mix"), make_article(2, "r_mix", edition="en")
     assert (fr.article_id[:3], en.article_id[:3], en.edition) == ("AFR", "AEN", "en")

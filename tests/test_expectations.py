@@ -1,7 +1,7 @@
 """The quality gate (expectations/): every check fails on a replica-like bad row and passes a
 clean replica batch; batch-level checks turn a broken crawl into a red run.
 
-Rows are built from the replica's truth (yonhap.replica.corpus), i.e. what the pipeline
+Rows are built from the replica's truth (devtools.replica.corpus), i.e. what the pipeline
 should produce; each failing case breaks one thing the way a real failure would. GX runs
 for real (one context per process, see expectations.gate); cases share validations.
 """
@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from devtools.harness.gate import DAY, RUN, WINDOW, redesigned, replica_rows
+from devtools.replica.corpus import Corpus
 from expectations import features, gate, suites, thresholds
 from expectations.volume import comparable_counts, volume_band
-from tests.gate_support import DAY, RUN, WINDOW, redesigned, replica_rows
-from yonhap.core.schema import USAGE_NOTICE
-from yonhap.core.timeutil import KST, UTC, Window
-from yonhap.replica.corpus import Corpus
+from ground.core.schema import USAGE_NOTICE
+from ground.core.timeutil import KST, UTC, Window
 
 
 def is_regular(row) -> bool:
@@ -487,8 +487,8 @@ def test_an_english_row_is_judged_in_english_and_a_french_one_in_french():
     from datetime import date
 
     from expectations.gate import check_batch
+    from ground.core.timeutil import Window
     from storage.synthetic import make_article
-    from yonhap.core.timeutil import Window
 
     french = ("SEOUL, 19 juin (Yonhap) -- Le gouvernement a annoncé ce mercredi qu'il élargira les crédits "
               "d'impôt pour les entreprises qui construisent des usines hors de la capitale, selon le ministère.")

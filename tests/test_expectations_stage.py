@@ -9,13 +9,13 @@ import urllib.request
 
 import pytest
 
+from devtools.harness.gate import DAY, WINDOW, redesigned, replica_rows
 from expectations import stage
 from expectations.thresholds import MIN_COMPARABLE_RUNS as NEEDED
 from expectations.volume import COLD_START_NOTICE
-from tests.gate_support import DAY, WINDOW, redesigned, replica_rows
-from yonhap.adapters import s3, staging
-from yonhap.core.schema import GateSummary, RejectedItem
-from yonhap.pipeline import stages
+from ground.adapters import s3, staging
+from ground.core.schema import GateSummary, RejectedItem
+from pipeline.run import stages
 
 
 def _stage_rows(settings, run_id, rows):
@@ -132,7 +132,7 @@ def _cli_env(settings, monkeypatch):
 def test_cli_validate_exit_codes(settings, monkeypatch):
     from typer.testing import CliRunner
 
-    from yonhap.cli.app import app
+    from pipeline.cli.app import app
 
     _cli_env(settings, monkeypatch)
     runner = CliRunner()

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
+from devtools.replica.corpus import Corpus
+from ground.core.editions import EDITIONS, edition_of_id
 from tests.fixtures_process import REPO, cli_in_process
-from yonhap.core.editions import EDITIONS, edition_of_id
-from yonhap.replica.corpus import Corpus
 
 GOLDEN = sorted((REPO / "tests" / "golden" / "yna-cms").glob("*.html"))
 DATELINE_RE = re.compile(r"^[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’ ./-]+, [^()]{3,30} \(Yonhap\) -- \S")
@@ -79,7 +79,7 @@ def test_extract_on_hand_built_real_template_pages(page: Path):
     """What `extract` prints for each hand-built page, gate included. In-process (the function
     the command prints, as JSON): Great Expectations loads once for all the pages, not once a
     page; the command itself runs in the tests around this one."""
-    from yonhap.pipeline.extract import extract_page
+    from pipeline.run.extract import extract_page
 
     expected = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
     edition = edition_of_id(expected["article_id"])  # AFR… fr, AEN… en: the gate's language follows

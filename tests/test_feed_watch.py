@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ground.core.timeutil import KST
 from scrapers.feed_watch import (
     FEED,
     LIST,
@@ -18,7 +19,6 @@ from scrapers.feed_watch import (
     Response,
     WatchState,
 )
-from yonhap.core.timeutil import KST
 
 BASE = "http://site.test"
 UA = "yonhap-pipeline/test (+https://example.invalid)"

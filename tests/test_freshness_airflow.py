@@ -4,14 +4,14 @@ announces new ids; the scheduler starts `yonhap_fr_ingest` event runs; the trigg
 and restarted mid-test. Every article published is loaded exactly once, within minutes.
 
 The long version (60+ articles at the default 60 s poll, idle polling counted) is
-bench/bench_freshness.py; both use bench/freshness_harness.py.
+bench/bench_freshness.py; both use devtools/harness/freshness.py.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from bench.freshness_harness import FreshnessConfig, run
+from devtools.harness.freshness import FreshnessConfig, run
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 

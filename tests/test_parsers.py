@@ -1,6 +1,6 @@
 """Extraction, pure (no network).
 
-- Property tests: every field of hundreds of replica pages (yonhap.replica.Corpus in-process),
+- Property tests: every field of hundreds of replica pages (devtools.replica.Corpus in-process),
   across every variation and both layouts, equals the replica's truth, and no body paragraph
   leaks a byline, editorial note, e-mail, end marker, caption or usage notice.
 - Layering: which layer produced each field; a redesign the registry does not know falls back
@@ -15,6 +15,16 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from devtools.replica.corpus import Corpus
+from ground.core.editions import EDITIONS
+from ground.core.schema import (
+    LAYER_GENERIC,
+    LAYER_META,
+    LAYER_SELECTOR,
+    NEWS_LIST_LABELS,
+    USAGE_NOTICE,
+)
+from ground.core.timeutil import KST
 from scrapers.parsers.base import NOT_HTML, TRUNCATED, Page
 from scrapers.parsers.metadata import Metadata, parse_content_data, strip_site_suffix
 from scrapers.parsers.registry import DEFAULT_PARSERS, UNRECOGNIZED, Registry, build_item
@@ -31,16 +41,6 @@ from scrapers.parsers.text import (
     strip_dateline,
 )
 from scrapers.parsers.yna_cms import YnaCmsParser
-from yonhap.core.editions import EDITIONS
-from yonhap.core.schema import (
-    LAYER_GENERIC,
-    LAYER_META,
-    LAYER_SELECTOR,
-    NEWS_LIST_LABELS,
-    USAGE_NOTICE,
-)
-from yonhap.core.timeutil import KST
-from yonhap.replica.corpus import Corpus
 
 FIELDS = ("title_raw", "section", "published_at", "updated_at", "paragraphs", "lead", "byline",
           "editor_note", "keywords", "images", "author_email", "url")

@@ -14,7 +14,7 @@ from datetime import date
 
 import pytest
 
-from tests.reliability_support import (
+from devtools.harness.runs import (
     DedicatedStack,
     PipelineProcess,
     article_access_count,
@@ -64,15 +64,15 @@ FAULT_SEEDS = {"fr": 42, "en": 43}
 
 
 def _fault_plans(config, ids):
-    from yonhap.replica import faults
+    from devtools.replica import faults
 
     return {i: faults.plan_for(config, f"/view/{i}") for i in ids}
 
 
 @pytest.mark.parametrize("edition", sorted(FAULT_SEEDS))
 def test_faults_retried_persistent_failures_recorded_then_healed(settings, tmp_path, db_conn, edition):
-    from yonhap.replica import ReplicaConfig, faults
-    from yonhap.stack import services as stack
+    from devtools.replica import ReplicaConfig, faults
+    from devtools.stack import services as stack
 
     FAULTS = dict(CORPUS, seed=FAULT_SEEDS[edition], fault_rate=0.05, persistent_rate=0.5,  # noqa: N806
                   edition=edition)
@@ -173,7 +173,7 @@ KILL_SEED = 20240602
 
 
 def _staged(settings, run_id: str, name: str) -> bool:
-    from yonhap.adapters import s3, staging
+    from ground.adapters import s3, staging
 
     return s3.exists(settings, staging.key(run_id, name))
 
@@ -181,8 +181,8 @@ def _staged(settings, run_id: str, name: str) -> bool:
 def test_kill9_at_seeded_points_then_rerun_equals_a_clean_run(
     stack_settings, settings, replica, db_conn, spawn
 ):
+    from ground.adapters import db, staging
     from storage.load import PAUSE_AFTER_COPY_ENV, PAUSE_MARKER
-    from yonhap.adapters import db, staging
 
     site = replica(**CORPUS)
     truth = truth_ids(site.corpus, *WINDOW)
@@ -285,7 +285,7 @@ def _curated_ids(settings) -> dict[str, list[str]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from yonhap.adapters import s3
+    from ground.adapters import s3
 
     found: dict[str, list[str]] = {}
     for key in s3.list_keys(settings, "curated/articles/"):
@@ -416,8 +416,8 @@ def dedicated_stack():
 def test_postgres_restart_and_s3_outage_fail_cleanly_then_the_rerun_loads_everything(
     dedicated_stack, replica, spawn
 ):
+    from ground.adapters import db
     from storage.load import PAUSE_AFTER_COPY_ENV, PAUSE_MARKER
-    from yonhap.adapters import db
 
     stack = dedicated_stack
     site = replica(**CORPUS)
@@ -492,16 +492,16 @@ def test_postgres_restart_and_s3_outage_fail_cleanly_then_the_rerun_loads_everyt
 def _archive_objects(settings) -> dict[str, str]:
     import hashlib
 
-    from yonhap.adapters import s3
+    from ground.adapters import s3
 
     return {k: hashlib.sha256(s3.get_bytes(settings, k)).hexdigest() for k in s3.list_keys(settings, "raw/")}
 
 
 def _archived_article_ids(settings, prefix: str = "raw/") -> set[str]:
     """Article ids with a readable 200 record in the archive (what reprocess can rebuild)."""
+    from ground.adapters import s3
     from scrapers.canonical import article_id_from_url
     from scrapers.warc import iter_responses
-    from yonhap.adapters import s3
 
     found = set()
     for key in s3.list_keys(settings, prefix):
@@ -525,7 +525,7 @@ def test_s3_killed_during_a_crawl_then_restarted_loses_no_archived_article(dedic
     site.clear_log()
     victim = spawn(env, *SHORT_WINDOW, "rel_archive_killed")
     assert victim.wait_for(lambda: article_access_count(site) >= 1, poll=0.02), victim.text
-    pid = __import__("yonhap.stack.services", fromlist=["status"]).status(stack.settings)["s3"]["pid"]
+    pid = __import__("devtools.stack.services", fromlist=["status"]).status(stack.settings)["s3"]["pid"]
     import os
     import signal
 
@@ -538,7 +538,7 @@ def test_s3_killed_during_a_crawl_then_restarted_loses_no_archived_article(dedic
     rerun = run_pipeline(env, *SHORT_WINDOW, "rel_archive_rerun")
     assert rerun.returncode == 0, output(rerun)
     assert _archived_article_ids(stack.settings) == truth
-    conn = __import__("yonhap.adapters.db", fromlist=["connect"]).connect(stack.settings)
+    conn = __import__("ground.adapters.db", fromlist=["connect"]).connect(stack.settings)
     try:
         assert {r[0] for r in rows(conn, "SELECT article_id FROM yonhap.articles")} == truth
         assert integrity_problems(conn) == {}
@@ -549,7 +549,7 @@ def test_s3_killed_during_a_crawl_then_restarted_loses_no_archived_article(dedic
 def test_a_lost_archive_day_is_refetched_in_full_once_and_reprocess_then_equals_the_first_load(
     settings, replica, db_conn
 ):
-    from yonhap.adapters import s3
+    from ground.adapters import s3
 
     site = replica(**CORPUS)
     env = cli_env(settings, site.base_url)
@@ -566,7 +566,7 @@ def test_a_lost_archive_day_is_refetched_in_full_once_and_reprocess_then_equals_
     # reprocess names the missing day, exits 1, and still reprocesses the other days
     import subprocess
 
-    from tests.reliability_support import CLI, REPO
+    from devtools.harness.runs import CLI, REPO
 
     gap = subprocess.run([CLI, "reprocess", "--from", WINDOW[0].isoformat(), "--to", WINDOW[1].isoformat(),
                           "--run-id", "rel_lost_reprocess_gap"], env=env, capture_output=True, text=True,

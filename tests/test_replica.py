@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 import pytest
 from lxml import html as lxml_html
 
+from devtools.replica import Corpus
+from devtools.replica.markup import SITE_NAME
+from ground.core.schema import NEWS_LIST_LABEL, SECTIONS, USAGE_NOTICE
+from ground.core.timeutil import KST, id_parts
 from tests.fixtures_replica import start_replica
-from yonhap.core.schema import NEWS_LIST_LABEL, SECTIONS, USAGE_NOTICE
-from yonhap.core.timeutil import KST, id_parts
-from yonhap.replica import Corpus
-from yonhap.replica.markup import SITE_NAME
 
 SMALL = dict(seed=7, start="2024-06-18", end="2024-06-20", per_day=24)
 
@@ -528,7 +528,7 @@ def test_console_script_serves_and_rejects_bad_options(pipeline_process, fresh_p
     exe = Path(sys.executable).with_name("yonhap-pipeline")
     bad = pipeline_process("replica", "--start", "2024-13-01", text=True, timeout=60)
     assert bad.returncode == 2 and "--start" in bad.stderr
-    as_module = "import runpy, sys; sys.argv[0] = 'yonhap.replica'; runpy.run_module('yonhap.replica', run_name='__main__')"
+    as_module = "import runpy, sys; sys.argv[0] = 'devtools.replica'; runpy.run_module('devtools.replica', run_name='__main__')"
     bad = fresh_python(as_module, "--fault-rate", "2", timeout=60)
     assert bad.returncode == 2 and "--fault-rate" in bad.stderr
     bad = fresh_python(as_module, "--id-scheme", "random", timeout=60)

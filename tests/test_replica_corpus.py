@@ -9,9 +9,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from yonhap.core.editions import EDITIONS
-from yonhap.core.timeutil import KST, article_date, id_parts
-from yonhap.replica import Corpus, ReplicaConfig, ReplicaConfigError, UnknownArticle
+from devtools.replica import Corpus, ReplicaConfig, ReplicaConfigError, UnknownArticle
+from ground.core.editions import EDITIONS
+from ground.core.timeutil import KST, article_date, id_parts
 
 
 @pytest.fixture(scope="module", params=sorted(EDITIONS))
@@ -302,7 +302,7 @@ def test_bad_config_is_a_clear_error(bad):
 def test_defaults_are_the_real_template_and_versioned_ids():
     cfg = ReplicaConfig()
     assert (cfg.layout, cfg.id_scheme) == ("yna-cms", "versioned")
-    from yonhap.replica.config import LAYOUTS
+    from devtools.replica.config import LAYOUTS
 
     assert LAYOUTS == ("yna-cms", "redesign")
 
@@ -317,7 +317,7 @@ def test_id_parts():
 
 
 def test_config_round_trips_through_cli_args():
-    from yonhap.replica.__main__ import main  # noqa: F401  (importable without side effects)
+    from devtools.replica.__main__ import main  # noqa: F401  (importable without side effects)
 
     cfg = ReplicaConfig(seed=4, fault_rate=0.25, fault_kinds="503,dead", apply_edits=True, hostile=True,
                         layout="redesign", canonical_base="https://example.org/", id_scheme="sequential")

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from yonhap.replica import faults
-from yonhap.replica.config import ReplicaConfig
+from devtools.replica import faults
+from devtools.replica.config import ReplicaConfig
 
 DAY = dict(seed=5, start="2024-06-03", end="2024-06-03", per_day=12)
 

@@ -7,7 +7,7 @@ import urllib.request
 import pytest
 from lxml import html as lxml_html
 
-from yonhap.replica.hostile import HUGE_BYTES, MANY, SCRIPT
+from devtools.replica.hostile import HUGE_BYTES, MANY, SCRIPT
 
 
 @pytest.fixture(scope="module")

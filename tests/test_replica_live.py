@@ -1,7 +1,7 @@
 """The replica's live mode: a clock publishes the corpus over time.
 
 Unit tests drive the clock with a ManualTime (no sleeping), in process and through an
-in-process server over real HTTP; one test runs `python -m yonhap.replica --live` in a
+in-process server over real HTTP; one test runs `python -m devtools.replica --live` in a
 subprocess at speed 600 and watches articles appear over real time. Expected values always come
 from the corpus truth (every article's `published_at`), never hard-coded.
 """
@@ -25,12 +25,12 @@ from lxml import etree
 from lxml import html as lxml_html
 from typer.testing import CliRunner
 
-from yonhap.core.timeutil import KST
-from yonhap.replica import Corpus, ReplicaConfig, ReplicaConfigError, faults
-from yonhap.replica.clock import LiveClock, ManualTime
-from yonhap.replica.config import TRANSIENT_FAULTS
-from yonhap.replica.corpus import PAGE_SIZE, RSS_ITEMS
-from yonhap.replica.server import EMPTY_MODIFIED, bound_url, make_server
+from devtools.replica import Corpus, ReplicaConfig, ReplicaConfigError, faults
+from devtools.replica.clock import LiveClock, ManualTime
+from devtools.replica.config import TRANSIENT_FAULTS
+from devtools.replica.corpus import PAGE_SIZE, RSS_ITEMS
+from devtools.replica.server import EMPTY_MODIFIED, bound_url, make_server
+from ground.core.timeutil import KST
 
 LIVE = dict(seed=11, start="2024-06-18", end="2024-06-20", per_day=120, live=True,
             live_start="2024-06-19T08:00", speed=60.0)
@@ -148,8 +148,8 @@ def test_bad_live_options_name_the_option(bad, option):
 
 
 def test_live_flags_round_trip_through_both_clis(monkeypatch):
-    from yonhap.cli.app import app as pipeline_app
-    from yonhap.replica import cli
+    from devtools.replica import cli
+    from pipeline.cli.app import app as pipeline_app
 
     served: list[ReplicaConfig] = []
     monkeypatch.setattr(cli, "serve", lambda config, **kw: served.append(config))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability_support import cli_env, rows, truth_ids
+from devtools.harness.runs import cli_env, rows, truth_ids
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "yonhap-pipeline")
@@ -84,10 +84,10 @@ def test_run_loads_exactly_the_days_articles_and_reruns_change_nothing(settings,
 
 def test_bad_usage_exits_2_with_one_clear_line(settings):
     """Bad ranges are refused before any work with exit 2 and the one line the Airflow form's
-    `plan` gives for the same range (yonhap.core.timeutil.check_run_range)."""
+    `plan` gives for the same range (ground.core.timeutil.check_run_range)."""
     from datetime import datetime
 
-    from yonhap.core.timeutil import KST
+    from ground.core.timeutil import KST
 
     today = datetime.now(KST).date()
     env = cli_env(settings, "http://127.0.0.1:9")  # nothing listens: any request would fail
@@ -143,8 +143,8 @@ def test_help_shows_flags_plainly_and_the_configured_ui_port(settings):
 
 def test_a_failed_run_summary_keeps_the_run_id_whole_at_80_columns(capsys, monkeypatch):
     """A long error wraps inside its cell; the run id and the status line stay whole."""
-    from yonhap.cli.run import _print_summary
-    from yonhap.pipeline.stages import RunSummary
+    from pipeline.cli.run import _print_summary
+    from pipeline.run.stages import RunSummary
 
     monkeypatch.setenv("COLUMNS", "80")
     run_id = "backfill_manual__2024-06-20T10:11:12.123456+00:00_20240617"

@@ -3,8 +3,7 @@ one case per row of the module's table, with the spider's own stat and error sha
 
 from __future__ import annotations
 
-from scrapers import site_health as sh
-from yonhap.core.schema import (
+from ground.core.schema import (
     SITE_DEGRADED,
     SITE_DISCOVERY_FAILED,
     SITE_OK,
@@ -12,6 +11,7 @@ from yonhap.core.schema import (
     SITE_ROBOTS_UNAVAILABLE,
     SITE_UNREACHABLE,
 )
+from scrapers import site_health as sh
 
 BASE = "https://fr.yna.co.kr"
 DNS = "DNSLookupError: DNS lookup failed: no results for hostname lookup: fr.yna.co.kr."

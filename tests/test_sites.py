@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from ground.adapters import s3
+from ground.core.timeutil import KST, Window
+from pipeline.run import stages
 from scrapers.warc import LocalWarcArchive, local_files, raw_key
 from storage import sites, synthetic
 from storage import stage as load_stage
-from yonhap.adapters import s3
-from yonhap.core.timeutil import KST, Window
-from yonhap.pipeline import stages
 
 ROOT = Path(__file__).resolve().parent.parent
 LIVE = "https://fr.yna.co.kr"

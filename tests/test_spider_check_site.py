@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from devtools.stack import services as stack
+from ground.adapters import staging
+from ground.core.config import DEFAULT_USER_AGENT, Settings
+from ground.core.schema import LAYER_GENERIC, LAYER_META, LAYER_SELECTOR
+from pipeline.cli.app import app
 from scrapers.check_site import ESSENTIAL_FIELDS, check_site
 from scrapers.parsers.registry import Registry
 from scrapers.parsers.yna_cms import YnaCmsParser
-from yonhap.adapters import staging
-from yonhap.cli.app import app
-from yonhap.core.config import DEFAULT_USER_AGENT, Settings
-from yonhap.core.schema import LAYER_GENERIC, LAYER_META, LAYER_SELECTOR
-from yonhap.stack import services as stack
 
 
 def test_check_site_reports_layers_per_field(replica):

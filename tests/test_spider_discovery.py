@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from ground.core.timeutil import KST, Window
 from scrapers.canonical import (
     article_id_from_url,
     canonicalize,
@@ -26,7 +27,6 @@ from scrapers.discovery import (
     parse_rss,
     rss_date,
 )
-from yonhap.core.timeutil import KST, Window
 
 BASE = "http://127.0.0.1:8123"
 

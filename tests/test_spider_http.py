@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 
+from devtools.replica import faults
+from devtools.stack import services as stack
+from ground.adapters import s3, staging
+from ground.core.config import Settings
+from ground.core.timeutil import Window
 from scrapers import stage
 from scrapers.parsers.base import TRUNCATED
 from scrapers.site_health import SiteUnavailable
 from scrapers.warc import parse_record_uri, read_record
-from yonhap.adapters import s3, staging
-from yonhap.core.config import Settings
-from yonhap.core.timeutil import Window
-from yonhap.replica import faults
-from yonhap.stack import services as stack
 
 DISALLOWED = ("/search", "/print/", "/__replica__/")
 

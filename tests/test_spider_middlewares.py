@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from scrapy.http import HtmlResponse, Request
 from scrapy.settings import Settings as ScrapySettings
 
+from ground.core.timeutil import retry_after_seconds
 from scrapers import settings as crawler_settings
 from scrapers.middlewares import BackoffRetryMiddleware
 from scrapers.warc import (
@@ -17,7 +18,6 @@ from scrapers.warc import (
     partition_date,
     read_record,
 )
-from yonhap.core.timeutil import retry_after_seconds
 
 
 def test_retry_after_parsing():

@@ -20,11 +20,11 @@ import psycopg2
 import pytest
 from botocore.exceptions import ClientError
 
+from devtools.stack import services as stack
+from devtools.stack import supervisor
+from ground.adapters import db, s3
+from ground.core.config import Settings, SettingsError
 from storage import migrate
-from yonhap.adapters import db, s3
-from yonhap.core.config import Settings, SettingsError
-from yonhap.stack import services as stack
-from yonhap.stack import supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -238,7 +238,7 @@ def test_s3_endpoint_checks_credentials_and_keeps_objects_through_stop_and_kill_
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     script = Path(sys.executable).parent / "yonhap-pipeline"
-    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "yonhap.cli"]
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "pipeline.cli"]
     return subprocess.run([*cmd, *args], env=env, capture_output=True, text=True, cwd=ROOT, timeout=180)
 
 

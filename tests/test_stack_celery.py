@@ -1,4 +1,4 @@
-"""The Celery profile's settings (yonhap/stack/celery.py): validated like every setting, and the
+"""The Celery profile's settings (devtools/stack/celery.py): validated like every setting, and the
 same in docker-compose's `celery` profile as in `stack up --airflow --executor celery`."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from yonhap.core.config import SettingsError
-from yonhap.stack import celery
+from devtools.stack import celery
+from ground.core.config import SettingsError
 
 REPO = Path(__file__).resolve().parent.parent
 

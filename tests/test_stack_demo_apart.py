@@ -34,7 +34,7 @@ import psycopg2
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.ui_support import (
+from devtools.harness.local_stack import (
     ADMIN,
     DOWN_TIMEOUT,
     UP_TIMEOUT,
@@ -45,9 +45,9 @@ from tests.ui_support import (
     bind_errors,
     read_run_note,
 )
-from yonhap.adapters import db, s3
-from yonhap.core.config import Settings
-from yonhap.stack import services
+from devtools.stack import services
+from ground.adapters import db, s3
+from ground.core.config import Settings
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 

@@ -1,6 +1,6 @@
 """Stage hand-off files: what one stage writes, the next reads back unchanged."""
 
-from yonhap.adapters import staging
+from ground.adapters import staging
 
 
 def test_records_with_unicode_line_breaks_inside_strings_round_trip():

@@ -9,11 +9,11 @@ from datetime import date, datetime
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ground.adapters import s3
+from ground.core.timeutil import KST
 from scrapers.archive import trusted_validators
 from storage import curated, parquet, stage, synthetic
 from tests.storage_helpers import stage_batch
-from yonhap.adapters import s3
-from yonhap.core.timeutil import KST
 
 DAY_1, DAY_2 = datetime(2024, 6, 18, tzinfo=KST), datetime(2024, 6, 19, tzinfo=KST)
 

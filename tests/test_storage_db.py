@@ -14,11 +14,11 @@ import psycopg2
 import pytest
 from psycopg2 import errors, sql
 
+from ground.core.schema import CrawlError, SeenArticle
+from ground.core.timeutil import KST, Window
 from storage import migrate, queries, runs, stage, synthetic
 from tests.fixtures_stack import url_as
 from tests.storage_helpers import one, rows, stage_batch
-from yonhap.core.schema import CrawlError, SeenArticle
-from yonhap.core.timeutil import KST, Window
 
 ROOT = Path(__file__).resolve().parent.parent
 ANALYST_SURFACE = ("articles", "article_revisions", "stories", "crawl_runs", "rejected_items", "crawl_errors",
@@ -73,8 +73,8 @@ def test_an_edited_applied_migration_is_refused(empty_database_url, tmp_path):
 
 
 def test_schema_contract_columns_keys_and_indexes(db_conn):
+    from ground.core.schema import ARTICLE_COLUMNS
     from storage.parquet import COLUMNS
-    from yonhap.core.schema import ARTICLE_COLUMNS
 
     cols = rows(db_conn, "SELECT column_name, data_type FROM information_schema.columns "
                          "WHERE table_schema = 'yonhap' AND table_name = 'articles' ORDER BY ordinal_position")
@@ -277,7 +277,7 @@ def _cli_env(settings) -> dict[str, str]:
 
 def _cli() -> list[str]:
     script = Path(sys.executable).parent / "yonhap-pipeline"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "yonhap.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "pipeline.cli"]
 
 
 def test_cli_db_upgrade_and_load(settings, empty_database_url):
@@ -321,8 +321,8 @@ def test_every_example_query_in_the_analysts_guide_runs_as_reader(settings, db_c
     table = synthetic.make_article(5, "r1", title="Prix de gros des produits agricoles-1", is_table=True, is_routine=True,
                                    body="SEOUL, 19 juin (Yonhap) -- Prix de gros (wons) :\n\nAil (1 kg) : 9.870 wons (+1,4%)")
     # the run is an hourly ingest's (kind airflow): the freshness examples of the ingest find it
+    from ground.core.timeutil import Window
     from storage import runs
-    from yonhap.core.timeutil import Window
 
     runs.start_run(db_conn, "r1", Window.for_dates(date(2024, 6, 19), date(2024, 6, 19)), "airflow")
     db_conn.commit()
@@ -348,7 +348,7 @@ def test_every_example_query_in_the_analysts_guide_runs_as_reader(settings, db_c
 
 
 def synthetic_reject():
-    from yonhap.core.schema import RejectedItem
+    from ground.core.schema import RejectedItem
 
     return RejectedItem("r1", "AFR20240619000000099", None, ["body is empty"], {"body": ""}, "validate")
 
@@ -392,7 +392,7 @@ def test_a_refused_connection_is_named_for_what_it_is_not_an_outage(settings):
     exists, so an unknown user and a wrong password read the same."""
     import psycopg2
 
-    from yonhap.pipeline.stages import _postgres_problem, describe_error
+    from pipeline.run.stages import _postgres_problem, describe_error
 
     base, _db = settings.database_url.rsplit("/", 1)
     with pytest.raises(psycopg2.OperationalError) as missing:

@@ -15,10 +15,10 @@ import pyarrow.parquet as pq
 import pytest
 from psycopg2 import errors
 
+from ground.adapters import s3
+from ground.core.timeutil import KST, UTC
 from storage import migrate, stage, synthetic
 from tests.storage_helpers import one, rows, snapshot, stage_batch
-from yonhap.adapters import s3
-from yonhap.core.timeutil import KST, UTC
 
 LATER = datetime(2024, 6, 21, 3, 0, tzinfo=UTC)
 FIGURES = ("fresh_articles", "freshness_p50_s", "freshness_p95_s")
@@ -163,8 +163,8 @@ def test_freshness_views_match_the_rows(settings, db_conn):
 
     # A backfill's loads (old articles, lags of days or years) are named in yonhap.freshness
     # and left out of freshness_hourly, which stays as it was.
+    from ground.core.timeutil import Window
     from storage import runs
-    from yonhap.core.timeutil import Window
 
     runs.start_run(db_conn, "b1", Window.for_dates(date(2022, 1, 3), date(2022, 1, 3)), "backfill")
     db_conn.commit()

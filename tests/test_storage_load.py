@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from ground.adapters import s3
+from ground.core.schema import CrawlError, RejectedItem
+from ground.core.timeutil import UTC
 from storage import stage, synthetic
 from storage.load import PAUSE_AFTER_COPY_ENV, PAUSE_MARKER, LoadError
 from tests.storage_helpers import one, rows, snapshot, stage_batch
-from yonhap.adapters import s3
-from yonhap.core.schema import CrawlError, RejectedItem
-from yonhap.core.timeutil import UTC
 
 LATER = datetime(2024, 6, 21, 3, 0, tzinfo=UTC)
 
@@ -315,7 +315,7 @@ def test_missing_gate_file_is_a_clear_error(settings):
 
 
 def test_bad_staged_articles_are_clear_errors_and_load_nothing(settings, db_conn):
-    from yonhap.adapters import staging
+    from ground.adapters import staging
 
     twice = synthetic.make_article(1, "rx")
     stage_batch(settings, "rx", [synthetic.make_article(0, "rx"), twice, twice])
@@ -365,7 +365,7 @@ def test_kill_9_between_copy_and_merge_leaves_previous_state(settings, db_conn):
     changed = [synthetic.make_article(i, "r2", body=f"Nouveau texte {i}.", fetched_at=LATER) for i in range(20)]
     stage_batch(settings, "r2", changed)
     env = _child_env(settings) | {PAUSE_AFTER_COPY_ENV: "120"}
-    code = "import sys; from storage import stage; from yonhap.core.config import Settings; " \
+    code = "import sys; from storage import stage; from ground.core.config import Settings; " \
            "stage.load(Settings.from_env(), sys.argv[1])"
     child = subprocess.Popen([sys.executable, "-c", code, "r2"], env=env, stderr=subprocess.PIPE, text=True,
                              cwd=os.path.dirname(os.path.dirname(__file__)))

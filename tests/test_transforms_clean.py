@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from ground.core.schema import USAGE_NOTICE, CrawledArticle
 from transforms.clean import (
     ENGLISH_NOTICE,
     PHOTO_NOT_FOR_SALE,
@@ -21,7 +22,6 @@ from transforms.clean import (
     version_rank,
 )
 from transforms.normalize import normalize_text, split_paragraphs, word_count
-from yonhap.core.schema import USAGE_NOTICE, CrawledArticle
 
 AID = "AFR20240619002900884"
 
@@ -337,7 +337,7 @@ def test_continued_part(title, part):
 
 def test_cli_and_stage_modules_import_nothing_heavy(fresh_python):
     code = (
-        "import sys, transforms, yonhap.cli.transform, transforms.stage\n"
+        "import sys, transforms, pipeline.cli.transform, transforms.stage\n"
         "heavy = {'numpy', 'datasketch', 'boto3', 'scrapy', 'great_expectations', 'pyarrow'}\n"
         "print(sorted(heavy & set(sys.modules)))"
     )
@@ -346,15 +346,15 @@ def test_cli_and_stage_modules_import_nothing_heavy(fresh_python):
 
 
 def test_parsers_cleaner_and_gate_share_the_byline_note_cut_and_time_rules():
-    """One rule each (yonhap.core): what the parsers take out before the dateline, the cleaner
+    """One rule each (ground.core): what the parsers take out before the dateline, the cleaner
     drops and the gate flags; a cut lead; a zone-less site time."""
     import re
 
     from expectations.features import BOILERPLATE, CUT_LEAD_REGEX
+    from ground.core.schema import cut_stem
+    from ground.core.timeutil import KST, parse_site_time
     from scrapers.parsers.text import byline_of, editor_note_of, iso_datetime
     from transforms.clean import choose_lead, clean_paragraphs
-    from yonhap.core.schema import cut_stem
-    from yonhap.core.timeutil import KST, parse_site_time
 
     gate = dict(BOILERPLATE)
     for line, names in [("Par Kim Min-ji", "Kim Min-ji"), ("Par A, B & C", "A, B & C"),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.transforms_support import corpus, item_from_truth, stored_rows, truths
+from devtools.harness.transforms import corpus, item_from_truth, stored_rows, truths
+from ground.core.schema import CrawledArticle
 from transforms.dedupe import NUM_PERM, _template, minhash
 from transforms.features import shingle_hashes
 from transforms.pipeline import transform_batch
-from yonhap.core.schema import CrawledArticle
 
 BODY = [
     "SEOUL, 19 juin (Yonhap) -- Le ministère de l'Economie a présenté mercredi un plan de soutien "

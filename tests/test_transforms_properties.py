@@ -8,10 +8,10 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ground.core.schema import CrawledArticle
 from transforms.clean import clean_paragraphs
 from transforms.normalize import normalize_text, split_paragraphs
 from transforms.pipeline import transform_batch
-from yonhap.core.schema import CrawledArticle
 
 # Text biased towards what French news pages contain: accents, combining marks, every space
 # variant, quotes, guillemets, invisible characters, plus arbitrary Unicode.

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
-from tests.transforms_support import corpus, item_from_truth, stored_rows, truths
+from devtools.harness.transforms import corpus, item_from_truth, stored_rows, truths
+from ground.core.editions import EDITIONS
 from transforms.clean import version_rank
 from transforms.pipeline import transform_batch
-from yonhap.core.editions import EDITIONS
 
 # The one known ambiguity (docs/transforms.md): the replica draws a story's subject and object
 # from small pools, so two different stories can open with the same words within the 6 h flash

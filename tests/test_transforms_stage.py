@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.transforms_support import corpus, item_from_truth, truths
+from devtools.harness.transforms import corpus, item_from_truth, truths
+from ground.adapters import s3, staging
+from ground.core.schema import ArticleRow, CrawlStats, GateSummary, RejectedItem, RevisionRow
+from ground.core.timeutil import Window
 from transforms import stage
-from yonhap.adapters import s3, staging
-from yonhap.core.schema import ArticleRow, CrawlStats, GateSummary, RejectedItem, RevisionRow
-from yonhap.core.timeutil import Window
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = REPO / ".venv" / "bin" / "yonhap-pipeline"
@@ -85,7 +85,7 @@ def _env(settings) -> dict[str, str]:
 
 
 def _cli(settings, *args) -> subprocess.CompletedProcess:
-    exe = [str(CLI)] if CLI.exists() else [sys.executable, "-m", "yonhap.cli"]
+    exe = [str(CLI)] if CLI.exists() else [sys.executable, "-m", "pipeline.cli"]
     return subprocess.run([*exe, *args], env=_env(settings), capture_output=True, text=True, timeout=180)
 
 

@@ -1,5 +1,5 @@
 """History from web archives (`--source archive|auto`), against local archive servers speaking
-Common Crawl's and the Wayback Machine's protocols (yonhap/replica/webarchive.py), filled with
+Common Crawl's and the Wayback Machine's protocols (devtools/replica/webarchive.py), filled with
 replica pages: the replica's truth is the truth of every capture.
 
 1. Pure parts: the index queries of a window, which URLs are article pages, which capture per
@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability_support import cli_env, rows, truth_ids
-from yonhap.core.editions import FR
-from yonhap.core.schema import CrawlStats, GateSummary
+from devtools.harness.runs import cli_env, rows, truth_ids
+from ground.core.editions import FR
+from ground.core.schema import CrawlStats, GateSummary
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "yonhap-pipeline")
@@ -63,8 +63,8 @@ def test_a_window_is_asked_for_by_day_or_by_month_on_both_hosts():
 
 
 def test_the_wayback_is_asked_in_utc_from_the_windows_first_kst_hour():
+    from ground.core.timeutil import Window
     from scrapers.webarchive.index import IndexCache, WaybackIndex
-    from yonhap.core.timeutil import Window
 
     asked = []
 
@@ -185,8 +185,8 @@ def test_the_run_verdicts_of_archive_and_auto_runs():
 @pytest.fixture
 def site_settings(stack_settings, tmp_path):
     """A second fresh database and bucket: the site crawl an archive run is compared with."""
+    from ground.adapters import s3
     from tests.fixtures_stack import TEMPLATE_DB, _create_database, _drop_database, _url_for
-    from yonhap.adapters import s3
 
     name = f"t_{uuid.uuid4().hex[:16]}"
     server = _url_for(stack_settings.database_url, "postgres")
@@ -211,12 +211,12 @@ def _standalone(conn, day: date) -> list[str]:
 @pytest.mark.slow
 def test_an_archive_run_loads_a_window_as_exact_as_a_site_crawl(settings, site_settings, replica, web_archives,
                                                                 db_conn):
+    from devtools.replica import ReplicaConfig
+    from devtools.replica.webarchive import build_plan, latest_captures
+    from ground.adapters import db, s3
+    from ground.core.timeutil import Window
+    from pipeline.run import stages
     from scrapers.warc import parse_record_uri, read_record
-    from yonhap.adapters import db, s3
-    from yonhap.core.timeutil import Window
-    from yonhap.pipeline import stages
-    from yonhap.replica import ReplicaConfig
-    from yonhap.replica.webarchive import build_plan, latest_captures
 
     days = [date(2024, 6, 18) + timedelta(days=n) for n in range(4)]
     compared, missing = days[:3], days[3]
@@ -337,8 +337,8 @@ def urlkey_is_article(url: str) -> bool:
 @pytest.mark.slow
 def test_auto_takes_from_the_archives_what_a_403ing_site_refuses_and_the_site_later_updates(
         settings, replica, web_archives, db_conn):
-    from yonhap.replica import ReplicaConfig
-    from yonhap.replica.webarchive import build_plan, latest_captures
+    from devtools.replica import ReplicaConfig
+    from devtools.replica.webarchive import build_plan, latest_captures
 
     days = [date(2024, 6, 19), date(2024, 6, 20)]
     site = replica(**REPLICA)
@@ -386,9 +386,9 @@ def test_auto_takes_from_the_archives_what_a_403ing_site_refuses_and_the_site_la
 
 
 def test_an_unreachable_index_fails_the_run_with_one_line_naming_it(settings):
-    from yonhap.core.timeutil import Window
-    from yonhap.pipeline import stages
-    from yonhap.stack.services import free_port
+    from devtools.stack.services import free_port
+    from ground.core.timeutil import Window
+    from pipeline.run import stages
 
     port = free_port()
     local = settings.with_(base_url="http://127.0.0.1:9", cc_index_url=f"http://127.0.0.1:{port}",
@@ -398,7 +398,7 @@ def test_an_unreachable_index_fails_the_run_with_one_line_naming_it(settings):
     assert (summary.status, summary.failed_stage) == ("failed", "crawl")
     assert summary.error == (f"web archives unavailable: Common Crawl index (127.0.0.1:{port}): connection refused "
                              "on all 6 attempts; nothing was fetched (rerun when the archive answers)")
-    from yonhap.adapters import db
+    from ground.adapters import db
 
     conn = db.connect(settings)
     try:
@@ -415,9 +415,9 @@ def test_an_unreachable_index_fails_the_run_with_one_line_naming_it(settings):
 @pytest.mark.airflow
 def test_the_backfill_forms_source_takes_a_day_from_the_archives(airflow_meta, settings, replica, web_archives,
                                                                  db_conn):
+    from devtools.replica import ReplicaConfig
+    from devtools.replica.webarchive import build_plan, latest_captures
     from tests.fixtures_airflow import airflow_test_env, dag_test
-    from yonhap.replica import ReplicaConfig
-    from yonhap.replica.webarchive import build_plan, latest_captures
 
     day = date(2024, 6, 19)
     site = replica(**REPLICA)

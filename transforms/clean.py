@@ -25,9 +25,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-from transforms.normalize import fold, normalize_text, split_paragraphs, word_count
-from yonhap.core.editions import ALL_ROUTINE_TITLES, ALL_USAGE_NOTICES, EDITIONS, edition_of_id
-from yonhap.core.schema import (
+from ground.core.editions import ALL_ROUTINE_TITLES, ALL_USAGE_NOTICES, EDITIONS, edition_of_id
+from ground.core.schema import (
     BYLINE_NAMES,
     BYLINE_PREFIX,
     BYLINE_RE,
@@ -39,7 +38,8 @@ from yonhap.core.schema import (
     cut_stem,
     format_time,
 )
-from yonhap.core.timeutil import ARTICLE_ID_RE, KST, UTC, parse_site_time
+from ground.core.timeutil import ARTICLE_ID_RE, KST, UTC, parse_site_time
+from transforms.normalize import fold, normalize_text, split_paragraphs, word_count
 
 # --- title -------------------------------------------------------------------------------
 
@@ -165,7 +165,7 @@ PHOTO_NOT_FOR_SALE = EDITIONS["en"].usage_notices[1]
 ENGLISH_NOTICE = EDITIONS["en"].usage_notices[0]
 NOTICES = (USAGE_NOTICE, *(n for n in ALL_USAGE_NOTICES if n != USAGE_NOTICE))
 _NOTICE_RES = tuple(re.compile(r"\s*" + re.escape(n), re.IGNORECASE) for n in NOTICES)
-# A byline paragraph (yonhap.core.schema.BYLINE_RE), or an editor's note (EDITOR_NOTE_RE) that may
+# A byline paragraph (ground.core.schema.BYLINE_RE), or an editor's note (EDITOR_NOTE_RE) that may
 # be followed by the byline when both were one line: "(ATTN : …) Par Kim Min-ji".
 _NOTE_RE = re.compile(rf"^{EDITOR_NOTE}(?: {BYLINE_PREFIX}(?P<byline>{BYLINE_NAMES}))?$", re.S)
 
@@ -403,7 +403,7 @@ def content_hash(title_raw: str, body: str) -> str:
 
 
 def _site_time(value: str | None, name: str, reasons: list[str], naive_tz=KST):
-    """ISO string -> aware datetime (yonhap.core.timeutil.parse_site_time); a zone-less site
+    """ISO string -> aware datetime (ground.core.timeutil.parse_site_time); a zone-less site
     time is KST wall-clock (site doc). An unparseable one adds a reason and gives None."""
     if value is None or value == "":
         return None

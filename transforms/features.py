@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from ground.core.schema import ArticleRow, parse_time
+from ground.core.timeutil import id_parts, id_time
 from transforms.normalize import words
-from yonhap.core.schema import ArticleRow, parse_time
-from yonhap.core.timeutil import id_parts, id_time
 
 _DATELINE_PREFIX_RE = re.compile(r"^[^\n]{0,80}?\(Yonhap\)\s*(?:--|–|—)?\s*")
 

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ground.core.schema import ArticleRow, CrawledArticle, RejectedItem, RevisionRow, parse_time
 from transforms.clean import (
     Unusable,
     clean_item,
@@ -33,7 +34,6 @@ from transforms.dedupe import claim_urls, find_duplicates
 from transforms.features import Doc, to_datetime
 from transforms.revisions import collapse
 from transforms.stories import link
-from yonhap.core.schema import ArticleRow, CrawledArticle, RejectedItem, RevisionRow, parse_time
 
 STAGE = "transform"
 

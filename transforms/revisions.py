@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from yonhap.core.schema import ArticleRow, RevisionRow, parse_time
+from ground.core.schema import ArticleRow, RevisionRow, parse_time
 
 
 def _fetch_key(row: ArticleRow) -> tuple[float, str]:

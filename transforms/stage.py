@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from yonhap.adapters import s3, staging
-from yonhap.core.config import Settings
-from yonhap.core.schema import parse_time
-from yonhap.core.timeutil import id_time
+from ground.adapters import s3, staging
+from ground.core.config import Settings
+from ground.core.schema import parse_time
+from ground.core.timeutil import id_time
 
 # How far around the batch's publication times stored rows matter: the story-linking window
 # (new versions join stories up to 48 h old) and the duplicate window, whichever is larger.

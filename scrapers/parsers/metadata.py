@@ -15,8 +15,8 @@ import json
 import re
 from datetime import datetime
 
+from ground.core.schema import LAYER_JSONLD, LAYER_META
 from scrapers.parsers.text import clean, compact_datetime, iso_datetime, norm_or_none
-from yonhap.core.schema import LAYER_JSONLD, LAYER_META
 
 _ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle"}
 _LD_TYPE_RE = re.compile(r'"@type"\s*:\s*"([^"]+)"')

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ground.core.schema import LAYER_GENERIC, LAYER_META, LAYER_SELECTOR, CrawledArticle
 from scrapers.canonical import article_id_from_url, canonicalize
 from scrapers.parsers.base import NOT_HTML, TRUNCATED, LayoutParser, Page, looks_like_html
 from scrapers.parsers.generic import GenericExtractor
@@ -25,7 +26,6 @@ from scrapers.parsers.metadata import Metadata, dedupe_tags, strip_site_suffix
 from scrapers.parsers.redesign import RedesignParser
 from scrapers.parsers.text import clean, strip_dateline
 from scrapers.parsers.yna_cms import YnaCmsParser
-from yonhap.core.schema import LAYER_GENERIC, LAYER_META, LAYER_SELECTOR, CrawledArticle
 
 UNRECOGNIZED = "unrecognized"
 DEFAULT_PARSERS: tuple[type[LayoutParser], ...] = (YnaCmsParser, RedesignParser)

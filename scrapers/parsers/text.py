@@ -8,8 +8,8 @@ import re
 from datetime import datetime
 from urllib.parse import urljoin
 
-from yonhap.core.schema import BYLINE_RE, EDITOR_NOTE_RE, END_MARKER_WORDS, USAGE_NOTICE
-from yonhap.core.timeutil import KST, parse_site_time
+from ground.core.schema import BYLINE_RE, EDITOR_NOTE_RE, END_MARKER_WORDS, USAGE_NOTICE
+from ground.core.timeutil import KST, parse_site_time
 
 _WS_RE = re.compile(r"[ \t\n\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _FRENCH_TIME_RE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\s*(?:à\s*)?(\d{1,2})\s*[h:]\s*(\d{2})")
@@ -40,7 +40,7 @@ _NOTICE_RES = tuple(
     re.compile(r"\(\s*" + r"\s+".join(re.escape(w) for w in n.strip("()").split()) + r"\s*\)", re.I)
     for n in NOTICES
 )
-# Editorial notes and bylines before the dateline: yonhap.core.schema.EDITOR_NOTE_RE, BYLINE_RE.
+# Editorial notes and bylines before the dateline: ground.core.schema.EDITOR_NOTE_RE, BYLINE_RE.
 # "SEOUL, 19 juin (Yonhap) -- ", "WASHINGTON, April 18 (Yonhap) -- ": the dateline prefix.
 DATELINE_RE = re.compile(r"^[^\n]{0,80}?\((?:Yonhap|AFP|AP|Reuters)[^)]*\)\s*(?:--|–|—)\s*")
 

@@ -18,6 +18,8 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from ground.core.schema import CrawlError
+from ground.core.timeutil import Window
 from scrapers.canonical import (
     article_id_from_url,
     article_url,
@@ -29,8 +31,6 @@ from scrapers.canonical import (
 )
 from scrapers.discovery import ListSeek, feed_covers, parse_list_page, parse_rss
 from scrapers.parsers.registry import Registry, build_item
-from yonhap.core.schema import CrawlError
-from yonhap.core.timeutil import Window
 
 logger = logging.getLogger(__name__)
 

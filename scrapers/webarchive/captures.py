@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
+from ground.core.editions import Edition
+from ground.core.schema import SOURCE_CC, SOURCE_WAYBACK
+from ground.core.timeutil import article_date
 from scrapers.canonical import ARTICLE_PATH_RE
-from yonhap.core.editions import Edition
-from yonhap.core.schema import SOURCE_CC, SOURCE_WAYBACK
-from yonhap.core.timeutil import article_date
 
 # A month with more of the window's days than this is asked for with one month prefix
 # (AFR202406*), else day by day (AFR20240619*): a 3-day backfill asks for 3 days, a month asks once.

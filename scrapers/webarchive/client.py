@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from yonhap.core.timeutil import retry_after_seconds
+from ground.core.timeutil import retry_after_seconds
 
 CC_INDEX = "cc-index"
 CC_DATA = "cc-data"

@@ -13,9 +13,9 @@ import io
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from ground.core.schema import SOURCE_CC
 from scrapers.webarchive.captures import Capture
 from scrapers.webarchive.client import CC_DATA, WAYBACK, ArchiveClient, ArchiveError
-from yonhap.core.schema import SOURCE_CC
 
 # Headers describing a transfer (ours from the archive, or the archive crawler's), not the
 # decoded page we keep; and the replay server's own headers.

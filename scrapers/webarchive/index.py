@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ground.core.schema import SOURCE_CC, SOURCE_WAYBACK
 from scrapers.webarchive.captures import Capture, capture_from_row
 from scrapers.webarchive.client import CC_INDEX, WAYBACK, ArchiveClient, ArchiveError
-from yonhap.core.schema import SOURCE_CC, SOURCE_WAYBACK
 
 # Crawls (and Wayback captures) later than this after the window are not asked: a news page
 # is captured when it is linked, in the weeks after publication; a capture years later adds

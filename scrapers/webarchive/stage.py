@@ -36,6 +36,26 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ground.adapters import s3, staging
+from ground.core.config import Settings
+from ground.core.schema import (
+    ARCHIVE_DEGRADED,
+    ARCHIVE_OK,
+    ARCHIVE_QUIET,
+    ARCHIVE_SOURCES,
+    ARCHIVE_UNREACHABLE,
+    RUN_SOURCE_ARCHIVE,
+    RUN_SOURCE_AUTO,
+    SITE_NOT_ASKED,
+    SOURCE_WAYBACK,
+    CrawledArticle,
+    CrawlError,
+    CrawlStats,
+    SearchedDay,
+    SeenArticle,
+    parse_time,
+)
+from ground.core.timeutil import KST, Window, article_date
 from scrapers.archive import trusted_validators
 from scrapers.parsers.registry import Registry, build_item
 from scrapers.site_health import (
@@ -68,26 +88,6 @@ from scrapers.webarchive.captures import (
 from scrapers.webarchive.client import CC_DATA, CC_INDEX, WAYBACK, ArchiveClient, ArchiveError
 from scrapers.webarchive.fetch import FetchedCapture, fetch
 from scrapers.webarchive.index import CommonCrawlIndex, IndexCache, WaybackIndex
-from yonhap.adapters import s3, staging
-from yonhap.core.config import Settings
-from yonhap.core.schema import (
-    ARCHIVE_DEGRADED,
-    ARCHIVE_OK,
-    ARCHIVE_QUIET,
-    ARCHIVE_SOURCES,
-    ARCHIVE_UNREACHABLE,
-    RUN_SOURCE_ARCHIVE,
-    RUN_SOURCE_AUTO,
-    SITE_NOT_ASKED,
-    SOURCE_WAYBACK,
-    CrawledArticle,
-    CrawlError,
-    CrawlStats,
-    SearchedDay,
-    SeenArticle,
-    parse_time,
-)
-from yonhap.core.timeutil import KST, Window, article_date
 
 INDEX_CACHE = "archive_index.json.gz"  # staging/<run_id>/: the run's index answers
 # CrawlStats.scrapy_stats["source"] of an archive run (the run summaries' 200 count reads the

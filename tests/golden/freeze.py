@@ -14,7 +14,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from yonhap.replica.corpus import Corpus
+from devtools.replica.corpus import Corpus
 
 HERE = Path(__file__).resolve().parent
 FIELDS = ("article_id", "url", "title_raw", "section", "published_at", "updated_at", "paragraphs",

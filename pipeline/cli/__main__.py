@@ -1,0 +1,5 @@
+"""`python -m pipeline.cli …`: the same as `yonhap-pipeline …`."""
+
+from pipeline.cli.app import main
+
+main()
