@@ -27,7 +27,13 @@ from ground.core.schema import (
 from ground.core.timeutil import KST
 from scrapers.parsers.base import NOT_HTML, TRUNCATED, Page
 from scrapers.parsers.metadata import Metadata, parse_content_data, strip_site_suffix
-from scrapers.parsers.registry import DEFAULT_PARSERS, REPLICA_PARSERS, UNRECOGNIZED, Registry, build_item
+from scrapers.parsers.registry import (
+    DEFAULT_PARSERS,
+    REPLICA_PARSERS,
+    UNRECOGNIZED,
+    Registry,
+    build_item,
+)
 from scrapers.parsers.text import (
     END_MARKER_RE,
     byline_of,
