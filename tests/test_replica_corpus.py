@@ -310,7 +310,7 @@ def test_defaults_are_the_real_template_and_versioned_ids():
 def test_id_parts():
     assert id_parts("AFR20240619002951884") == ("20240619", 29, 51, "884")
     assert id_parts("AFR20240619002900884") == ("20240619", 29, 0, "884")
-    # the English edition's ids parse the same way (shared/yonhap-fr-site.md "Article ids")
+    # the English edition's ids parse the same way (docs/site.md, "Article ids")
     assert id_parts("AEN20230419003851320") == ("20230419", 38, 51, "320")
     for bad in ("AFR2024061900290088", "AXX20230419003851320", "AFR20240231002900884", "", None):
         assert id_parts(bad) is None

@@ -17,7 +17,7 @@ from ground.core.config import DEFAULT_USER_AGENT, Settings
 from ground.core.schema import LAYER_GENERIC, LAYER_META, LAYER_SELECTOR
 from pipeline.cli.app import app
 from scrapers.check_site import ESSENTIAL_FIELDS, check_site
-from scrapers.parsers.registry import Registry
+from scrapers.parsers.registry import REPLICA_PARSERS, Registry
 from scrapers.parsers.yna_cms import YnaCmsParser
 
 
@@ -60,8 +60,10 @@ def test_check_site_flags_a_redesign_the_registry_does_not_know(replica):
         assert page.template["og_title_suffix"] is True and page.template["content_data"] is True
         assert page.selectors["yna-cms-v1"]["article.story-news"] == 0
         assert "yna-cms-v1: selector article.story-news matched nothing" in page.drift
-    # With the full registry the same site passes.
-    assert check_site(site.base_url, DEFAULT_USER_AGENT, articles=2).ok
+    # The production default does not know the replica's redesign either; with its parser
+    # registered (the replica's set) the same site passes.
+    assert not check_site(site.base_url, DEFAULT_USER_AGENT, articles=2).ok
+    assert check_site(site.base_url, DEFAULT_USER_AGENT, articles=2, registry=Registry(REPLICA_PARSERS)).ok
 
 
 def test_check_site_command_exit_codes(replica):
