@@ -1,7 +1,7 @@
 """Reliability suite: the real `yonhap-pipeline run` in a subprocess against the replica over
 HTTP, a real PostgreSQL and an S3 endpoint over HTTP, under faults, kill -9, service outages,
 a site redesign and hostile pages. Every scenario asserts on the data (ids against the
-replica's truth, content hashes, reasons), not only on exit codes. Results: README "Reliability".
+replica's truth, content hashes, reasons), not only on exit codes. Results: docs/measurements.md "Reliability".
 
 Run: .venv/bin/python -m pytest tests/test_reliability.py -x -q
 """
