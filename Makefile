@@ -45,8 +45,8 @@ browser:
 	    chromium fonts-liberation >/dev/null && \
 	[ -x "$(CHROMIUM)" ] || { echo "browser: apt-get install chromium failed or gave no $(CHROMIUM)" >&2; exit 1; }
 
-# The whole suite (contracts.md: `make test` runs it; .ci/run calls it). `test-all` is the same.
-# Tiers (tests/conftest.py assigns them from what a test needs; README "Development"):
+# The whole suite (README: `make test` runs it; .ci/run calls it). `test-all` is the same.
+# Tiers (tests/conftest.py assigns them from what a test needs; README "Development", docs/contributing.md):
 # unit (no server, no process), integration (real Postgres/S3/replica/processes), slow (Airflow,
 # Celery, browser, reliability). Two workers on two cores; the longest scenarios start first.
 TEST_WORKERS ?= 2
@@ -77,7 +77,7 @@ demo: setup
 stop:
 	@if [ -x $(BIN)/yonhap-pipeline ]; then $(BIN)/yonhap-pipeline stack down; fi
 
-# All benchmarks in sequence -> bench/REPORT.md + README "Performance" (docs/performance.md).
+# All benchmarks in sequence -> bench/REPORT.md + the "Performance" section of docs/measurements.md (docs/performance.md).
 # BENCH_ARGS=--quick for smaller sizes; BENCH_ARGS="--only seek,incremental" for a subset.
 bench: setup .venv-peers
 	$(BIN)/python -m bench.report $(BENCH_ARGS)

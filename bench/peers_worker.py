@@ -51,9 +51,9 @@ def _paragraphs(text: str | None, sep: str) -> list[str] | None:
 
 # -- one adapter per tool: setup() -> extract(html_bytes, url) -> common record ---------------
 def ours_extractor():
-    from scrapers.parsers.registry import Registry
+    from scrapers.parsers.registry import REPLICA_PARSERS, Registry
 
-    registry = Registry()
+    registry = Registry(REPLICA_PARSERS)  # replica pages, its redesign among them
 
     def extract(body: bytes, url: str) -> dict:
         f = registry.extract(body, url, {}).fields

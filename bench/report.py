@@ -1,13 +1,15 @@
 """Run every benchmark and assemble bench/REPORT.md (``make bench``).
 
-    .venv/bin/python -m bench.report [--quick] [--only replica,seek] [--collect] [--no-readme]
+    .venv/bin/python -m bench.report [--quick] [--only replica,seek] [--collect] [--no-summary]
 
 Each ``bench/bench_*.py`` runs as its own subprocess (``python -m bench.bench_NAME``), one
 after the other (2 shared cores: benchmarks must not compete), each with its own timeout; a
 failure or timeout is written into the report and the next one runs. Every bench writes
 ``bench/out/NAME.md``; the report is a machine header, a summary table, then those fragments.
-Finally README.md's text between ``<!-- performance:start -->`` and ``<!-- performance:end -->``
-is regenerated from the report (a full run of every bench only, unless ``--readme``).
+Finally docs/measurements.md's text between ``<!-- performance:start -->`` and
+``<!-- performance:end -->`` is regenerated from the report (a full run of every bench only, unless
+``--summary``; ``--readme`` / ``--no-readme`` are the older names of the two flags: the summary
+lived in the README until the README became a front door).
 
 ``--quick`` passes smaller sizes (only the flags a bench's ``--help`` lists). ``--collect``
 runs nothing and assembles what bench/out already holds. A quick, partial or collected report
@@ -35,7 +37,7 @@ OUT_DIR = BENCH_DIR / "out"
 LOG_DIR = OUT_DIR / "logs"
 REPORT = BENCH_DIR / "REPORT.md"  # a full run of every bench only (committed)
 PARTIAL_REPORT = OUT_DIR / "REPORT.md"  # --quick / --only / --collect: never overwrites the full one
-README = ROOT / "README.md"
+SUMMARY = ROOT / "docs" / "measurements.md"  # the latest figures; the README links it
 START_MARK, END_MARK = "<!-- performance:start -->", "<!-- performance:end -->"
 GRACE_SECONDS = 30  # after SIGINT on timeout, so the bench's finally blocks stop its servers
 
@@ -335,12 +337,12 @@ def render_report(outcomes: list[Outcome], info: dict[str, str], mode: str, load
     return "\n".join(lines).rstrip() + "\n"
 
 
-def readme_section(outcomes: list[Outcome], info: dict[str, str], mode: str) -> str:
+def summary_section(outcomes: list[Outcome], info: dict[str, str], mode: str) -> str:
     lines = [
         "## Performance", "",
         f"Measured by `make bench` ({mode}) on {info['date']}: {info['cpu']}, {info['cores']} cores, "
         f"{info['ram']} RAM, {info['python']}, commit {info['commit']}. Full report: "
-        "[bench/REPORT.md](bench/REPORT.md); what each number means: [docs/performance.md](docs/performance.md).",
+        "[bench/REPORT.md](../bench/REPORT.md); what each number means: [performance.md](performance.md).",
         "",
         "| benchmark | result |", "|---|---|",
     ]
@@ -350,7 +352,7 @@ def readme_section(outcomes: list[Outcome], info: dict[str, str], mode: str) -> 
     return "\n".join(lines)
 
 
-def update_readme(section: str, path: Path = README) -> None:
+def update_summary(section: str, path: Path = SUMMARY) -> None:
     """Replace the text between the markers; append markers + section when absent."""
     text = path.read_text(encoding="utf-8")
     block = f"{START_MARK}\n{section}\n{END_MARK}"
@@ -369,8 +371,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run of every bench)")
     parser.add_argument("--only", help="comma-separated bench names (e.g. seek,incremental)")
     parser.add_argument("--collect", action="store_true", help="run nothing; assemble bench/out/*.md")
-    parser.add_argument("--readme", action="store_true", help="update README.md even for --quick/--only/--collect")
-    parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
+    parser.add_argument("--summary", "--readme", dest="summary", action="store_true",
+                        help="update docs/measurements.md even for --quick/--only/--collect")
+    parser.add_argument("--no-summary", "--no-readme", dest="no_summary", action="store_true",
+                        help="leave docs/measurements.md alone")
     args = parser.parse_args(argv)
 
     benches = discover()
@@ -396,9 +400,9 @@ def main(argv: list[str] | None = None) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render_report(outcomes, info, mode, load_end, total), encoding="utf-8")
     print(f"wrote {_shown(target)} ({total / 60:.1f} min)")
-    if not args.no_readme and (full_run or args.readme):
-        update_readme(readme_section(outcomes, info, mode))
-        print(f"updated the Performance section of {README.name}")
+    if not args.no_summary and (full_run or args.summary):
+        update_summary(summary_section(outcomes, info, mode))
+        print(f"updated the Performance section of {_shown(SUMMARY)}")
     failed = [o.bench.name for o in outcomes if o.status in ("failed", "timeout")]
     if failed:
         print(f"FAILED: {', '.join(failed)} (see the report)")

@@ -2,7 +2,7 @@
 extraction layers and selectors matched each field (for operators, when the live site changes).
 
 For every article page it also reports the template facts the parsers rely on
-(shared/yonhap-fr-site.md "Article page: the real template"): og:title carries the
+(docs/site.md, "Article page: the real template"): og:title carries the
 " | og:site_name" suffix, which JSON-LD blocks are (in)valid, CONTENT_DATA and article:section
 present, and how many nodes each layout landmark selector matched. An assumption that no
 longer holds is listed as drift (shown, not a failure: the essential fields decide that).

@@ -1,4 +1,5 @@
-"""bench/report.py: assembling the report and the README section (no benchmark is run here)."""
+"""bench/report.py: assembling the report and the summary section of docs/measurements.md (no benchmark is
+run here)."""
 
 from __future__ import annotations
 
@@ -60,29 +61,29 @@ def test_checks_flag_missing_medians_and_ratios_unless_deterministic():
     assert report.checks(Outcome(Bench("z", "z"), "ok", fragment=FRAGMENT_BOLD)) == []
 
 
-def test_readme_section_is_appended_once_then_replaced_in_place(tmp_path: Path):
-    readme = tmp_path / "README.md"
-    readme.write_text("# Title\n\nIntro.\n\n## Later\n\nText stays.\n", encoding="utf-8")
-    report.update_readme("## Performance\n\nfirst", readme)
-    first = readme.read_text(encoding="utf-8")
+def test_summary_section_is_appended_once_then_replaced_in_place(tmp_path: Path):
+    summary = tmp_path / "measurements.md"
+    summary.write_text("# Title\n\nIntro.\n\n## Later\n\nText stays.\n", encoding="utf-8")
+    report.update_summary("## Performance\n\nfirst", summary)
+    first = summary.read_text(encoding="utf-8")
     assert first.startswith("# Title\n\nIntro.\n\n## Later\n\nText stays.\n\n" + START_MARK)
     assert first.endswith(END_MARK + "\n") and "first" in first
 
-    readme.write_text(first + "\n## After the section\n", encoding="utf-8")
-    report.update_readme("## Performance\n\nsecond", readme)
-    again = readme.read_text(encoding="utf-8")
+    summary.write_text(first + "\n## After the section\n", encoding="utf-8")
+    report.update_summary("## Performance\n\nsecond", summary)
+    again = summary.read_text(encoding="utf-8")
     assert "first" not in again and "second" in again
     assert again.count(START_MARK) == 1 and again.endswith("\n## After the section\n")
-    report.update_readme("## Performance\n\nsecond", readme)
-    assert readme.read_text(encoding="utf-8") == again  # idempotent
+    report.update_summary("## Performance\n\nsecond", summary)
+    assert summary.read_text(encoding="utf-8") == again  # idempotent
 
 
-def test_readme_with_one_marker_is_refused_untouched(tmp_path: Path):
-    readme = tmp_path / "README.md"
-    readme.write_text(f"# T\n{START_MARK}\nold\n", encoding="utf-8")
+def test_summary_with_one_marker_is_refused_untouched(tmp_path: Path):
+    summary = tmp_path / "measurements.md"
+    summary.write_text(f"# T\n{START_MARK}\nold\n", encoding="utf-8")
     with pytest.raises(SystemExit, match="only one of the performance markers"):
-        report.update_readme("## Performance", readme)
-    assert readme.read_text(encoding="utf-8") == f"# T\n{START_MARK}\nold\n"
+        report.update_summary("## Performance", summary)
+    assert summary.read_text(encoding="utf-8") == f"# T\n{START_MARK}\nold\n"
 
 
 def test_a_failing_bench_is_recorded_and_the_report_goes_on(tmp_path: Path, monkeypatch, child_processes):
@@ -98,7 +99,7 @@ def test_a_failing_bench_is_recorded_and_the_report_goes_on(tmp_path: Path, monk
     assert "**FAILED**: exit 1" in text
     assert "### Extraction benchmark" in text  # fragments are demoted under the report's headings
     assert info["commit"] in text and info["cpu"] in text
-    section = report.readme_section([missing, ok], info, "full")
+    section = report.summary_section([missing, ok], info, "full")
     assert section.startswith("## Performance") and "| a bench module that is not there | **failed** |" in section
 
 

@@ -48,7 +48,7 @@ def test_two_editions_french_by_default_with_distinct_ids_hosts_and_pools():
 
 
 def test_profiles_hold_the_shared_notes_facts():
-    # shared/yonhap-fr-site.md: "the real template", "Article ids", "Title prefixes"
+    # docs/site.md: "Article page: the real template", "Article ids", "Title prefixes and stories"
     assert (FR.end_marker, EN.end_marker) == ("(FIN)", "(END)")
     assert EN.continuation_marker == "(MORE)"
     assert EN.version_labels[:2] == ("LEAD", "2nd LD") and FR.version_labels[:2] == ("LD", "2e LD")

@@ -476,7 +476,7 @@ def test_replica_redesign_without_its_parser_fails_on_fallback_share():
     assert any(line.startswith("body: 100% from fallback layer 'generic'") and "no layout parser recognized" in line
                for line in red.summary.failed_critical), red.summary.failed_critical
 
-    rows, _ = _crawled_rows("redesign", None)  # the redesign parser registered: green again
+    rows, _ = _crawled_rows("redesign", ["yna-cms-v1", "redesign-v1"])  # its parser registered: green again
     fixed = gate.check_batch(rows, WINDOW, [], RUN)
     assert fixed.summary.success, fixed.summary.failed_critical
 

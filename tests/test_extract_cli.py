@@ -97,7 +97,7 @@ def test_extract_on_hand_built_real_template_pages(page: Path):
         assert any("jsonld" in w for w in out["warnings"])
 
 
-# The English pages built from the shared notes' English facts (issue 21's acceptance): what each
+# The English pages built from the English facts of docs/site.md (issue 21's acceptance): what each
 # stored row must say, read off the page by hand.
 ENGLISH_ROWS = {
     "AEN20230419003851320": {"version_label": "LEAD", "section": "Economy Business",

@@ -27,7 +27,13 @@ from ground.core.schema import (
 from ground.core.timeutil import KST
 from scrapers.parsers.base import NOT_HTML, TRUNCATED, Page
 from scrapers.parsers.metadata import Metadata, parse_content_data, strip_site_suffix
-from scrapers.parsers.registry import DEFAULT_PARSERS, UNRECOGNIZED, Registry, build_item
+from scrapers.parsers.registry import (
+    DEFAULT_PARSERS,
+    REPLICA_PARSERS,
+    UNRECOGNIZED,
+    Registry,
+    build_item,
+)
 from scrapers.parsers.text import (
     END_MARKER_RE,
     byline_of,
@@ -96,7 +102,7 @@ def _leaks(truth, paragraphs: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("layout", ["yna-cms", "redesign"])
 def test_every_field_equals_truth_and_nothing_leaks(corpus, layout):
-    registry = Registry()
+    registry = Registry(REPLICA_PARSERS)
     ed = corpus.edition
     cases = _sample(corpus)
     seen = collections.Counter()
@@ -189,8 +195,14 @@ def test_only_yna_cms_registered_redesign_falls_back_to_metadata_and_generic(cor
     assert generic_bodies > len(ids) // 2
 
 
-def test_default_parsers():
-    assert [p.layout for p in DEFAULT_PARSERS] == ["yna-cms-v1", "redesign-v1"]
+def test_production_registers_only_the_real_layouts_and_the_replica_adds_its_redesign(corpus):
+    assert [p.layout for p in DEFAULT_PARSERS] == ["yna-cms-v1"]
+    assert [p.layout for p in REPLICA_PARSERS] == ["yna-cms-v1", "redesign-v1"]
+    assert [p.layout for p in Registry.from_names(None).parsers] == ["yna-cms-v1"]  # YONHAP_PARSERS unset
+    assert Registry.from_names(["yna-cms-v1", "redesign-v1"]).parsers == REPLICA_PARSERS
+    page = corpus.render_article(corpus.ids_on(date(2024, 6, 8))[0], "redesign")
+    assert Registry().extract(page, "http://x/view/a").layout == UNRECOGNIZED
+    assert Registry(REPLICA_PARSERS).extract(page, "http://x/view/a").layout == "redesign-v1"
 
 
 def test_truncated_page_is_an_item_with_parse_errors(corpus):

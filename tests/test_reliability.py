@@ -1,7 +1,7 @@
 """Reliability suite: the real `yonhap-pipeline run` in a subprocess against the replica over
 HTTP, a real PostgreSQL and an S3 endpoint over HTTP, under faults, kill -9, service outages,
 a site redesign and hostile pages. Every scenario asserts on the data (ids against the
-replica's truth, content hashes, reasons), not only on exit codes. Results: README "Reliability".
+replica's truth, content hashes, reasons), not only on exit codes. Results: docs/measurements.md "Reliability".
 
 Run: .venv/bin/python -m pytest tests/test_reliability.py -x -q
 """
@@ -301,7 +301,7 @@ def _curated_ids(settings) -> dict[str, list[str]]:
 def test_redesign_with_only_the_yna_cms_parser_is_blocked_then_loads_with_the_redesign_parser(
     settings, replica, db_conn
 ):
-    from scrapers.parsers.registry import PARSERS_ENV
+    from scrapers.parsers.registry import PARSERS_ENV, REPLICA_PARSERS
     from scrapers.parsers.yna_cms import YnaCmsParser
 
     site = replica(**CORPUS, layout="redesign")
@@ -324,7 +324,9 @@ def test_redesign_with_only_the_yna_cms_parser_is_blocked_then_loads_with_the_re
     assert "body:" in message and "fallback layer 'generic'" in message, message
     assert "no layout parser recognized" in message, message
 
-    new = run_pipeline(cli_env(settings, site.base_url), *SHORT_WINDOW, "rel_redesign_new")
+    # The parser of the new layout deployed (the replica's redesign is registered only by name).
+    env_new = cli_env(settings, site.base_url, **{PARSERS_ENV: ",".join(p.layout for p in REPLICA_PARSERS)})
+    new = run_pipeline(env_new, *SHORT_WINDOW, "rel_redesign_new")
     assert new.returncode == 0, output(new)
     loaded = rows(
         db_conn, "SELECT article_id, title_raw, body FROM yonhap.articles ORDER BY article_id"

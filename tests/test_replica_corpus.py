@@ -310,7 +310,7 @@ def test_defaults_are_the_real_template_and_versioned_ids():
 def test_id_parts():
     assert id_parts("AFR20240619002951884") == ("20240619", 29, 51, "884")
     assert id_parts("AFR20240619002900884") == ("20240619", 29, 0, "884")
-    # the English edition's ids parse the same way (shared/yonhap-fr-site.md "Article ids")
+    # the English edition's ids parse the same way (docs/site.md, "Article ids")
     assert id_parts("AEN20230419003851320") == ("20230419", 38, 51, "320")
     for bad in ("AFR2024061900290088", "AXX20230419003851320", "AFR20240231002900884", "", None):
         assert id_parts(bad) is None
@@ -330,15 +330,15 @@ def test_config_round_trips_through_cli_args():
 
 
 def test_readme_example_queries_find_rows_in_the_demo_days():
-    """README's analyst examples name a story and search words of the demo's backfill (the
+    """The example queries of docs/usage.md name a story and search words of the demo's backfill (the
     default corpus, 2024-06-18..20): the story has several versions there, and the words are
     in its titles (so the queries do not answer 0 rows on the demo data)."""
     import re
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    story = re.search(r"WHERE a\.story_id = '(AFR\d{17})'", readme).group(1)
-    words = re.search(r"websearch_to_tsquery\('french', '([^']+)'\)", readme).group(1).split()
+    usage = (Path(__file__).resolve().parent.parent / "docs" / "usage.md").read_text(encoding="utf-8")
+    story = re.search(r"WHERE a\.story_id = '(AFR\d{17})'", usage).group(1)
+    words = re.search(r"websearch_to_tsquery\('french', '([^']+)'\)", usage).group(1).split()
     corpus = Corpus()
     truths = [corpus.truth(i) for d in (18, 19, 20) for i in corpus.ids_on(date(2024, 6, d))]
     assert sum(t.story_id == story and t.duplicate_of is None for t in truths) >= 2

@@ -23,6 +23,7 @@ from ground.core.config import Settings
 from ground.core.timeutil import Window
 from scrapers import stage
 from scrapers.parsers.base import TRUNCATED
+from scrapers.parsers.registry import REPLICA_PARSERS
 from scrapers.site_health import SiteUnavailable
 from scrapers.warc import parse_record_uri, read_record
 
@@ -286,7 +287,8 @@ def test_redesigned_site_over_http(replica, s3_endpoint):
     site.set_layout("redesign")
     day = date(2024, 6, 3)
     settings = _settings(s3_endpoint, site.base_url)
-    stage.crawl(settings, "redesign1", Window.for_dates(day, day), timeout=120)
+    replica_layouts = [p.layout for p in REPLICA_PARSERS]  # the redesign parser is never a default
+    stage.crawl(settings, "redesign1", Window.for_dates(day, day), parsers=replica_layouts, timeout=120)
     items = staging.read_jsonl(settings, "redesign1", staging.ITEMS)
     assert sorted(i["article_id"] for i in items) == sorted(site.corpus.ids_on(day))
     for item in items:

@@ -212,11 +212,11 @@ def test_the_same_id_fetched_twice_in_a_batch_without_change_is_one_row_one_revi
 def test_replica_pages_through_the_site_parsers_come_out_as_the_truth(layout):
     """The crawler's extraction (scrapers.parsers on the replica's rendered pages) followed by
     the transform gives the truth's rows: what the parsers leave, the cleaner finishes."""
-    from scrapers.parsers.registry import Registry, build_item
+    from scrapers.parsers.registry import REPLICA_PARSERS, Registry, build_item
 
     c = corpus(days=3)
     truth = truths(c)
-    registry = Registry()
+    registry = Registry(REPLICA_PARSERS)
     items = []
     for article_id in truth:
         url = f"https://fr.yna.co.kr/view/{article_id}"

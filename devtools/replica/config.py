@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from ground.core.editions import DEFAULT_EDITION, UnknownEdition, edition
 from ground.core.timeutil import KST
 
-# "yna-cms" = the real template (shared/yonhap-fr-site.md), "redesign" = a simulated redesign.
+# "yna-cms" = the real template (docs/site.md), "redesign" = a simulated redesign.
 LAYOUTS = ("yna-cms", "redesign")
 DEFAULT_LAYOUT = "yna-cms"
 # "versioned": the main versions of a story on one KST day share a serial, digits 00/51/52/53;

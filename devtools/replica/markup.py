@@ -506,7 +506,7 @@ def credit_lines(t, words=french) -> list[str]:
 
 
 def yna_cms_article(corpus, t) -> str:
-    """The real template (shared/yonhap-fr-site.md "Article page: the real template")."""
+    """The real template (docs/site.md, "Article page: the real template")."""
     v = t.variations
     style = v["entities"]
     W = corpus.words

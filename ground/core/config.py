@@ -1,6 +1,6 @@
 """The one place settings are read.
 
-Every variable of the contracts table (README "Settings") is read here, typed, and
+Every variable of the settings table (docs/settings.md) is read here, typed, and
 validated. A bad value raises :class:`SettingsError` whose message is one line naming the
 variable; the CLI turns it into exit code 2.
 
@@ -196,7 +196,7 @@ def _user_agent(name: str, env: dict[str, str]) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """Typed view of the environment (see README "Settings")."""
+    """Typed view of the environment (see docs/settings.md)."""
 
     # Which Yonhap edition (ground.core.editions): fr (default, the contract) or en.
     edition: str = DEFAULT_EDITION

@@ -1,6 +1,6 @@
 """Yonhap's foreign-language editions: every fact that differs between them, in one place.
 
-The editions share one CMS (shared/yonhap-fr-site.md, "the real template"), so the crawler,
+The editions share one CMS (docs/site.md, "Article page: the real template"), so the crawler,
 parsers, transforms and gate are one family; what differs is listed here, one profile per
 edition. French (``fr``) is the product's default and contract; English (``en``) is the second
 edition. Code asks ``edition(code)`` (or ``edition_of_id``) and never writes these values itself.
@@ -93,7 +93,7 @@ FR = Edition(
     usage_notices=("(Utilisation en Corée du Sud uniquement et redistribution interdite)",
                    "(PHOTO NOT FOR SALE)"),
     byline_word="Par", byline_join=" et ", fts_config="french",
-    # French desk labels [inference] (shared/yonhap-fr-site.md, "Sections").
+    # French desk labels, inferred from the English ones (docs/site.md, "Sections").
     sections=("Nord-Corée", "Politique", "Economie", "Société", "Culture", "Sports", "Monde",
               "Sciences/Technologie"),
     routine_titles=("KOSPI-ouverture", "KOSDAQ-ouverture", "FOREX-ouverture", "KOSPI-clôture",

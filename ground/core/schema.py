@@ -36,7 +36,7 @@ LAYER_GENERIC = "generic"  # trafilatura fallback
 LAYERS = (LAYER_JSONLD, LAYER_META, LAYER_SELECTOR, LAYER_GENERIC)
 
 # Desk labels of `article:section`, per edition (ground.core.editions): French labels
-# [inference] in shared/yonhap-fr-site.md. The news-list link shown on every page
+# inferred from the English ones (docs/site.md, "Sections"). The news-list link shown on every page
 # ("Actualités", "All News") is never one of them.
 SECTIONS = FR.sections  # the default edition's; ALL_SECTIONS: any edition's
 NEWS_LIST_LABEL = FR.news_list_label
@@ -275,14 +275,14 @@ class CrawlStats(_Record):
     archive: dict[str, Any] = field(default_factory=dict)
 
 
-# Columns of yonhap.articles in table order (contracts.md), plus our additions after them.
+# Columns of yonhap.articles in table order (the first analyst surface, docs/analysts.md), plus our additions after them.
 ARTICLE_COLUMNS = (
     "article_id", "url", "title", "title_raw", "version_label", "story_id", "duplicate_of",
     "section", "published_at", "updated_at", "dateline", "lead", "body", "author_email",
     "images", "word_count", "content_hash", "first_seen_at", "last_seen_at", "raw_uri", "run_id",
     # additions
     "is_routine", "layout", "field_sources", "etag", "last_modified", "fetched_at",
-    # round 2 (contracts.md): migration 0004
+    # round 2: migration 0004
     "byline", "editor_note", "keywords",
     # issue 21: migration 0007 ("fr" | "en", ground.core.editions)
     "edition",

@@ -47,7 +47,7 @@ def id_parts(article_id: str) -> tuple[str, int, int, str] | None:
     """``AFR<YYYYMMDD><serial 4><version 2><desk 3>`` -> ``(date 'YYYYMMDD', serial, version, desk)``.
 
     ``AFR20240619002951884`` -> ``("20240619", 29, 51, "884")``; version digits 00 = first,
-    51 = LD, 52 = 2e LD, … (shared/yonhap-fr-site.md, "Article ids"). None for anything else
+    51 = LD, 52 = 2e LD, … (docs/site.md, "Article ids"). None for anything else
     (an impossible date too). On the replica ("versioned" ids, docs/replica.md) the main
     versions of a story published on one KST day share the serial; flashes, routine items,
     duplicates and continued parts have their own serial and 00.

@@ -1,5 +1,5 @@
 """Settings inside Airflow: the environment (ground.core.config), overridden by the Airflow
-connections ``yonhap_postgres`` and ``yonhap_s3`` when they are defined (contracts.md: the
+connections ``yonhap_postgres`` and ``yonhap_s3`` when they are defined (docs/settings.md: the
 connections take precedence, as a deployment defines them)."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def get_connection(conn_id: str):
 
 
 def task_settings(edition: str | None = None):
-    """Settings for a task: the environment (contracts.md) for ``edition`` (the run's; None:
+    """Settings for a task: the environment (docs/settings.md) for ``edition`` (the run's; None:
     YONHAP_EDITION), then the `yonhap_postgres` and `yonhap_s3` connections when they are
     defined. Call inside a task, never at parse time."""
     settings = Settings.from_env(for_edition=edition)

@@ -19,7 +19,7 @@ from storage import sites
 # The first record of an archived page starts within this many (gzip) bytes.
 _HEAD_BYTES = 64 * 1024
 _TARGET_URI = re.compile(rb"^WARC-Target-URI:\s*(\S+)", re.M)
-_RAW_FILE = re.compile(r"^raw/dt=[^/]+/(?P<run_id>[^/]+)\.warc\.gz$")  # contracts.md's S3 layout
+_RAW_FILE = re.compile(r"^raw/dt=[^/]+/(?P<run_id>[^/]+)\.warc\.gz$")  # the S3 layout (docs/usage.md)
 
 
 def _target_uri(settings: Settings, bucket: str, key: str, offset: int = 0, length: int = _HEAD_BYTES) -> str | None:

@@ -2,7 +2,7 @@
 canonical link, and the page's ``CONTENT_DATA`` object. Layout-independent, so it survives
 redesigns; tried before any site selector.
 
-Facts of the real template (shared/yonhap-fr-site.md): og:title carries a site suffix
+Facts of the real template (docs/site.md): og:title carries a site suffix
 ``" | " + og:site_name``; og:description is a cut of the body, never a lead; the JSON-LD blocks
 are Organization / Person / BreadcrumbList (no NewsArticle) and the Person block is invalid
 JSON. An invalid block is a warning, never an error.

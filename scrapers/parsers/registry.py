@@ -28,9 +28,14 @@ from scrapers.parsers.text import clean, strip_dateline
 from scrapers.parsers.yna_cms import YnaCmsParser
 
 UNRECOGNIZED = "unrecognized"
-DEFAULT_PARSERS: tuple[type[LayoutParser], ...] = (YnaCmsParser, RedesignParser)
-PARSERS_BY_NAME = {p.layout: p for p in DEFAULT_PARSERS}
-# Comma-separated layout names; unset = all parsers (see Registry.from_names).
+# Production: the layouts the real site serves (docs/site.md), nothing else.
+DEFAULT_PARSERS: tuple[type[LayoutParser], ...] = (YnaCmsParser,)
+# The replica's simulated redesign has a parser too, but only the replica's tests and runs
+# register it, by name (``parsers=[…]`` or YONHAP_PARSERS): a guessed layout must never decide
+# what a real page yields.
+REPLICA_PARSERS: tuple[type[LayoutParser], ...] = (YnaCmsParser, RedesignParser)
+PARSERS_BY_NAME = {p.layout: p for p in REPLICA_PARSERS}
+# Comma-separated layout names; unset = DEFAULT_PARSERS (see Registry.from_names).
 PARSERS_ENV = "YONHAP_PARSERS"
 
 
@@ -51,7 +56,8 @@ def _iso(dt: datetime | None) -> str | None:
 
 
 class Registry:
-    """The layout parsers in the order they are asked; configurable (tests register only one)."""
+    """The layout parsers in the order they are asked; configurable (tests register only one,
+    or the replica's set)."""
 
     def __init__(self, parsers: tuple[type[LayoutParser], ...] | list[type[LayoutParser]] = DEFAULT_PARSERS):
         self.parsers = tuple(parsers)
@@ -239,4 +245,4 @@ def build_item(
     )
 
 
-__all__ = ["Registry", "Extraction", "build_item", "DEFAULT_PARSERS", "LAYER_META"]
+__all__ = ["Registry", "Extraction", "build_item", "DEFAULT_PARSERS", "REPLICA_PARSERS", "LAYER_META"]

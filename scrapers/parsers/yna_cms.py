@@ -1,4 +1,4 @@
-"""The real article template of Yonhap's CMS (fr and en editions, shared/yonhap-fr-site.md
+"""The real article template of Yonhap's CMS (fr and en editions, docs/site.md,
 "Article page: the real template"): ``header.title-article01 > h1.tit``, the ``div.info-con``
 news-list link + time line, the ``article.story-news`` body with ``figure.image-zone`` photos,
 and the ``div.keyword-zone01`` tag list after it.

@@ -1,4 +1,4 @@
--- 0004: round 2 article fields (contracts.md): byline, editor_note, keywords.
+-- 0004: round 2 article fields (docs/analysts.md): byline, editor_note, keywords.
 --
 -- byline       names only, without "Par "/"By " ("Kim Min-ji"); NULL when the page shows none
 -- editor_note  the editor's note before the dateline, without its parentheses
