@@ -36,6 +36,7 @@ BENCH_DIR = ROOT / "bench"
 OUT_DIR = BENCH_DIR / "out"
 LOG_DIR = OUT_DIR / "logs"
 REPORT = BENCH_DIR / "REPORT.md"  # a full run of every bench only (committed)
+SUITE_HISTORY = BENCH_DIR / "suite_history.md"  # `make test` wall time per round (appended to the report)
 PARTIAL_REPORT = OUT_DIR / "REPORT.md"  # --quick / --only / --collect: never overwrites the full one
 SUMMARY = ROOT / "docs" / "measurements.md"  # the latest figures; the README links it
 START_MARK, END_MARK = "<!-- performance:start -->", "<!-- performance:end -->"
@@ -334,6 +335,8 @@ def render_report(outcomes: list[Outcome], info: dict[str, str], mode: str, load
             if gaps:
                 lines += [f"*Report check:* {'; '.join(gaps)}.", ""]
             lines.append(_demote(o.fragment))
+    if SUITE_HISTORY.exists():  # kept by hand after each measured `make test`: growth stays visible
+        lines += ["", '<a id="suite"></a>', "", SUITE_HISTORY.read_text(encoding="utf-8").strip()]
     return "\n".join(lines).rstrip() + "\n"
 
 
