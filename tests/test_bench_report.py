@@ -103,6 +103,18 @@ def test_a_failing_bench_is_recorded_and_the_report_goes_on(tmp_path: Path, monk
     assert section.startswith("## Performance") and "| a bench module that is not there | **failed** |" in section
 
 
+def test_the_suites_history_ends_the_report(tmp_path: Path, monkeypatch):
+    history = tmp_path / "suite_history.md"
+    monkeypatch.setattr(report, "SUITE_HISTORY", history)
+    ok = Outcome(Bench("extract", "extraction"), "ok", seconds=3.0, fragment=FRAGMENT_BOLD)
+    info = {"date": "d", "cpu": "c", "cores": "2", "ram": "r", "python": "p", "os": "o", "load": "l", "commit": "x"}
+    assert "## suite:" not in report.render_report([ok], info, "full", "l", 1.0)
+    history.write_text("## suite: `make test` wall time\n\n| when | wall |\n|---|---|\n| now | 14 min |\n")
+    text = report.render_report([ok], info, "full", "l", 1.0)
+    assert text.rstrip().endswith("| now | 14 min |") and '<a id="suite"></a>' in text
+    assert (Path(report.__file__).parent / "suite_history.md").exists()  # the committed history
+
+
 def test_supported_args_keeps_only_flags_the_bench_lists(child_processes):
     seek = Bench("seek", "seek")
     assert report.supported_args(seek, ("--quick", "--rows", "10")) == ["--quick"]
