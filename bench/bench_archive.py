@@ -60,6 +60,7 @@ def main() -> None:
     from ground.core.config import Settings
     from ground.core.timeutil import Window
     from pipeline.run import stages
+    from pipeline.run.descriptor import RunDescriptor
 
     config = dict(start=START, end=last, per_day=args.per_day)
     root = Path(tempfile.mkdtemp(prefix="yonhap-bench-archive-"))
@@ -87,7 +88,7 @@ def main() -> None:
             for first, end in months(START, last):
                 t0 = time.perf_counter()
                 run_id = f"archive_{first:%Y%m}"
-                summary = stages.run_window(settings, Window.for_dates(first, end), run_id, source="archive")
+                summary = stages.run_window(settings, RunDescriptor(run_id, Window.for_dates(first, end), "cli", source="archive"))
                 seconds = time.perf_counter() - t0
                 assert summary.ok, (run_id, summary.status, summary.error)
                 sent = Counter(e["server"] for e in archives.log(clear=True))

@@ -33,41 +33,8 @@ more (a reminder every `YONHAP_ALERT_REMIND_HOURS`), and the first good run send
 
 from __future__ import annotations
 
-from airflow.sdk import dag, task_group
+from pipeline.airflow.dags import edition_dag
 
-from pipeline.airflow import tasks
-from pipeline.airflow.tasks import (
-    CRAWL_TIMEOUT_DAY,
-    DEFAULT_ARGS,
-    TAGS,
-    dag_callbacks,
-    failure_callbacks,
-    form_params,
-)
-
-
-@dag(
-    dag_id="yonhap_fr_backfill",
-    schedule=None,
-    catchup=False,
-    max_active_runs=2,
-    params=form_params(with_source=True),
-    default_args={**DEFAULT_ARGS, "on_failure_callback": failure_callbacks()},
-    **dag_callbacks(),  # one alert per red run, one "recovered" after it (docs/operators.md "Alerts")
-    doc_md=__doc__,
-    tags=[*TAGS, "backfill"],
-)
-def yonhap_fr_backfill():
-    @task_group(group_id="day")
-    def day(run: dict[str, str]):
-        crawled = tasks.crawl.override(execution_timeout=CRAWL_TIMEOUT_DAY)(run)
-        transformed = tasks.transform(run, crawled)
-        gate = tasks.validate(run, transformed)
-        return tasks.load(run, gate)
-
-    runs = tasks.plan_days("backfill")
-    # The summary (figures -> log and run note) runs once every partition is done.
-    day.expand(run=runs) >> tasks.summarize().as_teardown(setups=runs.operator)
-
-
-yonhap_fr_backfill()
+# plan -> one `day` group per KST day (crawl -> transform -> validate -> load) -> summary:
+# pipeline.airflow.dags.
+yonhap_fr_backfill = edition_dag("backfill", "fr", dag_id="yonhap_fr_backfill", doc_md=__doc__)

@@ -35,51 +35,8 @@ more (a reminder every `YONHAP_ALERT_REMIND_HOURS`), and the first good run send
 
 from __future__ import annotations
 
-from datetime import datetime
+from pipeline.airflow.dags import edition_dag
 
-from airflow.sdk import AssetOrTimeSchedule, CronDataIntervalTimetable, dag
-
-from ground.core.timeutil import KST
-from pipeline.airflow import tasks
-from pipeline.airflow.tasks import (
-    CRAWL_TIMEOUT_EVENT,
-    CRAWL_TIMEOUT_HOURLY,
-    DEFAULT_ARGS,
-    FEED_ASSET,
-    TAGS,
-    dag_callbacks,
-    failure_callbacks,
-)
-
-
-@dag(
-    dag_id="yonhap_fr_ingest",
-    # The DAG list shows an asset-or-time schedule as its asset only: say the timing here.
-    description="Feed events (asset yonhap_fr_feed) and hourly at :00 Asia/Seoul (data intervals)",
-    # Runs on every feed event, and every hour on the interval timetable (real intervals).
-    schedule=AssetOrTimeSchedule(
-        timetable=CronDataIntervalTimetable("0 * * * *", timezone="Asia/Seoul"), assets=[FEED_ASSET]
-    ),
-    start_date=datetime(2024, 6, 1, tzinfo=KST),
-    catchup=False,
-    max_active_runs=4,
-    default_args={**DEFAULT_ARGS, "on_failure_callback": failure_callbacks()},
-    **dag_callbacks(),  # one alert per red run, one "recovered" after it (docs/operators.md "Alerts")
-    doc_md=__doc__,
-    tags=[*TAGS, "hourly", "event-driven"],
-)
-def yonhap_fr_ingest():
-    run = tasks.plan_interval()
-    lane = tasks.choose_lane(run)
-    fresh = tasks.fresh.override(execution_timeout=CRAWL_TIMEOUT_EVENT)(run)
-    lane >> fresh
-    crawled = tasks.crawl.override(execution_timeout=CRAWL_TIMEOUT_HOURLY)(run)
-    lane >> crawled
-    transformed = tasks.transform(run, crawled)
-    gate = tasks.validate(run, transformed)
-    loaded = tasks.load(run, gate)
-    # Whichever lane ran, the summary (figures -> log and run note) closes the run.
-    [fresh, loaded] >> tasks.summarize().as_teardown(setups=run.operator)
-
-
-yonhap_fr_ingest()
+# The event lane (plan -> lane -> fresh) and the hourly lane (crawl -> transform -> validate ->
+# load), then the summary: pipeline.airflow.dags.
+yonhap_fr_ingest = edition_dag("ingest", "fr", dag_id="yonhap_fr_ingest", doc_md=__doc__)

@@ -25,34 +25,8 @@ more (a reminder every `YONHAP_ALERT_REMIND_HOURS`), and the first good run send
 
 from __future__ import annotations
 
-from airflow.sdk import dag, task_group
+from pipeline.airflow.dags import edition_dag
 
-from pipeline.airflow import tasks
-from pipeline.airflow.tasks import DEFAULT_ARGS, TAGS, dag_callbacks, failure_callbacks, form_params
-
-
-@dag(
-    dag_id="yonhap_fr_reprocess",
-    schedule=None,
-    catchup=False,
-    max_active_runs=1,
-    params=form_params(),
-    default_args={**DEFAULT_ARGS, "on_failure_callback": failure_callbacks()},
-    **dag_callbacks(),  # one alert per red run, one "recovered" after it (docs/operators.md "Alerts")
-    doc_md=__doc__,
-    tags=[*TAGS, "reprocess"],
-)
-def yonhap_fr_reprocess():
-    @task_group(group_id="day")
-    def day(run: dict[str, str]):
-        reparsed = tasks.reparse(run)
-        transformed = tasks.transform(run, reparsed)
-        gate = tasks.validate(run, transformed)
-        return tasks.load(run, gate)
-
-    runs = tasks.plan_days("reprocess")
-    # The summary (figures -> log and run note) runs once every partition is done.
-    day.expand(run=runs) >> tasks.summarize().as_teardown(setups=runs.operator)
-
-
-yonhap_fr_reprocess()
+# plan -> one `day` group per KST day (reparse -> transform -> validate -> load) -> summary:
+# pipeline.airflow.dags.
+yonhap_fr_reprocess = edition_dag("reprocess", "fr", dag_id="yonhap_fr_reprocess", doc_md=__doc__)

@@ -31,7 +31,7 @@ from airflow.sdk import CronTriggerTimetable, dag
 from ground.core.editions import EDITIONS
 from ground.core.timeutil import KST
 from pipeline.airflow import tasks
-from pipeline.airflow.tasks import DEFAULT_ARGS, dag_callbacks, failure_callbacks
+from pipeline.airflow.dags import dag_defaults
 
 
 def canary_dag(code: str):
@@ -44,8 +44,7 @@ def canary_dag(code: str):
         start_date=datetime(2024, 6, 1, tzinfo=KST),
         catchup=False,
         max_active_runs=1,
-        default_args={**DEFAULT_ARGS, "on_failure_callback": failure_callbacks()},
-        **dag_callbacks(code),
+        **dag_defaults(code),
         doc_md=__doc__,
         tags=["yonhap", edition.host, "canary"],
     )
@@ -64,8 +63,7 @@ def watchdog_dag(code: str):
         start_date=datetime(2024, 6, 1, tzinfo=KST),
         catchup=False,
         max_active_runs=1,
-        default_args={**DEFAULT_ARGS, "on_failure_callback": failure_callbacks()},
-        **dag_callbacks(code),
+        **dag_defaults(code),
         doc_md=__doc__,
         tags=["yonhap", edition.host, "watchdog"],
     )

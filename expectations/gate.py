@@ -212,7 +212,7 @@ def check_batch(
     without archived pages are named by the crawl stage instead). ``targets``: an event run
     fetched that many announced ids; the band is [0, targets] (expectations.volume).
     ``cold_start_notice``: warn that the band is a cold start (an install's first run only:
-    the caller decides, see pipeline.run.stages.validate); the band applies either way.
+    the caller decides, see pipeline.run.stages.run_validate); the band applies either way.
     """
     now = now or utcnow()
     good, rejected = _schema_rows(rows, run_id)

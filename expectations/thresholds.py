@@ -32,7 +32,7 @@ LANGUAGE_MIN_TOKENS = {"fr": 0, "en": 15}
 
 # Published time: inside the run window, one hour of slack each side for clock/listing skew.
 # The window the gate gets is the crawl window: the ingest DAG already widened it by its
-# look-back (pipeline.airflow.tasks.INGEST_LOOKBACK), so it is not added a second time here.
+# look-back (pipeline.run.descriptor.INGEST_LOOKBACK), so it is not added a second time here.
 WINDOW_SLACK = timedelta(hours=1)
 FUTURE_TOLERANCE = timedelta(minutes=10)  # our clock vs the site's clock
 

@@ -18,7 +18,7 @@ from ground.core.timeutil import Window, to_kst
 # Statuses of runs whose counts say nothing about normal volume.
 _UNHEALTHY = ("fail", "error", "running", "blocked", "abort", "started")
 # The yonhap.install_notices key of the cold-start warning: an install's first run shows it
-# (and so does a rerun of that run), the runs after it do not (pipeline.run.stages.validate).
+# (and so does a rerun of that run), the runs after it do not (pipeline.run.stages.run_validate).
 COLD_START_NOTICE = "volume_band_cold_start"
 
 

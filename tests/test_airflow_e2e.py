@@ -21,7 +21,7 @@ import pytest
 from devtools.harness.runs import cli_env, rows, truth_ids
 from devtools.stack import airflow as airflow_local
 from ground.core.timeutil import KST
-from pipeline.airflow.tasks import INGEST_LOOKBACK
+from pipeline.run.descriptor import INGEST_LOOKBACK
 from tests.alert_receivers import alert_env, settle
 from tests.fixtures_airflow import airflow_test_env, dag_test
 from tests.fixtures_stack import TEMPLATE_DB, _create_database, _drop_database, _url_for

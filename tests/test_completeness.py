@@ -16,6 +16,7 @@ import pytest
 
 from devtools.harness.runs import cli_env, output, rows, run_pipeline, truth_ids
 from ground.core.timeutil import KST
+from pipeline.run.descriptor import RunDescriptor
 from tests.gap_injection import overrides
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -116,7 +117,7 @@ def test_every_seen_id_is_accounted_for_by_the_truths_reasons(settings, replica,
     window = Window.for_dates(*WINDOW)
     for run_id, kind, fetches in (("ingest_aged", "airflow", 0), ("backfill_aged", "backfill", 1)):
         stages.prepare(local, run_id, window, kind)
-        stages.crawl(local, run_id, window)
+        stages.run_crawl(local, RunDescriptor(run_id, window, kind))
         assert _fetches(site.clear_log(), never) == {i: fetches for i in never}, kind
 
 
@@ -138,9 +139,9 @@ def test_a_listed_id_never_fetched_shows_up_as_unaccounted_and_the_run_says_so(s
     stages.prepare(settings, "gap_1", window)
     crawled = crawl_stage.crawl(settings, "gap_1", window, scrapy_overrides=overrides([lost]))
     assert crawled.seen == len(site.corpus.ids_on(day)) and crawled.items == crawled.seen - 1
-    stages.transform(settings, "gap_1", window)
-    gate = stages.validate(settings, "gap_1", window)
-    loaded = stages.load_or_block(settings, "gap_1", gate)
+    stages.run_transform(settings, "gap_1")
+    gate = stages.run_validate(settings, "gap_1", window)
+    loaded = stages.run_load(settings, "gap_1", gate=gate)
 
     assert loaded["unaccounted"] == 1
     assert loaded["unaccounted_days"] == {day.isoformat(): {"unaccounted": 1, "ids": [lost]}}
@@ -153,8 +154,8 @@ def test_a_listed_id_never_fetched_shows_up_as_unaccounted_and_the_run_says_so(s
 
     # The next run of the day fetches it: the gap closes.
     stages.prepare(settings, "gap_2", window)
-    stages.crawl(settings, "gap_2", window)
-    stages.transform(settings, "gap_2", window)
-    stages.load_or_block(settings, "gap_2", stages.validate(settings, "gap_2", window))
+    stages.run_crawl(settings, RunDescriptor("gap_2", window, "cli"))
+    stages.run_transform(settings, "gap_2")
+    stages.run_load(settings, "gap_2", gate=stages.run_validate(settings, "gap_2", window))
     assert rows(db_conn, "SELECT unaccounted, loaded FROM yonhap.daily_completeness WHERE kst_date = %s",
                 (day,)) == [(0, len(site.corpus.ids_on(day)))]

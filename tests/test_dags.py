@@ -197,7 +197,7 @@ def test_parsing_imports_nothing_heavy(tmp_path, fresh_python):
 
 
 def test_form_accepts_a_past_range():
-    from pipeline.airflow.tasks import form_days
+    from pipeline.airflow.form import form_days
 
     assert form_days({"from": "2024-06-18", "to": "2024-06-20"}, today=date(2024, 7, 1)) == (
         date(2024, 6, 18),
@@ -218,7 +218,7 @@ BAD_RANGES = [
 @pytest.mark.parametrize(("form", "message"), BAD_RANGES)
 def test_form_refuses_bad_values_with_one_line(form, message):
     from ground.core.timeutil import DayRangeError
-    from pipeline.airflow.tasks import form_days
+    from pipeline.airflow.form import form_days
 
     with pytest.raises(DayRangeError) as err:
         form_days(form, today=date(2024, 7, 1))
@@ -229,7 +229,7 @@ def test_form_schema_refuses_a_non_date_before_any_task_runs():
     from airflow.sdk import ParamsDict
     from airflow.sdk.exceptions import ParamValidationError
 
-    from pipeline.airflow.tasks import form_params
+    from pipeline.airflow.form import form_params
 
     good = ParamsDict(form_params())
     good["from"], good["to"] = "2024-06-18", "2024-06-19"
@@ -249,23 +249,27 @@ def test_form_schema_refuses_a_non_date_before_any_task_runs():
 
 
 def test_the_run_descriptors_carry_the_forms_source():
-    from pipeline.airflow.tasks import form_source, partitions, source_of
-    from pipeline.run.stages import UnknownSource
+    from pipeline.airflow.form import form_source
+    from pipeline.run.descriptor import RunDescriptor, UnknownSource, day_runs
 
     dag_run = "manual__2024-07-01T03:00:00+00:00"
-    runs = partitions(dag_run, date(2024, 6, 18), date(2024, 6, 19), "backfill", "fr", form_source({"source": "auto"}))
-    assert [r["source"] for r in runs] == ["auto", "auto"]
+    runs = day_runs(dag_run, date(2024, 6, 18), date(2024, 6, 19), "backfill", "fr", form_source({"source": "auto"}))
+    assert [r.source for r in runs] == ["auto", "auto"]
     assert form_source({}) == "site"  # a reprocess form, an older trigger
-    assert source_of({"run_id": "x"}) == "site"  # a descriptor from before the field
+    # XCom carries them as JSON, and back
+    assert [RunDescriptor.from_dict(json.loads(json.dumps(r.to_dict()))) for r in runs] == runs
+    with pytest.raises(UnknownSource):
+        RunDescriptor.from_dict({**runs[0].to_dict(), "source": "elsewhere"})
     with pytest.raises(UnknownSource, match="site, archive, auto"):
         form_source({"source": "elsewhere"})
 
 
 def test_partitions_one_run_per_kst_day_with_stable_safe_ids():
     from ground.core.timeutil import KST
-    from pipeline.airflow.tasks import partitions
+    from pipeline.run.descriptor import day_runs
 
-    runs = partitions("manual__2024-07-01T03:00:00+00:00", date(2024, 6, 18), date(2024, 6, 20), "backfill")
+    runs = [r.to_dict() for r in day_runs("manual__2024-07-01T03:00:00+00:00", date(2024, 6, 18), date(2024, 6, 20),
+                                          "backfill")]
     assert [r["window_start"] for r in runs] == [
         datetime(2024, 6, d, tzinfo=KST).isoformat() for d in (18, 19, 20)
     ]
@@ -273,47 +277,48 @@ def test_partitions_one_run_per_kst_day_with_stable_safe_ids():
     ids = [r["run_id"] for r in runs]
     assert len(set(ids)) == 3
     assert ids[0] == "backfill__manual__2024-07-01T03_00_00_00_00__20240618"
-    assert runs == partitions("manual__2024-07-01T03:00:00+00:00", date(2024, 6, 18), date(2024, 6, 20), "backfill")
+    assert runs == [r.to_dict() for r in day_runs("manual__2024-07-01T03:00:00+00:00", date(2024, 6, 18),
+                                                  date(2024, 6, 20), "backfill")]
 
 
 def test_another_editions_partitions_say_their_edition_and_wait_for_their_own_days():
-    from pipeline.airflow.tasks import ingest_run, link_predecessors, partitions
+    from pipeline.run.descriptor import day_runs, interval_run
 
     dag_run = "manual__2024-07-01T03:00:00+00:00"
-    fr = partitions(dag_run, date(2024, 6, 18), date(2024, 6, 20), "backfill")
-    en = partitions(dag_run, date(2024, 6, 18), date(2024, 6, 20), "backfill", "en")
-    assert [r["edition"] for r in fr] == ["fr"] * 3 and [r["edition"] for r in en] == ["en"] * 3
-    assert en[0]["run_id"] == "backfill_en__manual__2024-07-01T03_00_00_00_00__20240618"
-    assert not {r["run_id"] for r in fr} & {r["run_id"] for r in en}  # one dag run id, two editions
-    assert link_predecessors(en[2], dag_run) == [en[0]["run_id"], en[1]["run_id"]]
+    fr = day_runs(dag_run, date(2024, 6, 18), date(2024, 6, 20), "backfill")
+    en = day_runs(dag_run, date(2024, 6, 18), date(2024, 6, 20), "backfill", "en")
+    assert [r.edition for r in fr] == ["fr"] * 3 and [r.edition for r in en] == ["en"] * 3
+    assert en[0].run_id == "backfill_en__manual__2024-07-01T03_00_00_00_00__20240618"
+    assert not {r.run_id for r in fr} & {r.run_id for r in en}  # one dag run id, two editions
+    assert en[2].link_predecessors(dag_run) == [en[0].run_id, en[1].run_id]
     start = datetime(2024, 6, 19, 3, tzinfo=UTC)
-    assert ingest_run("scheduled__x", start, start + timedelta(hours=1), "en")["run_id"] == "ingest_en__scheduled__x"
+    assert interval_run("scheduled__x", start, start + timedelta(hours=1), "en").run_id == "ingest_en__scheduled__x"
 
 
 def test_a_partition_waits_for_the_partitions_its_story_links_look_back_at():
-    from pipeline.airflow.tasks import link_predecessors, partitions
-    from pipeline.run.stages import LINK_LOOKBACK_DAYS
+    from pipeline.run.descriptor import LINK_LOOKBACK_DAYS, day_runs
     from transforms.stage import LOOKBACK
 
     dag_run = "manual__2024-07-01T03:00:00+00:00"
-    runs = partitions(dag_run, date(2024, 6, 18), date(2024, 6, 21), "backfill")
-    ids = [r["run_id"] for r in runs]
+    runs = day_runs(dag_run, date(2024, 6, 18), date(2024, 6, 21), "backfill")
+    ids = [r.run_id for r in runs]
     assert LINK_LOOKBACK_DAYS * timedelta(days=1) >= LOOKBACK
     # The days before it, same ids as the partitions of those days (the first has none in range).
-    assert link_predecessors(runs[3], dag_run) == ids[1:3]
-    assert link_predecessors(runs[1], dag_run)[-1] == ids[0]
-    assert not set(link_predecessors(runs[0], dag_run)) & set(ids)
+    assert runs[3].link_predecessors(dag_run) == ids[1:3]
+    assert runs[1].link_predecessors(dag_run)[-1] == ids[0]
+    assert not set(runs[0].link_predecessors(dag_run)) & set(ids)
 
 
 def test_ingest_run_crawls_a_lookback_before_its_interval():
     from ground.core.timeutil import UTC
-    from pipeline.airflow.tasks import INGEST_LOOKBACK, ingest_run
+    from pipeline.run.descriptor import INGEST_LOOKBACK, interval_run
 
     start = datetime(2024, 6, 19, 3, tzinfo=UTC)
-    run = ingest_run("scheduled__2024-06-19T03:00:00+00:00", start, start + timedelta(hours=1))
-    assert datetime.fromisoformat(run["window_start"]) == start - INGEST_LOOKBACK
-    assert datetime.fromisoformat(run["window_end"]) == start + timedelta(hours=1)
-    assert run["run_id"] == "ingest__scheduled__2024-06-19T03_00_00_00_00"
+    run = interval_run("scheduled__2024-06-19T03:00:00+00:00", start, start + timedelta(hours=1))
+    assert run.window.start == start - INGEST_LOOKBACK
+    assert run.window.end == start + timedelta(hours=1)
+    assert run.run_id == "ingest__scheduled__2024-06-19T03_00_00_00_00"
+    assert (run.kind, run.ids) == ("airflow", ())
 
 
 def test_connections_take_precedence_over_the_environment(monkeypatch):
@@ -343,7 +348,7 @@ def test_connections_take_precedence_over_the_environment(monkeypatch):
 
 
 def test_failure_summary_names_dag_task_run_error_and_report():
-    from pipeline.airflow.tasks import failure_summary
+    from pipeline.airflow.reports import failure_summary
 
     class TI:
         dag_id, task_id, map_index, try_number = "yonhap_fr_backfill", "day.load", 2, 3
@@ -388,7 +393,8 @@ def test_dag_docs_state_the_limits_the_code_applies():
     """The DAG docs (doc_md=__doc__, plain text) quote the look-back, the span limit and the
     pool: they must say what pipeline.airflow.tasks enforces."""
     from ground.core.timeutil import MAX_RUN_DAYS as MAX_SPAN_DAYS
-    from pipeline.airflow.tasks import INGEST_LOOKBACK, SITE_POOL
+    from pipeline.airflow.tasks import SITE_POOL
+    from pipeline.run.descriptor import INGEST_LOOKBACK
 
     ingest = (REPO / "dags" / "yonhap_fr_ingest.py").read_text()
     assert f"**{INGEST_LOOKBACK.seconds // 3600} hours before**" in ingest and f"`{SITE_POOL}`" in ingest
@@ -402,17 +408,16 @@ def test_an_event_run_owns_exactly_the_announced_ids_and_replans_the_same():
     from airflow.sdk.exceptions import AirflowFailException  # noqa: F401 -- the task turns the error into one
 
     from ground.core.timeutil import KST, UTC
-    from pipeline.airflow.tasks import EVENT_WINDOW_PAD, announced_run
-    from pipeline.run.stages import NoAnnouncedIds
+    from pipeline.run.descriptor import EVENT_WINDOW_PAD, NoAnnouncedIds, announced_run
 
     a1, a2, a3 = "AFR20240618004100884", "AFR20240619000151884", "AFR20240619000200884"
     t1, t2 = datetime(2024, 6, 19, 1, 0, tzinfo=UTC), datetime(2024, 6, 19, 1, 1, tzinfo=UTC)
     events = [(t2, {"ids": [a3, a1]}), (t1, {"ids": [a2, "not-an-id", a3]})]
     run = announced_run("asset_triggered__2024-06-19T01:01:00+00:00_x", events)
-    assert run["ids"] == [a2, a3, a1]  # event order, unique, junk dropped
-    assert run["kind"] == "event" and run["run_id"].startswith("event__asset_triggered__")
-    assert datetime.fromisoformat(run["window_start"]) == datetime(2024, 6, 18, tzinfo=KST)
-    assert datetime.fromisoformat(run["window_end"]) == t2 + EVENT_WINDOW_PAD
+    assert run.ids == (a2, a3, a1)  # event order, unique, junk dropped
+    assert run.kind == "event" and run.run_id.startswith("event__asset_triggered__")
+    assert run.window.start == datetime(2024, 6, 18, tzinfo=KST)
+    assert run.window.end == t2 + EVENT_WINDOW_PAD
     assert announced_run("asset_triggered__2024-06-19T01:01:00+00:00_x", list(reversed(events))) == run
     with pytest.raises(NoAnnouncedIds):
         announced_run("r", [(t1, {"ids": ["junk"]}), (t2, {})])

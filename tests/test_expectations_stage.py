@@ -161,12 +161,13 @@ def test_cli_validate_exit_codes(settings, monkeypatch):
 def test_cold_start_warning_is_shown_by_the_installs_first_run_only(settings, db_conn):
     def cold_start_lines(run_id):
         _stage_rows(settings, run_id, replica_rows())
-        warnings = stages.validate(settings, run_id, WINDOW)["warnings"]
+        warnings = stages.run_validate(settings, run_id, WINDOW)["warnings"]
         return [w for w in warnings if w.startswith("volume band: ")]
 
     # A run that cannot validate (nothing staged) does not take the notice.
-    with pytest.raises(stage.StagingMissing):
-        stages.validate(settings, "notice_none", WINDOW)
+    with pytest.raises(stages.StageFailed) as failed:
+        stages.run_validate(settings, "notice_none", WINDOW)
+    assert isinstance(failed.value.__cause__, stage.StagingMissing)
     [first] = cold_start_lines("notice_first")
     assert first.startswith(f"volume band: cold start: 0 of {NEEDED} comparable earlier runs")
     assert f"; {NEEDED} more such run(s) needed before the band is learned from history" in first

@@ -216,6 +216,7 @@ def test_an_archive_run_loads_a_window_as_exact_as_a_site_crawl(settings, site_s
     from ground.adapters import db, s3
     from ground.core.timeutil import Window
     from pipeline.run import stages
+    from pipeline.run.descriptor import RunDescriptor
     from scrapers.warc import parse_record_uri, read_record
 
     days = [date(2024, 6, 18) + timedelta(days=n) for n in range(4)]
@@ -224,7 +225,7 @@ def test_an_archive_run_loads_a_window_as_exact_as_a_site_crawl(settings, site_s
 
     # The reference: a site crawl of the same pages, in a database of its own.
     local = site_settings.with_(base_url=site.base_url, download_delay=0.0, concurrency=4)
-    assert stages.run_window(local, Window.for_dates(compared[0], compared[-1]), "site_ref").ok
+    assert stages.run_window(local, RunDescriptor("site_ref", Window.for_dates(compared[0], compared[-1]), "cli")).ok
     ref_conn = db.connect(local)
     try:
         reference = {r[0]: r[1:] for r in rows(ref_conn, COMPARED_SQL)}
@@ -389,12 +390,13 @@ def test_an_unreachable_index_fails_the_run_with_one_line_naming_it(settings):
     from devtools.stack.services import free_port
     from ground.core.timeutil import Window
     from pipeline.run import stages
+    from pipeline.run.descriptor import RunDescriptor
 
     port = free_port()
     local = settings.with_(base_url="http://127.0.0.1:9", cc_index_url=f"http://127.0.0.1:{port}",
                            wayback_url=f"http://127.0.0.1:{port}", archive_delay=0.0)
-    summary = stages.run_window(local, Window.for_dates(date(2024, 6, 19), date(2024, 6, 19)), "arch_down",
-                                source="archive")
+    summary = stages.run_window(local, RunDescriptor("arch_down", Window.for_dates(date(2024, 6, 19), date(2024, 6, 19)),
+                                                     "cli", source="archive"))
     assert (summary.status, summary.failed_stage) == ("failed", "crawl")
     assert summary.error == (f"web archives unavailable: Common Crawl index (127.0.0.1:{port}): connection refused "
                              "on all 6 attempts; nothing was fetched (rerun when the archive answers)")

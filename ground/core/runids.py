@@ -36,8 +36,8 @@ def edition_prefix(kind: str, edition: str) -> str:
     return kind if edition == DEFAULT_EDITION else f"{kind}_{edition}"
 
 
-# The kinds of pipeline run an Airflow DAG run plans (pipeline.airflow.tasks: ingest_run,
-# announced_run, partitions); "event" ids carry no edition (the French feed's event runs).
+# The kinds of pipeline run an Airflow DAG run plans (pipeline.run.descriptor: interval_run,
+# announced_run, day_runs); "event" ids carry no edition (the French feed's event runs).
 DAG_RUN_KINDS = ("ingest", "backfill", "reprocess")
 
 

@@ -29,7 +29,7 @@ log = logging.getLogger("yonhap.alerts")
 
 SMTP_CONN_ID = "smtp_default"
 WEBHOOK_CONN_ID = "yonhap_alert_webhook"
-FAILURE_XCOM = "failure"  # the one-line reason a failed task leaves (tasks.log_failure)
+FAILURE_XCOM = "failure"  # the one-line reason a failed task leaves (reports.log_failure)
 
 
 class _ProviderEmail:
@@ -136,7 +136,7 @@ def _runs_report(context: dict[str, Any], settings, dag_id: str, run_id: str):
 
 
 def _failure_reason(context: dict[str, Any]) -> str | None:
-    """The failed task's own line (left by tasks.log_failure as XCom ``failure``)."""
+    """The failed task's own line (left by reports.log_failure as XCom ``failure``)."""
     ti = context.get("ti")
     if ti is None:
         return None

@@ -1,7 +1,7 @@
 """The triggerer side of event-driven ingest: an Airflow 3 event trigger that polls the site.
 
 `SiteFeedTrigger` runs inside the **triggerer** (one asyncio loop, no worker slot held) as the
-trigger of the `AssetWatcher` on FEED_ASSET (pipeline.airflow.tasks). Every poll is
+trigger of the `AssetWatcher` on FEED_ASSET (pipeline.airflow.assets). Every poll is
 :meth:`scrapers.feed_watch.FeedWatch.poll` -- at most one conditional request -- and when new
 or changed article ids appear it yields one ``TriggerEvent``: Airflow turns it into an asset
 event (``extra = {"from_trigger": True, "payload": …}``) and the scheduler starts a

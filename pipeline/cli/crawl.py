@@ -18,9 +18,10 @@ from pipeline.cli.options import (
 )
 from pipeline.run import site as site_check
 from pipeline.run import stages
+from pipeline.run.descriptor import RunDescriptor
 
 
-def crawl(
+def crawl_command(
     from_: FromDay,
     to: ToDay,
     run_id: OptionalRunId = None,
@@ -31,15 +32,17 @@ def crawl(
     window = day_window(from_, to)
     run_id = run_id or default_run_id(window)
     settings = load_settings()
+    # kind "stages": a run done one stage at a time
+    run = RunDescriptor(run_id, window, stages.STAGES_KIND, settings.edition, source)
     if use_db:
-        # Migrations, bucket and the run row (kind "stages": a run done one stage at a time).
+        # Migrations, bucket and the run row.
         try:
-            stages.run_stage(stages.prepare, settings, run_id, window, stages.STAGES_KIND, record_failure=False)
+            with stages.recorded(settings, run_id, "prepare", record_failure=False):
+                stages.prepare(settings, run_id, window, run.kind)
         except stages.StageFailed as err:
             fail(f"{err} (`yonhap-pipeline db upgrade` applies migrations once the database answers)", 1)
     try:
-        stats = stages.run_stage(stages.crawl, settings, run_id, window, stored_state=use_db, source=source,
-                                 record_failure=False)
+        stats = stages.run_crawl(settings, run, stored_state=use_db, record_failure=False)
     except stages.StageFailed as err:
         fail(str(err), 1)
     typer.echo(

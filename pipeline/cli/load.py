@@ -20,7 +20,7 @@ from pipeline.cli.options import (
 from pipeline.run import stages
 
 
-def load(
+def load_command(
     run_id: Annotated[str, run_id_option("Run whose staged, validated batch to load.")],
 ) -> None:
     """Load a run's validated batch into Postgres (one transaction), then its curated Parquet.
@@ -31,7 +31,7 @@ def load(
     settings = load_settings()
     database_ready(settings)
     try:
-        result = stages.run_stage(stages.load, settings, run_id, record_failure=False)
+        result = stages.run_load(settings, run_id, record_failure=False)
     except stages.StageFailed as err:
         fail(str(err), 1)
     summary = {k: v for k, v in result.items() if not isinstance(v, (list, dict))}

@@ -22,6 +22,7 @@ from pipeline.cli.options import (
     load_settings,
 )
 from pipeline.run import stages
+from pipeline.run.descriptor import RunDescriptor
 
 VERBOSE_HELP = "Stream the crawler's log lines."
 EDITION_HELP = "Yonhap edition: fr | en (default: YONHAP_EDITION, else fr)."
@@ -57,8 +58,8 @@ def _execute(first: date, last: date, run_id: str | None, *, reprocess: bool, ve
     # French keeps its run ids (cli_…); another edition's say which: cli_en_…
     run_id = run_id or default_run_id(window, prefix=edition_prefix("cli", settings.edition))
     _configure_logging(verbose)
-    kind = "reprocess" if reprocess else "cli"
-    summary = _run_with_progress(settings, window, run_id, kind, reprocess, source)
+    run = RunDescriptor(run_id, window, "reprocess" if reprocess else "cli", settings.edition, source)
+    summary = _run_with_progress(settings, run, reprocess)
     _print_summary(summary)
     figures = _print_figures(settings, run_id, window)
     _alert(settings, summary, figures, command="reprocess" if reprocess else "run")
@@ -79,7 +80,7 @@ def _configure_logging(verbose: bool) -> None:
     )
 
 
-def _run_with_progress(settings, window, run_id: str, kind: str, reprocess: bool, source: str = RUN_SOURCE_SITE):
+def _run_with_progress(settings, run: RunDescriptor, reprocess: bool):
     from rich.progress import (  # lazy: as above
         BarColumn,
         Progress,
@@ -88,6 +89,7 @@ def _run_with_progress(settings, window, run_id: str, kind: str, reprocess: bool
         TimeElapsedColumn,
     )
 
+    source = run.source
     crawl_label = {"archive": "web archives", "auto": "crawl + archives"}.get(source, "crawl")
     labels = {"prepare": "migrations + bucket", "crawl": "reparse archive" if reprocess else crawl_label}
     from rich.table import Column
@@ -121,9 +123,8 @@ def _run_with_progress(settings, window, run_id: str, kind: str, reprocess: bool
         # One line however narrow the terminal: never a run id cut in two.
         fetched_from = {"archive": f"web archives: {settings.cc_index_url}, {settings.wayback_url}",
                         "auto": f"{settings.base_url}, then the web archives"}.get(source, settings.base_url)
-        bar.console.print(f"run [bold]{run_id}[/] window {window} ({fetched_from})", soft_wrap=True)
-        return stages.run_window(settings, window, run_id, kind=kind, reprocess=reprocess, progress=progress,
-                                 source=source)
+        bar.console.print(f"run [bold]{run.run_id}[/] window {run.window} ({fetched_from})", soft_wrap=True)
+        return stages.run_window(settings, run, reprocess=reprocess, progress=progress)
 
 
 def _stage_status(stage: str, info: dict) -> str:

@@ -10,7 +10,7 @@ from pipeline.cli.options import database_ready, fail, load_settings, run_id_opt
 from pipeline.run import stages
 
 
-def transform(
+def transform_command(
     run_id: Annotated[str, run_id_option("Run whose staged items to transform.")],
 ) -> None:
     """Clean, dedupe, story-link and version a run's crawled items (staging -> staging).
@@ -21,7 +21,7 @@ def transform(
     settings = load_settings()
     database_ready(settings)
     try:
-        counts = stages.run_stage(stages.transform, settings, run_id, record_failure=False)
+        counts = stages.run_transform(settings, run_id, record_failure=False)
     except stages.StageFailed as err:
         fail(str(err.__cause__) if isinstance(err.__cause__, stages.NoStagedItems) else str(err), 1)
     typer.echo(" ".join(f"{k}={v}" for k, v in counts.items()))

@@ -19,7 +19,7 @@ from pipeline.cli.options import (
 from pipeline.run import stages
 
 
-def validate(
+def validate_command(
     run_id: Annotated[str, run_id_option("Run whose staged articles to validate.")],
     date_from: OptionalFromDay = None,
     date_to: OptionalToDay = None,
@@ -53,7 +53,7 @@ def validate(
                    "its recorded result stands; nothing validated again")
         raise typer.Exit(0 if row["status"] == stages.STATUS_SUCCESS else 1)
     try:
-        summary = stages.run_stage(stages.validate, settings, run_id, window, record_failure=False)
+        summary = stages.run_validate(settings, run_id, window, record_failure=False)
     except stages.StageFailed as err:
         fail(str(err), 1)
     if not summary.get("success"):

@@ -1,11 +1,12 @@
 """Stage composition: the one sequence crawl -> transform -> validate -> load.
 
 The CLI (``yonhap-pipeline run`` / ``reprocess``) calls :func:`run_window`; the single-stage
-commands and the Airflow tasks call the per-stage functions below (one task each). Every
-function fetches its own database inputs (storage.queries) and calls the component stage
-function, which does its own staging I/O under ``staging/<run_id>/`` -- so a stage can be
-retried on its own. :func:`run_stage` is how every caller runs one: it names the failure in
-one line and, when asked, records it on the run row.
+commands and the Airflow tasks call the ``run_<stage>`` functions below (one task each): the
+one function between an entry point and the stage package's own function. Each fetches its
+database inputs (storage.queries), calls the stage function (which does its own staging I/O
+under ``staging/<run_id>/``, so a stage can be retried on its own) and does the run's
+bookkeeping (:func:`recorded`): a failure is named in one line and, when asked, recorded on
+the run row.
 
 The stage modules import nothing heavy at module level (Scrapy runs in a subprocess; GX,
 boto3, psycopg2 and pyarrow load inside the functions that use them).
@@ -13,10 +14,10 @@ boto3, psycopg2 and pyarrow load inside the functions that use them).
 
 from __future__ import annotations
 
-import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,10 +28,15 @@ from expectations.volume import COLD_START_NOTICE
 from ground.adapters import db, s3
 from ground.core.config import Settings, SettingsError
 from ground.core.runids import check_run_id
-from ground.core.schema import RUN_SOURCE_ARCHIVE, RUN_SOURCE_AUTO, RUN_SOURCE_SITE, RUN_SOURCES
+from ground.core.schema import RUN_SOURCE_ARCHIVE, RUN_SOURCE_AUTO
 from ground.core.timeutil import Window, article_date
+from pipeline.run.descriptor import (
+    RunDescriptor,
+    announced_ids,
+    check_source,
+)
 from scrapers import stage as crawl_stage
-from scrapers.canonical import ARTICLE_ID_RE, article_id_from_url
+from scrapers.canonical import article_id_from_url
 from scrapers.site_health import SiteUnavailable
 from scrapers.webarchive import stage as archive_stage
 from storage import curated, migrate, queries, runs
@@ -159,11 +165,77 @@ class RunSummary:
         return asdict(self)
 
 
-# --- per-stage wrappers (one Airflow task each) -------------------------------------------
+# --- the run's bookkeeping ----------------------------------------------------------------
+
+
+class StageFailed(RuntimeError):
+    """A stage raised: ``line`` is the one-line reason (describe_error), ``stage`` its name.
+    ``final``: retrying the stage cannot help now (the site gave no usable answer: the crawl
+    already retried every request; the next scheduled run tries again), so it is recorded on
+    the run row at once. ``figures``: what the stage counted before failing (run row columns)."""
+
+    def __init__(self, stage: str, line: str, *, final: bool = False, figures: dict[str, int] | None = None):
+        self.stage = stage
+        self.line = line
+        self.final = final
+        self.figures = dict(figures or {})
+        super().__init__(f"{stage}: {line}")
+
+
+
+@contextmanager
+def recorded(settings: Settings, run_id: str, stage: str, record_failure: bool = True) -> Iterator[None]:
+    """The bookkeeping around one stage of run ``run_id``, the same for every caller.
+
+    :class:`GateBlocked` and :class:`CrawlDegraded` pass through (the load recorded them), as
+    do a ``SettingsError`` and a :class:`StageFailed` of a stage inside. :class:`ArchiveMissing`
+    is recorded on the run row and passes through (retrying cannot bring an archive back).
+    Any other error becomes :class:`StageFailed` with a one-line reason, recorded on the run
+    row when ``record_failure`` (Airflow: on the last try only, so a retry can still succeed;
+    the CLI's single-stage commands: never) or when it is final (the site was unavailable)."""
+    try:
+        yield
+    except (GateBlocked, CrawlDegraded, StageFailed, SettingsError):  # a bad setting: exit 2 in the CLI
+        raise
+    except ArchiveMissing as err:
+        _record_failure(settings, run_id, stage, str(err))
+        raise
+    except Exception as err:
+        line = describe_error(err, settings)
+        final = isinstance(err, SiteUnavailable)
+        figures = err.figures if isinstance(err, SiteUnavailable) else {}
+        if record_failure or final:
+            _record_failure(settings, run_id, stage, line, **figures)
+        raise StageFailed(stage, line, final=final, figures=figures) from err
+
+
+def _record_failure(settings: Settings, run_id: str, stage: str, line: str, **figures: int) -> None:
+    try:
+        mark_failed(settings, run_id, stage, line, **figures)
+    except Exception:  # noqa: BLE001 -- the stage's own error is the one to report
+        pass
+
+
+
+def mark_failed(settings: Settings, run_id: str, stage: str, error: str, **figures: int) -> None:
+    """Record a failed stage on the run row, with what it counted before failing (``pages``,
+    ``errors``, …: storage.runs.FINISH_FIELDS) -- the DB may be what failed: callers that
+    report another error first use :func:`recorded`, which makes this best effort."""
+    conn = db.connect(settings)
+    try:
+        runs.finish_run(conn, run_id, STATUS_FAILED, error=f"{stage}: {error}"[:2000], **figures)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+
+# --- the stages of a run (one Airflow task each; the CLI's single-stage commands) -----------
 
 
 def prepare(settings: Settings, run_id: str, window: Window, kind: str = "cli") -> dict[str, Any]:
-    """Migrations, bucket, and the run row (status running). Idempotent."""
+    """Migrations, bucket, and the run row (status running). Idempotent. Setup, not a stage:
+    its errors are raised as they are (callers that want them named wrap it in :func:`recorded`)."""
     check_run_id(run_id)
     applied = migrate.upgrade(settings)
     s3.ensure_bucket(settings)
@@ -177,44 +249,29 @@ def prepare(settings: Settings, run_id: str, window: Window, kind: str = "cli") 
     return {"migrations_applied": list(applied), "bucket": settings.s3_bucket}
 
 
-class UnknownSource(ValueError):
-    """A run's source is not one of RUN_SOURCES."""
-
-
-def check_source(source: str | None) -> str:
-    """The run's source (``site`` when None), or :class:`UnknownSource` naming the choices."""
-    value = (source or RUN_SOURCE_SITE).strip().lower()
-    if value not in RUN_SOURCES:
-        raise UnknownSource(f"source {source!r} must be one of {', '.join(RUN_SOURCES)}")
-    return value
-
-
-def crawl(settings: Settings, run_id: str, window: Window, *, reprocess: bool = False,
-          stored_state: bool = True, targets: list[str] | None = None,
-          source: str = RUN_SOURCE_SITE) -> dict[str, Any]:
-    """Crawl the window (conditional requests for known articles, retry earlier failures),
-    or re-parse the raw archive when ``reprocess``. Returns CrawlStats as a dict.
+def run_crawl(settings: Settings, run: RunDescriptor, *, stored_state: bool = True,
+              record_failure: bool = True) -> dict[str, Any]:
+    """Fetch the run's window (conditional requests for known articles, retry earlier
+    failures); returns CrawlStats as a dict.
     ``stored_state=False`` (CLI ``crawl --no-db``): fetch everything, read nothing stored.
-    ``targets``: fetch only these article ids (an event run), plus earlier failed fetches of
+    ``run.ids`` (an event run): fetch only these article ids, plus earlier failed fetches of
     the window's own days; other failures are left to the hourly runs.
-    ``source`` picks the producer: ``site`` (the crawler), ``archive`` (the web archives, no
-    request to the site: scrapers.webarchive), ``auto`` (the site, then the archives for the
-    ids it did not list, refused or failed)."""
-    source = check_source(source)
-    if targets is not None:
-        targets = announced_ids(targets)
-    if source == RUN_SOURCE_ARCHIVE and not reprocess:
-        return archive_stage.fetch_window(settings, run_id, window, stored=_stored_captures(
-            settings, window, stored_state)).to_dict()
-    if not stored_state and not reprocess:
-        if source == RUN_SOURCE_AUTO:
-            return _auto(settings, run_id, window, {}, None)
-        return crawl_stage.crawl(settings, run_id, window).to_dict()
-    conn = db.connect(settings)
-    try:
-        if reprocess:
-            expected = queries.articles_per_day(conn, window, settings.edition)
-        else:
+    ``run.source`` picks the producer: ``site`` (scrapers.stage.crawl), ``archive`` (the web
+    archives, no request to the site: scrapers.webarchive), ``auto`` (the site, then the
+    archives for the ids it did not list, refused or failed)."""
+    run_id, window = run.run_id, run.window
+    with recorded(settings, run_id, "crawl", record_failure):
+        source = check_source(run.source)
+        targets = announced_ids(run.ids) if run.ids else None
+        if source == RUN_SOURCE_ARCHIVE:
+            return archive_stage.fetch_window(settings, run_id, window, stored=_stored_captures(
+                settings, window, stored_state)).to_dict()
+        if not stored_state:
+            if source == RUN_SOURCE_AUTO:
+                return _auto(settings, run_id, window, {}, None)
+            return crawl_stage.crawl(settings, run_id, window).to_dict()
+        conn = db.connect(settings)
+        try:
             validators = queries.validators_for(conn, window, settings.edition)
             retry_urls = queries.pending_error_urls(conn, edition=settings.edition)
             if targets:  # an event run retries only earlier failures of its own days
@@ -224,17 +281,13 @@ def crawl(settings: Settings, run_id: str, window: Window, *, reprocess: bool = 
                                                 rows[0]["kind"] if rows else None, datetime.now(UTC))
             retry_urls = [u for u in retry_urls if article_id_from_url(u) not in set(skip)]
             stored = queries.stored_captures(conn, window, settings.edition) if source == RUN_SOURCE_AUTO else {}
-    finally:
-        conn.close()
-    if reprocess:
-        stats = crawl_stage.reprocess(settings, run_id, window, expected=expected)
-    elif source == RUN_SOURCE_AUTO:
-        return _auto(settings, run_id, window, stored, dict(validators=validators, retry_urls=retry_urls,
-                                                             targets=targets, fetch_once=fetch_once, skip=skip))
-    else:
-        stats = crawl_stage.crawl(settings, run_id, window, validators=validators, retry_urls=retry_urls,
-                                  targets=targets, fetch_once=fetch_once, skip=skip)
-    return stats.to_dict()
+        finally:
+            conn.close()
+        if source == RUN_SOURCE_AUTO:
+            return _auto(settings, run_id, window, stored, dict(validators=validators, retry_urls=retry_urls,
+                                                                 targets=targets, fetch_once=fetch_once, skip=skip))
+        return crawl_stage.crawl(settings, run_id, window, validators=validators, retry_urls=retry_urls,
+                                 targets=targets, fetch_once=fetch_once, skip=skip).to_dict()
 
 
 def _stored_captures(settings: Settings, window: Window, stored_state: bool) -> dict[str, dict]:
@@ -281,17 +334,25 @@ def _same_days(urls: list[str], window: Window) -> list[str]:
     return [u for u in urls if (aid := article_id_from_url(u)) and article_date(aid) in days]
 
 
-class NoAnnouncedIds(ValueError):
-    """An event run was given no valid article id."""
+
+def run_reparse(settings: Settings, run: RunDescriptor, *, record_failure: bool = True) -> dict[str, Any]:
+    """The crawl stage of a reprocess partition: re-parse the raw archive, then fail this run
+    (only this one) when some of its days have no archived pages (:class:`ArchiveMissing`)."""
+    with recorded(settings, run.run_id, "reparse", record_failure):
+        stats = _reparse(settings, run.run_id, run.window)
+        check_archive(stats)
+        return stats
 
 
-def announced_ids(ids) -> list[str]:
-    """The valid article ids of an event payload, unique, in order (anything else is dropped:
-    the payload crossed a process boundary)."""
-    out = list(dict.fromkeys(i for i in ids or [] if isinstance(i, str) and ARTICLE_ID_RE.match(i)))
-    if not out:
-        raise NoAnnouncedIds(f"no valid article id among {list(ids or [])[:5]!r}")
-    return out
+def _reparse(settings: Settings, run_id: str, window: Window) -> dict[str, Any]:
+    """scrapers.stage.reprocess with the stored articles per day it checks the archive against
+    (shared by :func:`run_reparse` and :func:`run_window`, which checks after its load)."""
+    conn = db.connect(settings)
+    try:
+        expected = queries.articles_per_day(conn, window, settings.edition)
+    finally:
+        conn.close()
+    return crawl_stage.reprocess(settings, run_id, window, expected=expected).to_dict()
 
 
 def rebuild_curated(settings: Settings, window: Window) -> dict[str, Any]:
@@ -315,67 +376,57 @@ def check_archive(crawl_info: dict[str, Any]) -> None:
         raise ArchiveMissing("; ".join(crawl_stage.archive_gap_line(day, n) for day, n in sorted(missing.items())))
 
 
-def transform(settings: Settings, run_id: str, window: Window | None = None) -> dict[str, Any]:
+
+def run_transform(settings: Settings, run_id: str, *, record_failure: bool = True) -> dict[str, Any]:
     """Transform the staged items against the stored articles story linking and dedupe need
     (the range transforms.stage.linking_range derives from the items themselves)."""
-    span = transform_stage.linking_range(transform_stage.read_items(settings, run_id))
-    stored: list[dict] = []
-    if span is not None:
-        conn = db.connect(settings)
-        try:
-            stored = queries.articles_for_linking(conn, *span, edition=settings.edition)
-        finally:
-            conn.close()
-    return dict(transform_stage.transform(settings, run_id, stored))
+    with recorded(settings, run_id, "transform", record_failure):
+        span = transform_stage.linking_range(transform_stage.read_items(settings, run_id))
+        stored: list[dict] = []
+        if span is not None:
+            conn = db.connect(settings)
+            try:
+                stored = queries.articles_for_linking(conn, *span, edition=settings.edition)
+            finally:
+                conn.close()
+        return dict(transform_stage.transform(settings, run_id, stored))
 
 
-def validate(settings: Settings, run_id: str, window: Window) -> dict[str, Any]:
+def run_validate(settings: Settings, run_id: str, window: Window, *, record_failure: bool = True) -> dict[str, Any]:
     """Run the quality gate; returns GateSummary as a dict (never raises on a failed gate:
     the load still records rejects and the run row). The volume band's cold-start warning is
     shown once per install: by the first run that has one (and its reruns), taken before the
     gate runs so concurrent first runs (a backfill's days) do not all show it."""
-    conn = db.connect(settings)
-    try:
-        history = queries.run_history(conn, window.start, edition=settings.edition)
-        warning = gate_stage.cold_start_warning(settings, run_id, window, history)
-        shown = warning is not None and queries.claim_notice(conn, COLD_START_NOTICE, run_id, warning)
-        conn.commit()
-    finally:
-        conn.close()
-    return gate_stage.validate(settings, run_id, window, history, cold_start_notice=shown).to_dict()
+    with recorded(settings, run_id, "validate", record_failure):
+        conn = db.connect(settings)
+        try:
+            history = queries.run_history(conn, window.start, edition=settings.edition)
+            warning = gate_stage.cold_start_warning(settings, run_id, window, history)
+            shown = warning is not None and queries.claim_notice(conn, COLD_START_NOTICE, run_id, warning)
+            conn.commit()
+        finally:
+            conn.close()
+        return gate_stage.validate(settings, run_id, window, history, cold_start_notice=shown).to_dict()
 
 
-def load(settings: Settings, run_id: str) -> dict[str, Any]:
+def run_load(settings: Settings, run_id: str, *, gate: dict[str, Any] | None = None,
+             rebuild_window: Window | None = None, record_failure: bool = True) -> dict[str, Any]:
     """Load the validated batch (rejects, errors and the run row load even when the gate
-    failed); returns the counts."""
-    return dict(load_stage.load(settings, run_id))
-
-
-def load_or_block(settings: Settings, run_id: str, gate: dict[str, Any], *, reprocess: bool = False,
-                  window: Window | None = None) -> dict[str, Any]:
-    """Load, then raise :class:`GateBlocked` if the gate failed (rejects, errors and the run
-    row are loaded either way, so the failure is visible in yonhap.crawl_runs). A reprocess
-    then rebuilds the window's curated days that miss stored articles."""
-    counts = load_then_rebuild(settings, run_id, window) if reprocess and window else load(settings, run_id)
-    if not gate.get("success", False):
-        raise GateBlocked(run_id, gate)
-    if counts.get("status") == STATUS_FAILED:
-        raise CrawlDegraded(run_id, counts.get("message") or "too many article pages failed")
-    return counts
-
-
-def load_then_rebuild(settings: Settings, run_id: str, window: Window) -> dict[str, Any]:
-    """A reprocess's load: the load, then the curated days that miss stored articles."""
-    counts = load(settings, run_id)
-    counts.update(rebuild_curated(settings, window))
-    return counts
-
-
-# Story links and duplicates of a run look back transform_stage.LOOKBACK (48 h) at *stored*
-# rows and never re-link those (transforms/stories.py). A run of one KST day therefore needs the
-# runs of the days that look-back covers loaded first, or it misses links a run of the whole
-# range makes: the partitions of a backfill wait for them (pipeline.airflow.tasks.transform).
-LINK_LOOKBACK_DAYS = math.ceil(transform_stage.LOOKBACK / timedelta(days=1))
+    failed); returns the counts. ``rebuild_window`` (a reprocess): then rebuild that window's
+    curated days that miss stored articles. ``gate`` (the DAGs' load task): then raise
+    :class:`GateBlocked` if it failed, or :class:`CrawlDegraded` if the load marked the run
+    failed (too many pages failed), so the failure is red where it is seen."""
+    with recorded(settings, run_id, "load", record_failure):
+        counts = dict(load_stage.load(settings, run_id))
+        if rebuild_window is not None:
+            counts.update(rebuild_curated(settings, rebuild_window))
+        if gate is None:
+            return counts
+        if not gate.get("success", False):
+            raise GateBlocked(run_id, gate)
+        if counts.get("status") == STATUS_FAILED:
+            raise CrawlDegraded(run_id, counts.get("message") or "too many article pages failed")
+        return counts
 
 
 def unfinished_runs(settings: Settings, run_ids: list[str]) -> list[str]:
@@ -435,110 +486,41 @@ def rebuild_curated_days(settings: Settings, first, last) -> curated.RebuildRepo
         conn.close()
 
 
-def mark_failed(settings: Settings, run_id: str, stage: str, error: str, **figures: int) -> None:
-    """Record a failed stage on the run row, with what it counted before failing (``pages``,
-    ``errors``, …: storage.runs.FINISH_FIELDS) -- the DB may be what failed: callers that
-    report another error first use :func:`run_stage`, which makes this best effort."""
-    conn = db.connect(settings)
-    try:
-        runs.finish_run(conn, run_id, STATUS_FAILED, error=f"{stage}: {error}"[:2000], **figures)
-        conn.commit()
-    finally:
-        conn.close()
-
-
-# --- running one stage --------------------------------------------------------------------
-
-
-class StageFailed(RuntimeError):
-    """A stage raised: ``line`` is the one-line reason (describe_error), ``stage`` its name.
-    ``final``: retrying the stage cannot help now (the site gave no usable answer: the crawl
-    already retried every request; the next scheduled run tries again), so it is recorded on
-    the run row at once. ``figures``: what the stage counted before failing (run row columns)."""
-
-    def __init__(self, stage: str, line: str, *, final: bool = False, figures: dict[str, int] | None = None):
-        self.stage = stage
-        self.line = line
-        self.final = final
-        self.figures = dict(figures or {})
-        super().__init__(f"{stage}: {line}")
-
-
-def run_stage(fn: Callable[..., dict[str, Any]], settings: Settings, run_id: str, *args,
-              stage: str | None = None, record_failure: bool = True, **kwargs) -> dict[str, Any]:
-    """Run stage function ``fn(settings, run_id, *args, **kwargs)``: how the CLI commands,
-    :func:`run_window` and the Airflow tasks all run a stage.
-
-    :class:`GateBlocked` and :class:`CrawlDegraded` pass through (the load recorded them), as
-    does a ``SettingsError``. :class:`ArchiveMissing` is recorded on the run row and passes
-    through (retrying cannot bring an archive back). Any other error becomes
-    :class:`StageFailed` with a one-line reason, recorded on the run row when
-    ``record_failure`` (Airflow: on the last try only, so a retry can still succeed) or when
-    it is final (the site was unavailable). ``stage`` names it on the row and in the reason
-    (default: the function's name)."""
-    stage = stage or fn.__name__
-    try:
-        return fn(settings, run_id, *args, **kwargs)
-    except (GateBlocked, CrawlDegraded, StageFailed, SettingsError):  # a bad setting: exit 2 in the CLI
-        raise
-    except ArchiveMissing as err:
-        _record_failure(settings, run_id, stage, str(err))
-        raise
-    except Exception as err:
-        line = describe_error(err, settings)
-        final = isinstance(err, SiteUnavailable)
-        figures = err.figures if isinstance(err, SiteUnavailable) else {}
-        if record_failure or final:
-            _record_failure(settings, run_id, stage, line, **figures)
-        raise StageFailed(stage, line, final=final, figures=figures) from err
-
-
-def _record_failure(settings: Settings, run_id: str, stage: str, line: str, **figures: int) -> None:
-    try:
-        mark_failed(settings, run_id, stage, line, **figures)
-    except Exception:  # noqa: BLE001 -- the stage's own error is the one to report
-        pass
-
-
-def reparse(settings: Settings, run_id: str, window: Window) -> dict[str, Any]:
-    """The crawl stage of a reprocess: re-parse the raw archive, then fail this run (only
-    this one) when some of its days have no archived pages (:class:`ArchiveMissing`)."""
-    stats = crawl(settings, run_id, window, reprocess=True)
-    check_archive(stats)
-    return stats
-
 
 # --- composition --------------------------------------------------------------------------
 
 
-def ingest_announced(settings: Settings, run_id: str, window: Window, ids: list[str]) -> dict[str, Any]:
-    """An event run's one-process lane: crawl exactly ``ids`` (no list walk, no feed),
+def ingest_announced(settings: Settings, run: RunDescriptor, *, record_failure: bool = True) -> dict[str, Any]:
+    """An event run's one-process lane: crawl exactly ``run.ids`` (no list walk, no feed),
     transform, validate, load -- the same stage functions as every run, and the gate on every
     batch. One process instead of four saves three task start-ups, and Great Expectations is
     imported in a thread while the crawl waits on the network. Raises :class:`StageFailed` /
-    :class:`GateBlocked` like the stages; returns every stage's figures and ``seconds`` per
-    stage (the fast path's breakdown)."""
+    :class:`GateBlocked` like the stages (each stage records its own failure; an error
+    between them is named ``fresh``); returns every stage's figures and ``seconds`` per stage
+    (the fast path's breakdown)."""
     import threading
 
     began = time.monotonic()
-    warm = threading.Thread(target=gate_stage.warm, name="gx-warm", daemon=True)
-    warm.start()
     seconds: dict[str, float] = {}
 
-    def step(stage: str, fn, *args, **kwargs) -> dict[str, Any]:
+    def timed(stage: str, fn, *args, **kwargs) -> dict[str, Any]:
         t0 = time.monotonic()
         try:
-            return run_stage(fn, settings, run_id, *args, stage=stage, **kwargs)
+            return fn(settings, *args, **kwargs)
         finally:
             seconds[stage] = round(time.monotonic() - t0, 3)
 
-    crawled = step("crawl", crawl, window, targets=ids)
-    transformed = step("transform", transform, window)
-    t0 = time.monotonic()
-    warm.join()
-    seconds["gx_wait"] = round(time.monotonic() - t0, 3)  # what the warm-up did not hide
-    gate = step("validate", validate, window)
-    loaded = step("load", load_or_block, gate)
+    with recorded(settings, run.run_id, "fresh", record_failure):
+        announced_ids(run.ids)  # NoAnnouncedIds before anything runs
+        warm = threading.Thread(target=gate_stage.warm, name="gx-warm", daemon=True)
+        warm.start()
+        crawled = timed("crawl", run_crawl, run)
+        transformed = timed("transform", run_transform, run.run_id)
+        t0 = time.monotonic()
+        warm.join()
+        seconds["gx_wait"] = round(time.monotonic() - t0, 3)  # what the warm-up did not hide
+        gate = timed("validate", run_validate, run.run_id, run.window)
+        loaded = timed("load", run_load, run.run_id, gate=gate)
     seconds["total"] = round(time.monotonic() - began, 3)
     return {**{f"crawl_{k}" if k in ("pages", "errors") else k: v for k, v in crawled.items()
                if k in ("items", "not_modified", "pages", "errors", "targets")},
@@ -548,30 +530,24 @@ def ingest_announced(settings: Settings, run_id: str, window: Window, ids: list[
             **loaded, "seconds": seconds}
 
 
-def run_window(
-    settings: Settings,
-    window: Window,
-    run_id: str,
-    kind: str = "cli",
-    reprocess: bool = False,
-    progress: Progress | None = None,
-    source: str = RUN_SOURCE_SITE,
-) -> RunSummary:
-    """Crawl (or reprocess), transform, validate and load one window. Never raises for a
-    stage failure: the summary says which stage failed and why (status ``failed``), or
+def run_window(settings: Settings, run: RunDescriptor, *, reprocess: bool = False,
+               progress: Progress | None = None) -> RunSummary:
+    """Crawl (or reprocess), transform, validate and load one run's window. Never raises for
+    a stage failure: the summary says which stage failed and why (status ``failed``), or
     that the gate blocked the load (status ``blocked``). Days of a reprocess without
-    archived pages fail the run after the other days are loaded. ``source``: what the crawl
-    stage fetches from (:func:`crawl`)."""
+    archived pages fail the run after the other days are loaded. ``run.source``: what the
+    crawl stage fetches from (:func:`run_crawl`)."""
+    run_id, window = run.run_id, run.window
     check_run_id(run_id)
-    source = check_source(source)
-    summary = RunSummary(run_id, window.start.isoformat(), window.end.isoformat(), kind)
+    check_source(run.source)
+    summary = RunSummary(run_id, window.start.isoformat(), window.end.isoformat(), run.kind)
     notify = progress or (lambda stage, event, info: None)
 
     def step(stage: str, fn, *args, **kwargs) -> dict[str, Any]:
         notify(stage, "start", {})
         began = time.monotonic()
         try:
-            result = run_stage(fn, settings, run_id, *args, stage=stage, **kwargs)
+            result = fn(settings, *args, **kwargs)
         except StageFailed as err:
             notify(stage, "failed", {"error": err.line})
             raise
@@ -580,15 +556,20 @@ def run_window(
         notify(stage, "done", result)
         return result
 
+    def setup(settings: Settings) -> dict[str, Any]:
+        with recorded(settings, run_id, "prepare"):
+            return prepare(settings, run_id, window, run.kind)
+
+    def reparse_archive(settings: Settings) -> dict[str, Any]:  # the archive is checked after the load
+        with recorded(settings, run_id, "crawl"):
+            return _reparse(settings, run_id, window)
+
     try:
-        step("prepare", prepare, window, kind)
-        summary.crawl = step("crawl", crawl, window, reprocess=reprocess, source=source)
-        summary.transform = step("transform", transform, window)
-        summary.gate = step("validate", validate, window)
-        if reprocess:
-            summary.load = step("load", load_then_rebuild, window)
-        else:
-            summary.load = step("load", load)
+        step("prepare", setup)
+        summary.crawl = step("crawl", reparse_archive) if reprocess else step("crawl", run_crawl, run)
+        summary.transform = step("transform", run_transform, run_id)
+        summary.gate = step("validate", run_validate, run_id, window)
+        summary.load = step("load", run_load, run_id, rebuild_window=window if reprocess else None)
     except StageFailed as err:
         summary.status = STATUS_FAILED
         summary.failed_stage = err.stage
