@@ -27,15 +27,15 @@ When the gate failed, no articles/revisions load; rejects, errors and the run ro
 All loads are serialised by a transaction-scoped advisory lock (revision numbering and the
 URL check need a stable view). Values are always bound parameters or COPY data.
 
-The transaction runs on a psycopg 3 connection that load_batch opens to the database of the
-psycopg2 connection it is given (psycopg2 stays the project's driver): the stage tables are
-filled with psycopg 3's ``cursor.copy()``, whose C row formatter replaced a hand-written COPY
-text encoder.
+The stage tables are filled by psycopg2's ``copy_expert`` from COPY text this module formats
+(the project's one driver; measured against psycopg 3's ``cursor.copy()`` in
+docs/performance.md, "Postgres driver").
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import operator
 import os
@@ -43,7 +43,6 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -76,11 +75,6 @@ LOADER_SET_ON_INSERT = ("loaded_at", "loaded_by_run")
 STAGED_ARTICLE_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c not in LOADER_MAINTAINED)
 # Compared to decide whether an existing row changes (everything we write).
 COMPARED_COLUMNS = STAGED_ARTICLE_COLUMNS
-# Stage tables' columns (by name) whose COPY values are not text: psycopg 3 picks each column's
-# dumper by them. Times are ISO strings, parsed by PostgreSQL like any COPY text.
-COPY_TYPES = {"images": "jsonb", "field_sources": "jsonb", "keywords": "text[]", "word_count": "int4",
-              "is_routine": "bool", "is_table": "bool", "reasons": "jsonb", "payload": "jsonb", "status": "int4", "attempts": "int4",
-              "sources": "text[]", "robots_denied": "bool"}
 STAGE_ARTICLES = "yonhap_load.stage_articles"  # migration 0002
 SEARCH_INDEX = "yonhap.articles_search_idx"
 # Vectors of the staged rows that are new or whose title or body changed (parallel-capable).
@@ -125,19 +119,75 @@ class LoadBatch:
 NUL_MESSAGE = "contains a NUL character (PostgreSQL cannot store it)"
 # A NUL escape in JSON text (not an escaped backslash followed by "u0000").
 _JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+COPY_BLOCK_CHARS = 1 << 20  # characters handed to the server per read of the COPY stream
 
 
 class _Unstorable(ValueError):
     """A value PostgreSQL cannot store; _copy names the record and column."""
 
 
-def _json_dumps(value: Any) -> str:
-    """The jsonb columns' JSON (images, field_sources, reasons, payloads): psycopg 3 calls it
-    for each value. PostgreSQL cannot store a NUL even escaped, so one is refused here."""
+def _copy_text(value: Any) -> str:
+    """One field in COPY's text format: ``\\N`` is NULL; backslash, newline, CR and tab escaped
+    (every other character stands for itself, the stream is UTF-8)."""
+    if value is None:
+        return r"\N"
+    if type(value) is not str:
+        value = str(value)
+    if "\x00" in value:
+        raise _Unstorable(NUL_MESSAGE)
+    # a scan is much cheaper than an unconditional replace: most values have none of these
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\n" in value:
+        value = value.replace("\n", "\\n")
+    if "\r" in value:
+        value = value.replace("\r", "\\r")
+    if "\t" in value:
+        value = value.replace("\t", "\\t")
+    return value
+
+
+def _copy_json(value: Any) -> str:
+    """A jsonb field (images, field_sources, reasons, payloads): its JSON text. PostgreSQL cannot
+    store a NUL even escaped, so one is refused here."""
+    if value is None:
+        return r"\N"
     text = json.dumps(value, ensure_ascii=False)
     if "\\u0000" in text and _JSON_NUL.search(text):
         raise _Unstorable("JSON " + NUL_MESSAGE)
-    return text
+    return _copy_text(text)
+
+
+def _copy_array(values: Any) -> str:
+    """A text[] field as an array literal (``{"a","b \\"c\\""}``): every element quoted, with
+    backslash and double quote escaped inside it; COPY's own escaping applies on top."""
+    if values is None:
+        return r"\N"
+    parts = []
+    for value in values:
+        if value is None:
+            parts.append("NULL")
+            continue
+        value = str(value)
+        if "\\" in value:
+            value = value.replace("\\", "\\\\")
+        if '"' in value:
+            value = value.replace('"', '\\"')
+        parts.append('"' + value + '"')
+    return _copy_text("{" + ",".join(parts) + "}")
+
+
+def _copy_bool(value: Any) -> str:
+    return r"\N" if value is None else ("t" if value else "f")
+
+
+# Stage tables' columns (by name) whose COPY text is not the value's own text; times are ISO
+# strings, parsed by PostgreSQL like any COPY text.
+_COPY_FORMATS: dict[str, Callable[[Any], str]] = {
+    "images": _copy_json, "field_sources": _copy_json, "reasons": _copy_json, "payload": _copy_json,
+    "keywords": _copy_array, "sources": _copy_array,
+    "is_routine": _copy_bool, "is_table": _copy_bool, "robots_denied": _copy_bool,
+}
 
 
 def _has_nul(value: Any) -> bool:
@@ -157,25 +207,63 @@ def _column_list(columns: Sequence[str], prefix: str = "") -> str:
     return ", ".join(prefix + _quoted(c) for c in columns)
 
 
-def _copy(cur, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], what: str) -> int:
-    """COPY ``rows`` into ``table`` (one statement, streamed: the server parses rows while the
-    next are made); returns the row count. A value PostgreSQL cannot store is a LoadError
-    naming the record and column."""
-    import psycopg  # lazy: psycopg is not needed for --help / DAG parsing
+class _CopyStream(io.TextIOBase):
+    """COPY text made on demand, read by ``copy_expert`` block by block: the server parses
+    one block while this process formats the next."""
 
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._pending = ""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> str:
+        parts, have = [self._pending], len(self._pending)
+        for line in self._lines:
+            parts.append(line)
+            have += len(line)
+            if 0 <= size <= have:
+                break
+        data = "".join(parts)
+        if size < 0 or len(data) <= size:
+            self._pending = ""
+            return data
+        self._pending = data[size:]
+        return data[:size]
+
+
+def _copy(cur, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], what: str) -> int:
+    """COPY ``rows`` into ``table`` (one statement, streamed); returns the row count. A value
+    PostgreSQL cannot store is a LoadError naming the record and column."""
+    formats = [_COPY_FORMATS.get(c, _copy_text) for c in columns]
     count = 0
-    with cur.copy(f"COPY {_quoted(table)} ({_column_list(columns)}) FROM STDIN") as copy:
-        copy.set_types([COPY_TYPES.get(c, "text") for c in columns])
-        write_row = copy.write_row
-        for row in rows:  # a LoadError from ``rows`` itself (checks, lazy decoding) cancels the COPY
-            try:
-                write_row(row)
-            except (psycopg.DataError, _Unstorable):
-                for column, value in zip(columns, row, strict=True):
-                    if _has_nul(value):
-                        raise LoadError(f"{what} #{count + 1} ({row[0]}) {column}: {NUL_MESSAGE}") from None
-                raise
-            count += 1
+    failure: list[LoadError] = []
+
+    def lines() -> Iterator[str]:
+        nonlocal count
+        try:
+            for row in rows:  # a LoadError from ``rows`` itself (checks, lazy decoding) ends the COPY
+                try:
+                    line = "\t".join([f(v) for f, v in zip(formats, row, strict=True)]) + "\n"
+                except _Unstorable:
+                    for column, value in zip(columns, row, strict=True):
+                        if _has_nul(value):
+                            raise LoadError(f"{what} #{count + 1} ({row[0]}) {column}: {NUL_MESSAGE}") from None
+                    raise
+                count += 1
+                yield line
+        except LoadError as err:
+            failure.append(err)
+            raise
+
+    try:
+        cur.copy_expert(f"COPY {_quoted(table)} ({_column_list(columns)}) FROM STDIN", _CopyStream(lines()),
+                        size=COPY_BLOCK_CHARS)
+    except Exception:
+        if failure:  # psycopg2 reports it as a cancelled COPY: say what was wrong instead
+            raise failure[0] from None
+        raise
     return count
 
 
@@ -221,7 +309,7 @@ def _new_revisions(revisions: Iterable[RevisionRow], current: dict[str, str]) ->
 
 def _staged_values(articles: Iterable[ArticleRow], run_id: str) -> Iterator[list[Any]]:
     """Each article's STAGED_ARTICLE_COLUMNS values, with the batch's run id (keywords checked:
-    psycopg 3 dumps them as a text[])."""
+    COPY gets them as a text[] literal)."""
     values = operator.attrgetter(*STAGED_ARTICLE_COLUMNS)
     at = STAGED_ARTICLE_COLUMNS.index("run_id")
     tags = STAGED_ARTICLE_COLUMNS.index("keywords")
@@ -288,81 +376,16 @@ class LoadResult:
     seconds: dict[str, float]  # per phase, for operators and bench/bench_load
 
 
-def _load_connection(conn):
-    """A psycopg 3 connection to the database of ``conn`` (psycopg2), as the same role, in
-    autocommit (load_batch opens its one transaction on it); the caller closes it."""
-    import psycopg  # lazy: psycopg is not needed for --help / DAG parsing
-    from psycopg.types.json import set_json_dumps  # lazy: as above
-
-    params = conn.info.dsn_parameters  # all but the password
-    if conn.info.password:
-        params["password"] = conn.info.password
-    load = psycopg.connect(**params, client_encoding="UTF8", autocommit=True)
-    set_json_dumps(_json_dumps, load)
-    return load
-
-
-@contextmanager
-def _as_psycopg2_errors() -> Iterator[None]:
-    """psycopg 3 errors raised as the psycopg2 ones the project's callers handle (e.g. an outage
-    named as such: pipeline.run.stages.describe_error): by SQLSTATE, and a lost or refused
-    connection (class 08, 57P0x, none) as psycopg2 reports it, a plain OperationalError."""
-    import psycopg  # lazy: psycopg is not needed for --help / DAG parsing
-    import psycopg2.errors  # lazy: as above
-
-    try:
-        yield
-    except psycopg.Error as err:
-        code = err.sqlstate or ""
-        if isinstance(err, psycopg.InterfaceError):
-            cls = psycopg2.InterfaceError
-        elif isinstance(err, psycopg.OperationalError) and (not code or code.startswith(("08", "57P0"))):
-            cls = psycopg2.OperationalError
-        else:
-            try:
-                cls = psycopg2.errors.lookup(code) if code else psycopg2.Error
-            except KeyError:
-                cls = psycopg2.Error
-        raise cls(str(err)) from err
-
-
-class _Psycopg2Cursor:
-    """The load's psycopg 3 cursor with the psycopg2 cursor API that ``after_articles`` hooks
-    use (parquet.EncodedBeforeCommit: execute, mogrify, copy_expert of a ``COPY … TO STDOUT``
-    into a binary file): statements are rendered client-side by psycopg2 on the caller's
-    connection, run on the load's transaction, and fail with psycopg2's errors. Only until
-    storage/parquet.py reads on a psycopg 3 cursor itself."""
-
-    def __init__(self, cur, conn) -> None:
-        self._cur, self._conn = cur, conn
-
-    def mogrify(self, query, params=None) -> bytes:
-        with self._conn.cursor() as cur:
-            return cur.mogrify(query, params)
-
-    def execute(self, query, params=None) -> None:
-        with _as_psycopg2_errors():
-            self._cur.execute(self.mogrify(query, params).decode())
-
-    def copy_expert(self, statement: str, file, size: int = 8192) -> None:
-        with _as_psycopg2_errors(), self._cur.copy(statement) as copy:
-            for block in copy:
-                file.write(block)
-
-
 # Inside load_batch: the batch's loaded rows (conflicting URLs removed), as a condition on yonhap.articles.
 LOADED_ROWS_SQL = "article_id IN (SELECT article_id FROM yonhap_load.stage_articles)"
 
 
 def load_batch(conn, batch: LoadBatch, *, after_articles: Callable[[Any, str], None] | None = None) -> LoadResult:
-    """Load ``batch`` into the database of ``conn`` (a psycopg2 connection, left as it is) in one
-    transaction, on a psycopg 3 connection opened for it (committed on success, rolled back on
-    any error, closed before returning; its errors are raised as psycopg2's). The crawl_runs
-    row must exist or ``batch.stats`` be given.
+    """Load ``batch`` in one transaction on ``conn`` (committed on success, rolled back on any
+    error). The crawl_runs row must exist or ``batch.stats`` be given.
 
     ``after_articles(cur, LOADED_ROWS_SQL)`` is called inside the transaction once the
-    articles are merged and final, when some were inserted or updated, with a psycopg2-style
-    cursor on it (the curated files are read there: parquet.EncodedBeforeCommit)."""
+    articles are merged and final, when some were inserted or updated, with the load's cursor (the curated files are read there: parquet.EncodedBeforeCommit)."""
     load_articles = batch.gate.success
     run_time = _run_time(batch)
     counts: dict[str, int] = {}
@@ -378,9 +401,9 @@ def load_batch(conn, batch: LoadBatch, *, after_articles: Callable[[Any, str], N
     current: dict[str, str] = {}  # filled while the articles stream into COPY
     articles = _checked(batch.run_id, batch.articles if load_articles else (), current)
     revisions = _new_revisions(batch.revisions if load_articles else (), current)
-    conn.set_client_encoding("UTF8")  # what the hook's statements are rendered in
-    with _as_psycopg2_errors(), _load_connection(conn) as load, load.transaction():
-        with load.cursor() as cur:
+    conn.set_client_encoding("UTF8")  # the COPY text is sent as UTF-8
+    with conn:
+        with conn.cursor() as cur:
             cur.execute("SET LOCAL statement_timeout = 0")
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOAD_LOCK_KEY,))
             sites.check_run(cur, batch.run_id, batch.site)  # test-site pages never reach a live database
@@ -427,7 +450,7 @@ def load_batch(conn, batch: LoadBatch, *, after_articles: Callable[[Any, str], N
             counts.update(_freshness_of_run(cur, batch.run_id))
             lap("merge_articles")
             if after_articles is not None and (inserted or updated):
-                after_articles(_Psycopg2Cursor(cur, conn), LOADED_ROWS_SQL)
+                after_articles(cur, LOADED_ROWS_SQL)
                 lap("read_curated")
             counts["revisions_added"] = _merge_revisions(cur, batch.run_id, run_time)
             lap("merge_revisions")
@@ -772,7 +795,7 @@ def _completeness_of_run(cur, run_id: str) -> dict[str, Any]:
 
 
 def _finish_run_row(cur, batch: LoadBatch, counts: dict[str, Any]) -> bool:
-    from psycopg.types.json import Jsonb  # lazy: psycopg is not needed for --help / DAG parsing
+    from psycopg2.extras import Json  # lazy: DAG parsing and --help never need psycopg2
 
     gate, stats = batch.gate, batch.stats
     status, message = loaded_outcome(gate, stats)
@@ -788,7 +811,7 @@ def _finish_run_row(cur, batch: LoadBatch, counts: dict[str, Any]) -> bool:
         "quality_success": gate.success,
         "quality_report_uri": gate.report_uri,
         "message": message,
-        "stats": Jsonb({"crawl": stats.to_dict() if stats else None, "gate": gate.to_dict()}),
+        "stats": Json({"crawl": stats.to_dict() if stats else None, "gate": gate.to_dict()}),
         "freshness_p50_s": counts["freshness_p50_s"],
         "freshness_p95_s": counts["freshness_p95_s"],
         "seen": counts["seen"],
