@@ -25,27 +25,30 @@ set-based merge per table:
 
 When the gate failed, no articles/revisions load; rejects, errors and the run row do.
 All loads are serialised by a transaction-scoped advisory lock (revision numbering and the
-URL check need a stable view). Values are always bound parameters or COPY data.
+URL check need a stable view). Values are always bound parameters or COPY data. Each step's
+statement is a file in storage/sql/load/ (``<step>.sql``), read once by name.
 
-The transaction runs on a psycopg 3 connection that load_batch opens to the database of the
-psycopg2 connection it is given (psycopg2 stays the project's driver): the stage tables are
-filled with psycopg 3's ``cursor.copy()``, whose C row formatter replaced a hand-written COPY
-text encoder.
+The stage tables are filled by psycopg2's ``copy_expert`` from COPY text this module formats
+(the project's one driver; measured against psycopg 3's ``cursor.copy()`` in
+docs/performance.md, "Postgres driver").
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import io
 import json
 import operator
 import os
 import re
+import string
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from ground.core.config import site_root
@@ -76,25 +79,8 @@ LOADER_SET_ON_INSERT = ("loaded_at", "loaded_by_run")
 STAGED_ARTICLE_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c not in LOADER_MAINTAINED)
 # Compared to decide whether an existing row changes (everything we write).
 COMPARED_COLUMNS = STAGED_ARTICLE_COLUMNS
-# Stage tables' columns (by name) whose COPY values are not text: psycopg 3 picks each column's
-# dumper by them. Times are ISO strings, parsed by PostgreSQL like any COPY text.
-COPY_TYPES = {"images": "jsonb", "field_sources": "jsonb", "keywords": "text[]", "word_count": "int4",
-              "is_routine": "bool", "is_table": "bool", "reasons": "jsonb", "payload": "jsonb", "status": "int4", "attempts": "int4",
-              "sources": "text[]", "robots_denied": "bool"}
 STAGE_ARTICLES = "yonhap_load.stage_articles"  # migration 0002
 SEARCH_INDEX = "yonhap.articles_search_idx"
-# Vectors of the staged rows that are new or whose title or body changed (parallel-capable).
-# toast_tuple_target: a vector barely compresses, so rows up to a page stay as they are (no
-# failed pglz attempt per row); yonhap.articles stores it uncompressed too (migration 0003).
-SEARCH_VECTORS_SQL = """
-    CREATE TEMP TABLE stage_vectors WITH (toast_tuple_target = 8160) ON COMMIT DROP AS
-    SELECT s.article_id, yonhap.search_vector_of(s.title, s.body, s.edition) AS search_vector
-    FROM yonhap_load.stage_articles s
-    WHERE NOT EXISTS (
-        SELECT 1 FROM yonhap.articles a
-        WHERE a.article_id = s.article_id AND a.title = s.title AND a.body = s.body
-    )
-"""
 
 
 class LoadError(ValueError):
@@ -125,19 +111,75 @@ class LoadBatch:
 NUL_MESSAGE = "contains a NUL character (PostgreSQL cannot store it)"
 # A NUL escape in JSON text (not an escaped backslash followed by "u0000").
 _JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+COPY_BLOCK_CHARS = 1 << 20  # characters handed to the server per read of the COPY stream
 
 
 class _Unstorable(ValueError):
     """A value PostgreSQL cannot store; _copy names the record and column."""
 
 
-def _json_dumps(value: Any) -> str:
-    """The jsonb columns' JSON (images, field_sources, reasons, payloads): psycopg 3 calls it
-    for each value. PostgreSQL cannot store a NUL even escaped, so one is refused here."""
+def _copy_text(value: Any) -> str:
+    """One field in COPY's text format: ``\\N`` is NULL; backslash, newline, CR and tab escaped
+    (every other character stands for itself, the stream is UTF-8)."""
+    if value is None:
+        return r"\N"
+    if type(value) is not str:
+        value = str(value)
+    if "\x00" in value:
+        raise _Unstorable(NUL_MESSAGE)
+    # a scan is much cheaper than an unconditional replace: most values have none of these
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\n" in value:
+        value = value.replace("\n", "\\n")
+    if "\r" in value:
+        value = value.replace("\r", "\\r")
+    if "\t" in value:
+        value = value.replace("\t", "\\t")
+    return value
+
+
+def _copy_json(value: Any) -> str:
+    """A jsonb field (images, field_sources, reasons, payloads): its JSON text. PostgreSQL cannot
+    store a NUL even escaped, so one is refused here."""
+    if value is None:
+        return r"\N"
     text = json.dumps(value, ensure_ascii=False)
     if "\\u0000" in text and _JSON_NUL.search(text):
         raise _Unstorable("JSON " + NUL_MESSAGE)
-    return text
+    return _copy_text(text)
+
+
+def _copy_array(values: Any) -> str:
+    """A text[] field as an array literal (``{"a","b \\"c\\""}``): every element quoted, with
+    backslash and double quote escaped inside it; COPY's own escaping applies on top."""
+    if values is None:
+        return r"\N"
+    parts = []
+    for value in values:
+        if value is None:
+            parts.append("NULL")
+            continue
+        value = str(value)
+        if "\\" in value:
+            value = value.replace("\\", "\\\\")
+        if '"' in value:
+            value = value.replace('"', '\\"')
+        parts.append('"' + value + '"')
+    return _copy_text("{" + ",".join(parts) + "}")
+
+
+def _copy_bool(value: Any) -> str:
+    return r"\N" if value is None else ("t" if value else "f")
+
+
+# Stage tables' columns (by name) whose COPY text is not the value's own text; times are ISO
+# strings, parsed by PostgreSQL like any COPY text.
+_COPY_FORMATS: dict[str, Callable[[Any], str]] = {
+    "images": _copy_json, "field_sources": _copy_json, "reasons": _copy_json, "payload": _copy_json,
+    "keywords": _copy_array, "sources": _copy_array,
+    "is_routine": _copy_bool, "is_table": _copy_bool, "robots_denied": _copy_bool,
+}
 
 
 def _has_nul(value: Any) -> bool:
@@ -157,25 +199,63 @@ def _column_list(columns: Sequence[str], prefix: str = "") -> str:
     return ", ".join(prefix + _quoted(c) for c in columns)
 
 
-def _copy(cur, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], what: str) -> int:
-    """COPY ``rows`` into ``table`` (one statement, streamed: the server parses rows while the
-    next are made); returns the row count. A value PostgreSQL cannot store is a LoadError
-    naming the record and column."""
-    import psycopg  # lazy: psycopg is not needed for --help / DAG parsing
+class _CopyStream(io.TextIOBase):
+    """COPY text made on demand, read by ``copy_expert`` block by block: the server parses
+    one block while this process formats the next."""
 
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._pending = ""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> str:
+        parts, have = [self._pending], len(self._pending)
+        for line in self._lines:
+            parts.append(line)
+            have += len(line)
+            if 0 <= size <= have:
+                break
+        data = "".join(parts)
+        if size < 0 or len(data) <= size:
+            self._pending = ""
+            return data
+        self._pending = data[size:]
+        return data[:size]
+
+
+def _copy(cur, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], what: str) -> int:
+    """COPY ``rows`` into ``table`` (one statement, streamed); returns the row count. A value
+    PostgreSQL cannot store is a LoadError naming the record and column."""
+    formats = [_COPY_FORMATS.get(c, _copy_text) for c in columns]
     count = 0
-    with cur.copy(f"COPY {_quoted(table)} ({_column_list(columns)}) FROM STDIN") as copy:
-        copy.set_types([COPY_TYPES.get(c, "text") for c in columns])
-        write_row = copy.write_row
-        for row in rows:  # a LoadError from ``rows`` itself (checks, lazy decoding) cancels the COPY
-            try:
-                write_row(row)
-            except (psycopg.DataError, _Unstorable):
-                for column, value in zip(columns, row, strict=True):
-                    if _has_nul(value):
-                        raise LoadError(f"{what} #{count + 1} ({row[0]}) {column}: {NUL_MESSAGE}") from None
-                raise
-            count += 1
+    failure: list[LoadError] = []
+
+    def lines() -> Iterator[str]:
+        nonlocal count
+        try:
+            for row in rows:  # a LoadError from ``rows`` itself (checks, lazy decoding) ends the COPY
+                try:
+                    line = "\t".join([f(v) for f, v in zip(formats, row, strict=True)]) + "\n"
+                except _Unstorable:
+                    for column, value in zip(columns, row, strict=True):
+                        if _has_nul(value):
+                            raise LoadError(f"{what} #{count + 1} ({row[0]}) {column}: {NUL_MESSAGE}") from None
+                    raise
+                count += 1
+                yield line
+        except LoadError as err:
+            failure.append(err)
+            raise
+
+    try:
+        cur.copy_expert(f"COPY {_quoted(table)} ({_column_list(columns)}) FROM STDIN", _CopyStream(lines()),
+                        size=COPY_BLOCK_CHARS)
+    except Exception:
+        if failure:  # psycopg2 reports it as a cancelled COPY: say what was wrong instead
+            raise failure[0] from None
+        raise
     return count
 
 
@@ -215,13 +295,13 @@ def _checked(run_id: str, rows: Iterable[ArticleRow], current: dict[str, str]) -
 
 def _new_revisions(revisions: Iterable[RevisionRow], current: dict[str, str]) -> Iterator[RevisionRow]:
     """The revisions to stage: not those equal to their article's loaded content (``current``,
-    filled by the time they stream), which _merge_revisions adds from stage_articles anyway."""
+    filled by the time they stream), which merge_revisions.sql adds from stage_articles anyway."""
     return (r for r in revisions if current.get(r.article_id) != r.content_hash)
 
 
 def _staged_values(articles: Iterable[ArticleRow], run_id: str) -> Iterator[list[Any]]:
     """Each article's STAGED_ARTICLE_COLUMNS values, with the batch's run id (keywords checked:
-    psycopg 3 dumps them as a text[])."""
+    COPY gets them as a text[] literal)."""
     values = operator.attrgetter(*STAGED_ARTICLE_COLUMNS)
     at = STAGED_ARTICLE_COLUMNS.index("run_id")
     tags = STAGED_ARTICLE_COLUMNS.index("keywords")
@@ -235,6 +315,38 @@ def _staged_values(articles: Iterable[ArticleRow], run_id: str) -> Iterator[list
         yield staged
 
 
+# ---------------------------------------------------------------- the statements
+
+
+SQL_DIR = Path(__file__).resolve().parent / "sql" / "load"
+# Column lists the statements in SQL_DIR name as ${...}: they follow ARTICLE_COLUMNS
+# (ground.core.schema), so the files never list the article's columns themselves.
+_SQL_COLUMNS = {
+    "staged_columns": _column_list(STAGED_ARTICLE_COLUMNS),
+    "staged_columns_of_s": _column_list(STAGED_ARTICLE_COLUMNS, "s."),
+    "assign_staged_columns": ", ".join(f"{c} = s.{c}" for c in map(_quoted, STAGED_ARTICLE_COLUMNS)),
+    "compared_columns_of_a": _column_list(COMPARED_COLUMNS, "a."),
+    "compared_columns_of_s": _column_list(COMPARED_COLUMNS, "s."),
+    "set_on_insert_columns": _column_list(LOADER_SET_ON_INSERT),
+}
+
+
+@functools.cache
+def _statement(name: str) -> str:
+    """The load's statement ``name`` (storage/sql/load/<name>.sql), its column lists filled in;
+    read once. Values are bound by the caller (``%(name)s`` parameters), never put in here."""
+    return string.Template((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")).substitute(_SQL_COLUMNS)
+
+
+def _execute(cur, name: str, params: dict[str, Any] | None = None) -> int:
+    """Run statement ``name``; returns its row count."""
+    cur.execute(_statement(name), params)
+    return cur.rowcount
+
+
+SEARCH_VECTORS_SQL = _statement("search_vectors")
+
+
 def _run_time(batch: LoadBatch) -> datetime | None:
     """The batch's own clock (deterministic on reload): when the crawl finished/started."""
     if batch.stats is None:
@@ -242,36 +354,38 @@ def _run_time(batch: LoadBatch) -> datetime | None:
     return parse_time(batch.stats.finished_at) or parse_time(batch.stats.started_at)
 
 
-_CREATE_STAGE_ARTICLES_SQL = f"""
-    CREATE TABLE {_quoted(STAGE_ARTICLES)}
-    AS SELECT {_column_list(STAGED_ARTICLE_COLUMNS)} FROM yonhap.articles WITH NO DATA
-"""  # noqa: S608 (fixed names)
-
-
 def _create_stage_tables(cur) -> None:
-    """Staging tables for this transaction. The articles one is a table in schema yonhap_load,
-    not a temp table, so that parallel workers can compute its search vectors;
-    it is created inside the load transaction (invisible to others, gone on rollback) and
-    dropped before the commit."""
-    cur.execute(f"DROP TABLE IF EXISTS {STAGE_ARTICLES}")
-    cur.execute(_CREATE_STAGE_ARTICLES_SQL)
-    cur.execute(
-        """
-        CREATE TEMP TABLE stage_revisions (
-            article_id text, content_hash text, title_raw text, body text, fetched_at timestamptz
-        ) ON COMMIT DROP;
-        CREATE TEMP TABLE stage_rejects (
-            item_key text, article_id text, url text, reasons jsonb, payload jsonb, stage text
-        ) ON COMMIT DROP;
-        CREATE TEMP TABLE stage_errors (
-            url text, status integer, error text, attempts integer, at timestamptz, article_id text
-        ) ON COMMIT DROP;
-        CREATE TEMP TABLE stage_seen (
-            article_id text, kst_date date, listed_at timestamptz, sources text[], robots_denied boolean
-        ) ON COMMIT DROP;
-        CREATE TEMP TABLE stage_searched (kst_date date, source text) ON COMMIT DROP;
-        """
+    """Staging tables for this transaction (create_stage_tables.sql says which and why)."""
+    _execute(cur, "create_stage_tables")
+
+
+def _stage(cur, batch: LoadBatch, articles: Iterable[ArticleRow], revisions: Iterable[RevisionRow]) -> None:
+    """COPY the batch into the stage tables, one streamed COPY per table."""
+    _copy(cur, STAGE_ARTICLES, STAGED_ARTICLE_COLUMNS, _staged_values(articles, batch.run_id), "article")
+    _copy(
+        cur, "stage_revisions", ("article_id", "content_hash", "title_raw", "body", "fetched_at"),
+        ((r.article_id, r.content_hash, r.title_raw, r.body, r.fetched_at) for r in revisions),
+        "revision",
     )
+    _copy(
+        cur, "stage_rejects", ("item_key", "article_id", "url", "reasons", "payload", "stage"),
+        ((reject_key(r), r.article_id, r.url, list(r.reasons), _sanitize_payload(r.payload), r.stage)
+         for r in batch.rejects),
+        "rejected item",
+    )
+    _copy(
+        cur, "stage_errors", ("url", "status", "error", "attempts", "at", "article_id"),
+        ((e.url, e.status, e.error, e.attempts, e.at, e.article_id) for e in batch.errors),
+        "crawl error",
+    )
+    _copy(
+        cur, "stage_seen", ("article_id", "kst_date", "listed_at", "sources", "robots_denied"),
+        ((v.article_id, v.kst_date, v.listed_at, v.sources, v.robots_denied) for v in batch.seen),
+        "seen article",
+    )
+    _copy(cur, "stage_searched", ("kst_date", "source"), ((d.kst_date, d.source) for d in batch.searched),
+          "searched day")
+    cur.execute("ANALYZE yonhap_load.stage_articles")  # a new table has no statistics otherwise
 
 
 def _pause_for_tests() -> None:
@@ -288,84 +402,20 @@ class LoadResult:
     seconds: dict[str, float]  # per phase, for operators and bench/bench_load
 
 
-def _load_connection(conn):
-    """A psycopg 3 connection to the database of ``conn`` (psycopg2), as the same role, in
-    autocommit (load_batch opens its one transaction on it); the caller closes it."""
-    import psycopg  # lazy: psycopg is not needed for --help / DAG parsing
-    from psycopg.types.json import set_json_dumps  # lazy: as above
-
-    params = conn.info.dsn_parameters  # all but the password
-    if conn.info.password:
-        params["password"] = conn.info.password
-    load = psycopg.connect(**params, client_encoding="UTF8", autocommit=True)
-    set_json_dumps(_json_dumps, load)
-    return load
-
-
-@contextmanager
-def _as_psycopg2_errors() -> Iterator[None]:
-    """psycopg 3 errors raised as the psycopg2 ones the project's callers handle (e.g. an outage
-    named as such: pipeline.run.stages.describe_error): by SQLSTATE, and a lost or refused
-    connection (class 08, 57P0x, none) as psycopg2 reports it, a plain OperationalError."""
-    import psycopg  # lazy: psycopg is not needed for --help / DAG parsing
-    import psycopg2.errors  # lazy: as above
-
-    try:
-        yield
-    except psycopg.Error as err:
-        code = err.sqlstate or ""
-        if isinstance(err, psycopg.InterfaceError):
-            cls = psycopg2.InterfaceError
-        elif isinstance(err, psycopg.OperationalError) and (not code or code.startswith(("08", "57P0"))):
-            cls = psycopg2.OperationalError
-        else:
-            try:
-                cls = psycopg2.errors.lookup(code) if code else psycopg2.Error
-            except KeyError:
-                cls = psycopg2.Error
-        raise cls(str(err)) from err
-
-
-class _Psycopg2Cursor:
-    """The load's psycopg 3 cursor with the psycopg2 cursor API that ``after_articles`` hooks
-    use (parquet.EncodedBeforeCommit: execute, mogrify, copy_expert of a ``COPY … TO STDOUT``
-    into a binary file): statements are rendered client-side by psycopg2 on the caller's
-    connection, run on the load's transaction, and fail with psycopg2's errors. Only until
-    storage/parquet.py reads on a psycopg 3 cursor itself."""
-
-    def __init__(self, cur, conn) -> None:
-        self._cur, self._conn = cur, conn
-
-    def mogrify(self, query, params=None) -> bytes:
-        with self._conn.cursor() as cur:
-            return cur.mogrify(query, params)
-
-    def execute(self, query, params=None) -> None:
-        with _as_psycopg2_errors():
-            self._cur.execute(self.mogrify(query, params).decode())
-
-    def copy_expert(self, statement: str, file, size: int = 8192) -> None:
-        with _as_psycopg2_errors(), self._cur.copy(statement) as copy:
-            for block in copy:
-                file.write(block)
-
-
 # Inside load_batch: the batch's loaded rows (conflicting URLs removed), as a condition on yonhap.articles.
 LOADED_ROWS_SQL = "article_id IN (SELECT article_id FROM yonhap_load.stage_articles)"
 
 
 def load_batch(conn, batch: LoadBatch, *, after_articles: Callable[[Any, str], None] | None = None) -> LoadResult:
-    """Load ``batch`` into the database of ``conn`` (a psycopg2 connection, left as it is) in one
-    transaction, on a psycopg 3 connection opened for it (committed on success, rolled back on
-    any error, closed before returning; its errors are raised as psycopg2's). The crawl_runs
-    row must exist or ``batch.stats`` be given.
+    """Load ``batch`` in one transaction on ``conn`` (committed on success, rolled back on any
+    error). The crawl_runs row must exist or ``batch.stats`` be given.
 
-    ``after_articles(cur, LOADED_ROWS_SQL)`` is called inside the transaction once the
-    articles are merged and final, when some were inserted or updated, with a psycopg2-style
-    cursor on it (the curated files are read there: parquet.EncodedBeforeCommit)."""
+    ``after_articles(cur, LOADED_ROWS_SQL)`` is called inside the transaction, with the load's
+    cursor, once the articles are merged and final, when some were inserted or updated (the
+    curated files are read there: parquet.EncodedBeforeCommit)."""
     load_articles = batch.gate.success
-    run_time = _run_time(batch)
-    counts: dict[str, int] = {}
+    run_id, run_time = batch.run_id, _run_time(batch)
+    counts: dict[str, Any] = {}
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -376,70 +426,45 @@ def load_batch(conn, batch: LoadBatch, *, after_articles: Callable[[Any, str], N
         clock = now
 
     current: dict[str, str] = {}  # filled while the articles stream into COPY
-    articles = _checked(batch.run_id, batch.articles if load_articles else (), current)
+    articles = _checked(run_id, batch.articles if load_articles else (), current)
     revisions = _new_revisions(batch.revisions if load_articles else (), current)
-    conn.set_client_encoding("UTF8")  # what the hook's statements are rendered in
-    with _as_psycopg2_errors(), _load_connection(conn) as load, load.transaction():
-        with load.cursor() as cur:
+    conn.set_client_encoding("UTF8")  # the COPY text is sent as UTF-8
+    with conn:
+        with conn.cursor() as cur:
             cur.execute("SET LOCAL statement_timeout = 0")
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOAD_LOCK_KEY,))
-            sites.check_run(cur, batch.run_id, batch.site)  # test-site pages never reach a live database
+            sites.check_run(cur, run_id, batch.site)  # test-site pages never reach a live database
             lap("lock")
             _create_stage_tables(cur)
-            _copy(
-                cur, STAGE_ARTICLES, STAGED_ARTICLE_COLUMNS,
-                _staged_values(articles, batch.run_id),
-                "article",
-            )
-            _copy(
-                cur, "stage_revisions", ("article_id", "content_hash", "title_raw", "body", "fetched_at"),
-                ((r.article_id, r.content_hash, r.title_raw, r.body, r.fetched_at) for r in revisions),
-                "revision",
-            )
-            _copy(
-                cur, "stage_rejects", ("item_key", "article_id", "url", "reasons", "payload", "stage"),
-                ((reject_key(r), r.article_id, r.url, list(r.reasons), _sanitize_payload(r.payload), r.stage)
-                 for r in batch.rejects),
-                "rejected item",
-            )
-            _copy(
-                cur, "stage_errors", ("url", "status", "error", "attempts", "at", "article_id"),
-                ((e.url, e.status, e.error, e.attempts, e.at, e.article_id) for e in batch.errors),
-                "crawl error",
-            )
-            _copy(
-                cur, "stage_seen", ("article_id", "kst_date", "listed_at", "sources", "robots_denied"),
-                ((v.article_id, v.kst_date, v.listed_at, v.sources, v.robots_denied) for v in batch.seen),
-                "seen article",
-            )
-            _copy(cur, "stage_searched", ("kst_date", "source"), ((d.kst_date, d.source) for d in batch.searched),
-                  "searched day")
-            cur.execute("ANALYZE yonhap_load.stage_articles")  # a new table has no statistics otherwise
+            _stage(cur, batch, articles, revisions)
             lap("copy")
             _pause_for_tests()
             _ensure_run_row(cur, batch)
-            counts["url_conflicts"] = _reject_url_conflicts(cur, batch.run_id)
+            counts["url_conflicts"] = _execute(cur, "reject_url_conflicts")
             counts["search_vectors"] = _compute_search_vectors(cur)
             lap("search_vectors")
-            inserted, updated = _merge_articles(cur, batch.run_id, run_time)
+            inserted, updated = _merge_articles(cur, run_id, run_time)
             counts["inserted"], counts["updated"] = inserted, updated
             counts["touched_not_modified"] = _touch_not_modified(cur, batch, run_time)
-            counts.update(_freshness_of_run(cur, batch.run_id))
+            counts.update(_freshness_of_run(cur, run_id))
             lap("merge_articles")
             if after_articles is not None and (inserted or updated):
-                after_articles(_Psycopg2Cursor(cur, conn), LOADED_ROWS_SQL)
+                after_articles(cur, LOADED_ROWS_SQL)
                 lap("read_curated")
-            counts["revisions_added"] = _merge_revisions(cur, batch.run_id, run_time)
+            counts["revisions_added"] = _execute(cur, "merge_revisions", {"run_id": run_id, "run_time": run_time})
             lap("merge_revisions")
-            counts["rejects_changed"] = _merge_rejects(cur, batch.run_id, run_time)
-            counts["errors_changed"] = _merge_errors(cur, batch.run_id)
+            counts["rejects_changed"] = (_execute(cur, "delete_replaced_rejects", {"run_id": run_id})
+                                         + _execute(cur, "insert_rejects", {"run_id": run_id, "run_time": run_time}))
+            counts["errors_changed"] = (_execute(cur, "delete_replaced_errors", {"run_id": run_id})
+                                        + _execute(cur, "merge_errors", {"run_id": run_id}))
             counts["errors_resolved"] = _resolve_errors(cur, batch, run_time)
-            counts["seen_changed"] = _merge_seen(cur, batch.run_id, run_time)
-            counts["searched_changed"] = _merge_searched(cur, batch.run_id, run_time)
-            counts.update(_completeness_of_run(cur, batch.run_id))
+            counts["seen_changed"] = _execute(cur, "merge_seen", {"run_id": run_id, "run_time": run_time,
+                                                                  "default_edition": DEFAULT_EDITION})
+            counts["searched_changed"] = _execute(cur, "merge_searched", {"run_id": run_id, "run_time": run_time})
+            counts.update(_completeness_of_run(cur, run_id))
             cur.execute("SELECT count(*), count(duplicate_of) FROM yonhap_load.stage_articles")
             loaded, duplicates = cur.fetchone()
-            cur.execute("SELECT count(*) FROM yonhap.rejected_items WHERE run_id = %s", (batch.run_id,))
+            cur.execute("SELECT count(*) FROM yonhap.rejected_items WHERE run_id = %s", (run_id,))
             (rejected,) = cur.fetchone()
             counts.update(loaded=loaded, duplicates=duplicates, rejected=rejected)
             counts["run_row_changed"] = int(_finish_run_row(cur, batch, counts))
@@ -471,41 +496,10 @@ def _ensure_run_row(cur, batch: LoadBatch) -> None:
     if batch.stats is None:
         raise LoadError(f"run {batch.run_id}: no crawl_runs row and no crawl stats to create it from")
     stats = batch.stats
-    cur.execute(
-        """
-        INSERT INTO yonhap.crawl_runs (run_id, kind, window_start, window_end, started_at, status, site)
-        VALUES (%s, 'stages', %s, %s, coalesce(%s::timestamptz, now()), 'running', %s)
-        """,
-        (batch.run_id, stats.window_start, stats.window_end, stats.started_at,
-         site_root(batch.site) if batch.site else None),
-    )
-
-
-def _reject_url_conflicts(cur, run_id: str) -> int:
-    """Staged rows whose URL another article owns (stored, or earlier in the batch) -> rejects."""
-    cur.execute(
-        """
-        WITH owners AS (
-            SELECT s.url, coalesce(min(a.article_id), min(s.article_id)) AS owner
-            FROM yonhap_load.stage_articles s LEFT JOIN yonhap.articles a ON a.url = s.url
-            GROUP BY s.url
-        ), conflicts AS (
-            SELECT s.article_id, o.owner
-            FROM yonhap_load.stage_articles s JOIN owners o USING (url)
-            WHERE s.article_id <> o.owner
-        ), removed AS (
-            DELETE FROM yonhap_load.stage_articles s USING conflicts c
-            WHERE s.article_id = c.article_id
-            RETURNING s.*, c.owner
-        )
-        INSERT INTO stage_rejects (item_key, article_id, url, reasons, payload, stage)
-        SELECT md5('url-conflict' || r.article_id || r.url), r.article_id, r.url,
-               jsonb_build_array('canonical URL ' || r.url || ' belongs to article ' || r.owner),
-               to_jsonb(r) - 'owner', 'load'
-        FROM removed r
-        """
-    )
-    return cur.rowcount
+    _execute(cur, "insert_run_row", {
+        "run_id": batch.run_id, "window_start": stats.window_start, "window_end": stats.window_end,
+        "started_at": stats.started_at, "site": site_root(batch.site) if batch.site else None,
+    })
 
 
 def _compute_search_vectors(cur) -> int:
@@ -520,58 +514,18 @@ def _compute_search_vectors(cur) -> int:
     return count
 
 
-_UPDATE_ARTICLES_SQL = f"""
-    UPDATE yonhap.articles a SET {", ".join(f"{c} = s.{c}" for c in map(_quoted, STAGED_ARTICLE_COLUMNS))},
-        search_vector = coalesce(v.search_vector, a.search_vector),
-        last_seen_at = greatest(a.last_seen_at, coalesce(s.fetched_at, %(run_time)s, now()))
-    FROM yonhap_load.stage_articles s LEFT JOIN stage_vectors v ON v.article_id = s.article_id
-    WHERE a.article_id = s.article_id
-      AND (a.fetched_at IS NULL OR s.fetched_at IS NULL OR s.fetched_at >= a.fetched_at)
-      AND ({_column_list(COMPARED_COLUMNS, "a.")}) IS DISTINCT FROM ({_column_list(COMPARED_COLUMNS, "s.")})
-"""  # noqa: S608 (fixed names)
-_INSERT_ARTICLES_SQL = f"""
-    INSERT INTO yonhap.articles ({_column_list(STAGED_ARTICLE_COLUMNS)}, first_seen_at, last_seen_at, search_vector,
-                                 {_column_list(LOADER_SET_ON_INSERT)})
-    SELECT {_column_list(STAGED_ARTICLE_COLUMNS, "s.")}, coalesce(s.fetched_at, %(run_time)s, now()),
-           coalesce(s.fetched_at, %(run_time)s, now()), v.search_vector, now(), %(run_id)s
-    FROM yonhap_load.stage_articles s LEFT JOIN stage_vectors v ON v.article_id = s.article_id
-    WHERE NOT EXISTS (SELECT 1 FROM yonhap.articles a WHERE a.article_id = s.article_id)
-"""  # noqa: S608 (fixed names)
-
-
 def _merge_articles(cur, run_id: str, run_time: datetime | None) -> tuple[int, int]:
-    """(inserted, updated). Existing ids are UPDATEd first, only when the fetch is not older and
-    some column differs, so identical rows are never rewritten (and the rows the INSERT below
-    adds are never compared); new ids are then a plain INSERT (no speculative-insertion
-    overhead; the load lock keeps other loads out). search_vector comes from stage_vectors
-    (new rows, changed title/body) or stays as stored. Only the INSERT sets loaded_at (the
-    transaction's time) and loaded_by_run."""
-    cur.execute(_UPDATE_ARTICLES_SQL, {"run_time": run_time})
-    updated = cur.rowcount
-    cur.execute(_INSERT_ARTICLES_SQL, {"run_time": run_time, "run_id": run_id})
-    return cur.rowcount, updated
-
-
-# The lag is yonhap.freshness's lag_seconds (migration 0005); percentile_cont skips rows
-# without published_at. Rounded to milliseconds (the run row stores the same values).
-_FRESHNESS_OF_RUN_SQL = """
-    SELECT count(*),
-           round(percentile_cont(0.5) WITHIN GROUP (ORDER BY f.lag_seconds)::numeric, 3)::double precision,
-           round(percentile_cont(0.95) WITHIN GROUP (ORDER BY f.lag_seconds)::numeric, 3)::double precision
-    FROM (
-        SELECT (extract(epoch FROM a.loaded_at) - extract(epoch FROM a.published_at))::double precision
-               AS lag_seconds
-        FROM yonhap.articles a
-        WHERE a.loaded_by_run = %(run_id)s
-    ) f
-"""
+    """(inserted, updated). Existing ids are UPDATEd first, so the rows the INSERT then adds
+    are never compared (update_articles.sql, insert_articles.sql)."""
+    updated = _execute(cur, "update_articles", {"run_time": run_time})
+    return _execute(cur, "insert_articles", {"run_time": run_time, "run_id": run_id}), updated
 
 
 def _freshness_of_run(cur, run_id: str) -> dict[str, Any]:
     """``fresh_articles`` (articles the run first loaded, by any load of it: a rerun finds the
     same) and the p50 / p95 of their publication -> load lag in seconds (None when it first
     loaded none, or none of them has a published_at). One aggregate (index on loaded_by_run)."""
-    cur.execute(_FRESHNESS_OF_RUN_SQL, {"run_id": run_id})
+    _execute(cur, "freshness_of_run", {"run_id": run_id})
     fresh, p50, p95 = cur.fetchone()
     return {"fresh_articles": fresh, "freshness_p50_s": p50, "freshness_p95_s": p95}
 
@@ -580,199 +534,27 @@ def _touch_not_modified(cur, batch: LoadBatch, run_time: datetime | None) -> int
     ids = list(batch.stats.not_modified_ids) if batch.stats else []
     if not ids or run_time is None:
         return 0
-    cur.execute(
-        "UPDATE yonhap.articles SET last_seen_at = %s WHERE article_id = ANY(%s) AND last_seen_at < %s",
-        (run_time, ids, run_time),
-    )
-    return cur.rowcount
-
-
-def _merge_revisions(cur, run_id: str, run_time: datetime | None) -> int:
-    # Candidates: staged revisions plus each loaded row's own content, restricted to loaded ids.
-    cur.execute(
-        """
-        WITH candidates AS (
-            SELECT DISTINCT ON (c.article_id, c.content_hash)
-                   c.article_id, c.content_hash, c.title_raw, c.body, c.fetched_at
-            FROM (
-                SELECT r.article_id, r.content_hash, r.title_raw, r.body, r.fetched_at
-                FROM stage_revisions r JOIN yonhap_load.stage_articles s USING (article_id)
-                UNION ALL
-                SELECT s.article_id, s.content_hash, s.title_raw, s.body,
-                       coalesce(s.fetched_at, %(run_time)s, now())
-                FROM yonhap_load.stage_articles s
-            ) c
-            WHERE NOT EXISTS (
-                SELECT 1 FROM yonhap.article_revisions x
-                WHERE x.article_id = c.article_id AND x.content_hash = c.content_hash
-            )
-            ORDER BY c.article_id, c.content_hash, c.fetched_at
-        )
-        INSERT INTO yonhap.article_revisions
-            (article_id, revision, content_hash, title_raw, body, fetched_at, run_id)
-        SELECT c.article_id,
-               coalesce((SELECT max(x.revision) FROM yonhap.article_revisions x
-                         WHERE x.article_id = c.article_id), 0)
-               + row_number() OVER (PARTITION BY c.article_id ORDER BY c.fetched_at, c.content_hash),
-               c.content_hash, c.title_raw, c.body, c.fetched_at, %(run_id)s
-        FROM candidates c
-        """,
-        {"run_time": run_time, "run_id": run_id},
-    )
-    return cur.rowcount
-
-
-def _merge_rejects(cur, run_id: str, run_time: datetime | None) -> int:
-    cur.execute(
-        """
-        DELETE FROM yonhap.rejected_items r
-        WHERE r.run_id = %s AND NOT EXISTS (SELECT 1 FROM stage_rejects s WHERE s.item_key = r.item_key)
-        """,
-        (run_id,),
-    )
-    changed = cur.rowcount
-    cur.execute(
-        """
-        INSERT INTO yonhap.rejected_items (run_id, item_key, article_id, url, reasons, payload, stage, rejected_at)
-        SELECT DISTINCT ON (s.item_key) %(run_id)s, s.item_key, s.article_id, s.url,
-               ARRAY(SELECT jsonb_array_elements_text(s.reasons)), s.payload, s.stage,
-               coalesce(%(run_time)s, now())
-        FROM stage_rejects s
-        ORDER BY s.item_key
-        ON CONFLICT (run_id, item_key) DO NOTHING
-        """,
-        {"run_id": run_id, "run_time": run_time},
-    )
-    return changed + cur.rowcount
-
-
-def _merge_errors(cur, run_id: str) -> int:
-    cur.execute(
-        """
-        DELETE FROM yonhap.crawl_errors e
-        WHERE e.run_id = %s AND NOT EXISTS (SELECT 1 FROM stage_errors s WHERE s.url = e.url)
-        """,
-        (run_id,),
-    )
-    changed = cur.rowcount
-    cur.execute(
-        """
-        INSERT INTO yonhap.crawl_errors AS e (run_id, url, status, error, attempts, at, article_id)
-        SELECT DISTINCT ON (s.url) %(run_id)s, s.url, s.status, s.error, s.attempts, s.at, s.article_id
-        FROM stage_errors s
-        ORDER BY s.url, s.at DESC, s.attempts DESC
-        ON CONFLICT (run_id, url) DO UPDATE SET
-            status = EXCLUDED.status, error = EXCLUDED.error, attempts = EXCLUDED.attempts, at = EXCLUDED.at,
-            article_id = coalesce(EXCLUDED.article_id, e.article_id)
-        WHERE (e.status, e.error, e.attempts, e.at, e.article_id)
-              IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.error, EXCLUDED.attempts, EXCLUDED.at,
-                                coalesce(EXCLUDED.article_id, e.article_id))
-        """,
-        {"run_id": run_id},
-    )
-    return changed + cur.rowcount
+    return _execute(cur, "touch_not_modified", {"run_time": run_time, "ids": ids})
 
 
 def _resolve_errors(cur, batch: LoadBatch, run_time: datetime | None) -> int:
     """Earlier failed fetches of an article that this run fetched fine are resolved."""
     fetched_ok = list(batch.stats.not_modified_ids) if batch.stats else []
     fetched_ok += [r.article_id for r in batch.rejects if r.article_id]
-    cur.execute(
-        """
-        WITH ok AS (
-            SELECT article_id, url, coalesce(fetched_at, %(run_time)s, now()) AS at FROM yonhap_load.stage_articles
-            UNION ALL
-            SELECT unnest(%(ids)s::text[]), NULL, coalesce(%(run_time)s, now())
-        )
-        UPDATE yonhap.crawl_errors e SET resolved_at = ok.at
-        FROM ok
-        WHERE e.resolved_at IS NULL AND e.at <= ok.at
-          AND (e.url = ok.url OR e.article_id = ok.article_id)
-        """,
-        {"run_time": run_time, "ids": fetched_ok},
-    )
-    return cur.rowcount
-
-
-def _merge_seen(cur, run_id: str, run_time: datetime | None) -> int:
-    """The ledger's seen ids: a new id gets its row; one seen again keeps its first run and
-    time, takes the latest shown time and day, and gains this run's sources. Idempotent."""
-    cur.execute(
-        """
-        INSERT INTO yonhap.seen_articles AS v (article_id, kst_date, listed_at, sources, robots_denied,
-                                               first_seen_run, last_seen_run, first_seen_at, last_seen_at,
-                                               edition)
-        SELECT DISTINCT ON (s.article_id) s.article_id, s.kst_date, s.listed_at, s.sources, s.robots_denied,
-               %(run_id)s, %(run_id)s, coalesce(%(run_time)s, now()), coalesce(%(run_time)s, now()),
-               -- the edition of the id's prefix (seen ids are canonical ids of an edition, migration 0007)
-               coalesce((SELECT e.edition FROM yonhap.editions e WHERE e.id_prefix = left(s.article_id, 3)),
-                        %(default_edition)s)
-        FROM stage_seen s
-        ORDER BY s.article_id
-        ON CONFLICT (article_id) DO UPDATE SET
-            kst_date = CASE WHEN EXCLUDED.listed_at IS NOT NULL THEN EXCLUDED.kst_date ELSE v.kst_date END,
-            listed_at = coalesce(EXCLUDED.listed_at, v.listed_at),
-            sources = ARRAY(SELECT DISTINCT x FROM unnest(v.sources || EXCLUDED.sources) AS x ORDER BY x),
-            robots_denied = EXCLUDED.robots_denied,
-            last_seen_run = EXCLUDED.last_seen_run,
-            last_seen_at = greatest(v.last_seen_at, EXCLUDED.last_seen_at)
-        WHERE (v.kst_date, v.listed_at, v.sources, v.robots_denied, v.last_seen_run, v.last_seen_at)
-              IS DISTINCT FROM
-              (CASE WHEN EXCLUDED.listed_at IS NOT NULL THEN EXCLUDED.kst_date ELSE v.kst_date END,
-               coalesce(EXCLUDED.listed_at, v.listed_at),
-               ARRAY(SELECT DISTINCT x FROM unnest(v.sources || EXCLUDED.sources) AS x ORDER BY x),
-               EXCLUDED.robots_denied, EXCLUDED.last_seen_run, greatest(v.last_seen_at, EXCLUDED.last_seen_at))
-        """,
-        {"run_id": run_id, "run_time": run_time, "default_edition": DEFAULT_EDITION},
-    )
-    return cur.rowcount
-
-
-def _merge_searched(cur, run_id: str, run_time: datetime | None) -> int:
-    """The days the run looked for, per source (migration 0011): the first run and time are
-    kept, the last ones move forward. Idempotent (a rerun's time is its crawl's)."""
-    cur.execute(
-        """
-        INSERT INTO yonhap.searched_days AS d (edition, kst_date, source, first_run, last_run,
-                                               first_searched_at, last_searched_at)
-        SELECT DISTINCT r.edition, s.kst_date, s.source, %(run_id)s, %(run_id)s,
-               coalesce(%(run_time)s, now()), coalesce(%(run_time)s, now())
-        FROM stage_searched s JOIN yonhap.crawl_runs r ON r.run_id = %(run_id)s
-        ON CONFLICT (edition, kst_date, source) DO UPDATE SET
-            last_run = EXCLUDED.last_run,
-            last_searched_at = greatest(d.last_searched_at, EXCLUDED.last_searched_at)
-        WHERE (d.last_run, d.last_searched_at)
-              IS DISTINCT FROM (EXCLUDED.last_run, greatest(d.last_searched_at, EXCLUDED.last_searched_at))
-        """,
-        {"run_id": run_id, "run_time": run_time},
-    )
-    return cur.rowcount
+    return _execute(cur, "resolve_errors", {"run_time": run_time, "ids": fetched_ok})
 
 
 def _completeness_of_run(cur, run_id: str) -> dict[str, Any]:
     """The ledger over the run's window's KST days, as it stands inside this load:
     ``seen``, ``unaccounted`` and, per day with a gap, up to five unaccounted ids."""
-    cur.execute(
-        """
-        SELECT c.kst_date, count(*), count(*) FILTER (WHERE c.status = 'unaccounted'),
-               (array_agg(c.article_id ORDER BY c.article_id) FILTER (WHERE c.status = 'unaccounted'))[1:5]
-        FROM yonhap.crawl_runs r
-        JOIN yonhap.article_completeness c
-          ON c.edition = r.edition
-         AND c.kst_date BETWEEN (r.window_start AT TIME ZONE 'Asia/Seoul')::date
-                            AND ((r.window_end - interval '1 microsecond') AT TIME ZONE 'Asia/Seoul')::date
-        WHERE r.run_id = %s
-        GROUP BY c.kst_date ORDER BY c.kst_date
-        """,
-        (run_id,),
-    )
+    _execute(cur, "completeness_of_run", {"run_id": run_id})
     days = cur.fetchall()
     gaps = {d.isoformat(): {"unaccounted": n, "ids": list(ids or [])} for d, _seen, n, ids in days if n}
     return {"seen": sum(r[1] for r in days), "unaccounted": sum(r[2] for r in days), "unaccounted_days": gaps}
 
 
 def _finish_run_row(cur, batch: LoadBatch, counts: dict[str, Any]) -> bool:
-    from psycopg.types.json import Jsonb  # lazy: psycopg is not needed for --help / DAG parsing
+    from psycopg2.extras import Json  # lazy: DAG parsing and --help never need psycopg2
 
     gate, stats = batch.gate, batch.stats
     status, message = loaded_outcome(gate, stats)
@@ -788,33 +570,10 @@ def _finish_run_row(cur, batch: LoadBatch, counts: dict[str, Any]) -> bool:
         "quality_success": gate.success,
         "quality_report_uri": gate.report_uri,
         "message": message,
-        "stats": Jsonb({"crawl": stats.to_dict() if stats else None, "gate": gate.to_dict()}),
+        "stats": Json({"crawl": stats.to_dict() if stats else None, "gate": gate.to_dict()}),
         "freshness_p50_s": counts["freshness_p50_s"],
         "freshness_p95_s": counts["freshness_p95_s"],
         "seen": counts["seen"],
         "unaccounted": counts["unaccounted"],
     }
-    # Changing the run's content invalidates its curated file (rewritten after the commit).
-    cur.execute(
-        """
-        UPDATE yonhap.crawl_runs SET
-            status = %(status)s, finished_at = now(), pages = %(pages)s, items = %(items)s,
-            loaded = %(loaded)s, rejected = %(rejected)s, duplicates = %(duplicates)s,
-            errors = %(errors)s, not_modified = %(not_modified)s,
-            quality_success = %(quality_success)s, quality_report_uri = %(quality_report_uri)s,
-            message = %(message)s, stats = %(stats)s, freshness_p50_s = %(freshness_p50_s)s::double precision,
-            freshness_p95_s = %(freshness_p95_s)s::double precision, curated_written = false,
-            seen = %(seen)s, unaccounted = %(unaccounted)s
-        WHERE run_id = %(run_id)s
-          AND (status, pages, items, loaded, rejected, duplicates, errors, not_modified,
-               quality_success, quality_report_uri, message, stats, freshness_p50_s, freshness_p95_s,
-               seen, unaccounted)
-              IS DISTINCT FROM
-              (%(status)s, %(pages)s, %(items)s, %(loaded)s, %(rejected)s, %(duplicates)s,
-               %(errors)s, %(not_modified)s, %(quality_success)s, %(quality_report_uri)s,
-               %(message)s, %(stats)s::jsonb, %(freshness_p50_s)s::double precision,
-               %(freshness_p95_s)s::double precision, %(seen)s::integer, %(unaccounted)s::integer)
-        """,
-        {**values, "run_id": batch.run_id},
-    )
-    return cur.rowcount > 0
+    return _execute(cur, "finish_run_row", {**values, "run_id": batch.run_id}) > 0

@@ -11,7 +11,7 @@ test site. A run of the other kind is refused when it starts (:func:`bind` from
 Databases from before migration 0009 may already hold both (a `make demo` then a `make run` on
 one local stack): their runs' sites are read back from the archived pages
 (pipeline.run.sites), and :func:`mixed_runs` / :func:`remove_test_site_runs` say so and clean
-up (`yonhap-pipeline db remove-demo-rows`). Works with psycopg2 and psycopg 3 cursors alike.
+up (`yonhap-pipeline db remove-demo-rows`).
 """
 
 from __future__ import annotations
