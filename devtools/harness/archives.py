@@ -18,6 +18,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from devtools.harness.replica import stop_server
+
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 120.0
 
@@ -54,15 +56,7 @@ class ArchivesHandle:
                               archive_delay=0.0)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        if self.process.stdout:
-            self.process.stdout.close()
+        stop_server(self.process)
 
 
 def start_archives(tmp_dir: Path, plan: dict, timeout: float = START_TIMEOUT) -> ArchivesHandle:

@@ -71,15 +71,20 @@ class ReplicaHandle:
         if self._stopped:
             return
         self._stopped = True
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        if self.process.stdout:
-            self.process.stdout.close()
+        stop_server(self.process)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """End a server process started here: SIGTERM, SIGKILL after 10 s, its stdout closed."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    if process.stdout:
+        process.stdout.close()
 
 
 def start_replica(tmp_dir: Path, access_log: str | None = None, **config) -> ReplicaHandle:
