@@ -260,6 +260,11 @@ def test_the_run_descriptors_carry_the_forms_source():
     assert [RunDescriptor.from_dict(json.loads(json.dumps(r.to_dict()))) for r in runs] == runs
     with pytest.raises(UnknownSource):
         RunDescriptor.from_dict({**runs[0].to_dict(), "source": "elsewhere"})
+    # a run planned before the typed descriptor (no edition, source, ids) resumes as it meant
+    old = {k: v for k, v in runs[0].to_dict().items() if k not in ("edition", "source", "ids")}
+    resumed = RunDescriptor.from_dict(old)
+    assert (resumed.edition, resumed.source, resumed.ids) == ("fr", "site", ())
+    assert (resumed.run_id, resumed.window, resumed.kind) == (runs[0].run_id, runs[0].window, "backfill")
     with pytest.raises(UnknownSource, match="site, archive, auto"):
         form_source({"source": "elsewhere"})
 

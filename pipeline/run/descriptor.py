@@ -90,15 +90,16 @@ class RunDescriptor:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunDescriptor:
-        """The inverse of :meth:`to_dict` (every key required: descriptors of the old untyped
-        shape, from before this class, are refused with a KeyError naming the missing key)."""
+        """The inverse of :meth:`to_dict`. Runs planned before this class (an untyped dict, still
+        in XCom while an upgrade lands mid-run) may lack edition, source and ids: they meant the
+        default edition, the site and no announced ids, as they do here."""
         return cls(
             run_id=data["run_id"],
             window=Window(datetime.fromisoformat(data["window_start"]), datetime.fromisoformat(data["window_end"])),
             kind=data["kind"],
-            edition=data["edition"],
-            source=check_source(data["source"]),
-            ids=tuple(data["ids"]),
+            edition=data.get("edition") or DEFAULT_EDITION,
+            source=check_source(data.get("source")),
+            ids=tuple(data.get("ids") or ()),
         )
 
     @property
