@@ -31,5 +31,6 @@ def test_published_articles_reach_the_table_within_minutes_through_faults_and_a_
     assert result.watcher_requests >= 4 and result.watcher_mean_interval_s >= 30 * 0.9, result.notes
     assert result.freshness_view_rows == result.article_rows >= result.loaded
     assert result.runs_with_figures >= 1
+    assert result.leftover_pids == [], "processes left after the stack was stopped (killed)"
     fast = [r for r in result.fast_lane if r.get("targets") and r["targets"] <= 10 and "wall_s" in r]
     assert fast and all(set(r["stages_s"]) >= {"crawl", "transform", "validate", "load", "gx_wait"} for r in fast)

@@ -40,10 +40,10 @@ from devtools.harness.local_stack import (
     UP_TIMEOUT,
     Stack,
     _cli,
-    _reap,
     assert_loopback_only,
     bind_errors,
     read_run_note,
+    reap_processes,
 )
 from devtools.stack import services
 from ground.adapters import db, s3
@@ -189,6 +189,6 @@ def test_demo_then_run_side_by_side_then_stop_and_run_keeps_production_empty():
     finally:
         with contextlib.suppress(Exception):
             _cli(run_env, "stack", "down", timeout=DOWN_TIMEOUT)
-        leftovers = _reap(root)
+        leftovers = reap_processes(root)
         shutil.rmtree(root, ignore_errors=True)
     assert not leftovers, f"processes left after `stack down` (killed): {leftovers}"

@@ -65,6 +65,7 @@ class FreshnessResult:
     freshness_view_rows: int = 0  # yonhap.freshness rows (one per loaded, dated article)
     article_rows: int = 0  # every row of yonhap.articles (the feed's first batch included)
     runs_with_figures: int = 0  # event runs whose crawl_runs row carries freshness_p50_s
+    leftover_pids: list[int] = field(default_factory=list)  # processes still alive after the stop (killed)
     notes: list[str] = field(default_factory=list)
 
     def percentile(self, q: float) -> float | None:
@@ -131,6 +132,7 @@ def _stack(root: Path):
 
 def run(cfg: FreshnessConfig, log=print) -> FreshnessResult:
     from devtools.harness.databases import create_database as _create_database
+    from devtools.harness.local_stack import reap_processes
     from devtools.harness.replica import start_replica
     from devtools.harness.runs import cli_env
     from devtools.stack import airflow as airflow_local
@@ -182,9 +184,12 @@ def run(cfg: FreshnessConfig, log=print) -> FreshnessResult:
             log(f"airflow up in {time.monotonic() - t0:.0f}s; site {site.base_url}")
             _drive(cfg, result, site, env, rundir, pg_url, port, site_start, publish_end, log)
         finally:
-            for name in ("triggerer", "scheduler", "dag-processor", "api-server"):
+            for name in reversed(airflow_local.COMPONENTS):  # every one `start_components` started
                 airflow_local.stop_process(name, rundir)
             site.stop()
+    # Anything of ours still alive under root (found by its command line or working dir) is
+    # reported and killed: a run must leave no server behind.
+    result.leftover_pids = reap_processes(root)
     shutil.rmtree(root, ignore_errors=True)
     return result
 

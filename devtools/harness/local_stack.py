@@ -270,7 +270,7 @@ def _processes_under(root: Path) -> list[int]:
     return found
 
 
-def _reap(root: Path, timeout: float = 15) -> list[int]:
+def reap_processes(root: Path, timeout: float = 15) -> list[int]:
     """Wait for processes under ``root`` to exit; SIGKILL what is left (all started by this
     test, found by their temp dir) and return their pids."""
     deadline = time.monotonic() + timeout
@@ -315,7 +315,7 @@ def local_stack(first: date, last: date, per_day: int = 12, executor: str = "loc
                 print(f"stack down failed ({down.returncode}): {down.stdout}{down.stderr}", file=sys.stderr)
         finally:
             replica.stop()
-            leftovers = _reap(root)
+            leftovers = reap_processes(root)
             shutil.rmtree(root, ignore_errors=True)
     assert not leftovers, f"processes left after `stack down` (killed): {leftovers}"
 
