@@ -87,9 +87,10 @@ def stop_server(process: subprocess.Popen) -> None:
         process.stdout.close()
 
 
-def start_replica(tmp_dir: Path, access_log: str | None = None, **config) -> ReplicaHandle:
+def start_replica(tmp_dir: Path, access_log: str | None = None, port: int = 0, **config) -> ReplicaHandle:
+    """``port`` 0: a free one; a fixed port keeps the base URL across a restart."""
     cfg = ReplicaConfig(**config)
-    cmd = [sys.executable, "-m", "devtools.replica", "--port", "0", "--host", "127.0.0.1", *cfg.to_args()]
+    cmd = [sys.executable, "-m", "devtools.replica", "--port", str(port), "--host", "127.0.0.1", *cfg.to_args()]
     if access_log:
         cmd += ["--access-log", str(access_log)]
     stderr_path = Path(tempfile.mkstemp(prefix="replica-", suffix=".err", dir=tmp_dir)[1])

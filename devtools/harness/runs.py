@@ -211,38 +211,11 @@ class DedicatedStack:
 
 
 def start_replica_on_port(tmp_dir: Path, port: int, **config):
-    """Like tests.fixtures_replica.start_replica, on a given port: a restarted ("healed")
-    replica keeps the base URL, so crawl_errors URLs of earlier runs stay retryable."""
-    from devtools.harness.replica import START_TIMEOUT, ReplicaHandle
-    from devtools.replica import Corpus, ReplicaConfig
+    """start_replica on a given port: a restarted ("healed") replica keeps the base URL, so
+    crawl_errors URLs of earlier runs stay retryable."""
+    from devtools.harness.replica import start_replica
 
-    cfg = ReplicaConfig(**config)
-    cmd = [
-        sys.executable,
-        "-m",
-        "devtools.replica",
-        "--port",
-        str(port),
-        "--host",
-        "127.0.0.1",
-        *cfg.to_args(),
-    ]
-    stderr_path = Path(tempfile.mkstemp(prefix="replica-", suffix=".err", dir=tmp_dir)[1])
-    with open(stderr_path, "wb") as err:
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err)
-    handle = ReplicaHandle(f"http://127.0.0.1:{port}", Corpus(cfg), proc, stderr_path)
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        try:
-            handle.admin("health")
-            return handle
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                handle.stop()
-                raise RuntimeError(
-                    f"replica not answering: {stderr_path.read_text()[-2000:]}"
-                ) from None
-            time.sleep(0.05)
+    return start_replica(tmp_dir, port=port, **config)
 
 
 # ---------------------------------------------------------------- truth and snapshots
